@@ -1,0 +1,41 @@
+"""Budget citoyen: participatory budgeting for a département's social and solidarity economy envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Assemble the application: settings, database, log-in, CSRF, blueprints, CLI and error pages. Nothing else."""
+    templates, static = PROJECT_ROOT / "templates", PROJECT_ROOT / "static"
+    if not templates.is_dir():
+        # Templates live at the repository's top level: install with `pip install -e .`.
+        raise RuntimeError(f"templates not found in {templates}: install the project with `pip install -e .`")
+    app = Flask(
+        __name__,
+        instance_path=instance_path_from_env() if not (config and "INSTANCE_PATH" in config)
+        else str(config["INSTANCE_PATH"]),
+        template_folder=str(templates),
+        static_folder=str(static),
+    )
+    load_settings(app, config)
+
+    from budgetcitoyen import db, extensions, filters, pages, web
+    from budgetcitoyen.accounts.views import bp as accounts_bp
+    from budgetcitoyen.admin.views import bp as admin_bp
+    from budgetcitoyen.public.views import bp as public_bp
+
+    db.init_app(app)
+    extensions.init_app(app)
+    filters.init_app(app)
+    app.before_request(web.enforce_access)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    pages.init_app(app)
+    return app

@@ -1,0 +1,118 @@
+"""Account forms. Every field has a French label and French messages."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from budgetcitoyen.accounts.rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from budgetcitoyen.forms import BaseForm
+
+EMAIL_REQUIRED = DataRequired("Indiquez votre adresse e-mail.")
+EMAIL_FORMAT = Email("Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.", check_deliverability=False)
+EMAIL_LENGTH = Length(max=254, message="L'adresse e-mail ne doit pas dépasser 254 caractères.")
+PASSWORD_HINT = (
+    f"Au moins {PASSWORD_MIN_LENGTH} caractères mêlant minuscules, majuscules, chiffres ou symboles, "
+    "ou une phrase de passe d'au moins 16 caractères."
+)
+
+
+def _email(label: str = "Adresse e-mail") -> EmailField:
+    return EmailField(label, validators=[EMAIL_REQUIRED, EMAIL_LENGTH, EMAIL_FORMAT],
+                      render_kw={"autocomplete": "email", "spellcheck": "false"})
+
+
+def _new_password(label: str = "Mot de passe") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired("Choisissez un mot de passe."),
+            Length(max=PASSWORD_MAX_LENGTH, message=f"Au plus {PASSWORD_MAX_LENGTH} caractères."),
+        ],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _confirm(target: str) -> PasswordField:
+    return PasswordField(
+        "Confirmation du mot de passe",
+        validators=[InputRequired("Confirmez le mot de passe."),
+                    EqualTo(target, "Les deux mots de passe ne sont pas identiques.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _current_password(label: str = "Mot de passe actuel") -> PasswordField:
+    return PasswordField(label, validators=[InputRequired("Indiquez votre mot de passe."),
+                                            Length(max=PASSWORD_MAX_LENGTH)],
+                         render_kw={"autocomplete": "current-password"})
+
+
+class SignupForm(BaseForm):
+    """Create an account."""
+
+    email = _email()
+    password = _new_password()
+    password_confirm = _confirm("password")
+    submit = SubmitField("Créer mon compte")
+
+
+class LoginForm(BaseForm):
+    """Log in."""
+
+    email = _email()
+    password = PasswordField("Mot de passe", validators=[InputRequired("Indiquez votre mot de passe."),
+                                                         Length(max=PASSWORD_MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Rester connecté sur cet appareil (30 jours)")
+    submit = SubmitField("Se connecter")
+
+
+class EmailOnlyForm(BaseForm):
+    """Ask for a link by e-mail (password reset, confirmation again)."""
+
+    email = _email()
+    submit = SubmitField("Recevoir le lien")
+
+
+class ResetPasswordForm(BaseForm):
+    """Choose a new password from a reset link."""
+
+    password = _new_password("Nouveau mot de passe")
+    password_confirm = _confirm("password")
+    submit = SubmitField("Enregistrer le nouveau mot de passe")
+
+
+class ChangePasswordForm(BaseForm):
+    """Change the password from the account page."""
+
+    current_password = _current_password()
+    password = _new_password("Nouveau mot de passe")
+    password_confirm = _confirm("password")
+    submit = SubmitField("Changer le mot de passe")
+
+
+class ChangeEmailForm(BaseForm):
+    """Change the e-mail address (confirmed by a link sent to the new one)."""
+
+    email = _email("Nouvelle adresse e-mail")
+    password = _current_password("Mot de passe")
+    submit = SubmitField("Changer l'adresse e-mail")
+
+
+class DeleteAccountForm(BaseForm):
+    """Delete the account."""
+
+    password = _current_password("Mot de passe")
+    confirm = BooleanField(
+        "Je comprends que mes données personnelles seront effacées définitivement",
+        validators=[DataRequired("Cochez la case pour confirmer la suppression.")],
+    )
+    submit = SubmitField("Supprimer définitivement mon compte")
+
+
+class ConfirmActionForm(BaseForm):
+    """A form with only a button (log-out, resend): it exists for its CSRF token."""
+
+    submit = SubmitField("Valider")

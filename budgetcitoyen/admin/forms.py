@@ -1,0 +1,122 @@
+"""Back-office forms."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS
+from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, BALLOT_SCOPE_LABELS
+from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
+from budgetcitoyen.forms import BaseForm
+
+
+def _money(label: str, required: bool = True, description: str = "") -> DecimalField:
+    validators = [InputRequired(f"Indiquez : {label.lower()}.")] if required else [Optional()]
+    return DecimalField(
+        label, places=2, description=description,
+        validators=[*validators, NumberRange(min=0, max=999_999_999, message="Montant entre 0 et 999 999 999 €.")],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class EditionForm(BaseForm):
+    """Settings and budget line of an edition."""
+
+    year = IntegerField("Année", validators=[InputRequired("Indiquez l'année."),
+                                             NumberRange(2000, 2200, "Année entre 2000 et 2200.")])
+    title = StringField("Titre", validators=[DataRequired("Indiquez un titre."),
+                                             Length(max=200, message="Au plus 200 caractères.")])
+    envelope = _money("Enveloppe ESS (€)", description="Montant réservé aux initiatives citoyennes.")
+    operation_code = StringField("Code opération", validators=[Length(max=40)],
+                                 description="Par exemple C01-650A01.")
+    imputation = StringField("Imputation budgétaire", validators=[Length(max=40)], description="Par exemple 6568//9365.")
+    budget_label = StringField("Libellé de la ligne", validators=[Length(max=120)], description="Par exemple Mission ESS.")
+    payment_credits = _money("Crédits de paiement (CP) de l'année (€)", required=False)
+    voting_min_age = IntegerField("Âge minimal pour voter", validators=[InputRequired("Indiquez l'âge minimal."),
+                                                                     NumberRange(0, 120, "Entre 0 et 120 ans.")])
+    min_choices = IntegerField("Nombre minimal de choix par bulletin",
+                               validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 50, "Entre 1 et 50.")])
+    max_choices = IntegerField("Nombre maximal de choix par bulletin",
+                               validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 50, "Entre 1 et 50.")])
+    ballot_scope = SelectField("Périmètre du bulletin", choices=list(BALLOT_SCOPE_LABELS.items()))
+    allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=list(ALLOCATION_RULE_LABELS.items()))
+    is_published = BooleanField("Publier l'édition sur le site public")
+    submit = SubmitField("Enregistrer")
+
+
+class PhaseDatesForm(BaseForm):
+    """First and last day of one phase (sub-form)."""
+
+    class Meta:
+        csrf = False
+
+    first = DateField("Premier jour", validators=[InputRequired("Indiquez le premier jour.")])
+    last = DateField("Dernier jour", validators=[InputRequired("Indiquez le dernier jour.")])
+
+
+class CalendarForm(BaseForm):
+    """The six phases' dates (whole days, Paris time)."""
+
+    submit = SubmitField("Enregistrer le calendrier")
+
+
+for _phase in Phase:
+    setattr(CalendarForm, _phase.value, FormField(PhaseDatesForm, label=PHASE_LABELS[_phase]))
+
+
+class CategoryForm(BaseForm):
+    """One category (sub-form)."""
+
+    class Meta:
+        csrf = False
+
+    category_id = HiddenField()
+    name = StringField("Nom", validators=[DataRequired("Indiquez un nom."), Length(max=120)])
+    ceiling = _money("Plafond de subvention (€)")
+    description = TextAreaField("Description", validators=[Length(max=500, message="Au plus 500 caractères.")])
+
+
+class CategoriesForm(BaseForm):
+    """The categories of an edition."""
+
+    categories = FieldList(FormField(CategoryForm), min_entries=0)
+    submit = SubmitField("Enregistrer les catégories")
+
+
+class CommitteeAddForm(BaseForm):
+    """Seat someone on the committee."""
+
+    email = EmailField("Adresse e-mail du compte", validators=[DataRequired("Indiquez une adresse e-mail."),
+                                                               Length(max=254)])
+    college = SelectField("Collège", choices=[(k.value, v) for k, v in COLLEGE_LABELS.items()])
+    submit = SubmitField("Ajouter au comité")
+
+
+class RolesForm(BaseForm):
+    """Global roles of one account."""
+
+    holder = BooleanField(ROLE_LABELS["holder"])  # type: ignore[index]
+    agent = BooleanField(ROLE_LABELS["agent"])  # type: ignore[index]
+    admin = BooleanField(ROLE_LABELS["admin"])  # type: ignore[index]
+    submit = SubmitField("Enregistrer les rôles")
+
+
+class TerritoryForm(BaseForm):
+    """Rename a territory."""
+
+    name = StringField("Nom du territoire", validators=[DataRequired("Indiquez un nom."), Length(max=120)])
+    submit = SubmitField("Renommer")

@@ -1,0 +1,148 @@
+"""The `budgetcitoyen` command: Flask's CLI plus database, reference-data, admin and demo commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command as alembic
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.db import get_session
+from budgetcitoyen.errors import DomainError
+from budgetcitoyen.migrate import alembic_config
+
+
+def _create_app() -> Flask:
+    from budgetcitoyen import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Budget citoyen: participatory budgeting for the social and solidarity economy."""
+
+
+def _alembic_cfg():  # type: ignore[no-untyped-def]
+    return alembic_config(current_app.config["DATABASE_URL"])
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@with_appcontext
+def db_upgrade(revision: str, sql: bool) -> None:
+    """Bring the schema up to REVISION (default: the latest)."""
+    alembic.upgrade(_alembic_cfg(), revision, sql=sql)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Take the schema back to REVISION."""
+    alembic.downgrade(_alembic_cfg(), revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the schema's current revision."""
+    alembic.current(_alembic_cfg(), verbose=True)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Generate a migration from the models (developers)."""
+    alembic.revision(_alembic_cfg(), message=message, autogenerate=True)
+
+
+@click.group("reference")
+def reference_group() -> None:
+    """Reference data: territories, communes, structure types."""
+
+
+@reference_group.command("load")
+@with_appcontext
+def reference_load() -> None:
+    """Load or update the shipped reference data (idempotent)."""
+    from budgetcitoyen.reference.services import load_reference
+
+    session = get_session()
+    report = load_reference(session)
+    session.commit()
+    click.echo(
+        f"{report.territories} territoires, {report.communes_added} communes ajoutées, "
+        f"{report.communes_updated} mises à jour, {report.structure_types} types de structure."
+    )
+
+
+@reference_group.command("import-communes")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def reference_import_communes(path: Path) -> None:
+    """Replace the commune list from a CSV (insee_code,name,postal_codes,territory_code)."""
+    from budgetcitoyen.reference.services import import_communes_file
+
+    session = get_session()
+    try:
+        added, updated = import_communes_file(session, path)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    session.commit()
+    click.echo(f"{added} communes ajoutées, {updated} mises à jour.")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe",
+                       help="Prompted when omitted (not echoed).")
+@with_appcontext
+def create_admin(email: str, password: str) -> None:
+    """Create an administrator account EMAIL (or make an existing account administrator)."""
+    from budgetcitoyen.accounts.services import create_admin as make_admin
+
+    session = get_session()
+    try:
+        user = make_admin(session, email, password, now_utc())
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    session.commit()
+    click.echo(f"Administrateur : {user.email}")
+
+
+@click.command("seed-demo")
+@click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
+@click.option("--phase", type=click.Choice(["ideas", "dossiers", "labelling", "vote", "results", "follow_up"]),
+              default=None, help="Build the calendar so that this phase is open today.")
+@with_appcontext
+def seed_demo(year: int | None, phase: str | None) -> None:
+    """Create the demo edition and one account per role, and print their passwords."""
+    from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
+    from budgetcitoyen.demo.seed import seed_demo as seed
+    from budgetcitoyen.editions.rules import Phase
+
+    session = get_session()
+    now = now_utc()
+    edition = seed(session, now, year or now.year, Phase(phase) if phase else None)
+    session.commit()
+    click.echo(f"Édition de démonstration : {edition.title}")
+    click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.email:<24} {account.password:<22} {account.description}")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    for command in (db_group, reference_group, create_admin, seed_demo):
+        app.cli.add_command(command)

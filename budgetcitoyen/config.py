@@ -1,0 +1,86 @@
+"""Settings: defaults, then BUDGETCITOYEN_* environment variables, then an explicit mapping (tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "BUDGETCITOYEN"
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "SECRET_KEY": None,  # None: generated once and kept in the instance folder
+    "TIME_ZONE": "Europe/Paris",
+    "UPLOAD_FOLDER": None,  # None: <instance>/uploads, outside static/
+    "MAIL_HOST": None,  # None: mails go to <instance>/outbox/ as .eml files
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_STARTTLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_TIMEOUT": 10,
+    "MAIL_SENDER": "Budget citoyen <ne-pas-repondre@budget-citoyen.localhost>",
+    "EMAIL_TOKEN_MAX_AGE": 2 * 24 * 3600,
+    "RESET_TOKEN_MAX_AGE": 3600,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "DEMO_MODE": False,
+    "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+    "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    "SITE_NAME": "Budget citoyen",
+    "COLLECTIVITE": "Département du Pas-de-Calais",
+}
+
+
+def instance_path_from_env() -> str:
+    """The instance folder must be known before the Flask object exists, so it is read here."""
+    configured = os.environ.get(f"{ENV_PREFIX}_INSTANCE_PATH")
+    return str(Path(configured).resolve()) if configured else str(PROJECT_ROOT / "instance")
+
+
+def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill app.config from defaults, the environment and overrides, then derive what depends on the instance folder."""
+    app.config.from_mapping(DEFAULTS)
+    # from_prefixed_env parses JSON values, so BUDGETCITOYEN_MAIL_PORT=587 becomes an int.
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'budgetcitoyen.sqlite3'}"
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    app.config.setdefault("OUTBOX_FOLDER", str(instance / "outbox"))
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the generated secret, creating it (mode 0600) on first start so no secret lives in the repository."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(48)
+    try:
+        # O_EXCL: two workers starting together must not write two different secrets.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    return secret

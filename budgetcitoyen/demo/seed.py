@@ -1,0 +1,106 @@
+"""A realistic demo edition and one account per role (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from budgetcitoyen.accounts import services as accounts
+from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
+from budgetcitoyen.editions import services as editions
+from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
+from budgetcitoyen.editions.rules import PHASE_ORDER, Phase
+from budgetcitoyen.reference.services import load_reference
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo account, its password and what it shows."""
+
+    email: str
+    password: str
+    roles: tuple[Role, ...]
+    college: College | None
+    description: str
+
+
+# Fixed on purpose: the README documents them. They only ever exist in a demo database.
+DEMO_ACCOUNTS = (
+    DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None, "administrateur (mission ESS)"),
+    DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent de la mission ESS"),
+    DemoAccount("porteur@example.org", "Initiative-Locale-62", (Role.HOLDER,), None, "porteur d'initiative"),
+    DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR, "membre du comité (ambassadeurs)"),
+    DemoAccount("comite2@example.org", "Radar-Marqueurs-ESS2", (), College.FINANCE, "membre du comité (finance)"),
+    DemoAccount("comite3@example.org", "Radar-Marqueurs-ESS3", (), College.QUALIFIED, "membre du comité (qualifié)"),
+    DemoAccount("habitant@example.org", "Vote-Septembre-62", (), None, "habitant (électeur)"),
+)
+
+# Typical lengths in days of each phase, used to build a calendar around a chosen phase.
+PHASE_DAYS = {
+    Phase.IDEAS: 60, Phase.DOSSIERS: 60, Phase.LABELLING: 45, Phase.VOTE: 30, Phase.RESULTS: 30, Phase.FOLLOW_UP: 540,
+}
+
+
+def calendar_around(today: date, open_phase: Phase) -> dict[Phase, tuple[date, date]]:
+    """A coherent calendar in which `open_phase` started a week ago; the others follow one another."""
+    index = PHASE_ORDER.index(open_phase)
+    starts: dict[Phase, date] = {open_phase: today - timedelta(days=7)}
+    for i in range(index - 1, -1, -1):
+        later = PHASE_ORDER[i + 1]
+        starts[PHASE_ORDER[i]] = starts[later] - timedelta(days=PHASE_DAYS[PHASE_ORDER[i]])
+    for i in range(index + 1, len(PHASE_ORDER)):
+        earlier = PHASE_ORDER[i - 1]
+        starts[PHASE_ORDER[i]] = starts[earlier] + timedelta(days=PHASE_DAYS[earlier])
+    return {p: (starts[p], starts[p] + timedelta(days=PHASE_DAYS[p] - 1)) for p in PHASE_ORDER}
+
+
+def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None) -> Edition:
+    """Load reference data, the demo accounts and the demo edition; running it again changes nothing."""
+    load_reference(session)
+    admin = None
+    users: dict[str, User] = {}
+    for account in DEMO_ACCOUNTS:
+        user = accounts.find_by_email(session, account.email)
+        if user is None:
+            user = accounts.register(session, account.email, account.password, now)
+            user.email_confirmed_at = now
+            for role in account.roles:
+                user.roles.append(UserRole(role=role.value, granted_at=now))
+        users[account.email] = user
+        if Role.ADMIN in account.roles:
+            admin = user
+    session.flush()
+
+    edition = session.scalar(select(Edition).where(Edition.year == year))
+    if edition is None:
+        data = editions.EditionInput(
+            title=f"Budget citoyen {year}",
+            envelope=Decimal("400000.00"),
+            operation_code="C01-650A01",
+            imputation="6568//9365",
+            budget_label="Mission ESS",
+            payment_credits=Decimal("1000000.00"),
+            voting_min_age=11,
+            min_choices=3,
+            max_choices=3,
+            ballot_scope=BallotScope.DEPARTMENT,
+            allocation_rule=AllocationRule.GREEDY_SKIP,
+            is_published=True,
+        )
+        edition = editions.create_edition(session, admin, year, data, now)
+        if open_phase is not None and admin is not None:
+            editions.update_calendar(session, admin, edition, calendar_around(now.date(), open_phase), now)
+    for account in DEMO_ACCOUNTS:
+        if account.college is None:
+            continue
+        member = users[account.email]
+        seated = session.scalar(select(CommitteeMembership.id).where(
+            CommitteeMembership.edition_id == edition.id, CommitteeMembership.user_id == member.id))
+        if seated is None and admin is not None:
+            editions.add_committee_member(session, admin, edition, member, account.college, now)
+    session.flush()
+    return edition

@@ -1,0 +1,1 @@
+"""The yearly campaign: envelope, budget line, settings, categories and phase calendar."""

@@ -1,0 +1,136 @@
+"""Editions (yearly campaigns), their phase calendar and their categories."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from budgetcitoyen.db import Base
+from budgetcitoyen.editions.rules import EditionSettings, Phase, PhaseWindow
+
+
+class AllocationRule(enum.StrEnum):
+    """How the envelope goes to winners (computed by the allocation module)."""
+
+    GREEDY_SKIP = "greedy_skip"
+    GREEDY_STOP = "greedy_stop"
+    TERRITORIAL_GREEDY = "territorial_greedy"
+    EQUAL_SHARES = "equal_shares"
+
+
+ALLOCATION_RULE_LABELS = {
+    AllocationRule.GREEDY_SKIP: "Par ordre des votes, en passant les projets qui ne tiennent plus",
+    AllocationRule.GREEDY_STOP: "Par ordre des votes, en s'arrêtant au premier projet qui ne tient plus",
+    AllocationRule.TERRITORIAL_GREEDY: "Un lauréat garanti par territoire, puis par ordre des votes",
+    AllocationRule.EQUAL_SHARES: "Méthode des parts égales (proportionnelle)",
+}
+
+
+class BallotScope(enum.StrEnum):
+    """Whether a voter votes department-wide or once per territory."""
+
+    DEPARTMENT = "department"
+    TERRITORY = "territory"
+
+
+BALLOT_SCOPE_LABELS = {
+    BallotScope.DEPARTMENT: "Un bulletin pour tout le département",
+    BallotScope.TERRITORY: "Un bulletin par territoire",
+}
+
+
+class Edition(Base):
+    """One yearly campaign of the Budget citoyen."""
+
+    __tablename__ = "editions"
+    __table_args__ = (
+        CheckConstraint("envelope >= 0", name="envelope_not_negative"),
+        CheckConstraint("voting_min_age >= 0 AND voting_min_age <= 120", name="voting_age_range"),
+        CheckConstraint("min_choices >= 1 AND max_choices >= min_choices", name="choices_range"),
+        CheckConstraint(
+            "allocation_rule IN ('greedy_skip', 'greedy_stop', 'territorial_greedy', 'equal_shares')",
+            name="known_allocation_rule",
+        ),
+        CheckConstraint("ballot_scope IN ('department', 'territory')", name="known_ballot_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    is_published: Mapped[bool] = mapped_column(default=False)
+    envelope: Mapped[Decimal]
+    # The département's budget line the grants are booked on (see the Commission permanente reports).
+    operation_code: Mapped[str] = mapped_column(String(40), default="")
+    imputation: Mapped[str] = mapped_column(String(40), default="")
+    budget_label: Mapped[str] = mapped_column(String(120), default="")
+    payment_credits: Mapped[Decimal | None]
+    voting_min_age: Mapped[int] = mapped_column(default=11)
+    min_choices: Mapped[int] = mapped_column(default=3)
+    max_choices: Mapped[int] = mapped_column(default=3)
+    ballot_scope: Mapped[str] = mapped_column(String(20), default=BallotScope.DEPARTMENT.value)
+    allocation_rule: Mapped[str] = mapped_column(String(30), default=AllocationRule.GREEDY_SKIP.value)
+    created_at: Mapped[datetime]
+
+    phases: Mapped[list[EditionPhase]] = relationship(
+        back_populates="edition", cascade="all, delete-orphan", lazy="selectin", order_by="EditionPhase.starts_at"
+    )
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="edition", cascade="all, delete-orphan", order_by="Category.position"
+    )
+
+    def windows(self) -> list[PhaseWindow]:
+        """The calendar as plain values for the pure rules."""
+        return [PhaseWindow(Phase(p.phase), p.starts_at, p.ends_at) for p in self.phases]
+
+    def window(self, phase: Phase) -> PhaseWindow | None:
+        """The window of one phase, if set."""
+        return next((w for w in self.windows() if w.phase == phase), None)
+
+    def settings(self) -> EditionSettings:
+        """The settings as plain values for the pure rules."""
+        return EditionSettings(self.voting_min_age, self.min_choices, self.max_choices, self.envelope)
+
+
+class EditionPhase(Base):
+    """One phase of an edition's calendar: [starts_at, ends_at) in UTC."""
+
+    __tablename__ = "edition_phases"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "phase", name="uq_edition_phases_edition_phase"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "phase IN ('ideas', 'dossiers', 'labelling', 'vote', 'results', 'follow_up')", name="known_phase"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    edition: Mapped[Edition] = relationship(back_populates="phases")
+
+
+class Category(Base):
+    """A labelling category of an edition, with its grant ceiling."""
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "code", name="uq_categories_edition_code"),
+        CheckConstraint("ceiling > 0", name="ceiling_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    ceiling: Mapped[Decimal]
+    position: Mapped[int] = mapped_column(default=0)
+
+    edition: Mapped[Edition] = relationship(back_populates="categories")

@@ -1,0 +1,273 @@
+"""Edition use cases: create, configure, calendar, categories, committee. Flush, never commit."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from budgetcitoyen.accounts.models import College, CommitteeMembership, User
+from budgetcitoyen.audit import services as audit
+from budgetcitoyen.clock import PARIS, local_day_bounds, to_local
+from budgetcitoyen.editions.models import AllocationRule, BallotScope, Category, Edition, EditionPhase
+from budgetcitoyen.editions.rules import (
+    PHASE_LABELS,
+    CalendarError,
+    EditionSettings,
+    Phase,
+    PhaseWindow,
+    SettingsError,
+    open_phases,
+    validate_calendar,
+    validate_ceilings,
+    validate_settings,
+)
+from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
+
+
+def default_calendar(year: int) -> dict[Phase, tuple[date, date]]:
+    """The usual calendar of the département (domain.md), as inclusive local dates."""
+    return {
+        Phase.IDEAS: (date(year, 1, 15), date(year, 4, 5)),
+        Phase.DOSSIERS: (date(year, 3, 1), date(year, 5, 31)),
+        Phase.LABELLING: (date(year, 7, 1), date(year, 8, 31)),
+        Phase.VOTE: (date(year, 9, 1), date(year, 9, 30)),
+        Phase.RESULTS: (date(year, 11, 1), date(year, 11, 30)),
+        Phase.FOLLOW_UP: (date(year, 12, 1), date(year + 2, 12, 31)),
+    }
+
+
+def windows_from_dates(dates: dict[Phase, tuple[date, date]]) -> list[PhaseWindow]:
+    """Whole local days, first to last inclusive, as UTC windows."""
+    return [PhaseWindow(phase, *local_day_bounds(first, last, PARIS)) for phase, (first, last) in dates.items()]
+
+
+def dates_of(edition: Edition) -> dict[Phase, tuple[date, date]]:
+    """The calendar as inclusive local dates, for forms and pages."""
+    result = {}
+    for window in edition.windows():
+        last = to_local(window.ends_at)
+        # ends_at is exclusive (midnight after the last day), so the last day is the day before.
+        result[window.phase] = (to_local(window.starts_at).date(), (last - _INSTANT).date())
+    return result
+
+
+def default_categories() -> list[dict[str, Any]]:
+    """The four labelling categories and their default ceilings (reference/categories.csv)."""
+    with resources.files("budgetcitoyen.reference").joinpath("categories.csv").open(encoding="utf-8") as handle:
+        return [
+            {"code": row["code"], "name": row["name"], "ceiling": Decimal(row["ceiling"]),
+             "description": row["description"]}
+            for row in csv.DictReader(handle)
+        ]
+
+
+_INSTANT = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class EditionInput:
+    """What the admin sets on an edition."""
+
+    title: str
+    envelope: Decimal
+    operation_code: str
+    imputation: str
+    budget_label: str
+    payment_credits: Decimal | None
+    voting_min_age: int
+    min_choices: int
+    max_choices: int
+    ballot_scope: BallotScope
+    allocation_rule: AllocationRule
+    is_published: bool
+
+
+EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)
+
+
+def _snapshot(edition: Edition) -> dict[str, Any]:
+    return {name: getattr(edition, name) for name in EDITION_FIELDS}
+
+
+def _check(data: EditionInput) -> None:
+    try:
+        validate_settings(EditionSettings(data.voting_min_age, data.min_choices, data.max_choices, data.envelope))
+    except SettingsError as exc:
+        raise DomainError(str(exc)) from exc
+
+
+def create_edition(session: Session, actor: User | None, year: int, data: EditionInput, now: datetime) -> Edition:
+    """A new edition with the usual calendar and the default categories; one edition per year."""
+    if not 2000 <= year <= 2200:
+        raise DomainError("L'année doit être comprise entre 2000 et 2200.", field="year")
+    if session.scalar(select(Edition.id).where(Edition.year == year)) is not None:
+        raise Conflict(f"Une édition {year} existe déjà.", field="year")
+    _check(data)
+    edition = Edition(year=year, created_at=now, **{k: _value(getattr(data, k)) for k in EDITION_FIELDS})
+    for window in windows_from_dates(default_calendar(year)):
+        edition.phases.append(EditionPhase(phase=window.phase.value, starts_at=window.starts_at, ends_at=window.ends_at))
+    for position, category in enumerate(default_categories()):
+        edition.categories.append(Category(position=position, **category))
+    session.add(edition)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="edition.create", object_type="edition", object_id=edition.id, now=now,
+        summary=f"Création de l'édition {year}", after={"year": year, **_snapshot(edition)},
+    )
+    return edition
+
+
+def _value(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def update_edition(session: Session, actor: User, edition: Edition, data: EditionInput, now: datetime) -> bool:
+    """Change settings and budget line (audited with before/after). Returns whether anything changed."""
+    _check(data)
+    before = _snapshot(edition)
+    for name in EDITION_FIELDS:
+        setattr(edition, name, _value(getattr(data, name)))
+    changed_before, changed_after = audit.changed_fields(before, _snapshot(edition))
+    if not changed_after:
+        return False
+    audit.record(
+        session, actor=actor, action="edition.update", object_type="edition", object_id=edition.id, now=now,
+        summary=f"Paramètres de l'édition {edition.year}", before=changed_before, after=changed_after,
+    )
+    session.flush()
+    return True
+
+
+def update_calendar(
+    session: Session, actor: User, edition: Edition, dates: dict[Phase, tuple[date, date]], now: datetime
+) -> bool:
+    """Replace the phase dates after checking the calendar is coherent (audited)."""
+    windows = windows_from_dates(dates)
+    try:
+        validate_calendar(windows)
+    except CalendarError as exc:
+        raise DomainError(str(exc)) from exc
+    before = {p.value: [d.isoformat() for d in pair] for p, pair in dates_of(edition).items()}
+    after = {p.value: [d.isoformat() for d in pair] for p, pair in dates.items()}
+    changed_before, changed_after = audit.changed_fields(before, after)
+    if not changed_after:
+        return False
+    by_phase = {p.phase: p for p in edition.phases}
+    for window in windows:
+        row = by_phase.get(window.phase.value)
+        if row is None:
+            edition.phases.append(
+                EditionPhase(phase=window.phase.value, starts_at=window.starts_at, ends_at=window.ends_at)
+            )
+        else:
+            row.starts_at, row.ends_at = window.starts_at, window.ends_at
+    audit.record(
+        session, actor=actor, action="edition.calendar", object_type="edition", object_id=edition.id, now=now,
+        summary=f"Calendrier de l'édition {edition.year}", before=changed_before, after=changed_after,
+    )
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class CategoryInput:
+    """An admin's edit of one category."""
+
+    category_id: int
+    name: str
+    ceiling: Decimal
+    description: str
+
+
+def update_categories(
+    session: Session, actor: User, edition: Edition, changes: list[CategoryInput], now: datetime
+) -> bool:
+    """Rename categories and change their ceilings (audited)."""
+    by_id = {c.id: c for c in edition.categories}
+    if any(change.category_id not in by_id for change in changes):
+        raise DomainError("Catégorie inconnue pour cette édition.")
+    try:
+        validate_ceilings({c.name: c.ceiling for c in changes})
+    except SettingsError as exc:
+        raise DomainError(str(exc)) from exc
+    anything = False
+    for change in changes:
+        category = by_id[change.category_id]
+        before = {"name": category.name, "ceiling": category.ceiling, "description": category.description}
+        after = {"name": change.name, "ceiling": change.ceiling, "description": change.description}
+        changed_before, changed_after = audit.changed_fields(before, after)
+        if not changed_after:
+            continue
+        anything = True
+        category.name, category.ceiling, category.description = change.name, change.ceiling, change.description
+        audit.record(
+            session, actor=actor, action="category.update", object_type="category", object_id=category.id,
+            now=now, summary=f"Catégorie « {change.name} » ({edition.year})",
+            before=changed_before, after=changed_after,
+        )
+    session.flush()
+    return anything
+
+
+def add_committee_member(
+    session: Session, actor: User, edition: Edition, member: User, college: College, now: datetime
+) -> CommitteeMembership:
+    """Seat a person on the edition's committee in a college (audited)."""
+    if member.is_deleted:
+        raise DomainError("Ce compte a été supprimé.")
+    existing = session.scalar(
+        select(CommitteeMembership).where(
+            CommitteeMembership.edition_id == edition.id, CommitteeMembership.user_id == member.id
+        )
+    )
+    if existing is not None:
+        raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.")
+    seat = CommitteeMembership(edition_id=edition.id, user_id=member.id, college=college.value, created_at=now)
+    session.add(seat)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="committee.add", object_type="committee_membership", object_id=seat.id,
+        now=now, summary=f"Membre du comité {edition.year} (utilisateur n° {member.id})",
+        after={"user_id": member.id, "college": college.value},
+    )
+    return seat
+
+
+def remove_committee_member(session: Session, actor: User, seat: CommitteeMembership, now: datetime) -> None:
+    """Remove a committee seat (audited)."""
+    audit.record(
+        session, actor=actor, action="committee.remove", object_type="committee_membership", object_id=seat.id,
+        now=now, summary=f"Retrait du comité {seat.edition.year} (utilisateur n° {seat.user_id})",
+        before={"user_id": seat.user_id, "college": seat.college},
+    )
+    session.delete(seat)
+    session.flush()
+
+
+def current_edition(session: Session) -> Edition | None:
+    """The published edition of the latest year: the one the public site presents."""
+    return session.scalar(
+        select(Edition).where(Edition.is_published.is_(True)).order_by(Edition.year.desc()).limit(1)
+    )
+
+
+def require_phase(edition: Edition, phase: Phase, now: datetime) -> None:
+    """Refuse, server-side, an action whose phase is not open at `now` (buttons hiding is not enough)."""
+    if phase in open_phases(edition.windows(), now):
+        return
+    window = edition.window(phase)
+    label = PHASE_LABELS[phase]
+    if window is None:
+        raise PhaseClosed(f"La phase « {label} » n'a pas de dates pour l'édition {edition.year}.")
+    if now < window.starts_at:
+        opens = to_local(window.starts_at).strftime("%d/%m/%Y")
+        raise PhaseClosed(f"La phase « {label} » n'est pas encore ouverte : elle ouvre le {opens}.")
+    closed = to_local(window.ends_at - _INSTANT).strftime("%d/%m/%Y")
+    raise PhaseClosed(f"La phase « {label} » est close depuis le {closed} au soir.")

@@ -1,0 +1,102 @@
+"""Sending mail: real SMTP when a host is configured, otherwise .eml files in the instance outbox."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+
+OUTBOX_NAME = re.compile(r"^[0-9T_-]+[0-9a-f]{8}\.eml$")
+
+
+def build_message(to: str, subject: str, template: str, **context: Any) -> EmailMessage:
+    """Render templates/emails/<template>.txt into a plain-text message (plain text reads well everywhere)."""
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain="budget-citoyen.localhost")
+    body = render_template(f"emails/{template}.txt", **context)
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def deliver(message: EmailMessage) -> bool:
+    """Send now; log and return False on failure so the caller can tell the person instead of failing."""
+    config = current_app.config
+    try:
+        if config["MAIL_HOST"]:
+            _send_smtp(message, config)
+        else:
+            _write_outbox(message, Path(config["OUTBOX_FOLDER"]))
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("mail to %s could not be delivered", message["To"])
+        return False
+    return True
+
+
+def send(to: str, subject: str, template: str, **context: Any) -> bool:
+    """Build and deliver in one call."""
+    return deliver(build_message(to, subject, template, **context))
+
+
+def _send_smtp(message: EmailMessage, config: Any) -> None:
+    host, port, timeout = config["MAIL_HOST"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
+    if config["MAIL_USE_SSL"]:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(host, port, timeout=timeout)
+    with client:
+        if config["MAIL_USE_STARTTLS"]:
+            client.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        client.send_message(message)
+
+
+def _write_outbox(message: EmailMessage, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S_%f")
+    (folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(message))
+
+
+@dataclass(frozen=True)
+class OutboxMail:
+    """A mail written to the demo outbox."""
+
+    name: str
+    to: str
+    subject: str
+    date: str
+    body: str
+
+
+def list_outbox(folder: Path, limit: int = 200) -> list[OutboxMail]:
+    """The newest mails first."""
+    if not folder.is_dir():
+        return []
+    names = sorted((p.name for p in folder.iterdir() if OUTBOX_NAME.match(p.name)), reverse=True)
+    return [read_outbox(folder, name) for name in names[:limit]]
+
+
+def read_outbox(folder: Path, name: str) -> OutboxMail:
+    """One outbox mail; the name is checked so no path outside the outbox can be read."""
+    if not OUTBOX_NAME.match(name):
+        raise FileNotFoundError(name)
+    with (folder / name).open("rb") as handle:
+        parsed = BytesParser(policy=policy.default).parse(handle)
+    part = parsed.get_body(preferencelist=("plain",))
+    body = part.get_content() if part is not None else ""
+    return OutboxMail(name, str(parsed["To"]), str(parsed["Subject"]), str(parsed["Date"]), body)

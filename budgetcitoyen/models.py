@@ -1,0 +1,9 @@
+"""Import every domain's models so Base.metadata is complete (Alembic, tests, scripts)."""
+
+from budgetcitoyen.accounts import models as accounts_models  # noqa: F401
+from budgetcitoyen.audit import models as audit_models  # noqa: F401
+from budgetcitoyen.editions import models as editions_models  # noqa: F401
+from budgetcitoyen.reference import models as reference_models  # noqa: F401
+from budgetcitoyen.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,88 @@
+"""Public pages: home with the current edition's calendar, how it works, legal pages, health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from sqlalchemy import text
+
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.editions.rules import PHASE_LABELS, current_phase, next_phase, phase_status
+from budgetcitoyen.editions.services import current_edition, dates_of
+from budgetcitoyen.web import Access, access, db
+
+bp = Blueprint("public", __name__)
+
+
+def calendar_rows(edition: Any) -> list[dict[str, Any]]:
+    """The calendar as rows for templates: label, first and last day, status."""
+    now = now_utc()
+    dates = dates_of(edition)
+    return [
+        {"phase": w.phase, "label": PHASE_LABELS[w.phase], "first": dates[w.phase][0], "last": dates[w.phase][1],
+         "status": phase_status(w, now).value}
+        for w in sorted(edition.windows(), key=lambda w: w.starts_at)
+    ]
+
+
+@bp.route("/")
+@access(Access.PUBLIC)
+def home() -> str:
+    """The current edition, its envelope and calendar."""
+    edition = current_edition(db())
+    context: dict[str, Any] = {"edition": edition}
+    if edition is not None:
+        now = now_utc()
+        phase = current_phase(edition.windows(), now)
+        context.update(
+            rows=calendar_rows(edition),
+            phase_label=PHASE_LABELS[phase] if phase else None,
+            upcoming=next_phase(edition.windows(), now),
+            phase_labels=PHASE_LABELS,
+        )
+    return render_template("public/home.html", **context)
+
+
+@bp.route("/comment-ca-marche")
+@access(Access.PUBLIC)
+def how_it_works() -> str:
+    """The process step by step."""
+    edition = current_edition(db())
+    return render_template("public/how.html", edition=edition)
+
+
+@bp.route("/mentions-legales")
+@access(Access.PUBLIC)
+def legal() -> str:
+    """Legal notice."""
+    return render_template("public/legal.html")
+
+
+@bp.route("/donnees-personnelles")
+@access(Access.PUBLIC)
+def privacy() -> str:
+    """Privacy policy (RGPD)."""
+    return render_template("public/privacy.html")
+
+
+@bp.route("/accessibilite")
+@access(Access.PUBLIC)
+def accessibility() -> str:
+    """Accessibility statement (required by RGAA)."""
+    return render_template("public/accessibility.html")
+
+
+@bp.route("/plan-du-site")
+@access(Access.PUBLIC)
+def sitemap() -> str:
+    """Site map (RGAA asks for two ways to find a page)."""
+    return render_template("public/sitemap.html")
+
+
+@bp.route("/healthz")
+@access(Access.PUBLIC)
+def healthz() -> Response:
+    """Liveness and database reachability, with no other work."""
+    db().execute(text("SELECT 1"))
+    return Response("ok", mimetype="text/plain")

@@ -1,0 +1,1 @@
+"""Reference data shipped with the platform: territories, communes, categories, structure types."""
