@@ -80,6 +80,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # read-only tooling (tests, reports) must not hold the write lock
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

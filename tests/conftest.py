@@ -1,0 +1,232 @@
+"""Shared fixtures: one migrated template database, reset between tests; a real SMTP server; the app.
+
+The database comes from BUDGETCITOYEN_TEST_DATABASE_URL (SQLite in a temporary folder when unset),
+so the same suite runs on SQLite and on PostgreSQL. Tests commit for real (HTTP requests, races,
+the browser's live server), so isolation is by reset, not by an enclosing transaction:
+SQLite copies a pristine file back; PostgreSQL truncates the tables that tests fill.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from budgetcitoyen import create_app
+from budgetcitoyen.db import make_engine, make_sessionmaker
+from budgetcitoyen.migrate import alembic_config
+from budgetcitoyen.reference.services import load_reference
+
+# Filled once in the template, kept across tests.
+REFERENCE_TABLES = ("territories", "communes", "structure_types", "alembic_version")
+
+pytest_plugins = ["tests.factories"]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- SMTP ------------------------------------------------------------------------------------
+
+class RecordingHandler:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """A real SMTP server on loopback, and what it received."""
+
+    def __init__(self) -> None:
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    def clear(self) -> None:
+        with self.handler.lock:
+            self.handler.messages.clear()
+
+    def last_to(self, address: str) -> EmailMessage:
+        """The last message sent to `address` (fails the test when there is none)."""
+        for message in reversed(self.messages):
+            if address in str(message["To"]):
+                return message
+        raise AssertionError(f"no mail to {address}; got {[str(m['To']) for m in self.messages]}")
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.controller.start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpServer) -> SmtpServer:
+    smtp_server.clear()
+    return smtp_server
+
+
+def body_of(message: EmailMessage) -> str:
+    """The plain-text body of a received mail."""
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+# --- Database --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("BUDGETCITOYEN_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def reset_schema(url: str) -> None:
+    """Start from an empty database (PostgreSQL: drop and recreate the public schema)."""
+    if is_sqlite(url):
+        path = Path(make_url(url).database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Migrate once, load the reference data once; tests then start from this state."""
+    reset_schema(database_url)
+    command.upgrade(alembic_config(database_url), "head")
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session:
+        load_reference(session)
+        session.commit()
+    engine.dispose()
+    info: dict[str, Any] = {"url": database_url}
+    if is_sqlite(database_url):
+        pristine = tmp_path_factory.mktemp("pristine") / "pristine.sqlite3"
+        source = Path(make_url(database_url).database or "")
+        # A checkpoint folds the WAL into the main file so one file copy is a full snapshot.
+        with closing(sqlite3.connect(source)) as raw:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(source, pristine)
+        info["pristine"] = pristine
+        info["path"] = source
+    else:
+        engine = make_engine(database_url)
+        with engine.connect() as conn:
+            names = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )).scalars().all()
+        engine.dispose()
+        info["truncate"] = [n for n in names if n not in REFERENCE_TABLES]
+    return info
+
+
+def restore_database(app: Flask, template: dict[str, Any]) -> None:
+    """Bring the database back to the template state."""
+    engine = app.extensions["db_engine"]
+    if "pristine" in template:
+        engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{template['path']}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(template["pristine"], template["path"])
+        return
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{name}"' for name in template["truncate"])
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+# --- Application -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def app(template_database: dict[str, Any], smtp_server: SmtpServer,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "INSTANCE_PATH": str(instance),
+        "TESTING": True,
+        "DATABASE_URL": template_database["url"],
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        # Playwright and the test client both run on plain http.
+        "SESSION_COOKIE_SECURE": False,
+    })
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that uses the app starts from the template state."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    template = request.getfixturevalue("template_database")
+    restore_database(application, template)
+    yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """A session outside any request, for checking results: autocommit, so it never holds
+    SQLite's write lock nor an old snapshot while the app under test writes."""
+    engine = app.extensions["db_engine"].execution_options(isolation_level="AUTOCOMMIT")
+    with app.app_context():
+        session = make_sessionmaker(engine)()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
