@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -18,10 +19,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS
+from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS, Role
 from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, BALLOT_SCOPE_LABELS
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
 from budgetcitoyen.forms import BaseForm
+
+
+def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
 
 
 def _money(label: str, required: bool = True, description: str = "") -> DecimalField:
@@ -52,8 +57,8 @@ class EditionForm(BaseForm):
                                validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 50, "Entre 1 et 50.")])
     max_choices = IntegerField("Nombre maximal de choix par bulletin",
                                validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 50, "Entre 1 et 50.")])
-    ballot_scope = SelectField("Périmètre du bulletin", choices=list(BALLOT_SCOPE_LABELS.items()))
-    allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=list(ALLOCATION_RULE_LABELS.items()))
+    ballot_scope = SelectField("Périmètre du bulletin", choices=_choices(BALLOT_SCOPE_LABELS))
+    allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=_choices(ALLOCATION_RULE_LABELS))
     is_published = BooleanField("Publier l'édition sur le site public")
     submit = SubmitField("Enregistrer")
 
@@ -102,16 +107,16 @@ class CommitteeAddForm(BaseForm):
 
     email = EmailField("Adresse e-mail du compte", validators=[DataRequired("Indiquez une adresse e-mail."),
                                                                Length(max=254)])
-    college = SelectField("Collège", choices=[(k.value, v) for k, v in COLLEGE_LABELS.items()])
+    college = SelectField("Collège", choices=_choices(COLLEGE_LABELS))
     submit = SubmitField("Ajouter au comité")
 
 
 class RolesForm(BaseForm):
     """Global roles of one account."""
 
-    holder = BooleanField(ROLE_LABELS["holder"])  # type: ignore[index]
-    agent = BooleanField(ROLE_LABELS["agent"])  # type: ignore[index]
-    admin = BooleanField(ROLE_LABELS["admin"])  # type: ignore[index]
+    holder = BooleanField(ROLE_LABELS[Role.HOLDER])
+    agent = BooleanField(ROLE_LABELS[Role.AGENT])
+    admin = BooleanField(ROLE_LABELS[Role.ADMIN])
     submit = SubmitField("Enregistrer les rôles")
 
 

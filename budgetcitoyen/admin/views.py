@@ -26,6 +26,7 @@ from budgetcitoyen.editions.models import (
 )
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
 from budgetcitoyen.errors import DomainError
+from budgetcitoyen.money import euros_amount
 from budgetcitoyen.public.views import calendar_rows
 from budgetcitoyen.reference import services as reference_services
 from budgetcitoyen.reference.models import Commune, Territory
@@ -62,11 +63,11 @@ def dashboard() -> str:
 def _edition_input(form: forms.EditionForm) -> edition_services.EditionInput:
     return edition_services.EditionInput(
         title=form.title.data.strip(),
-        envelope=Decimal(form.envelope.data),
+        envelope=euros_amount(form.envelope.data),
         operation_code=(form.operation_code.data or "").strip(),
         imputation=(form.imputation.data or "").strip(),
         budget_label=(form.budget_label.data or "").strip(),
-        payment_credits=Decimal(form.payment_credits.data) if form.payment_credits.data is not None else None,
+        payment_credits=euros_amount(form.payment_credits.data) if form.payment_credits.data is not None else None,
         voting_min_age=form.voting_min_age.data,
         min_choices=form.min_choices.data,
         max_choices=form.max_choices.data,
@@ -177,7 +178,7 @@ def edition_categories(edition_id: int) -> Any:
         try:
             changes = [
                 edition_services.CategoryInput(int(entry.category_id.data), entry.form.name.data.strip(),
-                                               Decimal(entry.form.ceiling.data), entry.form.description.data or "")
+                                               euros_amount(entry.form.ceiling.data), entry.form.description.data or "")
                 for entry in form.categories
             ]
         except (TypeError, ValueError):

@@ -1,0 +1,155 @@
+"""Every route x every role -> the expected status. A route missing from the table fails the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from budgetcitoyen import extensions
+from budgetcitoyen.accounts.models import College, CommitteeMembership, Role
+from budgetcitoyen.web import access_rule_of, enforce_access
+from tests.web.helpers import login, post_form
+
+ROLES = ("anonymous", "resident", "holder", "committee", "agent", "admin")
+
+# What each access level answers to each role. Written out by hand on purpose: the test
+# must not derive its expectations from the decorators it checks.
+EXPECTED = {
+    "public": dict.fromkeys(ROLES, 200),
+    "anonymous_only": {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)},
+    "token": dict.fromkeys(ROLES, 400),  # the URLs below carry an invalid token
+    "authenticated": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)},
+    "staff": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 200, "admin": 200},
+    "admin": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 403, "admin": 200},
+}
+
+# endpoint -> (URL to GET, access level). {edition}, {user} and {mail} are filled in by the fixture.
+GET_ROUTES = {
+    "public.home": ("/", "public"),
+    "public.how_it_works": ("/comment-ca-marche", "public"),
+    "public.legal": ("/mentions-legales", "public"),
+    "public.privacy": ("/donnees-personnelles", "public"),
+    "public.accessibility": ("/accessibilite", "public"),
+    "public.sitemap": ("/plan-du-site", "public"),
+    "public.healthz": ("/healthz", "public"),
+    "accounts.signup": ("/inscription", "anonymous_only"),
+    "accounts.login": ("/connexion", "anonymous_only"),
+    "accounts.confirm": ("/confirmer/jeton-invalide", "token"),
+    "accounts.resend_confirmation": ("/confirmation/renvoyer", "public"),
+    "accounts.forgot_password": ("/mot-de-passe-oublie", "public"),
+    "accounts.reset_password": ("/mot-de-passe/jeton-invalide", "token"),
+    "accounts.apply_email_change": ("/compte/adresse/jeton-invalide", "token"),
+    "accounts.account": ("/compte", "authenticated"),
+    "accounts.change_password": ("/compte/mot-de-passe", "authenticated"),
+    "accounts.change_email": ("/compte/adresse", "authenticated"),
+    "accounts.download_data": ("/compte/mes-donnees.json", "authenticated"),
+    "accounts.delete_account": ("/compte/supprimer", "authenticated"),
+    "admin.dashboard": ("/gestion/", "staff"),
+    "admin.territories": ("/gestion/territoires", "staff"),
+    "admin.territory": ("/gestion/territoires/arrageois", "staff"),
+    "admin.editions": ("/gestion/editions", "admin"),
+    "admin.edition_new": ("/gestion/editions/nouvelle", "admin"),
+    "admin.edition": ("/gestion/editions/{edition}", "admin"),
+    "admin.edition_calendar": ("/gestion/editions/{edition}/calendrier", "admin"),
+    "admin.edition_categories": ("/gestion/editions/{edition}/categories", "admin"),
+    "admin.edition_committee": ("/gestion/editions/{edition}/comite", "admin"),
+    "admin.users": ("/gestion/utilisateurs", "admin"),
+    "admin.user": ("/gestion/utilisateurs/{user}", "admin"),
+    "admin.outbox": ("/gestion/courriels", "admin"),
+    "admin.outbox_mail": ("/gestion/courriels/{mail}", "admin"),
+    "admin.audit_log": ("/gestion/journal", "admin"),
+}
+
+# Endpoints reached only by POST, with the level of the POST.
+POST_ONLY_ROUTES = {
+    "accounts.logout": "authenticated",
+    "admin.edition_committee_remove": "admin",
+}
+
+OUTBOX_MAIL = "20260101T000000_000000-0123abcd.eml"
+
+
+def test_every_route_is_in_the_matrix_and_declares_a_rule(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints == set(GET_ROUTES) | set(POST_ONLY_ROUTES)
+    undeclared = [e for e in endpoints if access_rule_of(app, e) is None]
+    assert undeclared == []
+
+
+def test_a_view_without_a_declared_rule_is_refused(app: Flask) -> None:
+    # Deny by default: a view added without @access answers 403 rather than opening up.
+    bare = Flask(__name__)
+    bare.config.update(app.config)
+    bare.before_request(enforce_access)
+    bare.add_url_rule("/oubli", "oubli", lambda: "ouvert")
+    extensions.login_manager.init_app(bare)
+    assert bare.test_client().get("/oubli").status_code == 403
+
+
+@pytest.fixture
+def as_role(app: Flask, make_user: Callable, make_edition: Callable,
+            make_committee_member: Callable) -> Callable[[str], tuple[FlaskClient, dict[str, str]]]:
+    edition = make_edition(year=2026)
+    target = make_user(email="cible@example.org")
+    outbox = Path(app.config["OUTBOX_FOLDER"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / OUTBOX_MAIL).write_bytes(
+        b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n")
+    params = {"edition": str(edition.id), "user": str(target.id), "mail": OUTBOX_MAIL}
+
+    def make(role: str) -> tuple[FlaskClient, dict[str, str]]:
+        client = app.test_client()
+        if role == "anonymous":
+            return client, params
+        email = f"{role}@example.org"
+        if role == "committee":
+            make_committee_member(edition, College.AMBASSADOR, email=email)
+        else:
+            roles = {"holder": (Role.HOLDER,), "agent": (Role.AGENT,), "admin": (Role.ADMIN,)}.get(role, ())
+            make_user(email=email, roles=roles)
+        login(client, email)
+        return client, params
+
+    return make
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_matrix(role: str, as_role: Callable) -> None:
+    client, params = as_role(role)
+    failures = []
+    for endpoint, (url, level) in GET_ROUTES.items():
+        status = client.get(url.format(**params)).status_code
+        if status != EXPECTED[level][role]:
+            failures.append(f"{endpoint} {url}: {status}, expected {EXPECTED[level][role]}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_only_routes(role: str, as_role: Callable, app: Flask, make_committee_member: Callable) -> None:
+    client, params = as_role(role)
+    token_page = "/connexion" if role == "anonymous" else "/compte"
+    seat_owner = make_committee_member(SimpleNamespace(id=int(params["edition"])), College.FINANCE)
+    with app.app_context():
+        session = app.extensions["db_sessionmaker"]()
+        seat_id = session.scalar(select(CommitteeMembership.id).where(CommitteeMembership.user_id == seat_owner.id))
+        session.close()
+    remove_url = f"/gestion/editions/{params['edition']}/comite/{seat_id}/retirer"
+    expected_remove = {"anonymous": 302, "admin": 302}.get(role, 403)
+    assert post_form(client, remove_url, {}, token_from=token_page).status_code == expected_remove
+    expected_logout = 302  # anonymous: sent to log in; others: logged out and sent home
+    response = post_form(client, "/deconnexion", {}, token_from=token_page)
+    assert response.status_code == expected_logout
+    assert ("/connexion" in response.headers["Location"]) == (role == "anonymous")
+
+
+def test_only_admins_rename_territories(as_role: Callable) -> None:
+    agent, _ = as_role("agent")
+    assert post_form(agent, "/gestion/territoires/arrageois", {"name": "Arrageois bis"}).status_code == 403
+    admin, _ = as_role("admin")
+    assert post_form(admin, "/gestion/territoires/arrageois", {"name": "Arrageois bis"}).status_code == 302

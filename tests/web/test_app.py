@@ -1,0 +1,126 @@
+"""The factory, settings, CLI, health check, error pages and security headers."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from budgetcitoyen import create_app
+from budgetcitoyen.accounts.models import CommitteeMembership, Role, User
+from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
+from budgetcitoyen.editions.models import Edition
+from tests.web.helpers import login, text_of
+
+
+def test_secret_is_generated_once_with_mode_0600(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BUDGETCITOYEN_SECRET_KEY", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)})
+    secret_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    second = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] and len(first.config["SECRET_KEY"]) >= 48
+    assert first.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'budgetcitoyen.sqlite3'}"
+    assert first.config["UPLOAD_FOLDER"] == str(tmp_path / "uploads")
+
+
+def test_settings_come_from_prefixed_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGETCITOYEN_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("BUDGETCITOYEN_DATABASE_URL", "postgresql+psycopg://u:p@db.invalid/bc")
+    monkeypatch.setenv("BUDGETCITOYEN_MAIL_HOST", "smtp.invalid")
+    monkeypatch.setenv("BUDGETCITOYEN_MAIL_PORT", "587")
+    monkeypatch.setenv("BUDGETCITOYEN_SECRET_KEY", "from-the-environment")
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "inst")
+    assert app.config["DATABASE_URL"] == "postgresql+psycopg://u:p@db.invalid/bc"
+    assert app.config["MAIL_HOST"] == "smtp.invalid" and app.config["MAIL_PORT"] == 587
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["TIME_ZONE"] == "Europe/Paris"
+    assert not (tmp_path / "inst" / "secret_key").exists()
+
+
+def test_cli_migrates_an_empty_database(tmp_path: Path) -> None:
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["reference", "load"])
+    assert result.exit_code == 0 and "8 territoires" in result.output
+    bad = tmp_path / "communes.csv"
+    bad.write_text("insee_code,name,postal_codes,territory_code\n1,X,62000,nulle-part\n", encoding="utf-8")
+    result = runner.invoke(args=["reference", "import-communes", str(bad)])
+    assert result.exit_code != 0 and "code INSEE" in result.output
+
+
+def test_create_admin(app: Flask, db_session) -> None:
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["create-admin", "chef@example.org", "--password", "faible"])
+    assert weak.exit_code != 0 and "12 caractères" in weak.output
+    result = runner.invoke(args=["create-admin", "Chef@example.org", "--password", "Mission-ESS-Pilote-62"])
+    assert result.exit_code == 0, result.output
+    user = db_session.scalar(select(User).where(User.email == "chef@example.org"))
+    assert user.role_set == {Role.ADMIN} and user.is_confirmed
+    again = runner.invoke(args=["create-admin", "chef@example.org", "--password", "Mission-ESS-Pilote-62"])
+    assert again.exit_code != 0 and "déjà administrateur" in again.output
+
+
+def test_seed_demo_prints_accounts_and_is_idempotent(app: Flask, db_session) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--year", "2026", "--phase", "vote"])
+    assert first.exit_code == 0, first.output
+    for account in DEMO_ACCOUNTS:
+        assert account.email in first.output and account.password in first.output
+    assert runner.invoke(args=["seed-demo", "--year", "2026"]).exit_code == 0
+    assert db_session.scalar(select(func.count()).select_from(Edition)) == 1
+    assert db_session.scalar(select(func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
+    assert db_session.scalar(select(func.count()).select_from(CommitteeMembership)) == 3
+    for account in DEMO_ACCOUNTS:
+        login(app.test_client(), account.email, account.password)
+    assert "Vote des habitants" in text_of(app.test_client().get("/"))
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok"
+
+
+def test_unknown_url_and_wrong_method_get_french_pages(client: FlaskClient) -> None:
+    missing = client.get("/page-qui-n-existe-pas")
+    assert missing.status_code == 404 and "Page introuvable" in text_of(missing)
+    wrong = client.put("/")
+    assert wrong.status_code == 405 and "Méthode non autorisée" in text_of(wrong)
+
+
+def test_unexpected_error_shows_a_500_page_without_details(app: Flask, make_user: Callable,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import budgetcitoyen.public.views as views
+
+    def broken(_session: object) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(views, "current_edition", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = app.test_client().get("/")
+    assert response.status_code == 500
+    page = text_of(response)
+    assert "Erreur interne" in page and "secret internal detail" not in page
+
+
+def test_security_headers(client: FlaskClient) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_reference_no_external_asset(client: FlaskClient) -> None:
+    import re
+
+    page = text_of(client.get("/"))
+    for url in re.findall(r'(?:src|href)="([^"]+)"', page):
+        assert not url.startswith(("http://", "https://", "//")), url
