@@ -222,11 +222,12 @@ def client(app: Flask) -> FlaskClient:
 def db_session(app: Flask) -> Iterator[Any]:
     """A session outside any request, for checking results: autocommit, so it never holds
     SQLite's write lock nor an old snapshot while the app under test writes."""
+    # No app context is pushed here on purpose: requests made meanwhile would reuse it, and
+    # with it `g` (the request session, the logged-in user) from one request to the next.
     engine = app.extensions["db_engine"].execution_options(isolation_level="AUTOCOMMIT")
-    with app.app_context():
-        session = make_sessionmaker(engine)()
-        try:
-            yield session
-        finally:
-            session.rollback()
-            session.close()
+    session = make_sessionmaker(engine)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
