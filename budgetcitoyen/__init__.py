@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_settings
 
@@ -24,6 +25,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(static),
     )
     load_settings(app, config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Without this, behind nginx every visitor has the proxy's address and the per-address
+        # log-in throttle would lock everyone out together.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from budgetcitoyen import db, extensions, filters, pages, web
     from budgetcitoyen.accounts.views import bp as accounts_bp

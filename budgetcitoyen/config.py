@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
     "DEMO_MODE": False,
+    "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
+    "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-* headers are trusted
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -65,6 +67,8 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
     app.config.setdefault("OUTBOX_FOLDER", str(instance / "outbox"))
+    if app.config["HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
 

@@ -124,3 +124,22 @@ def test_pages_reference_no_external_asset(client: FlaskClient) -> None:
     page = text_of(client.get("/"))
     for url in re.findall(r'(?:src|href)="([^"]+)"', page):
         assert not url.startswith(("http://", "https://", "//")), url
+
+
+def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) -> None:
+    from budgetcitoyen.web import Access, access, client_address
+
+    proxied = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TRUSTED_PROXIES": 1,
+                          "DATABASE_URL": app.config["DATABASE_URL"], "HTTPS": True})
+    seen: list[str] = []
+
+    @access(Access.PUBLIC)
+    def show_address() -> str:
+        seen.append(client_address())
+        return "ok"
+
+    proxied.add_url_rule("/adresse", "adresse", show_address)
+    proxied.test_client().get("/adresse", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen == ["203.0.113.7"]
+    assert proxied.config["SESSION_COOKIE_SECURE"] and proxied.config["REMEMBER_COOKIE_SECURE"]
+    proxied.extensions["db_engine"].dispose()
