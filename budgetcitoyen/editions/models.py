@@ -62,6 +62,8 @@ class Edition(Base):
     year: Mapped[int] = mapped_column(unique=True)
     title: Mapped[str] = mapped_column(String(200))
     is_published: Mapped[bool] = mapped_column(default=False)
+    # The public catalogue of labelled initiatives is opened by the Mission ESS once decisions are final.
+    catalogue_published: Mapped[bool] = mapped_column(default=False)
     envelope: Mapped[Decimal]
     # The département's budget line the grants are booked on (see the Commission permanente reports).
     operation_code: Mapped[str] = mapped_column(String(40), default="")
