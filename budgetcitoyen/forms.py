@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 
 class BaseForm(FlaskForm):
@@ -20,3 +23,10 @@ class BaseForm(FlaskForm):
             field.errors.append(message)
         else:
             self.form_errors.append(message)
+
+
+def select_choices(pairs: Iterable[tuple[object, str]], blank: str | None = "— Choisir —") -> list[SelectChoice]:
+    """Choices for a SelectField from (value, label) pairs, with an optional empty first option."""
+    options = [SelectChoice("", blank)] if blank is not None else []
+    options.extend(SelectChoice(str(value), label) for value, label in pairs)
+    return options

@@ -210,6 +210,9 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     template = request.getfixturevalue("template_database")
     restore_database(application, template)
+    # Files on disk follow the database back to empty.
+    for folder in (application.config["UPLOAD_FOLDER"], application.config["OUTBOX_FOLDER"]):
+        shutil.rmtree(folder, ignore_errors=True)
     yield
 
 

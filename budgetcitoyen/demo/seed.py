@@ -13,7 +13,7 @@ from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
-from budgetcitoyen.editions.rules import PHASE_ORDER, Phase
+from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.reference.services import load_reference
 
 
@@ -39,23 +39,21 @@ DEMO_ACCOUNTS = (
     DemoAccount("habitant@example.org", "Vote-Septembre-62", (), None, "habitant (électeur)"),
 )
 
-# Typical lengths in days of each phase, used to build a calendar around a chosen phase.
-PHASE_DAYS = {
-    Phase.IDEAS: 60, Phase.DOSSIERS: 60, Phase.LABELLING: 45, Phase.VOTE: 30, Phase.RESULTS: 30, Phase.FOLLOW_UP: 540,
+# A typical calendar as (first day, length in days) from the opening of ideas; ideas and
+# dossiers overlap by a month, as they do in the département's real calendar.
+PHASE_OFFSETS = {
+    Phase.IDEAS: (0, 60), Phase.DOSSIERS: (30, 60), Phase.LABELLING: (90, 45), Phase.VOTE: (135, 30),
+    Phase.RESULTS: (165, 30), Phase.FOLLOW_UP: (195, 540),
 }
 
 
 def calendar_around(today: date, open_phase: Phase) -> dict[Phase, tuple[date, date]]:
-    """A coherent calendar in which `open_phase` started a week ago; the others follow one another."""
-    index = PHASE_ORDER.index(open_phase)
-    starts: dict[Phase, date] = {open_phase: today - timedelta(days=7)}
-    for i in range(index - 1, -1, -1):
-        later = PHASE_ORDER[i + 1]
-        starts[PHASE_ORDER[i]] = starts[later] - timedelta(days=PHASE_DAYS[PHASE_ORDER[i]])
-    for i in range(index + 1, len(PHASE_ORDER)):
-        earlier = PHASE_ORDER[i - 1]
-        starts[PHASE_ORDER[i]] = starts[earlier] + timedelta(days=PHASE_DAYS[earlier])
-    return {p: (starts[p], starts[p] + timedelta(days=PHASE_DAYS[p] - 1)) for p in PHASE_ORDER}
+    """A coherent calendar in which `open_phase` opened a week ago."""
+    origin = today - timedelta(days=7 + PHASE_OFFSETS[open_phase][0])
+    return {
+        phase: (origin + timedelta(days=offset), origin + timedelta(days=offset + length - 1))
+        for phase, (offset, length) in PHASE_OFFSETS.items()
+    }
 
 
 def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None) -> Edition:

@@ -11,13 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import Role, User, UserRole
+from budgetcitoyen.accounts.permissions import is_staff
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
-from budgetcitoyen.initiatives import rules
+from budgetcitoyen.initiatives import rules, uploads
 from budgetcitoyen.initiatives.models import (
+    Attachment,
     BudgetLineRow,
     Initiative,
     InitiativeCommune,
@@ -293,6 +295,10 @@ def save_draft(session: Session, user: User, initiative: Initiative, data: Dossi
     initiative.amount_asked = data.amount_asked
     initiative.starts_on = data.starts_on
     initiative.duration_months = data.duration_months
+    # Old rows go first: the unit of work inserts before it deletes orphans, and positions are unique.
+    initiative.action_communes.clear()
+    initiative.budget_lines.clear()
+    session.flush()
     initiative.action_communes = [InitiativeCommune(insee_code=code) for code in dict.fromkeys(data.commune_codes)]
     initiative.budget_lines = [
         BudgetLineRow(position=i, account=line.account, label=line.label.strip(), amount=line.amount,
@@ -373,3 +379,41 @@ def change_status(session: Session, actor: User, initiative: Initiative, target:
                      before={"status": source.value}, after={"status": target.value, "reason": reason.strip()})
     session.flush()
     return initiative.history[-1]
+
+
+# --- Attachments -----------------------------------------------------------------------------
+
+
+def check_can_attach(initiative: Initiative, user: User, now: datetime) -> None:
+    """Refuse before anything is written: not editable, or already at the file limit."""
+    _require_editable(initiative, user, now)
+    if len(initiative.attachments) >= uploads.MAX_FILES_PER_DOSSIER:
+        raise DomainError(f"Un dossier comporte au plus {uploads.MAX_FILES_PER_DOSSIER} pièces jointes : "
+                          "supprimez-en une pour en ajouter une autre.", field="file")
+
+
+def add_attachment(session: Session, user: User, initiative: Initiative, stored: uploads.StoredFile,
+                   original_name: str, now: datetime) -> Attachment:
+    """Record a stored file on the dossier."""
+    check_can_attach(initiative, user, now)
+    name = original_name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "piece-jointe"
+    attachment = Attachment(original_name=name, stored_name=stored.stored_name, content_type=stored.content_type,
+                            size=stored.size, sha256=stored.sha256, uploaded_at=now)
+    initiative.attachments.append(attachment)
+    initiative.updated_at = now
+    session.flush()
+    return attachment
+
+
+def remove_attachment(session: Session, user: User, attachment: Attachment, now: datetime) -> str:
+    """Remove an attachment from an editable dossier; returns the stored name for the caller to delete."""
+    _require_editable(attachment.initiative, user, now)
+    stored_name = attachment.stored_name
+    session.delete(attachment)
+    session.flush()
+    return stored_name
+
+
+def can_view_dossier(initiative: Initiative, user: User) -> bool:
+    """The holder and the Mission ESS see a dossier and its attachments (the committee comes with labelling)."""
+    return initiative.holder_id == user.id or is_staff(user.role_set)

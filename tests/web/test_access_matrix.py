@@ -13,6 +13,9 @@ from sqlalchemy import select
 
 from budgetcitoyen import extensions
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.initiatives.models import Attachment, Initiative
+from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.web import access_rule_of, enforce_access
 from tests.web.helpers import login, post_form
 
@@ -27,6 +30,8 @@ EXPECTED = {
     "authenticated": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)},
     "staff": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 200, "admin": 200},
     "admin": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 403, "admin": 200},
+    # Someone else's dossier: only its holder (not among these roles) may open it.
+    "holder_of_it": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
 }
 
 # endpoint -> (URL to GET, access level). {edition}, {user} and {mail} are filled in by the fixture.
@@ -64,12 +69,22 @@ GET_ROUTES = {
     "admin.outbox": ("/gestion/courriels", "admin"),
     "admin.outbox_mail": ("/gestion/courriels/{mail}", "admin"),
     "admin.audit_log": ("/gestion/journal", "admin"),
+    "initiatives.dashboard": ("/mon-espace", "authenticated"),
+    "initiatives.workshops": ("/comptoirs", "public"),
+    "initiatives.new_idea": ("/idees/nouvelle", "authenticated"),
+    "initiatives.dossier": ("/dossiers/{initiative}", "holder_of_it"),
+    "initiatives.attachment_download": ("/dossiers/{initiative}/pieces/{attachment}", "staff"),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
 POST_ONLY_ROUTES = {
     "accounts.logout": "authenticated",
     "admin.edition_committee_remove": "admin",
+    "initiatives.workshop_register": "authenticated",
+    "initiatives.workshop_cancel": "authenticated",
+    "initiatives.attachment_add": "holder_of_it",
+    "initiatives.attachment_remove": "holder_of_it",
+    "initiatives.abandon": "holder_of_it",
 }
 
 OUTBOX_MAIL = "20260101T000000_000000-0123abcd.eml"
@@ -92,6 +107,24 @@ def test_a_view_without_a_declared_rule_is_refused(app: Flask) -> None:
     assert bare.test_client().get("/oubli").status_code == 403
 
 
+def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> tuple[int, int]:
+    now = now_utc()
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "0123456789abcdef0123456789abcdef.pdf").write_bytes(b"%PDF-1.4\n")
+    with app.extensions["db_sessionmaker"]() as session:
+        territory_id = session.scalar(select(Territory.id).where(Territory.code == "artois"))
+        initiative = Initiative(edition_id=edition_id, holder_id=holder_id, title="Jardin partagé", summary="Un jardin.",
+                                territory_id=territory_id, created_at=now, updated_at=now)
+        initiative.attachments.append(Attachment(original_name="statuts.pdf",
+                                                 stored_name="0123456789abcdef0123456789abcdef.pdf",
+                                                 content_type="application/pdf", size=9, sha256="0" * 64,
+                                                 uploaded_at=now))
+        session.add(initiative)
+        session.commit()
+        return initiative.id, initiative.attachments[0].id
+
+
 @pytest.fixture
 def as_role(app: Flask, make_user: Callable, make_edition: Callable,
             make_committee_member: Callable) -> Callable[[str], tuple[FlaskClient, dict[str, str]]]:
@@ -101,7 +134,9 @@ def as_role(app: Flask, make_user: Callable, make_edition: Callable,
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / OUTBOX_MAIL).write_bytes(
         b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n")
-    params = {"edition": str(edition.id), "user": str(target.id), "mail": OUTBOX_MAIL}
+    initiative_id, attachment_id = _initiative_with_attachment(app, edition.id, target.id)
+    params = {"edition": str(edition.id), "user": str(target.id), "mail": OUTBOX_MAIL,
+              "initiative": str(initiative_id), "attachment": str(attachment_id)}
 
     def make(role: str) -> tuple[FlaskClient, dict[str, str]]:
         client = app.test_client()

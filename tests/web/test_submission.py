@@ -1,0 +1,219 @@
+"""The holder's journey through the test client: idea, comptoir, draft, attachments, filing; bad input refused."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from budgetcitoyen.accounts.models import Role
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.editions.models import Category, Edition
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
+from budgetcitoyen.reference.models import StructureType, Territory
+from tests.conftest import SmtpServer
+from tests.web.helpers import login, post_form, text_of
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def edition(make_edition: Callable) -> Edition:
+    return make_edition(open_phase=Phase.DOSSIERS)  # ideas still open: the phases overlap
+
+
+@pytest.fixture
+def workshop(app: Flask, edition: Edition) -> Workshop:
+    with app.extensions["db_sessionmaker"]() as session:
+        territory_id = session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
+        start = now_utc() + timedelta(days=3)
+        workshop = Workshop(edition_id=edition.id, territory_id=territory_id, host_structure="La Fabrique",
+                            address="12 rue Royale, Calais", starts_at=start, ends_at=start + timedelta(hours=3),
+                            capacity=10)
+        session.add(workshop)
+        session.commit()
+        return workshop
+
+
+@pytest.fixture
+def holder(app: Flask, make_user: Callable) -> FlaskClient:
+    make_user(email="porteuse@example.org")
+    client = app.test_client()
+    login(client, "porteuse@example.org")
+    return client
+
+
+def deposit_idea(client: FlaskClient, db_session) -> Initiative:  # type: ignore[no-untyped-def]
+    territory_id = db_session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
+    response = post_form(client, "/idees/nouvelle", {"title": "Recyclerie solidaire", "summary": "Réparer et donner.",
+                                                     "territory_id": str(territory_id), "commune": "calais"})
+    assert response.status_code == 302, text_of(response)[:3000]
+    return db_session.scalar(select(Initiative).where(Initiative.title == "Recyclerie solidaire"))
+
+
+def complete_form(db_session, edition: Edition, amount: str = "8000") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    category = db_session.scalar(select(Category).where(Category.edition_id == edition.id,
+                                                        Category.code == "innovation-societale"))
+    association = db_session.scalar(select(StructureType.id).where(StructureType.code == "association"))
+    territory_id = db_session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
+    lines = [("60", "Outillage", "5000", "", ""), ("64", "Animation", "7000", "", ""),
+             ("70", "Ventes d'objets réparés", "1000", "", ""),
+             ("74", "Budget citoyen", amount, "Département du Pas-de-Calais", "y"),
+             ("74", "Ville de Calais", "3000", "Ville de Calais", "")]
+    form = {
+        "title": "Recyclerie solidaire", "summary": "Réparer et donner une seconde vie aux objets.",
+        "description": "Une **recyclerie** ouverte à tous.", "problem_addressed": "Déchets et isolement.",
+        "public_addressed": "Habitants du Beau-Marais.", "ess_practices": "Gouvernance collégiale.",
+        "territory_id": str(territory_id), "communes": "Calais\n62100",
+        "structure_type_id": str(association), "structure_name": "Association Re-Faire",
+        "siret": "440 672 020 00037", "structure_address": "3 place d'Armes, 62100 Calais",
+        "contact_name": "Claire Martin", "contact_email": "claire@example.org", "contact_phone": "03 21 00 00 00",
+        "category_id": str(category.id), "amount_asked": amount, "starts_on": "2027-01-15", "duration_months": "12",
+    }
+    for i, (account, label, value, funder, dep) in enumerate(lines):
+        form.update({f"budget-{i}-account": account, f"budget-{i}-label": label, f"budget-{i}-amount": value,
+                     f"budget-{i}-funder": funder})
+        if dep:
+            form[f"budget-{i}-is_departement"] = dep
+    return form
+
+
+def test_holder_journey(holder: FlaskClient, workshop: Workshop, edition: Edition, db_session,
+                        smtp: SmtpServer) -> None:
+    initiative = deposit_idea(holder, db_session)
+    assert initiative.status == "idea" and initiative.commune_code == "62193"
+    url = f"/dossiers/{initiative.id}"
+    # Filing without a comptoir sign-up is refused, and nothing is lost.
+    refused = post_form(holder, url, {**complete_form(db_session, edition), "file_dossier": "Déposer"})
+    assert refused.status_code == 422
+    assert "Inscrivez-vous à un comptoir" in text_of(refused)
+    assert post_form(holder, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs").status_code == 302
+    # A draft first.
+    draft = post_form(holder, url, {**complete_form(db_session, edition), "save": "Enregistrer"})
+    assert draft.status_code == 302
+    db_session.expire_all()
+    saved = db_session.get(Initiative, initiative.id)
+    assert saved.status == "draft" and saved.siret == "44067202000037"
+    assert [c.insee_code for c in saved.action_communes] == ["62193"]
+    assert len(saved.budget_lines) == 5
+    page = text_of(holder.get(url))
+    assert "Re-Faire" in page and "Ville de Calais" in page
+    # An attachment.
+    response = post_form(holder, f"{url}/pieces", {"file": (io.BytesIO(PDF), "statuts.pdf")}, token_from=url,
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    attachment = db_session.scalar(select(Attachment))
+    download = holder.get(f"{url}/pieces/{attachment.id}")
+    assert download.status_code == 200 and download.data == PDF
+    # Filing.
+    filed = post_form(holder, url, {**complete_form(db_session, edition), "file_dossier": "Déposer"})
+    assert filed.status_code == 302, text_of(filed)[:4000]
+    db_session.expire_all()
+    saved = db_session.get(Initiative, initiative.id)
+    assert saved.status == "filed" and saved.filed_at is not None
+    assert "Déposé" in smtp.last_to("porteuse@example.org")["Subject"]
+    assert "Déposé" in text_of(holder.get("/mon-espace"))
+    # Filed: no more edits.
+    again = post_form(holder, url, {**complete_form(db_session, edition), "title": "Autre", "save": "1"},
+                      token_from="/mon-espace")
+    assert again.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).title == "Recyclerie solidaire"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"budget-1-amount": "6999"}, "Le budget n'est pas équilibré"),
+    ({"amount_asked": "12000", "budget-3-amount": "12000", "budget-1-amount": "11000"}, "dépasse le plafond"),
+    ({"siret": "44067202000038"}, "numéro SIRET n'est pas valide"),
+    ({"communes": "Atlantis"}, "Commune inconnue dans le Pas-de-Calais : Atlantis"),
+    ({"title": ""}, "Il manque le titre de l'initiative"),
+    ({"budget-3-is_departement": ""}, "une et une seule ligne de subvention demandée au Département"),
+    ({"summary": "x" * 501}, "500 caractères"),
+])
+def test_filing_refusals_keep_the_draft(holder: FlaskClient, workshop: Workshop, edition: Edition, db_session,
+                                        change: dict[str, str], message: str) -> None:
+    initiative = deposit_idea(holder, db_session)
+    post_form(holder, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs")
+    url = f"/dossiers/{initiative.id}"
+    good = complete_form(db_session, edition)
+    assert post_form(holder, url, {**good, "save": "1"}).status_code == 302
+    bad = {**good, **change, "file_dossier": "1"}
+    response = post_form(holder, url, bad)
+    assert response.status_code == 422
+    assert message in text_of(response)
+    db_session.expire_all()
+    kept = db_session.get(Initiative, initiative.id)
+    assert kept.status == "draft" and kept.structure_name == "Association Re-Faire" and len(kept.budget_lines) == 5
+
+
+@pytest.mark.parametrize(("payload", "name", "message"), [
+    (b"MZ\x90\x00" + b"\x00" * 100, "programme.pdf", "Seuls les fichiers PDF, PNG et JPEG"),
+    (PDF + b"\x00" * (10 * 1024 * 1024), "gros.pdf", "dépasse 10 Mo"),
+])
+def test_upload_refusals(app: Flask, holder: FlaskClient, edition: Edition, db_session, payload: bytes, name: str,
+                         message: str) -> None:
+    initiative = deposit_idea(holder, db_session)
+    url = f"/dossiers/{initiative.id}"
+    response = post_form(holder, f"{url}/pieces", {"file": (io.BytesIO(payload), name)}, token_from=url,
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert message in text_of(response)
+    assert db_session.scalar(select(func.count()).select_from(Attachment)) == 0
+    from pathlib import Path
+
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_sixth_file_is_refused(holder: FlaskClient, edition: Edition, db_session) -> None:
+    initiative = deposit_idea(holder, db_session)
+    url = f"/dossiers/{initiative.id}"
+    for n in range(5):
+        post_form(holder, f"{url}/pieces", {"file": (io.BytesIO(PNG), f"photo{n}.png")}, token_from=url,
+                  content_type="multipart/form-data")
+    response = post_form(holder, f"{url}/pieces", {"file": (io.BytesIO(PNG), "photo6.png")}, token_from=url,
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert "au plus 5 pièces jointes" in text_of(response)
+    assert db_session.scalar(select(func.count()).select_from(Attachment)) == 5
+
+
+def test_someone_elses_dossier_is_forbidden(app: Flask, holder: FlaskClient, edition: Edition, make_user: Callable,
+                                            db_session) -> None:
+    initiative = deposit_idea(holder, db_session)
+    url = f"/dossiers/{initiative.id}"
+    post_form(holder, f"{url}/pieces", {"file": (io.BytesIO(PDF), "statuts.pdf")}, token_from=url,
+              content_type="multipart/form-data")
+    attachment = db_session.scalar(select(Attachment))
+    make_user(email="voisin@example.org")
+    other = app.test_client()
+    login(other, "voisin@example.org")
+    assert other.get(url).status_code == 403
+    assert post_form(other, url, {"title": "Piraté", "save": "1"}, token_from="/mon-espace").status_code == 403
+    assert other.get(f"{url}/pieces/{attachment.id}").status_code == 403
+    assert post_form(other, f"{url}/pieces/{attachment.id}/supprimer", {}, token_from="/mon-espace").status_code == 403
+    make_user(email="agent@example.org", roles=(Role.AGENT,))
+    agent = app.test_client()
+    login(agent, "agent@example.org")
+    assert agent.get(f"{url}/pieces/{attachment.id}").status_code == 200
+
+
+def test_no_edit_after_the_deadline(app: Flask, holder: FlaskClient, edition: Edition, db_session) -> None:
+    initiative = deposit_idea(holder, db_session)
+    with app.extensions["db_sessionmaker"]() as session:
+        row = session.get(Edition, edition.id)
+        for phase in row.phases:
+            if phase.phase in ("ideas", "dossiers"):
+                phase.ends_at = now_utc() - timedelta(minutes=1)
+        session.commit()
+    url = f"/dossiers/{initiative.id}"
+    response = post_form(holder, url, {"title": "Trop tard", "save": "1"}, token_from="/mon-espace",
+                         follow_redirects=True)
+    assert "ne peut plus être modifié" in text_of(response)
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).title == "Recyclerie solidaire"
