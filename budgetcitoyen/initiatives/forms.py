@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
@@ -123,3 +124,18 @@ class ReasonForm(BaseForm):
     reopen_until = DateField("Réouvert jusqu'au (inclus)", validators=[Optional()],
                              description="Seulement pour rendre un dossier au porteur : date limite des modifications.")
     submit = SubmitField("Changer le statut")
+
+
+class WorkshopForm(BaseForm):
+    """A comptoir, as the Mission ESS announces it."""
+
+    territory_id = SelectField("Territoire", coerce=_optional_int, validators=[DataRequired("Choisissez un territoire.")])
+    host_structure = StringField("Structure d'accueil", validators=[DataRequired("Indiquez la structure d'accueil."),
+                                                                    Length(max=200)])
+    address = StringField("Adresse", validators=[DataRequired("Indiquez l'adresse."), Length(max=300)])
+    day = DateField("Date", validators=[DataRequired("Indiquez la date.")])
+    starts = TimeField("Heure de début", validators=[DataRequired("Indiquez l'heure de début.")])
+    ends = TimeField("Heure de fin", validators=[DataRequired("Indiquez l'heure de fin.")])
+    capacity = IntegerField("Nombre de places", validators=[DataRequired("Indiquez le nombre de places."),
+                                                            NumberRange(1, 1000, "Entre 1 et 1000 places.")])
+    submit = SubmitField("Enregistrer le comptoir")

@@ -417,3 +417,8 @@ def remove_attachment(session: Session, user: User, attachment: Attachment, now:
 def can_view_dossier(initiative: Initiative, user: User) -> bool:
     """The holder and the Mission ESS see a dossier and its attachments (the committee comes with labelling)."""
     return initiative.holder_id == user.id or is_staff(user.role_set)
+
+
+def is_staff_admin(user: User) -> bool:
+    """Administrators change dossiers and comptoirs; agents only look and mark attendance."""
+    return Role.ADMIN in user.role_set

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from budgetcitoyen import extensions
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.initiatives.models import Attachment, Initiative
+from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.web import access_rule_of, enforce_access
 from tests.web.helpers import login, post_form
@@ -74,6 +75,12 @@ GET_ROUTES = {
     "initiatives.new_idea": ("/idees/nouvelle", "authenticated"),
     "initiatives.dossier": ("/dossiers/{initiative}", "holder_of_it"),
     "initiatives.attachment_download": ("/dossiers/{initiative}/pieces/{attachment}", "staff"),
+    "initiatives_admin.workshops": ("/gestion/editions/{edition}/comptoirs", "staff"),
+    "initiatives_admin.workshop": ("/gestion/comptoirs/{workshop}", "staff"),
+    "initiatives_admin.registrations_csv": ("/gestion/editions/{edition}/inscriptions-comptoirs.csv", "staff"),
+    "initiatives_admin.dossiers": ("/gestion/dossiers", "staff"),
+    "initiatives_admin.dossiers_csv": ("/gestion/dossiers.csv", "staff"),
+    "initiatives_admin.dossier": ("/gestion/dossiers/{initiative}", "staff"),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
@@ -85,6 +92,7 @@ POST_ONLY_ROUTES = {
     "initiatives.attachment_add": "holder_of_it",
     "initiatives.attachment_remove": "holder_of_it",
     "initiatives.abandon": "holder_of_it",
+    "initiatives_admin.attendance": "staff",
 }
 
 OUTBOX_MAIL = "20260101T000000_000000-0123abcd.eml"
@@ -107,7 +115,7 @@ def test_a_view_without_a_declared_rule_is_refused(app: Flask) -> None:
     assert bare.test_client().get("/oubli").status_code == 403
 
 
-def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> tuple[int, int]:
+def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> tuple[int, int, int]:
     now = now_utc()
     folder = Path(app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -121,8 +129,12 @@ def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> 
                                                  content_type="application/pdf", size=9, sha256="0" * 64,
                                                  uploaded_at=now))
         session.add(initiative)
+        start = now + timedelta(days=5)
+        workshop = Workshop(edition_id=edition_id, territory_id=territory_id, host_structure="Maison des associations",
+                            address="Béthune", starts_at=start, ends_at=start + timedelta(hours=2), capacity=5)
+        session.add(workshop)
         session.commit()
-        return initiative.id, initiative.attachments[0].id
+        return initiative.id, initiative.attachments[0].id, workshop.id
 
 
 @pytest.fixture
@@ -134,9 +146,9 @@ def as_role(app: Flask, make_user: Callable, make_edition: Callable,
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / OUTBOX_MAIL).write_bytes(
         b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n")
-    initiative_id, attachment_id = _initiative_with_attachment(app, edition.id, target.id)
+    initiative_id, attachment_id, workshop_id = _initiative_with_attachment(app, edition.id, target.id)
     params = {"edition": str(edition.id), "user": str(target.id), "mail": OUTBOX_MAIL,
-              "initiative": str(initiative_id), "attachment": str(attachment_id)}
+              "initiative": str(initiative_id), "attachment": str(attachment_id), "workshop": str(workshop_id)}
 
     def make(role: str) -> tuple[FlaskClient, dict[str, str]]:
         client = app.test_client()

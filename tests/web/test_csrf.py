@@ -36,9 +36,10 @@ def test_every_post_route_refuses_a_missing_token(app: Flask, make_user: Callabl
     seat_id = db_session.scalar(select(CommitteeMembership.id).where(CommitteeMembership.user_id == member.id))
     admin = make_user(email="admin@example.org", roles=(Role.ADMIN,))
     values = {"edition_id": edition.id, "seat_id": seat_id, "user_id": admin.id, "token": "x",
-              "code": "arrageois", "workshop_id": 1, "initiative_id": 1, "attachment_id": 1}
+              "code": "arrageois", "workshop_id": 1, "initiative_id": 1, "attachment_id": 1,
+              "registration_id": 1}
     urls = post_urls(app, values)
-    assert len(urls) >= 19  # the walk found the forms (guards against an empty loop)
+    assert len(urls) >= 22  # the walk found the forms (guards against an empty loop)
     client = app.test_client()
     if signed_in:
         login(client, "admin@example.org")

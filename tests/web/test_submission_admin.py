@@ -1,0 +1,161 @@
+"""Back-office of dossiers and comptoirs: list, filters, CSV, status changes with e-mails, reopening, attendance."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from budgetcitoyen.accounts.models import Role
+from budgetcitoyen.audit.models import AuditEntry
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.initiatives.models import Initiative, StatusChange, Workshop, WorkshopRegistration
+from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.reference.models import Territory
+from tests.conftest import SmtpServer
+from tests.web.helpers import login, post_form, text_of
+
+
+@pytest.fixture
+def edition(make_edition: Callable) -> Edition:
+    return make_edition(open_phase=Phase.DOSSIERS)
+
+
+@pytest.fixture
+def make_initiative(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
+    def make(edition: Edition, status: Status = Status.FILED, title: str = "Jardin partagé",
+             territory: str = "artois", holder_email: str | None = None, **fields: object) -> Initiative:
+        holder = make_user(email=holder_email)
+        now = now_utc()
+        with app.extensions["db_sessionmaker"]() as session:
+            territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
+            initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=title, summary="Résumé.",
+                                    territory_id=territory_id, status=status.value, created_at=now, updated_at=now,
+                                    filed_at=now if status is Status.FILED else None, **fields)
+            initiative.history.append(StatusChange(to_status=status.value, at=now))
+            session.add(initiative)
+            session.commit()
+            return initiative
+
+    return make
+
+
+@pytest.fixture
+def admin(app: Flask, make_user: Callable) -> FlaskClient:
+    make_user(email="admin@example.org", roles=(Role.ADMIN,))
+    client = app.test_client()
+    login(client, "admin@example.org")
+    return client
+
+
+def test_list_filter_and_csv(admin: FlaskClient, edition: Edition, make_initiative: Callable, db_session) -> None:
+    make_initiative(edition, title="Jardin partagé", territory="artois")
+    make_initiative(edition, title="=HYPERLINK(\"http://x\")", territory="calaisis", structure_name="Ressourcerie")
+    make_initiative(edition, title="Café associatif", status=Status.DRAFT, territory="calaisis")
+    calaisis = db_session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
+    page = text_of(admin.get(f"/gestion/dossiers?territoire={calaisis}&statut=filed"))
+    assert "HYPERLINK" in page
+    assert "Jardin partagé" not in page and "Café associatif" not in page
+    assert "1 dossier" in page
+    assert "Jardin partagé" in text_of(admin.get("/gestion/dossiers?q=JARDIN"))
+    response = admin.get("/gestion/dossiers.csv?statut=filed")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    body = response.data.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:4] == ["N°", "Édition", "Titre", "Statut"] and len(rows) == 3
+    titles = {row[2] for row in rows[1:]}
+    # A title that a spreadsheet would run as a formula is neutralised.
+    assert titles == {"Jardin partagé", "'=HYPERLINK(\"http://x\")"}
+
+
+def test_status_change_mails_the_holder_and_is_audited(admin: FlaskClient, edition: Edition,
+                                                       make_initiative: Callable, smtp: SmtpServer,
+                                                       db_session) -> None:
+    initiative = make_initiative(edition, holder_email="porteur@example.org")
+    url = f"/gestion/dossiers/{initiative.id}"
+    assert post_form(admin, url, {"target": "in_review", "reason": ""}).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).status == "in_review"
+    mail = smtp.last_to("porteur@example.org")
+    assert "En instruction" in mail["Subject"]
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "initiative.status"))
+    assert entry.before == {"status": "filed"} and entry.after["status"] == "in_review"
+    # A forbidden move is refused in French; labelling needs a reason.
+    refused = post_form(admin, url, {"target": "winner", "reason": "x"})
+    assert refused.status_code == 422
+    missing_reason = post_form(admin, url, {"target": "labelled", "reason": " "})
+    assert missing_reason.status_code == 422 and "Indiquez le motif" in text_of(missing_reason)
+
+
+def test_reopening_lets_the_holder_edit_after_the_deadline(app: Flask, admin: FlaskClient, edition: Edition,
+                                                           make_initiative: Callable, db_session) -> None:
+    initiative = make_initiative(edition, holder_email="porteur@example.org")
+    with app.extensions["db_sessionmaker"]() as session:
+        for phase in session.get(Edition, edition.id).phases:
+            if phase.phase in ("ideas", "dossiers"):
+                phase.ends_at = now_utc() - timedelta(hours=1)
+        session.commit()
+    url = f"/gestion/dossiers/{initiative.id}"
+    no_reason = post_form(admin, url, {"target": "draft", "reason": ""})
+    assert no_reason.status_code == 422
+    last_day = (now_utc() + timedelta(days=3)).date().isoformat()
+    assert post_form(admin, url, {"target": "draft", "reason": "Budget à corriger",
+                                  "reopen_until": last_day}).status_code == 302
+    holder = app.test_client()
+    login(holder, "porteur@example.org")
+    page = text_of(holder.get(f"/dossiers/{initiative.id}"))
+    assert "Enregistrer le brouillon" in page and "rouvert jusqu'au" in page
+    history = text_of(holder.get(f"/dossiers/{initiative.id}"))
+    assert "Budget à corriger" in history
+
+
+def test_agents_see_but_do_not_change(app: Flask, make_user: Callable, edition: Edition,
+                                      make_initiative: Callable) -> None:
+    initiative = make_initiative(edition)
+    make_user(email="agent@example.org", roles=(Role.AGENT,))
+    agent = app.test_client()
+    login(agent, "agent@example.org")
+    assert agent.get(f"/gestion/dossiers/{initiative.id}").status_code == 200
+    assert post_form(agent, f"/gestion/dossiers/{initiative.id}", {"target": "in_review"}).status_code == 403
+
+
+def test_comptoirs_management_and_attendance(app: Flask, admin: FlaskClient, edition: Edition, make_user: Callable,
+                                             db_session) -> None:
+    territory = db_session.scalar(select(Territory.id).where(Territory.code == "boulonnais"))
+    url = f"/gestion/editions/{edition.id}/comptoirs"
+    day = (now_utc() + timedelta(days=5)).date().isoformat()
+    form = {"territory_id": str(territory), "host_structure": "Le Cap", "address": "1 quai, Boulogne-sur-Mer",
+            "day": day, "starts": "18:00", "ends": "17:00", "capacity": "2"}
+    wrong = post_form(admin, url, form)
+    assert wrong.status_code == 422 and "se terminer après son début" in text_of(wrong)
+    assert post_form(admin, url, {**form, "ends": "21:00"}).status_code == 302
+    workshop = db_session.scalar(select(Workshop))
+    assert workshop.capacity == 2
+    make_user(email="lea@example.org")
+    lea = app.test_client()
+    login(lea, "lea@example.org")
+    # The ideas phase is still open in this calendar (ideas and dossiers overlap).
+    assert post_form(lea, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs").status_code == 302
+    registration = db_session.scalar(select(WorkshopRegistration))
+    assert registration is not None
+    # Capacity cannot drop below the sign-ups.
+    shrink = post_form(admin, f"/gestion/comptoirs/{workshop.id}", {**form, "ends": "21:00", "capacity": "0"})
+    assert shrink.status_code == 422
+    make_user(email="agent@example.org", roles=(Role.AGENT,))
+    agent = app.test_client()
+    login(agent, "agent@example.org")
+    assert post_form(agent, f"/gestion/inscriptions/{registration.id}/presence", {"attended": "yes"},
+                     token_from=f"/gestion/comptoirs/{workshop.id}").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(WorkshopRegistration, registration.id).attended is True
+    body = admin.get(f"/gestion/editions/{edition.id}/inscriptions-comptoirs.csv").data.decode("utf-8")
+    assert "lea@example.org" in body and "présent" in body
