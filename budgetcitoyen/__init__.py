@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from budgetcitoyen.clock import configure_zone
 from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_settings
 
 
@@ -29,7 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Without this, behind nginx every visitor has the proxy's address and the per-address
         # log-in throttle would lock everyone out together.
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    configure_zone(app.config["TIME_ZONE"])
 
     from budgetcitoyen import db, extensions, filters, pages, web
     from budgetcitoyen.accounts.views import bp as accounts_bp
@@ -38,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from budgetcitoyen.initiatives.views import bp as initiatives_bp
     from budgetcitoyen.public.views import bp as public_bp
 
+    # Replaces the default "int" converter before any route is declared.
+    app.url_map.converters["int"] = pages.BoundedIntConverter
     db.init_app(app)
     extensions.init_app(app)
     filters.init_app(app)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -15,6 +17,9 @@ ENV_PREFIX = "BUDGETCITOYEN"
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    # The address people reach the site at, e.g. https://budgetcitoyen.pasdecalais.fr. Links in
+    # mails are built from it, never from the request's Host header (which a client chooses).
+    "PUBLIC_URL": None,
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "TIME_ZONE": "Europe/Paris",
     "UPLOAD_FOLDER": None,  # None: <instance>/uploads, outside static/
@@ -33,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
     "DEMO_MODE": False,
     "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
-    "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-* headers are trusted
+    "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-For/-Proto headers are trusted
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -60,8 +65,14 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.from_mapping(overrides)
 
+    # from_prefixed_env reads values as JSON: a numeric secret would become an int.
+    for key in ("SECRET_KEY", "MAIL_PASSWORD", "MAIL_USERNAME", "DATABASE_URL", "PUBLIC_URL", "MAIL_HOST"):
+        if app.config.get(key) is not None and not isinstance(app.config[key], str):
+            app.config[key] = str(app.config[key])
+
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database, the secret and the uploads: private to the service.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'budgetcitoyen.sqlite3'}"
     if not app.config["UPLOAD_FOLDER"]:
@@ -71,20 +82,45 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if len(app.config["SECRET_KEY"]) < 16:
+        raise RuntimeError("BUDGETCITOYEN_SECRET_KEY is too short (16 characters at least)")
+    if app.config["PUBLIC_URL"]:
+        app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+        # Requests for any other host name are refused (Flask answers 400); loopback stays
+        # allowed for health checks run on the server itself.
+        if not app.config.get("TRUSTED_HOSTS"):
+            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_URL"]).hostname, "localhost", "127.0.0.1"]
 
 
 def _instance_secret(path: Path) -> str:
     """Read the generated secret, creating it (mode 0600) on first start so no secret lives in the repository."""
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
+    for _ in range(50):
+        try:
+            secret = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            secret = _create_secret(path)
+        if secret:
+            return secret
+        # Another worker is creating it right now (or an earlier start died half-way).
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} is empty: delete it to have a new secret generated")
+
+
+def _create_secret(path: Path) -> str:
     secret = secrets.token_urlsafe(48)
+    # Written aside then linked into place: the file appears complete or not at all, and
+    # os.link fails if another worker won the race, whose secret is then the one used.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        # O_EXCL: two workers starting together must not write two different secrets.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secret)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secret)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip()
+    finally:
+        temporary.unlink(missing_ok=True)
     return secret

@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 from flask import Flask
 from markupsafe import Markup, escape
 
-from budgetcitoyen.clock import PARIS
+from budgetcitoyen.clock import to_local
 
 URL = re.compile(r"https?://[^\s<>\"]+")
 
@@ -28,7 +28,7 @@ def long_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
+        value = to_local(value).date()
     return format_date(value, format="long", locale="fr_FR")
 
 
@@ -36,7 +36,7 @@ def date_time(value: datetime | None) -> str:
     """« 23/11/2026 21:05 » in Paris time."""
     if value is None:
         return "—"
-    return format_datetime(value.astimezone(PARIS), "dd/MM/yyyy HH:mm", locale="fr_FR")
+    return format_datetime(to_local(value), "dd/MM/yyyy HH:mm", locale="fr_FR")
 
 
 def linkify(text: str) -> Markup:

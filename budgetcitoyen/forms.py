@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import DecimalField, SelectChoice
 
 
 class BaseForm(FlaskForm):
@@ -30,3 +32,20 @@ def select_choices(pairs: Iterable[tuple[object, str]], blank: str | None = "—
     options = [SelectChoice("", blank)] if blank is not None else []
     options.extend(SelectChoice(str(value), label) for value, label in pairs)
     return options
+
+
+class AmountField(DecimalField):
+    """A decimal amount; NaN, infinities and signalling NaN are refused with a French message
+    (WTForms would otherwise pass them to its range check, which cannot compare them)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and isinstance(valuelist[0], str):
+            valuelist = [valuelist[0].strip().replace("\u202f", "").replace(" ", "").replace(",", ".")]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Indiquez un montant en chiffres, par exemple 1500 ou 1500,50.") from None
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Indiquez un montant en chiffres, par exemple 1500 ou 1500,50.")

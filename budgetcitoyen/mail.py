@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
-OUTBOX_NAME = re.compile(r"^[0-9T_-]+[0-9a-f]{8}\.eml$")
+OUTBOX_NAME = re.compile(r"[0-9T_-]+[0-9a-f]{8}\.eml")
 
 
 def build_message(to: str, subject: str, template: str, **context: Any) -> EmailMessage:
@@ -87,13 +87,13 @@ def list_outbox(folder: Path, limit: int = 200) -> list[OutboxMail]:
     """The newest mails first."""
     if not folder.is_dir():
         return []
-    names = sorted((p.name for p in folder.iterdir() if OUTBOX_NAME.match(p.name)), reverse=True)
+    names = sorted((p.name for p in folder.iterdir() if OUTBOX_NAME.fullmatch(p.name)), reverse=True)
     return [read_outbox(folder, name) for name in names[:limit]]
 
 
 def read_outbox(folder: Path, name: str) -> OutboxMail:
     """One outbox mail; the name is checked so no path outside the outbox can be read."""
-    if not OUTBOX_NAME.match(name):
+    if not OUTBOX_NAME.fullmatch(name):
         raise FileNotFoundError(name)
     with (folder / name).open("rb") as handle:
         parsed = BytesParser(policy=policy.default).parse(handle)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+import re
+
+from flask import Flask, Response, abort, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.routing import IntegerConverter
 
 from budgetcitoyen.accounts.permissions import is_admin, is_staff
 from budgetcitoyen.errors import DomainError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 ERROR_TEXTS = {
     400: ("Requête incorrecte", "La demande n'a pas pu être comprise. Revenez à la page précédente et réessayez."),
@@ -30,8 +35,33 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message or default), status
 
 
+def _discard_pending_work() -> None:
+    # A failed flush leaves the session unusable; the error page itself reads the current user,
+    # so roll back first or the French error page would crash in turn.
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def _refuse_control_characters() -> None:
+    # NUL and other control characters are never legitimate input; PostgreSQL rejects NUL in text,
+    # so they are refused here once rather than failing deep in a query.
+    values = [*request.args.values(), *request.form.values(), *(str(v) for v in (request.view_args or {}).values())]
+    if any(_CONTROL.search(value) for value in values):
+        abort(400)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Integer URL parts that fit a database integer: larger ones are a 404, not an overflow."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2_147_483_647)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers, context processors, security headers and the CLI."""
+    app.before_request(_refuse_control_characters)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -43,17 +73,22 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> tuple[str, int]:
+        _discard_pending_work()
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, SecurityError):
+            # An untrusted Host header: no URL can be built for this request, so no templated page.
+            return Response("Requête incorrecte : nom d'hôte non autorisé.", status=400, mimetype="text/plain")
         return render_error(error.code)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        _discard_pending_work()
         return render_error(500)
 
     @app.context_processor

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -79,3 +79,17 @@ def get_or_404(model: type[Any], ident: Any) -> Any:
 def client_address() -> str:
     """The client's address as seen by the app (behind a proxy, configure ProxyFix in the WSGI entry point)."""
     return (request.remote_addr or "unknown")[:45]
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for a mail: from PUBLIC_URL when set, so a forged Host header cannot redirect it."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def page_number(last_allowed: int = 100_000) -> int:
+    """The ?page= of a list, clamped to a sane range (a huge number is not an overflow)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(1, page), last_allowed)

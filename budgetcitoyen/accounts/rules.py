@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128
@@ -32,8 +33,8 @@ COMMON_PASSWORDS = frozenset(
 
 
 def normalize_email(raw: str) -> str:
-    """Trim and lower-case, so one address means one account whatever the case typed."""
-    return raw.strip().lower()
+    """Trim, compose Unicode (NFC) and lower-case, so one address means one account however it was typed."""
+    return unicodedata.normalize("NFC", raw.strip()).lower()
 
 
 def password_problems(password: str, email: str = "") -> list[str]:

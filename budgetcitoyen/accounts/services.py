@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -101,39 +101,72 @@ def account_key(secret: str, email: str) -> str:
     return hmac.new(secret.encode(), normalize_email(email).encode(), hashlib.sha256).hexdigest()
 
 
-def authenticate(
-    session: Session,
-    email: str,
-    password: str,
-    *,
-    address: str,
-    secret: str,
-    throttle: ThrottleSettings,
-    now: datetime,
-) -> User:
-    """The account for these credentials, or BadCredentials / TooManyAttempts. Failures are recorded."""
-    key = account_key(secret, email)
-    since = now - throttle.window
+@dataclass(frozen=True)
+class PasswordGuard:
+    """What a password check needs to be throttled: the key secret, the client's address, the limits, now."""
+
+    secret: str
+    address: str
+    throttle: ThrottleSettings
+    now: datetime
+
+
+class WrongPassword(DomainError):
+    """A wrong current password on an account page (recorded like a failed log-in)."""
+
+
+def _serialize_attempts(session: Session, key: str) -> None:
+    # Count-then-insert must not interleave between concurrent guesses for one account:
+    # PostgreSQL takes a transaction-scoped advisory lock per key; SQLite's BEGIN IMMEDIATE
+    # already serialises writers.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def _refuse_if_throttled(session: Session, key: str, guard: PasswordGuard) -> None:
+    _serialize_attempts(session, key)
+    since = guard.now - guard.throttle.window
     by_account = session.scalar(
         select(func.count()).where(LoginAttempt.account_key == key, LoginAttempt.at >= since)
     )
     by_address = session.scalar(
-        select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at >= since)
+        select(func.count()).where(LoginAttempt.address == guard.address, LoginAttempt.at >= since)
     )
-    if (by_account or 0) >= throttle.per_account or (by_address or 0) >= throttle.per_address:
-        raise TooManyAttempts(int(throttle.window.total_seconds() // 60))
+    if (by_account or 0) >= guard.throttle.per_account or (by_address or 0) >= guard.throttle.per_address:
+        raise TooManyAttempts(int(guard.throttle.window.total_seconds() // 60))
+
+
+def _record_failure(session: Session, key: str, guard: PasswordGuard) -> None:
+    session.add(LoginAttempt(account_key=key, address=guard.address, at=guard.now))
+    # Failures are only needed for the window; older ones are personal data with no use left.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < guard.now - timedelta(days=1)))
+    session.flush()
+
+
+def authenticate(session: Session, email: str, password: str, guard: PasswordGuard) -> User:
+    """The account for these credentials, or BadCredentials / TooManyAttempts. Failures are recorded."""
+    key = account_key(guard.secret, email)
+    _refuse_if_throttled(session, key, guard)
     user = find_by_email(session, email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     if user is None or not check_password(user, password):
-        session.add(LoginAttempt(account_key=key, address=address, at=now))
-        # Failures are only needed for the window; older ones are personal data with no use left.
-        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
-        session.flush()
+        _record_failure(session, key, guard)
         raise BadCredentials()
     session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
-    user.last_login_at = now
+    user.last_login_at = guard.now
     return user
+
+
+def verify_current_password(session: Session, user: User, password: str, guard: PasswordGuard,
+                            field: str = "password") -> None:
+    """Check the password of a signed-in person, with the same throttle as log-in (a stolen session
+    must not allow unlimited guesses). The caller commits after WrongPassword, to keep the failure."""
+    key = account_key(guard.secret, user.email)
+    _refuse_if_throttled(session, key, guard)
+    if not check_password(user, password):
+        _record_failure(session, key, guard)
+        raise WrongPassword("Le mot de passe est incorrect.", field=field)
 
 
 def confirmation_token(secret: str, user: User) -> str:
@@ -157,32 +190,37 @@ def password_reset_token(session: Session, secret: str, email: str) -> tuple[Use
     user = find_by_email(session, email)
     if user is None:
         return None
-    payload = {"uid": user.id, "pw": tokens.password_fingerprint(user.password_hash)}
+    payload = {"uid": user.id, "email": user.email, "pw": tokens.password_fingerprint(user.password_hash)}
     return user, tokens.make_token(secret, tokens.RESET_PASSWORD, payload)
 
 
-def user_for_reset_token(session: Session, secret: str, token: str, max_age: int) -> User:
-    """The account a reset token is for, if the token is valid and unused."""
+def user_for_reset_token(session: Session, secret: str, token: str, max_age: int, *, lock: bool = False) -> User:
+    """The account a reset token is for, if the token is valid and unused (bound to the password it
+    replaces and to the address it was sent to)."""
     payload = tokens.read_token(secret, tokens.RESET_PASSWORD, token, max_age)
-    user = session.get(User, payload.get("uid"))
-    if user is None or user.is_deleted or payload.get("pw") != tokens.password_fingerprint(user.password_hash):
+    # Locked when used: two concurrent uses of one link must not both succeed.
+    user = session.get(User, payload.get("uid"), with_for_update=lock, populate_existing=lock)
+    if (user is None or user.is_deleted or payload.get("email") != user.email
+            or payload.get("pw") != tokens.password_fingerprint(user.password_hash)):
         raise tokens.InvalidToken()
     return user
 
 
 def reset_password(session: Session, secret: str, token: str, max_age: int, password: str, now: datetime) -> User:
     """Set a new password from a reset link; the link proves the address, so it also confirms it."""
-    user = user_for_reset_token(session, secret, token, max_age)
+    user = user_for_reset_token(session, secret, token, max_age, lock=True)
     _set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(session: Session, user: User, current: str, new: str, guard: PasswordGuard) -> None:
     """Change the password after checking the current one; other sessions are logged out."""
-    if not check_password(user, current):
-        raise DomainError("Le mot de passe actuel est incorrect.", field="current_password")
+    try:
+        verify_current_password(session, user, current, guard, field="current_password")
+    except WrongPassword as error:
+        raise WrongPassword("Le mot de passe actuel est incorrect.", field=error.field) from error
     _set_password(user, new)
 
 
@@ -194,43 +232,51 @@ def _set_password(user: User, password: str) -> None:
     user.auth_version += 1
 
 
-def email_change_token(session: Session, secret: str, user: User, password: str, new_email: str) -> str:
-    """Check the password and that the new address is free; the token is mailed to the new address."""
-    if not check_password(user, password):
-        raise DomainError("Le mot de passe est incorrect.", field="password")
+def email_change_token(session: Session, user: User, password: str, new_email: str, guard: PasswordGuard) -> str:
+    """Check the password and that the new address is free; the token is mailed to the new address.
+    It is bound to the account's auth version, which the change bumps: a link works once."""
+    verify_current_password(session, user, password, guard)
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise DomainError("C'est déjà votre adresse e-mail.", field="email")
     if session.scalar(select(User.id).where(User.email == new_email)) is not None:
         raise Conflict("Cette adresse e-mail est déjà utilisée par un autre compte.", field="email")
     return tokens.make_token(
-        secret, tokens.CHANGE_EMAIL, {"uid": user.id, "old": user.email, "new": new_email}
+        guard.secret, tokens.CHANGE_EMAIL,
+        {"uid": user.id, "old": user.email, "new": new_email, "v": user.auth_version},
     )
 
 
 def apply_email_change(session: Session, secret: str, token: str, max_age: int, now: datetime) -> User:
-    """Switch to the new address once its owner clicked the link."""
+    """Switch to the new address once its owner clicked the link; other sessions are logged out."""
     payload = tokens.read_token(secret, tokens.CHANGE_EMAIL, token, max_age)
-    user = session.get(User, payload.get("uid"))
+    user = session.get(User, payload.get("uid"), with_for_update=True, populate_existing=True)
     if user is None or user.is_deleted:
         raise tokens.InvalidToken()
     if user.email == payload.get("new"):
         return user  # link clicked twice
-    if user.email != payload.get("old"):
+    if user.email != payload.get("old") or user.auth_version != payload.get("v"):
         raise tokens.InvalidToken()
     if session.scalar(select(User.id).where(User.email == payload["new"])) is not None:
         raise Conflict("Cette adresse e-mail est déjà utilisée par un autre compte.")
     user.email = payload["new"]
     user.email_confirmed_at = now
-    session.flush()
+    user.auth_version += 1
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Cette adresse e-mail est déjà utilisée par un autre compte.") from exc
     return user
 
 
-def delete_account(session: Session, user: User, password: str, secret: str, now: datetime) -> None:
+def delete_account(session: Session, user: User, password: str, guard: PasswordGuard) -> None:
     """Erase personal data; the row stays, anonymised, so contributions and the audit trail keep their author id."""
-    if not check_password(user, password):
-        raise DomainError("Le mot de passe est incorrect.", field="password")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == account_key(secret, user.email)))
+    now = guard.now
+    verify_current_password(session, user, password, guard)
+    if Role.ADMIN in user.role_set and _admin_count(session) <= 1:
+        raise DomainError("Vous êtes le seul administrateur : nommez-en un autre avant de supprimer votre compte.")
+    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == account_key(guard.secret, user.email)))
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(session, user)
     user.email = f"compte-supprime-{user.id}@supprime.invalid"
@@ -274,6 +320,13 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
     for exporter in PERSONAL_DATA_EXPORTERS:
         data.update(exporter(session, user))
     return data
+
+
+def _admin_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(UserRole).join(User)
+        .where(UserRole.role == Role.ADMIN.value, User.deleted_at.is_(None))
+    ) or 0
 
 
 def set_roles(session: Session, actor: User, user: User, roles: Iterable[Role], now: datetime) -> bool:

@@ -24,13 +24,33 @@ from budgetcitoyen.accounts import forms, services
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.web import Access, access, client_address, db
+from budgetcitoyen.web import Access, access, client_address, db, external_url
 
 bp = Blueprint("accounts", __name__)
 
 
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
+
+
+def _guard() -> services.PasswordGuard:
+    config = current_app.config
+    throttle = services.ThrottleSettings(
+        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+    )
+    return services.PasswordGuard(_secret(), client_address(), throttle, now_utc())
+
+
+def _settle(session: Any, error: DomainError) -> int:
+    """After a refused account action: keep a wrong-password record (it is what throttling counts),
+    discard anything else; the status to answer with."""
+    if isinstance(error, services.WrongPassword):
+        session.commit()
+    else:
+        session.rollback()
+    return 429 if isinstance(error, services.TooManyAttempts) else 422
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,7 +72,7 @@ def _mail_failed_notice() -> None:
 
 def _send_confirmation(user: User) -> bool:
     token = services.confirmation_token(_secret(), user)
-    link = url_for("accounts.confirm", token=token, _external=True)
+    link = external_url("accounts.confirm", token=token)
     hours = current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600
     return mail.send(user.email, "Confirmez votre adresse e-mail", "confirm_email", link=link, hours=hours)
 
@@ -122,17 +142,8 @@ def login() -> Any:
     status = 200
     if form.validate_on_submit():
         session = db()
-        config = current_app.config
-        throttle = services.ThrottleSettings(
-            config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-            config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
-        )
         try:
-            user = services.authenticate(
-                session, form.email.data, form.password.data,
-                address=client_address(), secret=_secret(), throttle=throttle, now=now_utc(),
-            )
+            user = services.authenticate(session, form.email.data, form.password.data, _guard())
         except services.TooManyAttempts as error:
             form.add_error(None, error.message)
             status = 429
@@ -169,7 +180,7 @@ def forgot_password() -> Any:
         if found is not None:
             user, token = found
             minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
-            link = url_for("accounts.reset_password", token=token, _external=True)
+            link = external_url("accounts.reset_password", token=token)
             if not mail.send(user.email, "Réinitialisation de votre mot de passe", "reset_password",
                              link=link, minutes=minutes):
                 flash("L'e-mail n'a pas pu être envoyé pour le moment. Réessayez dans quelques minutes.", "warning")
@@ -215,19 +226,21 @@ def account() -> Any:
 def change_password() -> Any:
     """Change the password; other devices are logged out."""
     form = forms.ChangePasswordForm()
+    status = 422  # used only when the form shows errors
     if form.validate_on_submit():
         session = db()
         user = current_user._get_current_object()  # type: ignore[attr-defined]
         try:
-            services.change_password(user, form.current_password.data, form.password.data)
+            services.change_password(session, user, form.current_password.data, form.password.data, _guard())
         except DomainError as error:
+            status = _settle(session, error)
             form.add_error(error.field, error.message)
         else:
             session.commit()
             login_user(user)  # this device stays logged in under the new auth version
             flash("Votre mot de passe a été changé. Vos autres appareils ont été déconnectés.", "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
+    return render_template("accounts/change_password.html", form=form), status if form.errors else 200
 
 
 @bp.route("/compte/adresse", methods=["GET", "POST"])
@@ -235,13 +248,18 @@ def change_password() -> Any:
 def change_email() -> Any:
     """Ask to change the e-mail address; the link goes to the new address."""
     form = forms.ChangeEmailForm()
+    status = 422  # used only when the form shows errors
     if form.validate_on_submit():
+        session = db()
         try:
-            token = services.email_change_token(db(), _secret(), current_user, form.password.data, form.email.data)
+            token = services.email_change_token(session, current_user._get_current_object(),  # type: ignore[attr-defined]
+                                                form.password.data, form.email.data, _guard())
         except DomainError as error:
+            status = _settle(session, error)
             form.add_error(error.field, error.message)
         else:
-            link = url_for("accounts.apply_email_change", token=token, _external=True)
+            session.commit()
+            link = external_url("accounts.apply_email_change", token=token)
             new_email = services.normalize_email(form.email.data)
             hours = current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600
             if mail.send(new_email, "Confirmez votre nouvelle adresse e-mail", "change_email", link=link, hours=hours):
@@ -250,7 +268,7 @@ def change_email() -> Any:
             else:
                 flash("L'e-mail n'a pas pu être envoyé pour le moment. Réessayez dans quelques minutes.", "warning")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_email.html", form=form), 200 if not form.errors else 422
+    return render_template("accounts/change_email.html", form=form), status if form.errors else 200
 
 
 @bp.route("/compte/adresse/<token>")
@@ -276,7 +294,8 @@ def download_data() -> Response:
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="mes-donnees-budget-citoyen.json"'},
+        headers={"Content-Disposition": 'attachment; filename="mes-donnees-budget-citoyen.json"',
+                 "Cache-Control": "private, no-store"},
     )
 
 
@@ -285,17 +304,19 @@ def download_data() -> Response:
 def delete_account() -> Any:
     """Delete the account: personal data erased, contributions kept anonymised."""
     form = forms.DeleteAccountForm()
+    status = 422  # used only when the form shows errors
     if form.validate_on_submit():
         session = db()
         user = current_user._get_current_object()  # type: ignore[attr-defined]
         try:
-            services.delete_account(session, user, form.password.data, _secret(), now_utc())
+            services.delete_account(session, user, form.password.data, _guard())
         except DomainError as error:
+            status = _settle(session, error)
             form.add_error(error.field, error.message)
         else:
             session.commit()
             logout_user()
             flash("Votre compte a été supprimé et vos données personnelles effacées.", "success")
             return redirect(url_for("public.home"))
-    return render_template("accounts/delete.html", form=form), 200 if not form.errors else 422
+    return render_template("accounts/delete.html", form=form), status if form.errors else 200
 

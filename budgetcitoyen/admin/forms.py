@@ -5,7 +5,6 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     FieldList,
     FormField,
@@ -22,16 +21,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS, Role
 from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, BALLOT_SCOPE_LABELS
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
-from budgetcitoyen.forms import BaseForm
+from budgetcitoyen.forms import AmountField, BaseForm
 
 
 def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
     return [SelectChoice(str(value), label) for value, label in labels.items()]
 
 
-def _money(label: str, required: bool = True, description: str = "") -> DecimalField:
+def _money(label: str, required: bool = True, description: str = "") -> AmountField:
     validators = [InputRequired(f"Indiquez : {label.lower()}.")] if required else [Optional()]
-    return DecimalField(
+    return AmountField(
         label, places=2, description=description,
         validators=[*validators, NumberRange(min=0, max=999_999_999, message="Montant entre 0 et 999 999 999 €.")],
         render_kw={"inputmode": "decimal"},

@@ -30,7 +30,7 @@ from budgetcitoyen.money import euros_amount
 from budgetcitoyen.public.views import calendar_rows
 from budgetcitoyen.reference import services as reference_services
 from budgetcitoyen.reference.models import Commune, Territory
-from budgetcitoyen.web import Access, access, db, get_or_404
+from budgetcitoyen.web import Access, access, db, get_or_404, page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/gestion")
 PAGE_SIZE = 50
@@ -38,10 +38,6 @@ PAGE_SIZE = 50
 
 def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
-
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 @bp.route("/")
@@ -290,7 +286,7 @@ def users() -> str:
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.roles.any(role=role))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = _page()
+    page = page_number()
     rows = session.scalars(stmt.order_by(User.email).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render_template("admin/users.html", users=rows, q=query, role=role, page=page, total=total,
                            pages=max(1, -(-total // PAGE_SIZE)), role_labels=ROLE_LABELS)
@@ -356,7 +352,7 @@ def audit_log() -> str:
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = _page()
+    page = page_number()
     entries = session.scalars(
         stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()

@@ -67,16 +67,22 @@ def validate_calendar(windows: Iterable[PhaseWindow]) -> None:
         window = by_phase[phase]
         if window.ends_at <= window.starts_at:
             raise CalendarError(f"La phase « {PHASE_LABELS[phase]} » doit se terminer après son ouverture.")
-    for previous, phase in zip(PHASE_ORDER, PHASE_ORDER[1:], strict=False):
-        before, after = by_phase[previous], by_phase[phase]
-        if after.starts_at < before.starts_at:
+    for index, phase in enumerate(PHASE_ORDER[1:], start=1):
+        after = by_phase[phase]
+        previous = PHASE_ORDER[index - 1]
+        if after.starts_at < by_phase[previous].starts_at:
             raise CalendarError(
                 f"La phase « {PHASE_LABELS[phase]} » ne peut pas commencer avant « {PHASE_LABELS[previous]} »."
             )
-        if phase not in MAY_OVERLAP_PREVIOUS and after.starts_at < before.ends_at:
-            raise CalendarError(
-                f"La phase « {PHASE_LABELS[phase]} » doit commencer après la fin de « {PHASE_LABELS[previous]} »."
-            )
+        # Every earlier phase must be over, not only the one just before (ideas running into
+        # the vote would be accepted otherwise); only dossiers may overlap ideas.
+        for earlier in PHASE_ORDER[:index]:
+            if phase in MAY_OVERLAP_PREVIOUS and earlier == previous:
+                continue
+            if after.starts_at < by_phase[earlier].ends_at:
+                raise CalendarError(
+                    f"La phase « {PHASE_LABELS[phase]} » doit commencer après la fin de « {PHASE_LABELS[earlier]} »."
+                )
 
 
 def open_phases(windows: Iterable[PhaseWindow], now: datetime) -> list[Phase]:

@@ -10,11 +10,12 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import College, CommitteeMembership, User
 from budgetcitoyen.audit import services as audit
-from budgetcitoyen.clock import PARIS, local_day_bounds, to_local
+from budgetcitoyen.clock import local_day_bounds, to_local
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Category, Edition, EditionPhase
 from budgetcitoyen.editions.rules import (
     PHASE_LABELS,
@@ -45,7 +46,7 @@ def default_calendar(year: int) -> dict[Phase, tuple[date, date]]:
 
 def windows_from_dates(dates: dict[Phase, tuple[date, date]]) -> list[PhaseWindow]:
     """Whole local days, first to last inclusive, as UTC windows."""
-    return [PhaseWindow(phase, *local_day_bounds(first, last, PARIS)) for phase, (first, last) in dates.items()]
+    return [PhaseWindow(phase, *local_day_bounds(first, last)) for phase, (first, last) in dates.items()]
 
 
 def dates_of(edition: Edition) -> dict[Phase, tuple[date, date]]:
@@ -115,8 +116,12 @@ def create_edition(session: Session, actor: User | None, year: int, data: Editio
         edition.phases.append(EditionPhase(phase=window.phase.value, starts_at=window.starts_at, ends_at=window.ends_at))
     for position, category in enumerate(default_categories()):
         edition.categories.append(Category(position=position, **category))
-    session.add(edition)
-    session.flush()
+    try:
+        with session.begin_nested():  # two admins creating the same year at once: one wins
+            session.add(edition)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"Une édition {year} existe déjà.", field="year") from exc
     audit.record(
         session, actor=actor, action="edition.create", object_type="edition", object_id=edition.id, now=now,
         summary=f"Création de l'édition {year}", after={"year": year, **_snapshot(edition)},
@@ -149,6 +154,10 @@ def update_calendar(
     session: Session, actor: User, edition: Edition, dates: dict[Phase, tuple[date, date]], now: datetime
 ) -> bool:
     """Replace the phase dates after checking the calendar is coherent (audited)."""
+    for first, last in dates.values():
+        # The follow-up runs into later years; anything further is a typing mistake.
+        if not (edition.year - 1 <= first.year <= edition.year + 5 and edition.year - 1 <= last.year <= edition.year + 5):
+            raise DomainError(f"Les dates doivent être comprises entre {edition.year - 1} et {edition.year + 5}.")
     windows = windows_from_dates(dates)
     try:
         validate_calendar(windows)
@@ -193,10 +202,16 @@ def update_categories(
     by_id = {c.id: c for c in edition.categories}
     if any(change.category_id not in by_id for change in changes):
         raise DomainError("Catégorie inconnue pour cette édition.")
-    try:
-        validate_ceilings({c.name: c.ceiling for c in changes})
-    except SettingsError as exc:
-        raise DomainError(str(exc)) from exc
+    if len({c.category_id for c in changes}) != len(changes):
+        raise DomainError("Une catégorie apparaît deux fois.")
+    names = [c.name.strip().casefold() for c in changes]
+    if len(set(names)) != len(names):
+        raise DomainError("Deux catégories ne peuvent pas porter le même nom.")
+    for change in changes:
+        try:
+            validate_ceilings({change.name: change.ceiling})
+        except SettingsError as exc:
+            raise DomainError(str(exc)) from exc
     anything = False
     for change in changes:
         category = by_id[change.category_id]
@@ -230,8 +245,12 @@ def add_committee_member(
     if existing is not None:
         raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.")
     seat = CommitteeMembership(edition_id=edition.id, user_id=member.id, college=college.value, created_at=now)
-    session.add(seat)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same person added twice at once: the unique constraint decides
+            session.add(seat)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.") from exc
     audit.record(
         session, actor=actor, action="committee.add", object_type="committee_membership", object_id=seat.id,
         now=now, summary=f"Membre du comité {edition.year} (utilisateur n° {member.id})",

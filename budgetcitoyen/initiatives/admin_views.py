@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from budgetcitoyen.accounts.models import User
-from budgetcitoyen.clock import PARIS, local_midnight, now_utc, to_local
+from budgetcitoyen.clock import local_midnight, local_zone, now_utc, to_local
 from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.errors import DomainError
@@ -21,7 +21,7 @@ from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegis
 from budgetcitoyen.initiatives.views import notify_status
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Actor, Status, allowed_targets
 from budgetcitoyen.reference.models import Territory
-from budgetcitoyen.web import Access, access, db, get_or_404
+from budgetcitoyen.web import Access, access, db, get_or_404, page_number
 
 bp = Blueprint("initiatives_admin", __name__, url_prefix="/gestion")
 PAGE_SIZE = 50
@@ -46,8 +46,8 @@ def _territory_choices() -> Any:
 
 def _workshop_input(form: forms.WorkshopForm) -> services.WorkshopInput:
     day = form.day.data
-    starts = datetime.combine(day, form.starts.data, tzinfo=PARIS)
-    ends = datetime.combine(day, form.ends.data, tzinfo=PARIS)
+    starts = datetime.combine(day, form.starts.data, tzinfo=local_zone())
+    ends = datetime.combine(day, form.ends.data, tzinfo=local_zone())
     return services.WorkshopInput(form.territory_id.data, form.host_structure.data.strip(), form.address.data.strip(),
                                   starts, ends, form.capacity.data)
 
@@ -177,7 +177,7 @@ def dossiers() -> str:
     session = db()
     stmt, filters = _filtered(request.args)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     rows = session.scalars(stmt.options(selectinload(Initiative.territory), selectinload(Initiative.category))
                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     editions = session.scalars(select(Edition).order_by(Edition.year.desc())).all()

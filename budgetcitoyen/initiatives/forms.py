@@ -6,7 +6,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     FieldList,
     FormField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from budgetcitoyen.forms import BaseForm
+from budgetcitoyen.forms import AmountField, BaseForm
 from budgetcitoyen.initiatives.rules import ACCOUNTS, SUMMARY_MAX_LENGTH
 
 
@@ -56,7 +55,7 @@ class BudgetLineForm(BaseForm):
     account = SelectField("Compte", choices=[SelectChoice("", "—"), *(SelectChoice(code, label)
                                                                     for code, (_, label) in ACCOUNTS.items())])
     label = StringField("Libellé", validators=[Length(max=200, message="Au plus 200 caractères.")])
-    amount = DecimalField("Montant (€)", places=2, validators=[Optional(), NumberRange(min=0, max=10_000_000,
+    amount = AmountField("Montant (€)", places=2, validators=[Optional(), NumberRange(min=0, max=10_000_000,
                                                               message="Montant entre 0 et 10 000 000 €.")],
                           render_kw={"inputmode": "decimal"})
     funder = StringField("Financeur (subventions)", validators=[Length(max=200, message="Au plus 200 caractères.")])
@@ -98,7 +97,7 @@ class DossierForm(BaseForm):
     contact_phone = StringField("Téléphone du contact", validators=[Length(max=30)],
                                 render_kw={"autocomplete": "tel", "inputmode": "tel"})
     category_id = SelectField("Catégorie demandée", coerce=_optional_int, validators=[Optional()])
-    amount_asked = DecimalField("Montant demandé au Département (€)", places=2, validators=[
+    amount_asked = AmountField("Montant demandé au Département (€)", places=2, validators=[
         Optional(), NumberRange(min=0.01, max=10_000_000, message="Montant entre 0,01 et 10 000 000 €.")],
         render_kw={"inputmode": "decimal"})
     starts_on = DateField("Date de début", validators=[Optional()])

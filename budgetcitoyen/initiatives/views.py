@@ -25,7 +25,7 @@ from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Actor, Status, all
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.reference.lookup import CommuneIndex, resolve_all, split_entries
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
-from budgetcitoyen.web import Access, access, db, get_or_404
+from budgetcitoyen.web import Access, access, db, external_url, get_or_404
 
 bp = Blueprint("initiatives", __name__)
 EMPTY_BUDGET_ROWS = 4
@@ -47,7 +47,7 @@ def notify_status(initiative: Initiative, change: StatusChange) -> None:
     holder = initiative.holder
     if holder.is_deleted:
         return
-    link = url_for("initiatives.dossier", initiative_id=initiative.id, _external=True)
+    link = external_url("initiatives.dossier", initiative_id=initiative.id)
     mail.send(holder.email, f"Votre initiative « {initiative.title[:60]} » : {STATUS_LABELS[Status(change.to_status)]}",
               "status_change", initiative=initiative, change=change, labels=STATUS_LABELS, link=link)
 

@@ -82,6 +82,8 @@ def import_communes(session: Session, text: str) -> tuple[int, int]:
             raise DomainError(f"Ligne {line} : code INSEE « {code} » invalide ou en double.")
         if not (row["name"] or "").strip():
             raise DomainError(f"Ligne {line} : nom de commune manquant.")
+        if len(row["name"].strip()) > 120 or len(row["postal_codes"] or "") > 120:
+            raise DomainError(f"Ligne {line} : nom ou codes postaux trop longs (120 caractères au plus).")
         if row["territory_code"] not in territories:
             raise DomainError(f"Ligne {line} : territoire « {row['territory_code']} » inconnu.")
         postal = " ".join((row["postal_codes"] or "").split())

@@ -45,7 +45,7 @@ def test_settings_come_from_prefixed_environment(tmp_path: Path, monkeypatch: py
 
 
 def test_cli_migrates_an_empty_database(tmp_path: Path) -> None:
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789"})
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     result = runner.invoke(args=["reference", "load"])
@@ -129,8 +129,8 @@ def test_pages_reference_no_external_asset(client: FlaskClient) -> None:
 def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) -> None:
     from budgetcitoyen.web import Access, access, client_address
 
-    proxied = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TRUSTED_PROXIES": 1,
-                          "DATABASE_URL": app.config["DATABASE_URL"], "HTTPS": True})
+    proxied = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789",
+                          "TRUSTED_PROXIES": 1, "HTTPS": True})
     seen: list[str] = []
 
     @access(Access.PUBLIC)
