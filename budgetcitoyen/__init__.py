@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from budgetcitoyen.accounts.views import bp as accounts_bp
     from budgetcitoyen.admin.views import bp as admin_bp
     from budgetcitoyen.initiatives.admin_views import bp as initiatives_admin_bp
+    from budgetcitoyen.initiatives.catalogue import bp as catalogue_bp
     from budgetcitoyen.initiatives.views import bp as initiatives_bp
     from budgetcitoyen.public.views import bp as public_bp
 
@@ -51,5 +52,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(initiatives_admin_bp)
+    app.register_blueprint(catalogue_bp)
     pages.init_app(app)
     return app

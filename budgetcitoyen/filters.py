@@ -12,6 +12,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.markdown import render as render_markdown
 
 URL = re.compile(r"https?://[^\s<>\"]+")
 
@@ -47,4 +48,5 @@ def linkify(text: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Register the filters."""
-    app.jinja_env.filters.update(euros=euros, long_date=long_date, date_time=date_time, linkify=linkify)
+    app.jinja_env.filters.update(euros=euros, long_date=long_date, date_time=date_time, linkify=linkify,
+                                  markdown=render_markdown)

@@ -59,6 +59,9 @@ class EditionForm(BaseForm):
     ballot_scope = SelectField("Périmètre du bulletin", choices=_choices(BALLOT_SCOPE_LABELS))
     allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=_choices(ALLOCATION_RULE_LABELS))
     is_published = BooleanField("Publier l'édition sur le site public")
+    catalogue_published = BooleanField(
+        "Publier le catalogue des initiatives labellisées",
+        description="Les initiatives labellisées deviennent visibles sur /initiatives et dans les données ouvertes.")
     submit = SubmitField("Enregistrer")
 
 

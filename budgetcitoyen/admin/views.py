@@ -70,6 +70,7 @@ def _edition_input(form: forms.EditionForm) -> edition_services.EditionInput:
         ballot_scope=BallotScope(form.ballot_scope.data),
         allocation_rule=AllocationRule(form.allocation_rule.data),
         is_published=bool(form.is_published.data),
+        catalogue_published=bool(form.catalogue_published.data),
     )
 
 

@@ -88,6 +88,7 @@ class EditionInput:
     ballot_scope: BallotScope
     allocation_rule: AllocationRule
     is_published: bool
+    catalogue_published: bool = False
 
 
 EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)

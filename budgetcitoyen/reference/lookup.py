@@ -26,6 +26,7 @@ class CommuneIndex:
     """Every commune, indexed by folded name, INSEE code and postal code (when unambiguous)."""
 
     by_key: dict[str, str]
+    by_postal_code: dict[str, frozenset[str]]
 
     @classmethod
     def load(cls, session: Session) -> CommuneIndex:
@@ -45,11 +46,19 @@ class CommuneIndex:
                 by_key[pc] = next(iter(codes))
         for code in insee:
             by_key.setdefault(code, code)
-        return cls(by_key)
+        return cls(by_key, {pc: frozenset(codes) for pc, codes in postal.items()})
 
     def resolve(self, typed: str) -> str | None:
         """The INSEE code for what was typed, or None."""
         return self.by_key.get(fold(typed)) or self.by_key.get(typed.strip())
+
+    def candidates(self, typed: str) -> frozenset[str]:
+        """Every commune what was typed may mean: a shared postal code designates several (for searching)."""
+        shared = self.by_postal_code.get(typed.strip())
+        if shared:
+            return shared
+        code = self.resolve(typed)
+        return frozenset({code}) if code else frozenset()
 
 
 def split_entries(text: str) -> list[str]:

@@ -33,6 +33,8 @@ EXPECTED = {
     "admin": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 403, "admin": 200},
     # Someone else's dossier: only its holder (not among these roles) may open it.
     "holder_of_it": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
+    # Not public (an idea, or a catalogue not yet published): the same 404 for everyone.
+    "hidden": dict.fromkeys(ROLES, 404),
 }
 
 # endpoint -> (URL to GET, access level). {edition}, {user} and {mail} are filled in by the fixture.
@@ -81,6 +83,9 @@ GET_ROUTES = {
     "initiatives_admin.dossiers": ("/gestion/dossiers", "staff"),
     "initiatives_admin.dossiers_csv": ("/gestion/dossiers.csv", "staff"),
     "initiatives_admin.dossier": ("/gestion/dossiers/{initiative}", "staff"),
+    "catalogue.index": ("/initiatives", "public"),
+    "catalogue.show": ("/initiatives/{initiative}", "hidden"),
+    "catalogue.open_data": ("/api/editions/2026/initiatives.json", "public"),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
