@@ -14,6 +14,7 @@ from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, Us
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.demo.initiatives import seed_initiatives
 from budgetcitoyen.reference.services import load_reference
 
 
@@ -88,10 +89,13 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             ballot_scope=BallotScope.DEPARTMENT,
             allocation_rule=AllocationRule.GREEDY_SKIP,
             is_published=True,
+            catalogue_published=True,
         )
         edition = editions.create_edition(session, admin, year, data, now)
         if open_phase is not None and admin is not None:
             editions.update_calendar(session, admin, edition, calendar_around(now.date(), open_phase), now)
+    holder = users["porteur@example.org"]
+    seed_initiatives(session, edition, holder, now)
     for account in DEMO_ACCOUNTS:
         if account.college is None:
             continue

@@ -143,3 +143,24 @@ def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) 
     assert seen == ["203.0.113.7"]
     assert proxied.config["SESSION_COOKIE_SECURE"] and proxied.config["REMEMBER_COOKIE_SECURE"]
     proxied.extensions["db_engine"].dispose()
+
+
+def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, db_session) -> None:
+    from collections import Counter
+
+    from budgetcitoyen.initiatives import services as initiative_services
+    from budgetcitoyen.initiatives.models import Initiative
+    from budgetcitoyen.initiatives.workflow import Status
+
+    assert app.test_cli_runner().invoke(args=["seed-demo", "--year", "2026", "--phase", "dossiers"]).exit_code == 0
+    rows = db_session.scalars(select(Initiative)).all()
+    assert 55 <= len(rows) <= 65
+    assert set(Counter(r.status for r in rows)) == {s.value for s in Status}
+    assert len({r.territory_id for r in rows}) == 8
+    assert len({r.category_id for r in rows if r.category_id}) == 4
+    for initiative in rows:
+        if initiative.status != Status.IDEA.value:
+            # Every demo dossier past the idea stage is one that could really have been filed.
+            assert initiative_services.filing_problems(
+                db_session, initiative, initiative_services.dossier_input_of(initiative)) == [], initiative.title
+    assert "initiatives" in text_of(app.test_client().get("/initiatives"))
