@@ -124,9 +124,10 @@ def create_admin(email: str, password: str) -> None:
 @click.command("seed-demo")
 @click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
 @click.option("--phase", type=click.Choice(["ideas", "dossiers", "labelling", "vote", "results", "follow_up"]),
-              default=None, help="Build the calendar so that this phase is open today.")
+              default="dossiers", show_default=True,
+              help="Build the calendar so that this phase is open today (the demo is then usable at once).")
 @with_appcontext
-def seed_demo(year: int | None, phase: str | None) -> None:
+def seed_demo(year: int | None, phase: str) -> None:
     """Create the demo edition and one account per role, and print their passwords."""
     from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
     from budgetcitoyen.demo.seed import seed_demo as seed
@@ -134,7 +135,7 @@ def seed_demo(year: int | None, phase: str | None) -> None:
 
     session = get_session()
     now = now_utc()
-    edition = seed(session, now, year or now.year, Phase(phase) if phase else None)
+    edition = seed(session, now, year or now.year, Phase(phase))
     session.commit()
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")

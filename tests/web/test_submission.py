@@ -217,3 +217,19 @@ def test_no_edit_after_the_deadline(app: Flask, holder: FlaskClient, edition: Ed
     assert "ne peut plus être modifié" in text_of(response)
     db_session.expire_all()
     assert db_session.get(Initiative, initiative.id).title == "Recyclerie solidaire"
+
+
+def test_tampered_fields_are_refused(holder: FlaskClient, workshop: Workshop, edition: Edition, make_edition: Callable,
+                                     db_session) -> None:
+    other = make_edition(year=2030, is_published=False)
+    foreign_category = db_session.scalar(select(Category.id).where(Category.edition_id == other.id))
+    initiative = deposit_idea(holder, db_session)
+    url = f"/dossiers/{initiative.id}"
+    good = complete_form(db_session, edition)
+    for field, value in (("category_id", str(foreign_category)), ("structure_type_id", "99999"),
+                         ("territory_id", "99999"), ("budget-0-account", "99"), ("duration_months", "600")):
+        response = post_form(holder, url, {**good, field: value, "save": "1"})
+        assert response.status_code == 422, field
+        assert "Le formulaire contient" in text_of(response), field
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).status == "idea"
