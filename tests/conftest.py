@@ -33,8 +33,10 @@ from budgetcitoyen.db import make_engine, make_sessionmaker
 from budgetcitoyen.migrate import alembic_config
 from budgetcitoyen.reference.services import load_reference
 
-# Filled once in the template, kept across tests.
-REFERENCE_TABLES = ("territories", "communes", "structure_types", "alembic_version")
+# Filled once in the template. On PostgreSQL a copy is kept in a side schema and put back
+# before each test, since some tests rename territories or import communes.
+REFERENCE_TABLES = ("territories", "structure_types", "communes")  # in foreign-key order
+SNAPSHOT_SCHEMA = "test_snapshot"
 
 pytest_plugins = ["tests.factories"]
 
@@ -131,6 +133,7 @@ def reset_schema(url: str) -> None:
         return
     engine = make_engine(url)
     with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE"))
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
@@ -158,12 +161,15 @@ def template_database(database_url: str, tmp_path_factory: pytest.TempPathFactor
         info["path"] = source
     else:
         engine = make_engine(database_url)
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             names = conn.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
             )).scalars().all()
+            conn.execute(text(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}"))
+            for table in REFERENCE_TABLES:
+                conn.execute(text(f"CREATE TABLE {SNAPSHOT_SCHEMA}.{table} AS TABLE public.{table}"))
         engine.dispose()
-        info["truncate"] = [n for n in names if n not in REFERENCE_TABLES]
+        info["truncate"] = [n for n in names if n != "alembic_version"]
     return info
 
 
@@ -179,6 +185,10 @@ def restore_database(app: Flask, template: dict[str, Any]) -> None:
     with engine.begin() as conn:
         tables = ", ".join(f'"{name}"' for name in template["truncate"])
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in REFERENCE_TABLES:
+            conn.execute(text(f"INSERT INTO public.{table} SELECT * FROM {SNAPSHOT_SCHEMA}.{table}"))
+        for table in ("territories", "structure_types"):
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
 
 
 # --- Application -----------------------------------------------------------------------------
