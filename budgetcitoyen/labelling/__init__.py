@@ -1,0 +1,1 @@
+"""The labelling committee: questionnaire, assignment, conflicts of interest, scoring, radar, decision."""
