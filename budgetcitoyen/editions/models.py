@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from budgetcitoyen.db import Base
@@ -56,6 +56,10 @@ class Edition(Base):
             name="known_allocation_rule",
         ),
         CheckConstraint("ballot_scope IN ('department', 'territory')", name="known_ballot_scope"),
+        CheckConstraint("reviewers_per_dossier >= 1 AND reviewers_per_dossier <= 20", name="reviewers_range"),
+        CheckConstraint("score_aggregation IN ('mean', 'median')", name="known_aggregation"),
+        CheckConstraint("label_threshold >= 0 AND label_threshold <= 4", name="threshold_range"),
+        CheckConstraint("disagreement_spread >= 1 AND disagreement_spread <= 4", name="spread_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +79,12 @@ class Edition(Base):
     max_choices: Mapped[int] = mapped_column(default=3)
     ballot_scope: Mapped[str] = mapped_column(String(20), default=BallotScope.DEPARTMENT.value)
     allocation_rule: Mapped[str] = mapped_column(String(30), default=AllocationRule.GREEDY_SKIP.value)
+    # Labelling settings
+    reviewers_per_dossier: Mapped[int] = mapped_column(default=3)
+    score_aggregation: Mapped[str] = mapped_column(String(10), default="mean")
+    label_threshold: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("2.50"))
+    forbid_zero_axis: Mapped[bool] = mapped_column(default=True)
+    disagreement_spread: Mapped[int] = mapped_column(default=2)
     created_at: Mapped[datetime]
 
     phases: Mapped[list[EditionPhase]] = relationship(

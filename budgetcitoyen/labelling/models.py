@@ -1,0 +1,129 @@
+"""Questionnaire (axes and questions), assignments, declared interests, evaluations, scores and decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from budgetcitoyen.accounts.models import User
+from budgetcitoyen.db import Base
+from budgetcitoyen.editions.models import Category, Edition
+from budgetcitoyen.initiatives.models import Initiative
+
+
+class Axis(Base):
+    """An ESS marker of an edition's questionnaire."""
+
+    __tablename__ = "labelling_axes"
+    __table_args__ = (CheckConstraint("weight > 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120))
+    weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("1"))
+
+    edition: Mapped[Edition] = relationship()
+    questions: Mapped[list[Question]] = relationship(back_populates="axis", cascade="all, delete-orphan",
+                                                     order_by="Question.position")
+
+
+class Question(Base):
+    """A question of an axis, scored 0 to 4, with a label for each level."""
+
+    __tablename__ = "labelling_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    axis_id: Mapped[int] = mapped_column(ForeignKey("labelling_axes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(String(300))
+    level_labels: Mapped[list[str]] = mapped_column(JSON)  # five labels, for 0 to 4
+
+    axis: Mapped[Axis] = relationship(back_populates="questions")
+
+
+class Assignment(Base):
+    """A dossier given to a committee member to score."""
+
+    __tablename__ = "labelling_assignments"
+    __table_args__ = (UniqueConstraint("initiative_id", "member_id", name="uq_labelling_assignments_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime]
+    by_hand: Mapped[bool] = mapped_column(default=False)
+
+    initiative: Mapped[Initiative] = relationship()
+    member: Mapped[User] = relationship()
+
+
+class Interest(Base):
+    """A member's declared interest in a dossier: they take part neither in its debate nor in its vote."""
+
+    __tablename__ = "labelling_interests"
+    __table_args__ = (UniqueConstraint("initiative_id", "member_id", name="uq_labelling_interests_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    declared_at: Mapped[datetime]
+    declared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+
+
+class Evaluation(Base):
+    """A member's score sheet for a dossier: a draft until submitted, then frozen."""
+
+    __tablename__ = "labelling_evaluations"
+    __table_args__ = (UniqueConstraint("initiative_id", "member_id", name="uq_labelling_evaluations_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+
+    member: Mapped[User] = relationship()
+    scores: Mapped[list[Score]] = relationship(back_populates="evaluation", cascade="all, delete-orphan")
+
+
+class Score(Base):
+    """One answer of a sheet."""
+
+    __tablename__ = "labelling_scores"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "question_id", name="uq_labelling_scores_pair"),
+        CheckConstraint("value >= 0 AND value <= 4", name="value_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("labelling_evaluations.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("labelling_questions.id"))
+    value: Mapped[int]
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="scores")
+
+
+class Decision(Base):
+    """The committee's outcome for a dossier, recorded by the Mission ESS."""
+
+    __tablename__ = "labelling_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), unique=True)
+    labelled: Mapped[bool]
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    motivation: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime]
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    initiative: Mapped[Initiative] = relationship()
+    category: Mapped[Category | None] = relationship()
+    decided_by: Mapped[User] = relationship()

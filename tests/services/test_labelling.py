@@ -1,0 +1,153 @@
+"""Labelling services on a real database: assignment, interests, scoring rules, aggregation, decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from budgetcitoyen.accounts.models import College, User
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.editions.models import Category, Edition
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.labelling import services
+from budgetcitoyen.labelling.models import Assignment
+from budgetcitoyen.reference.models import Territory
+
+
+@pytest.fixture
+def setup(app: Flask, make_edition: Callable, make_user: Callable, make_committee_member: Callable):  # type: ignore[no-untyped-def]
+    edition = make_edition(open_phase=Phase.LABELLING)
+    members = [make_committee_member(edition, college) for college in
+               (College.AMBASSADOR, College.FINANCE, College.QUALIFIED, College.MISSION_ESS)]
+    admin = make_user()
+    holder = make_user()
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        territory = session.scalar(select(Territory.id).where(Territory.code == "ternois"))
+        ids = []
+        for n in range(6):
+            initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=f"Dossier {n}", summary=".",
+                                    territory_id=territory, status=Status.IN_REVIEW.value, created_at=now,
+                                    updated_at=now)
+            session.add(initiative)
+            session.flush()
+            ids.append(initiative.id)
+        session.commit()
+    return edition, members, admin, ids
+
+
+def full_sheet(session, edition: Edition, value: int = 3) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    return {q.id: value for axis in services.questionnaire(session, edition) for q in axis.questions}
+
+
+def test_assign_score_recuse_and_decide(app: Flask, setup) -> None:  # type: ignore[no-untyped-def]
+    edition, members, admin, ids = setup
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        edition = session.get(Edition, edition.id)
+        first = session.get(Initiative, ids[0])
+        # Member 4 declares an interest in dossier 0 before the assignment.
+        services.declare_interest(session, session.get(User, members[3].id), first, session.get(User, members[3].id),
+                                  "Je suis administratrice de l'association.", now)
+        created = services.auto_assign(session, session.get(User, admin.id), edition, now)
+        session.commit()
+        assert created == 6 * 3
+        assigned = set(session.scalars(select(Assignment.member_id).where(Assignment.initiative_id == ids[0])))
+        assert members[3].id not in assigned and len(assigned) == 3
+        # Each of the three scores dossier 0.
+        values = {members[0].id: 4, members[1].id: 3, members[2].id: 2}
+        for member_id in assigned:
+            member = session.get(User, member_id)
+            services.save_evaluation(session, member, first, full_sheet(session, edition, values[member_id]),
+                                     "Bon dossier", submit=True, now=now)
+        session.commit()
+        review = services.review(session, first)
+        assert [float(r.value) for r in review.result.axes] == [3.0] * 7
+        assert float(review.result.total) == 3.0 and review.suggestion.labelled
+        assert [u.id for u in review.recused] == [members[3].id]
+        assert [r.axis.name for r in review.result.disagreements(edition.disagreement_spread)] == [
+            r.axis.name for r in review.result.axes]  # 4 vs 2 everywhere: spread 2
+        category = session.scalar(select(Category).where(Category.edition_id == edition.id))
+        services.decide(session, session.get(User, admin.id), first, True, category, "Labellisé à l'unanimité.", now)
+        session.commit()
+        assert session.get(Initiative, ids[0]).status == "labelled"
+        with pytest.raises(Conflict):
+            services.decide(session, session.get(User, admin.id), first, True, category, "Encore", now)
+
+
+def test_scoring_refusals(app: Flask, setup) -> None:  # type: ignore[no-untyped-def]
+    edition, members, admin, ids = setup
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        edition = session.get(Edition, edition.id)
+        initiative = session.get(Initiative, ids[1])
+        member = session.get(User, members[0].id)
+        with pytest.raises(NotAllowed, match="ne vous a pas été confié"):
+            services.save_evaluation(session, member, initiative, {}, "", submit=False, now=now)
+        services.assign_by_hand(session, session.get(User, admin.id), initiative, member, now)
+        sheet = full_sheet(session, edition)
+        with pytest.raises(DomainError, match="entier de 0 à 4"):
+            services.save_evaluation(session, member, initiative, {**sheet, next(iter(sheet)): 7}, "", submit=False,
+                                     now=now)
+        partial = dict(list(sheet.items())[:3])
+        services.save_evaluation(session, member, initiative, partial, "brouillon", submit=False, now=now)
+        with pytest.raises(DomainError, match="Notez toutes les questions"):
+            services.save_evaluation(session, member, initiative, partial, "", submit=True, now=now)
+        services.save_evaluation(session, member, initiative, sheet, "", submit=True, now=now)
+        with pytest.raises(Conflict, match="déjà soumise"):
+            services.save_evaluation(session, member, initiative, sheet, "", submit=True, now=now)
+        # The questionnaire is frozen under existing scores.
+        assert services.is_frozen(session, edition, now)
+        other = session.get(Initiative, ids[2])
+        services.assign_by_hand(session, session.get(User, admin.id), other, member, now)
+        services.declare_interest(session, member, other, member, "", now)
+        with pytest.raises(NotAllowed, match="déclaré un intérêt"):
+            services.save_evaluation(session, member, other, sheet, "", submit=False, now=now)
+        with pytest.raises(Conflict, match="déclaré un intérêt"):
+            services.assign_by_hand(session, session.get(User, admin.id), other, member, now)
+
+
+def test_scoring_needs_the_labelling_phase(app: Flask, make_edition: Callable, make_committee_member: Callable,
+                                           make_user: Callable) -> None:
+    edition = make_edition(open_phase=Phase.VOTE)
+    member = make_committee_member(edition)
+    holder, admin = make_user(), make_user()
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        territory = session.scalar(select(Territory.id).where(Territory.code == "ternois"))
+        initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title="Tard", summary=".",
+                                territory_id=territory, status=Status.IN_REVIEW.value, created_at=now, updated_at=now)
+        session.add(initiative)
+        session.flush()
+        services.assign_by_hand(session, session.get(User, admin.id), initiative, session.get(User, member.id), now)
+        with pytest.raises(PhaseClosed):
+            services.save_evaluation(session, session.get(User, member.id), initiative,
+                                     full_sheet(session, session.get(Edition, edition.id)), "", submit=True, now=now)
+
+
+def test_questionnaire_edits_until_frozen(app: Flask, make_edition: Callable, make_user: Callable) -> None:
+    edition = make_edition(open_phase=Phase.DOSSIERS)
+    admin = make_user()
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        row = session.get(Edition, edition.id)
+        axes = services.questionnaire(session, row)
+        assert len(axes) == 7 and all(len(a.questions) == 2 for a in axes)
+        edit = services.AxisEdit(axes[0].id, "Utilité sociale et solidaire", axes[0].weight * 2,
+                                 {axes[0].questions[0].id: "Besoin social avéré ?"})
+        services.update_questionnaire(session, session.get(User, admin.id), row, [edit], now)
+        session.commit()
+        assert services.questionnaire(session, row)[0].name == "Utilité sociale et solidaire"
+    labelling = make_edition(year=2027, open_phase=Phase.LABELLING)
+    with app.extensions["db_sessionmaker"]() as session:
+        row = session.get(Edition, labelling.id)
+        axes = services.questionnaire(session, row)
+        with pytest.raises(Conflict, match="figé"):
+            services.update_questionnaire(session, session.get(User, admin.id), row,
+                                          [services.AxisEdit(axes[0].id, "X", axes[0].weight, {})], now)
