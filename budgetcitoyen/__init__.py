@@ -39,6 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from budgetcitoyen.initiatives.admin_views import bp as initiatives_admin_bp
     from budgetcitoyen.initiatives.catalogue import bp as catalogue_bp
     from budgetcitoyen.initiatives.views import bp as initiatives_bp
+    from budgetcitoyen.labelling.admin_views import bp as labelling_admin_bp
+    from budgetcitoyen.labelling.views import bp as labelling_bp
     from budgetcitoyen.public.views import bp as public_bp
 
     # Replaces the default "int" converter before any route is declared.
@@ -53,5 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(initiatives_admin_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(labelling_bp)
+    app.register_blueprint(labelling_admin_bp)
     pages.init_app(app)
     return app

@@ -20,7 +20,18 @@ from flask import current_app, render_template
 OUTBOX_NAME = re.compile(r"[0-9T_-]+[0-9a-f]{8}\.eml")
 
 
-def build_message(to: str, subject: str, template: str, **context: Any) -> EmailMessage:
+@dataclass(frozen=True)
+class MailAttachment:
+    """A file joined to a mail (the radar of a decision, for instance)."""
+
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+
+
+def build_message(to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (),
+                  **context: Any) -> EmailMessage:
     """Render templates/emails/<template>.txt into a plain-text message (plain text reads well everywhere)."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = current_app.config["MAIL_SENDER"]
@@ -30,6 +41,9 @@ def build_message(to: str, subject: str, template: str, **context: Any) -> Email
     message["Message-ID"] = make_msgid(domain="budget-citoyen.localhost")
     body = render_template(f"emails/{template}.txt", **context)
     message.set_content(body, charset="utf-8")
+    for attachment in attachments:
+        message.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
+                               filename=attachment.filename)
     return message
 
 
@@ -47,9 +61,9 @@ def deliver(message: EmailMessage) -> bool:
     return True
 
 
-def send(to: str, subject: str, template: str, **context: Any) -> bool:
+def send(to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any) -> bool:
     """Build and deliver in one call."""
-    return deliver(build_message(to, subject, template, **context))
+    return deliver(build_message(to, subject, template, attachments, **context))
 
 
 def _send_smtp(message: EmailMessage, config: Any) -> None:

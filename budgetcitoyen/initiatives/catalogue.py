@@ -12,6 +12,9 @@ from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Status, is_public
+from budgetcitoyen.labelling import services as labelling_services
+from budgetcitoyen.labelling.rules import fmt
+from budgetcitoyen.labelling.web_helpers import radar_response
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.web import Access, access, db, external_url, page_number
@@ -88,8 +91,22 @@ def _visible_or_404(initiative_id: int) -> Initiative:
 def show(initiative_id: int) -> str:
     """One initiative, with a shareable URL and Open Graph tags."""
     initiative = _visible_or_404(initiative_id)
+    review = labelling_services.review(db(), initiative)
     return render_template("catalogue/show.html", initiative=initiative, labels=STATUS_LABELS,
-                           canonical=external_url("catalogue.show", initiative_id=initiative.id))
+                           canonical=external_url("catalogue.show", initiative_id=initiative.id),
+                           review=review if review.result.members else None, fmt=fmt)
+
+
+@bp.route("/initiatives/<int:initiative_id>/radar.<fmt>")
+@access(Access.PUBLIC)
+def radar(initiative_id: int, fmt: str) -> Any:
+    """The public radar: the committee's aggregate only, never a member's own scores."""
+    initiative = _visible_or_404(initiative_id)
+    review = labelling_services.review(db(), initiative)
+    if not review.result.members:
+        abort(404)
+    return radar_response(labelling_services.radar_data(review, initiative.title, with_members=False), fmt,
+                          public=True)
 
 
 def _as_open_data(initiative: Initiative) -> dict[str, Any]:

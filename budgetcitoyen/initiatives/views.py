@@ -22,6 +22,7 @@ from budgetcitoyen.forms import BaseForm, select_choices
 from budgetcitoyen.initiatives import forms, rules, services, uploads
 from budgetcitoyen.initiatives.models import Attachment, Initiative, StatusChange, Workshop
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Actor, Status, allowed_targets
+from budgetcitoyen.labelling import services as labelling_services
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.reference.lookup import CommuneIndex, resolve_all, split_entries
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
@@ -329,7 +330,8 @@ def _attachment_for(initiative_id: int, attachment_id: int) -> Attachment:
     attachment = get_or_404(Attachment, attachment_id)
     if attachment.initiative_id != initiative_id:
         abort(404)
-    if not services.can_view_dossier(attachment.initiative, _me()):
+    if not (services.can_view_dossier(attachment.initiative, _me())
+            or labelling_services.can_score(db(), attachment.initiative, _me())):
         abort(403)
     return attachment
 

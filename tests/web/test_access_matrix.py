@@ -35,6 +35,9 @@ EXPECTED = {
     "holder_of_it": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
     # Not public (an idea, or a catalogue not yet published): the same 404 for everyone.
     "hidden": dict.fromkeys(ROLES, 404),
+    "committee": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 200, "agent": 403, "admin": 403},
+    # A dossier not assigned to anyone of these roles: committee pages refuse everyone.
+    "assigned_member": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
 }
 
 # endpoint -> (URL to GET, access level). {edition}, {user} and {mail} are filled in by the fixture.
@@ -85,7 +88,11 @@ GET_ROUTES = {
     "initiatives_admin.dossier": ("/gestion/dossiers/{initiative}", "staff"),
     "catalogue.index": ("/initiatives", "public"),
     "catalogue.show": ("/initiatives/{initiative}", "hidden"),
+    "catalogue.radar": ("/initiatives/{initiative}/radar.png", "hidden"),
     "catalogue.open_data": ("/api/editions/2026/initiatives.json", "public"),
+    "labelling.index": ("/comite", "committee"),
+    "labelling.dossier": ("/comite/dossiers/{initiative}", "assigned_member"),
+    "labelling.radar": ("/comite/dossiers/{initiative}/radar.png", "assigned_member"),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
@@ -98,6 +105,7 @@ POST_ONLY_ROUTES = {
     "initiatives.attachment_remove": "holder_of_it",
     "initiatives.abandon": "holder_of_it",
     "initiatives_admin.attendance": "staff",
+    "labelling.declare_interest": "committee",
 }
 
 OUTBOX_MAIL = "20260101T000000_000000-0123abcd.eml"
