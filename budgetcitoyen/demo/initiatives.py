@@ -253,3 +253,46 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
         session.add(initiative)
     session.flush()
     return len(statuses)
+
+
+def seed_labelling(session: Session, edition: Edition, admin: User, committee: list[User], now: datetime) -> None:
+    """Committee work for the demo: dossiers in review given to the three members (one recusal), and scores,
+    decisions and radars for every dossier the committee has already decided on."""
+    from budgetcitoyen.labelling import services as labelling
+    from budgetcitoyen.labelling.models import Assignment, Decision, Evaluation, Interest, Score
+
+    rng = random.Random(edition.year + 1)
+    axes = labelling.questionnaire(session, edition)
+    questions = [q for axis in axes for q in axis.questions]
+    decided = (Status.LABELLED, Status.NOT_LABELLED, Status.ON_BALLOT, Status.WINNER, Status.NOT_SELECTED,
+               Status.UNDER_AGREEMENT, Status.CLOSED)
+    initiatives = session.scalars(select(Initiative).where(Initiative.edition_id == edition.id)
+                                  .order_by(Initiative.id)).all()
+    recused_once = False
+    for initiative in initiatives:
+        status = initiative.status_enum
+        if status is Status.IN_REVIEW:
+            members = committee
+            if not recused_once and len(committee) >= 3:
+                # The third member is linked to this structure: recused, as the deliberations record.
+                session.add(Interest(initiative_id=initiative.id, member_id=committee[2].id, declared_at=now,
+                                     declared_by_id=committee[2].id, note="Membre du conseil d'administration."))
+                members = committee[:2]
+                recused_once = True
+            for member in members:
+                session.add(Assignment(initiative_id=initiative.id, member_id=member.id, assigned_at=now))
+        elif status in decided:
+            good = status is not Status.NOT_LABELLED
+            for member in committee:
+                session.add(Assignment(initiative_id=initiative.id, member_id=member.id, assigned_at=now))
+                evaluation = Evaluation(initiative_id=initiative.id, member_id=member.id, updated_at=now,
+                                        submitted_at=now, comment="Dossier solide." if good else "À retravailler.")
+                low, high = (2, 4) if good else (0, 2)
+                evaluation.scores = [Score(question_id=q.id, value=rng.randint(low, high)) for q in questions]
+                session.add(evaluation)
+            category = initiative.category
+            session.add(Decision(
+                initiative_id=initiative.id, labelled=good, category_id=category.id if good and category else None,
+                motivation=(REASONS[Status.LABELLED] if good else REASONS[Status.NOT_LABELLED]),
+                decided_at=now, decided_by_id=admin.id))
+    session.flush()

@@ -14,7 +14,7 @@ from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, Us
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.demo.initiatives import seed_initiatives
+from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.reference.services import load_reference
 
 
@@ -94,15 +94,18 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
         edition = editions.create_edition(session, admin, year, data, now)
         if open_phase is not None and admin is not None:
             editions.update_calendar(session, admin, edition, calendar_around(now.date(), open_phase), now)
-    holder = users["porteur@example.org"]
-    seed_initiatives(session, edition, holder, now)
+    committee = []
     for account in DEMO_ACCOUNTS:
         if account.college is None:
             continue
         member = users[account.email]
+        committee.append(member)
         seated = session.scalar(select(CommitteeMembership.id).where(
             CommitteeMembership.edition_id == edition.id, CommitteeMembership.user_id == member.id))
         if seated is None and admin is not None:
             editions.add_committee_member(session, admin, edition, member, account.college, now)
+    holder = users["porteur@example.org"]
+    if seed_initiatives(session, edition, holder, now) and admin is not None:
+        seed_labelling(session, edition, admin, committee, now)
     session.flush()
     return edition
