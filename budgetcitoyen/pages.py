@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     def _context() -> dict[str, Any]:
         roles = current_user.role_set if current_user.is_authenticated else frozenset()
         return {
+            "user_on_committee": current_user.is_authenticated and bool(current_user.committee_seats),
             "site_name": app.config["SITE_NAME"],
             "collectivite": app.config["COLLECTIVITE"],
             "demo_mode": app.config["DEMO_MODE"],
