@@ -58,6 +58,15 @@ class EditionForm(BaseForm):
                                validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 50, "Entre 1 et 50.")])
     ballot_scope = SelectField("Périmètre du bulletin", choices=_choices(BALLOT_SCOPE_LABELS))
     allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=_choices(ALLOCATION_RULE_LABELS))
+    reviewers_per_dossier = IntegerField("Évaluateurs par dossier", validators=[
+        InputRequired("Indiquez un nombre."), NumberRange(1, 20, "Entre 1 et 20.")])
+    score_aggregation = SelectField("Agrégation des notes par axe", choices=_choices(
+        {"mean": "Moyenne des membres", "median": "Médiane des membres"}))
+    label_threshold = AmountField("Seuil de labellisation suggéré (total pondéré sur 4)", places=2, validators=[
+        InputRequired("Indiquez un seuil."), NumberRange(min=0, max=4, message="Entre 0 et 4.")])
+    forbid_zero_axis = BooleanField("Ne pas suggérer le label si un axe est à 0")
+    disagreement_spread = IntegerField("Écart signalant un désaccord à débattre (points)", validators=[
+        InputRequired("Indiquez un écart."), NumberRange(1, 4, "Entre 1 et 4.")])
     is_published = BooleanField("Publier l'édition sur le site public")
     catalogue_published = BooleanField(
         "Publier le catalogue des initiatives labellisées",

@@ -71,6 +71,11 @@ def _edition_input(form: forms.EditionForm) -> edition_services.EditionInput:
         allocation_rule=AllocationRule(form.allocation_rule.data),
         is_published=bool(form.is_published.data),
         catalogue_published=bool(form.catalogue_published.data),
+        reviewers_per_dossier=form.reviewers_per_dossier.data,
+        score_aggregation=form.score_aggregation.data,
+        label_threshold=euros_amount(form.label_threshold.data),
+        forbid_zero_axis=bool(form.forbid_zero_axis.data),
+        disagreement_spread=form.disagreement_spread.data,
     )
 
 
@@ -94,6 +99,8 @@ def edition_new() -> Any:
             "operation_code": "C01-650A01", "imputation": "6568//9365", "budget_label": "Mission ESS",
             "voting_min_age": 11, "min_choices": 3, "max_choices": 3,
             "ballot_scope": BallotScope.DEPARTMENT.value, "allocation_rule": AllocationRule.GREEDY_SKIP.value,
+            "reviewers_per_dossier": 3, "score_aggregation": "mean", "label_threshold": Decimal("2.50"),
+            "forbid_zero_axis": True, "disagreement_spread": 2,
         })
     elif form.validate_on_submit():
         session = db()

@@ -89,6 +89,11 @@ class EditionInput:
     allocation_rule: AllocationRule
     is_published: bool
     catalogue_published: bool = False
+    reviewers_per_dossier: int = 3
+    score_aggregation: str = "mean"
+    label_threshold: Decimal = Decimal("2.50")
+    forbid_zero_axis: bool = True
+    disagreement_spread: int = 2
 
 
 EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)
@@ -103,6 +108,14 @@ def _check(data: EditionInput) -> None:
         validate_settings(EditionSettings(data.voting_min_age, data.min_choices, data.max_choices, data.envelope))
     except SettingsError as exc:
         raise DomainError(str(exc)) from exc
+    if not 1 <= data.reviewers_per_dossier <= 20:
+        raise DomainError("Le nombre d'évaluateurs par dossier doit être compris entre 1 et 20.")
+    if data.score_aggregation not in ("mean", "median"):
+        raise DomainError("Agrégation inconnue.")
+    if not Decimal("0") <= data.label_threshold <= Decimal("4"):
+        raise DomainError("Le seuil de labellisation doit être compris entre 0 et 4.")
+    if not 1 <= data.disagreement_spread <= 4:
+        raise DomainError("L'écart signalant un désaccord doit être compris entre 1 et 4.")
 
 
 def create_edition(session: Session, actor: User | None, year: int, data: EditionInput, now: datetime) -> Edition:

@@ -22,7 +22,8 @@ EDITION_FORM = {
     "year": "2027", "title": "Budget citoyen 2027", "envelope": "450000", "operation_code": "C01-650A01",
     "imputation": "6568//9365", "budget_label": "Mission ESS", "payment_credits": "", "voting_min_age": "11",
     "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy_skip",
-    "is_published": "y",
+    "is_published": "y", "reviewers_per_dossier": "3", "score_aggregation": "mean", "label_threshold": "2.5",
+    "forbid_zero_axis": "y", "disagreement_spread": "2",
 }
 
 
@@ -233,3 +234,20 @@ def test_audit_page_shows_who_and_what(admin: FlaskClient, make_edition: Callabl
     assert "admin@example.org" in page and "edition.update" in page and "500000.00" in page
     filtered = text_of(admin.get("/gestion/journal?objet=user"))
     assert "edition.update" not in filtered
+
+
+def test_labelling_settings(admin: FlaskClient, make_edition: Callable, db_session) -> None:
+    edition = make_edition(year=2027)
+    form = {**EDITION_FORM, "title": "Budget citoyen test", "payment_credits": "1000000", "envelope": "400000",
+            "reviewers_per_dossier": "4", "score_aggregation": "median", "label_threshold": "2,75",
+            "disagreement_spread": "3"}
+    form.pop("forbid_zero_axis")
+    assert post_form(admin, f"/gestion/editions/{edition.id}", form).status_code == 302
+    db_session.expire_all()
+    saved = db_session.get(Edition, edition.id)
+    assert (saved.reviewers_per_dossier, saved.score_aggregation, str(saved.label_threshold),
+            saved.forbid_zero_axis, saved.disagreement_spread) == (4, "median", "2.75", False, 3)
+    [entry] = entries(db_session, "edition.update")
+    assert entry.after["score_aggregation"] == "median"
+    for field, value in (("reviewers_per_dossier", "0"), ("label_threshold", "5"), ("score_aggregation", "mode")):
+        assert post_form(admin, f"/gestion/editions/{edition.id}", {**form, field: value}).status_code == 422

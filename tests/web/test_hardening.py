@@ -266,7 +266,9 @@ def test_french_decimal_comma_is_accepted(app: Flask, make_user: Callable, make_
     client = app.test_client()
     login(client, "admin@example.org")
     form = {"year": "2027", "title": "Édition", "envelope": "450 000,50", "voting_min_age": "11",
-            "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy_skip"}
+            "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy_skip",
+            "reviewers_per_dossier": "3", "score_aggregation": "mean", "label_threshold": "2,5",
+            "disagreement_spread": "2"}
     assert post_form(client, f"/gestion/editions/{edition.id}", form).status_code == 302
     db_session.expire_all()
     assert str(db_session.get(Edition, edition.id).envelope) == "450000.50"
