@@ -241,6 +241,7 @@ def dossier(initiative_id: int) -> Any:
         form.process(data=data)
         _pad_budget(form, len(data["budget"]) + EMPTY_BUDGET_ROWS)
     elif form.validate_on_submit():
+        status_before = initiative.status
         data, problems = _input_of(form)
         for field_name, message in problems:
             form.add_error(field_name, message)
@@ -264,6 +265,8 @@ def dossier(initiative_id: int) -> Any:
                     flash("Votre dossier est déposé. Vous recevrez un e-mail à chaque étape de son instruction.",
                           "success")
                     return redirect(url_for("initiatives.dashboard"))
+                if initiative.status != status_before:
+                    notify_status(initiative, initiative.history[-1])  # idée -> brouillon
                 flash("Brouillon enregistré.", "success")
                 extra = EMPTY_BUDGET_ROWS + (5 if form.add_lines.data else 0)
                 return redirect(url_for("initiatives.dossier", initiative_id=initiative.id, lignes=extra,

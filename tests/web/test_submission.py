@@ -101,6 +101,7 @@ def test_holder_journey(holder: FlaskClient, workshop: Workshop, edition: Editio
     db_session.expire_all()
     saved = db_session.get(Initiative, initiative.id)
     assert saved.status == "draft" and saved.siret == "44067202000037"
+    assert "Brouillon" in smtp.last_to("porteuse@example.org")["Subject"]
     assert [c.insee_code for c in saved.action_communes] == ["62193"]
     assert len(saved.budget_lines) == 5
     page = text_of(holder.get(url))
