@@ -35,6 +35,8 @@ EXPECTED = {
     "holder_of_it": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
     # Not public (an idea, or a catalogue not yet published): the same 404 for everyone.
     "hidden": dict.fromkeys(ROLES, 404),
+    # Staff only, and nothing to show yet (a radar before any submitted sheet): 404 for the staff.
+    "staff_empty": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 404, "admin": 404},
     "committee": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 200, "agent": 403, "admin": 403},
     # A dossier not assigned to anyone of these roles: committee pages refuse everyone.
     "assigned_member": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
@@ -86,6 +88,12 @@ GET_ROUTES = {
     "initiatives_admin.dossiers": ("/gestion/dossiers", "staff"),
     "initiatives_admin.dossiers_csv": ("/gestion/dossiers.csv", "staff"),
     "initiatives_admin.dossier": ("/gestion/dossiers/{initiative}", "staff"),
+    "labelling_admin.progress": ("/gestion/editions/{edition}/labellisation", "staff"),
+    "labelling_admin.questionnaire": ("/gestion/editions/{edition}/questionnaire", "staff"),
+    "labelling_admin.scores_csv": ("/gestion/editions/{edition}/notes.csv", "staff"),
+    "labelling_admin.decision": ("/gestion/dossiers/{initiative}/decision", "staff"),
+    "labelling_admin.fiche": ("/gestion/dossiers/{initiative}/fiche", "staff"),
+    "labelling_admin.radar_image": ("/gestion/dossiers/{initiative}/radar.png", "staff_empty"),
     "catalogue.index": ("/initiatives", "public"),
     "catalogue.show": ("/initiatives/{initiative}", "hidden"),
     "catalogue.radar": ("/initiatives/{initiative}/radar.png", "hidden"),
@@ -105,6 +113,11 @@ POST_ONLY_ROUTES = {
     "initiatives.attachment_remove": "holder_of_it",
     "initiatives.abandon": "holder_of_it",
     "initiatives_admin.attendance": "staff",
+    "labelling_admin.auto_assign": "admin",
+    "labelling_admin.assign": "admin",
+    "labelling_admin.unassign": "admin",
+    "labelling_admin.record_interest": "admin",
+    "labelling_admin.remind": "admin",
     "labelling.declare_interest": "committee",
 }
 
