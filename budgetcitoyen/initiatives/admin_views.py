@@ -221,7 +221,9 @@ def dossier(initiative_id: int) -> Any:
     initiative = get_or_404(Initiative, initiative_id)
     session = db()
     form = forms.ReasonForm()
-    targets = allowed_targets(initiative.status_enum, Actor.STAFF)
+    # Labelled / not labelled are recorded with their category and motivation on the decision page.
+    targets = [t for t in allowed_targets(initiative.status_enum, Actor.STAFF)
+               if t not in (Status.LABELLED, Status.NOT_LABELLED)]
     form.target.choices = select_choices(((t.value, STATUS_LABELS[t]) for t in targets), blank=None)
     if request.method == "POST":
         if not services.is_staff_admin(_me()):

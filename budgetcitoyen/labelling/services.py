@@ -314,6 +314,7 @@ def decide(session: Session, actor: User, initiative: Initiative, labelled: bool
     existing = session.scalar(select(Decision).where(Decision.initiative_id == initiative.id))
     if existing is not None:
         raise Conflict("Une décision est déjà enregistrée pour ce dossier.")
+    requested_category_id = initiative.category_id
     decision = Decision(initiative_id=initiative.id, labelled=labelled,
                         category_id=category.id if labelled and category else None,
                         motivation=motivation.strip(), decided_at=now, decided_by_id=actor.id)
@@ -324,6 +325,8 @@ def decide(session: Session, actor: User, initiative: Initiative, labelled: bool
                                       motivation, now, as_staff=True)
     audit.record(session, actor=actor, action="labelling.decision", object_type="initiative", object_id=initiative.id,
                  now=now, summary=f"Décision du comité : {'labellisé' if labelled else 'non labellisé'}",
+                 # The category asked by the holder is kept here once the labelled one replaces it.
+                 before={"category_id": requested_category_id},
                  after={"labelled": labelled, "category_id": decision.category_id})
     session.flush()
     return decision

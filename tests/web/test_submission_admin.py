@@ -92,8 +92,11 @@ def test_status_change_mails_the_holder_and_is_audited(admin: FlaskClient, editi
     # A forbidden move is refused in French; labelling needs a reason.
     refused = post_form(admin, url, {"target": "winner", "reason": "x"})
     assert refused.status_code == 422
-    missing_reason = post_form(admin, url, {"target": "labelled", "reason": " "})
+    missing_reason = post_form(admin, url, {"target": "draft", "reason": " "})
     assert missing_reason.status_code == 422 and "Indiquez le motif" in text_of(missing_reason)
+    # Labelling is decided on the committee's decision page, with a category: not offered here.
+    assert post_form(admin, url, {"target": "labelled", "reason": "x"}).status_code == 422
+    assert "/decision" in text_of(admin.get(url))
 
 
 def test_reopening_lets_the_holder_edit_after_the_deadline(app: Flask, admin: FlaskClient, edition: Edition,
