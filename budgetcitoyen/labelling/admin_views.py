@@ -441,8 +441,12 @@ def questionnaire(edition_id: int) -> Any:
             data[f"axis_{axis.id}_weight"] = axis.weight
             data.update({f"question_{q.id}": q.text for q in axis.questions})
         form.process(data=data)
+    question_form = QuestionAddForm()
+    question_form.axis_id.choices = select_choices(((a.id, a.name) for a in axes), blank=None)
     return render_template("labelling/admin_questionnaire.html", edition=edition, axes=axes, form=form,
-                           frozen=frozen, can_change=Role.ADMIN in _me().role_set), status
+                           frozen=frozen, can_change=Role.ADMIN in _me().role_set, axis_form=AxisAddForm(),
+                           question_form=question_form, action_form=BaseForm(),
+                           max_questions=services.MAX_QUESTIONS_PER_AXIS, min_axes=services.MIN_AXES), status
 
 
 # --- Review, decision, radar, fiche -----------------------------------------------------------
@@ -602,3 +606,90 @@ def scores_csv(edition_id: int) -> Any:
           to_local(at).strftime("%d/%m/%Y %H:%M") if at else "", "oui" if interest else "non"]
          for i, title, email, college, axis, question, value, at, interest in rows))
 
+
+
+# --- Questionnaire structure -----------------------------------------------------------------
+
+
+class AxisAddForm(BaseForm):
+    """A new axis and its first question."""
+
+    name = StringField("Nom du nouvel axe", validators=[DataRequired("Indiquez le nom de l'axe."), Length(max=120)])
+    question = StringField("Première question", validators=[DataRequired("Indiquez une question."), Length(max=300)])
+    submit = SubmitField("Ajouter l'axe")
+
+
+class QuestionAddForm(BaseForm):
+    """A new question on an axis."""
+
+    axis_id = SelectField("Axe")
+    text = StringField("Question", validators=[DataRequired("Indiquez le texte de la question."), Length(max=300)])
+    submit = SubmitField("Ajouter la question")
+
+
+def _structure_change(edition_id: int, change: Any) -> Any:
+    """Run one structural change of the questionnaire, admin only, then go back to the page."""
+    edition = get_or_404(Edition, edition_id)
+    _require_admin()
+    session = db()
+    try:
+        change(session, edition)
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash("Questionnaire modifié.", "success")
+    return redirect(url_for("labelling_admin.questionnaire", edition_id=edition.id, _anchor="structure"))
+
+
+@bp.route("/editions/<int:edition_id>/questionnaire/axes", methods=["POST"])
+@access(Access.STAFF)
+def axis_add(edition_id: int) -> Any:
+    """Add an axis."""
+    form = AxisAddForm()
+    if not form.validate_on_submit():
+        flash("Indiquez le nom de l'axe et sa première question (120 et 300 caractères au plus).", "error")
+        return redirect(url_for("labelling_admin.questionnaire", edition_id=edition_id, _anchor="structure"))
+    return _structure_change(edition_id, lambda session, edition: services.add_axis(
+        session, _me(), edition, form.name.data, form.question.data, now_utc()))
+
+
+@bp.route("/editions/<int:edition_id>/questionnaire/questions", methods=["POST"])
+@access(Access.STAFF)
+def question_add(edition_id: int) -> Any:
+    """Add a question to an axis of this edition."""
+    edition = get_or_404(Edition, edition_id)
+    form = QuestionAddForm()
+    form.axis_id.choices = select_choices(((a.id, a.name) for a in services.questionnaire(db(), edition)),
+                                          blank=None)
+    if not form.validate_on_submit():
+        flash("Choisissez un axe et indiquez la question (300 caractères au plus).", "error")
+        return redirect(url_for("labelling_admin.questionnaire", edition_id=edition_id, _anchor="structure"))
+    axis = db().get(Axis, int(form.axis_id.data))
+    if axis is None or axis.edition_id != edition.id:
+        abort(404)
+    return _structure_change(edition_id, lambda session, _edition: services.add_question(
+        session, _me(), axis, form.text.data, now_utc()))
+
+
+@bp.route("/axes/<int:axis_id>/supprimer", methods=["POST"])
+@access(Access.STAFF)
+def axis_remove(axis_id: int) -> Any:
+    """Remove an axis."""
+    axis = get_or_404(Axis, axis_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    return _structure_change(axis.edition_id, lambda session, _edition: services.remove_axis(
+        session, _me(), axis, now_utc()))
+
+
+@bp.route("/questions/<int:question_id>/supprimer", methods=["POST"])
+@access(Access.STAFF)
+def question_remove(question_id: int) -> Any:
+    """Remove a question."""
+    question = get_or_404(Question, question_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    return _structure_change(question.axis.edition_id, lambda session, _edition: services.remove_question(
+        session, _me(), question, now_utc()))

@@ -330,3 +330,67 @@ def decide(session: Session, actor: User, initiative: Initiative, labelled: bool
                  after={"labelled": labelled, "category_id": decision.category_id})
     session.flush()
     return decision
+
+
+MIN_AXES, MAX_QUESTIONS_PER_AXIS = 3, 4
+
+
+def _require_editable_questionnaire(session: Session, edition: Edition, now: datetime) -> None:
+    if is_frozen(session, edition, now):
+        raise Conflict("Le questionnaire est figé : la labellisation a commencé ou des notes existent déjà.")
+
+
+def add_axis(session: Session, actor: User, edition: Edition, name: str, question: str, now: datetime) -> Axis:
+    """Add an axis with its first question (audited)."""
+    _require_editable_questionnaire(session, edition, now)
+    if not name.strip() or not question.strip():
+        raise DomainError("Indiquez le nom de l'axe et sa première question.")
+    axes = questionnaire(session, edition)
+    axis = Axis(edition_id=edition.id, position=max((a.position for a in axes), default=-1) + 1,
+                name=name.strip()[:120], weight=Decimal("1"))
+    axis.questions = [Question(position=0, text=question.strip()[:300], level_labels=list(LEVELS))]
+    session.add(axis)
+    session.flush()
+    audit.record(session, actor=actor, action="questionnaire.add_axis", object_type="labelling_axis",
+                 object_id=axis.id, now=now, summary=f"Questionnaire {edition.year}", after={"name": axis.name})
+    return axis
+
+
+def remove_axis(session: Session, actor: User, axis: Axis, now: datetime) -> None:
+    """Remove an axis; a radar needs at least three (audited)."""
+    edition = axis.edition
+    _require_editable_questionnaire(session, edition, now)
+    if len(questionnaire(session, edition)) <= MIN_AXES:
+        raise DomainError(f"Le questionnaire doit garder au moins {MIN_AXES} axes.")
+    audit.record(session, actor=actor, action="questionnaire.remove_axis", object_type="labelling_axis",
+                 object_id=axis.id, now=now, summary=f"Questionnaire {edition.year}", before={"name": axis.name})
+    session.delete(axis)
+    session.flush()
+
+
+def add_question(session: Session, actor: User, axis: Axis, text: str, now: datetime) -> Question:
+    """Add a question to an axis (four at most, audited)."""
+    _require_editable_questionnaire(session, axis.edition, now)
+    if not text.strip():
+        raise DomainError("Indiquez le texte de la question.")
+    if len(axis.questions) >= MAX_QUESTIONS_PER_AXIS:
+        raise DomainError(f"Un axe compte au plus {MAX_QUESTIONS_PER_AXIS} questions.")
+    question = Question(position=max((q.position for q in axis.questions), default=-1) + 1, text=text.strip()[:300],
+                        level_labels=list(LEVELS))
+    axis.questions.append(question)
+    session.flush()
+    audit.record(session, actor=actor, action="questionnaire.add_question", object_type="labelling_question",
+                 object_id=question.id, now=now, summary=f"Axe « {axis.name} »", after={"text": question.text})
+    return question
+
+
+def remove_question(session: Session, actor: User, question: Question, now: datetime) -> None:
+    """Remove a question; an axis keeps at least one (audited)."""
+    axis = question.axis
+    _require_editable_questionnaire(session, axis.edition, now)
+    if len(axis.questions) <= 1:
+        raise DomainError("Un axe garde au moins une question : supprimez l'axe s'il n'a plus lieu d'être.")
+    audit.record(session, actor=actor, action="questionnaire.remove_question", object_type="labelling_question",
+                 object_id=question.id, now=now, summary=f"Axe « {axis.name} »", before={"text": question.text})
+    axis.questions.remove(question)
+    session.flush()

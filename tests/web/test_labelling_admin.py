@@ -408,3 +408,37 @@ def test_fiche_shows_the_recusal_formula(app: Flask, setting: Setting) -> None:
     assert f'src="/gestion/dossiers/{dossier}/radar.png"' in page and "Données du radar" in page
     assert "Non labellisée" in page and "Modèle économique trop fragile." in page
     assert 'class="no-print"' in page
+
+
+def test_questionnaire_structure_edits(app: Flask, make_edition: Callable, make_user: Callable, db_session) -> None:
+    from budgetcitoyen.labelling.models import Axis as AxisRow, Question as QuestionRow
+
+    edition = make_edition(open_phase=Phase.DOSSIERS)
+    make_user(email="chef@example.org", roles=(Role.ADMIN,))
+    client = app.test_client()
+    login(client, "chef@example.org")
+    page_url = f"/gestion/editions/{edition.id}/questionnaire"
+    client.get(page_url)  # creates the default markers
+    axes = db_session.scalars(select(AxisRow).where(AxisRow.edition_id == edition.id).order_by(AxisRow.position)).all()
+    assert len(axes) == 7
+    added = post_form(client, f"{page_url}/axes", {"name": "Égalité femmes-hommes", "question": "Parité ?"},
+                      token_from=page_url, follow_redirects=True)
+    assert "Questionnaire modifié." in text_of(added)
+    first = axes[0]
+    for text in ("Troisième ?", "Quatrième ?"):
+        post_form(client, f"{page_url}/questions", {"axis_id": str(first.id), "text": text}, token_from=page_url)
+    too_many = post_form(client, f"{page_url}/questions", {"axis_id": str(first.id), "text": "Cinquième ?"},
+                         token_from=page_url, follow_redirects=True)
+    assert "au plus 4 questions" in text_of(too_many)
+    questions = db_session.scalars(select(QuestionRow).where(QuestionRow.axis_id == axes[1].id)).all()
+    post_form(client, f"/gestion/questions/{questions[0].id}/supprimer", {}, token_from=page_url)
+    last = post_form(client, f"/gestion/questions/{questions[1].id}/supprimer", {}, token_from=page_url,
+                     follow_redirects=True)
+    assert "garde au moins une question" in text_of(last)
+    for axis in axes[:5]:
+        post_form(client, f"/gestion/axes/{axis.id}/supprimer", {}, token_from=page_url)
+    refused = post_form(client, f"/gestion/axes/{axes[5].id}/supprimer", {}, token_from=page_url,
+                        follow_redirects=True)
+    assert "au moins 3 axes" in text_of(refused)
+    db_session.expire_all()
+    assert len(db_session.scalars(select(AxisRow).where(AxisRow.edition_id == edition.id)).all()) == 3
