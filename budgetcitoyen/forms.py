@@ -8,6 +8,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectChoice
+from wtforms.validators import StopValidation
+from wtforms.widgets import TextInput
 
 
 class BaseForm(FlaskForm):
@@ -37,6 +39,19 @@ def select_choices(pairs: Iterable[tuple[object, str]], blank: str | None = "—
 class AmountField(DecimalField):
     """A decimal amount; NaN, infinities and signalling NaN are refused with a French message
     (WTForms would otherwise pass them to its range check, which cannot compare them)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A number input drops "1500,50" silently in browsers set to English: a text input
+        # with the decimal keypad keeps what was typed, and the server reads French notation.
+        render_kw = {"inputmode": "decimal", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
+            raise StopValidation()  # the parse error already says it all; no range message on top
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist and isinstance(valuelist[0], str):

@@ -224,7 +224,7 @@ def dossier(initiative_id: int) -> Any:
     # Labelled / not labelled are recorded with their category and motivation on the decision page.
     targets = [t for t in allowed_targets(initiative.status_enum, Actor.STAFF)
                if t not in (Status.LABELLED, Status.NOT_LABELLED)]
-    form.target.choices = select_choices(((t.value, STATUS_LABELS[t]) for t in targets), blank=None)
+    form.target.choices = select_choices((t.value, STATUS_LABELS[t]) for t in targets)
     if request.method == "POST":
         if not services.is_staff_admin(_me()):
             abort(403)

@@ -118,7 +118,7 @@ class AttachmentForm(BaseForm):
 class ReasonForm(BaseForm):
     """A status change with its reason."""
 
-    target = SelectField("Nouveau statut")
+    target = SelectField("Nouveau statut", validators=[DataRequired("Choisissez le nouveau statut.")])
     reason = TextAreaField("Motif", validators=[Length(max=1000, message="Au plus 1 000 caractères.")])
     reopen_until = DateField("Réouvert jusqu'au (inclus)", validators=[Optional()],
                              description="Seulement pour rendre un dossier au porteur : date limite des modifications.")

@@ -170,9 +170,9 @@ def create_idea(session: Session, user: User, edition: Edition, title: str, summ
     if commune_code:
         commune = session.get(Commune, commune_code)
         if commune is None:
-            raise DomainError("Commune inconnue.", field="commune_code")
+            raise DomainError("Commune inconnue.", field="commune")
         if commune.territory_id != territory.id:
-            raise DomainError(f"{commune.name} n'est pas dans le territoire {territory.name}.", field="commune_code")
+            raise DomainError(f"{commune.name} n'est pas dans le territoire {territory.name}.", field="commune")
     initiative = Initiative(edition_id=edition.id, holder_id=user.id, title=title, summary=summary,
                             territory_id=territory.id, commune_code=commune_code or None, created_at=now,
                             updated_at=now)
@@ -232,6 +232,10 @@ class DossierInput:
     budget: list[rules.BudgetLine] = field(default_factory=list)
 
 
+# The form field holding each required item, so a "missing" message links to the field to fill.
+FORM_FIELD_OF = {"structure_type": "structure_type_id", "territory": "territory_id", "category": "category_id"}
+
+
 class DossierInvalid(DomainError):
     """A dossier with several problems; each one is kept for the form."""
 
@@ -264,7 +268,7 @@ def _check_draft(session: Session, edition: Edition, data: DossierInput) -> list
         known = set(session.scalars(select(Commune.insee_code).where(Commune.insee_code.in_(data.commune_codes))))
         unknown = [code for code in data.commune_codes if code not in known]
         if unknown:
-            problems.append(("commune_codes", "Commune inconnue : " + ", ".join(unknown) + "."))
+            problems.append(("communes", "Commune inconnue : " + ", ".join(unknown) + "."))
     if data.duration_months is not None and not 1 <= data.duration_months <= 36:
         problems.append(("duration_months", "La durée doit être comprise entre 1 et 36 mois."))
     for number, line in enumerate(data.budget, start=1):
@@ -331,8 +335,9 @@ def filing_problems(session: Session, initiative: Initiative, data: DossierInput
     problems = _check_draft(session, initiative.edition, data)
     values = {**data.__dict__, "territory": data.territory_id, "communes": data.commune_codes,
               "structure_type": data.structure_type_id, "category": data.category_id}
+    labels_to_fields = {label: FORM_FIELD_OF.get(key, key) for key, label in rules.REQUIRED_FOR_FILING.items()}
     for label in rules.missing_for_filing(values):
-        problems.append((None, f"Il manque {label}."))
+        problems.append((labels_to_fields[label], f"Il manque {label}."))
     structure_type = session.get(StructureType, data.structure_type_id) if data.structure_type_id else None
     if structure_type is not None and structure_type.can_receive_grant and not data.siret:
         problems.append(("siret", "Le numéro SIRET est nécessaire pour qu'une structure reçoive la subvention."))

@@ -181,7 +181,9 @@ def _form_data_of(initiative: Initiative) -> dict[str, Any]:
         "title": initiative.title, "summary": initiative.summary, "description": initiative.description,
         "problem_addressed": initiative.problem_addressed, "public_addressed": initiative.public_addressed,
         "ess_practices": initiative.ess_practices, "territory_id": initiative.territory_id,
-        "communes": "\n".join(f"{c.commune.name}" for c in initiative.action_communes),
+        # The idea's commune starts the list of communes of action.
+        "communes": "\n".join(c.commune.name for c in initiative.action_communes)
+        or (initiative.commune.name if initiative.commune else ""),
         "structure_type_id": initiative.structure_type_id, "structure_name": initiative.structure_name,
         "siret": initiative.siret, "structure_address": initiative.structure_address,
         "contact_name": initiative.contact_name, "contact_email": initiative.contact_email,
@@ -381,6 +383,9 @@ def abandon(initiative_id: int) -> Any:
     initiative = _own_initiative(initiative_id)
     if not BaseForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != "y":
+        flash("Cochez la case de confirmation pour retirer votre initiative : le retrait est définitif.", "error")
+        return redirect(url_for("initiatives.dossier", initiative_id=initiative.id, _anchor="retrait"))
     try:
         change = services.change_status(session, _me(), initiative, Status.ABANDONED, "", now_utc(), as_staff=False)
     except DomainError as error:

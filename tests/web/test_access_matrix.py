@@ -105,6 +105,10 @@ GET_ROUTES = {
 
 # Endpoints reached only by POST, with the level of the POST.
 POST_ONLY_ROUTES = {
+    "labelling_admin.axis_add": "staff",
+    "labelling_admin.question_add": "staff",
+    "labelling_admin.axis_remove": "staff",
+    "labelling_admin.question_remove": "staff",
     "accounts.logout": "authenticated",
     "admin.edition_committee_remove": "admin",
     "initiatives.workshop_register": "authenticated",

@@ -38,7 +38,9 @@ def test_every_post_route_refuses_a_missing_token(app: Flask, make_user: Callabl
     values = {"edition_id": edition.id, "seat_id": seat_id, "user_id": admin.id, "token": "x",
               "code": "arrageois", "workshop_id": 1, "initiative_id": 1, "attachment_id": 1,
               "registration_id": 1}
-    values["assignment_id"] = 1  # labelling back-office: remove an assignment
+    values["assignment_id"] = 1
+    values["axis_id"] = 1
+    values["question_id"] = 1  # labelling back-office: remove an assignment
     urls = post_urls(app, values)
     assert len(urls) >= 22  # the walk found the forms (guards against an empty loop)
     client = app.test_client()

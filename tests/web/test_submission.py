@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -234,3 +235,32 @@ def test_tampered_fields_are_refused(holder: FlaskClient, workshop: Workshop, ed
         assert "Le formulaire contient" in text_of(response), field
     db_session.expire_all()
     assert db_session.get(Initiative, initiative.id).status == "idea"
+
+
+def test_withdrawal_needs_a_confirmation(holder: FlaskClient, edition: Edition, db_session) -> None:
+    initiative = deposit_idea(holder, db_session)
+    url = f"/dossiers/{initiative.id}"
+    unconfirmed = post_form(holder, f"{url}/abandonner", {}, token_from=url, follow_redirects=True)
+    assert "Cochez la case de confirmation" in text_of(unconfirmed)
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).status == "idea"
+    assert post_form(holder, f"{url}/abandonner", {"confirm": "y"}, token_from=url).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).status == "abandoned"
+
+
+def test_idea_commune_prefills_the_communes_of_action(holder: FlaskClient, edition: Edition, db_session) -> None:
+    initiative = deposit_idea(holder, db_session)
+    page = holder.get(f"/dossiers/{initiative.id}").get_data(as_text=True)
+    textarea = re.search(r'<textarea[^>]*name="communes"[^>]*>(.*?)</textarea>', page, re.S)
+    assert textarea is not None and textarea.group(1).strip() == "Calais"
+
+
+def test_missing_items_link_to_their_fields(holder: FlaskClient, workshop: Workshop, edition: Edition,
+                                            db_session) -> None:
+    initiative = deposit_idea(holder, db_session)
+    post_form(holder, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs")
+    response = post_form(holder, f"/dossiers/{initiative.id}", {"title": "Recyclerie", "file_dossier": "1"})
+    page = text_of(response)
+    assert '<a href="#category_id">Catégorie demandée : Il manque la catégorie demandée.</a>' in page
+    assert '<a href="#description">' in page
