@@ -52,6 +52,24 @@ def _workshop_input(form: forms.WorkshopForm) -> services.WorkshopInput:
                                   starts, ends, form.capacity.data)
 
 
+def _save_workshop(form: forms.WorkshopForm, edition: Edition, workshop: Workshop | None = None) -> bool:
+    """Admins only: validate, save (create or change), commit; False when the form must be shown again."""
+    if not services.is_staff_admin(_me()):
+        abort(403)
+    if not form.validate_on_submit():
+        return False
+    session = db()
+    try:
+        services.save_workshop(session, _me(), edition, _workshop_input(form), now_utc(), workshop)
+    except DomainError as error:
+        session.rollback()
+        form.add_error(error.field, error.message)
+        return False
+    session.commit()
+    flash("Comptoir enregistré.", "success")
+    return True
+
+
 @bp.route("/editions/<int:edition_id>/comptoirs", methods=["GET", "POST"])
 @access(Access.STAFF)
 def workshops(edition_id: int) -> Any:
@@ -60,19 +78,8 @@ def workshops(edition_id: int) -> Any:
     session = db()
     form = forms.WorkshopForm()
     form.territory_id.choices = _territory_choices()
-    if request.method == "POST":
-        if not services.is_staff_admin(_me()):
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                services.save_workshop(session, _me(), edition, _workshop_input(form), now_utc())
-            except DomainError as error:
-                session.rollback()
-                form.add_error(error.field, error.message)
-            else:
-                session.commit()
-                flash("Comptoir enregistré.", "success")
-                return redirect(url_for("initiatives_admin.workshops", edition_id=edition.id))
+    if request.method == "POST" and _save_workshop(form, edition):
+        return redirect(url_for("initiatives_admin.workshops", edition_id=edition.id))
     rows = session.scalars(select(Workshop).where(Workshop.edition_id == edition.id).order_by(Workshop.starts_at)).all()
     return render_template("initiatives/admin_workshops.html", edition=edition, workshops=rows, form=form), \
         200 if not form.errors else 422
@@ -91,19 +98,8 @@ def workshop(workshop_id: int) -> Any:
                            "address": workshop.address, "day": to_local(workshop.starts_at).date(),
                            "starts": to_local(workshop.starts_at).time(), "ends": to_local(workshop.ends_at).time(),
                            "capacity": workshop.capacity})
-    else:
-        if not services.is_staff_admin(_me()):
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                services.save_workshop(session, _me(), workshop.edition, _workshop_input(form), now_utc(), workshop)
-            except DomainError as error:
-                session.rollback()
-                form.add_error(error.field, error.message)
-            else:
-                session.commit()
-                flash("Comptoir enregistré.", "success")
-                return redirect(url_for("initiatives_admin.workshop", workshop_id=workshop.id))
+    elif _save_workshop(form, workshop.edition, workshop):
+        return redirect(url_for("initiatives_admin.workshop", workshop_id=workshop.id))
     registrations = session.scalars(
         select(WorkshopRegistration).where(WorkshopRegistration.workshop_id == workshop.id)
         .options(selectinload(WorkshopRegistration.user)).order_by(WorkshopRegistration.created_at)).all()
