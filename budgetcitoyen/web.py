@@ -93,3 +93,10 @@ def page_number(last_allowed: int = 100_000) -> int:
     """The ?page= of a list, clamped to a sane range (a huge number is not an overflow)."""
     page = request.args.get("page", 1, type=int) or 1
     return min(max(1, page), last_allowed)
+
+
+def id_param(value: str | None) -> int | None:
+    """A database id from a query-string value: ASCII digits that fit an integer column, else None."""
+    if value and len(value) <= 9 and value.isascii() and value.isdigit():
+        return int(value)
+    return None

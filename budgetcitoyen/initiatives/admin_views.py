@@ -21,7 +21,7 @@ from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegis
 from budgetcitoyen.initiatives.views import notify_status
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Actor, Status, allowed_targets
 from budgetcitoyen.reference.models import Territory
-from budgetcitoyen.web import Access, access, db, get_or_404, page_number
+from budgetcitoyen.web import Access, access, db, get_or_404, id_param, page_number
 
 bp = Blueprint("initiatives_admin", __name__, url_prefix="/gestion")
 PAGE_SIZE = 50
@@ -150,14 +150,14 @@ def _filtered(args: Any) -> tuple[Select[tuple[Initiative]], dict[str, str]]:
     filters = {key: (args.get(key) or "").strip()[:100] for key in ("edition", "statut", "territoire",
                                                                     "categorie", "q", "tri")}
     stmt = select(Initiative)
-    if filters["edition"].isdigit():
-        stmt = stmt.where(Initiative.edition_id == int(filters["edition"]))
+    if (edition_id := id_param(filters["edition"])) is not None:
+        stmt = stmt.where(Initiative.edition_id == edition_id)
     if filters["statut"] in {s.value for s in Status}:
         stmt = stmt.where(Initiative.status == filters["statut"])
-    if filters["territoire"].isdigit():
-        stmt = stmt.where(Initiative.territory_id == int(filters["territoire"]))
-    if filters["categorie"].isdigit():
-        stmt = stmt.where(Initiative.category_id == int(filters["categorie"]))
+    if (territory_id := id_param(filters["territoire"])) is not None:
+        stmt = stmt.where(Initiative.territory_id == territory_id)
+    if (category_id := id_param(filters["categorie"])) is not None:
+        stmt = stmt.where(Initiative.category_id == category_id)
     if filters["q"]:
         pattern = filters["q"]
         stmt = stmt.where(or_(Initiative.title.icontains(pattern, autoescape=True),
@@ -228,10 +228,12 @@ def dossier(initiative_id: int) -> Any:
             target = Status(form.target.data)
             reopen_until = None
             if target is Status.DRAFT:
-                last_day = form.reopen_until.data or (to_local(now_utc()) + timedelta(days=7)).date()
-                reopen_until = local_midnight(last_day + timedelta(days=1))
-                if reopen_until <= now_utc():
-                    form.add_error("reopen_until", "La date de fin de réouverture doit être à venir.")
+                today = to_local(now_utc()).date()
+                last_day = form.reopen_until.data or today + timedelta(days=7)
+                if not today <= last_day <= today + timedelta(days=366):
+                    form.add_error("reopen_until", "La réouverture doit finir entre aujourd'hui et dans un an.")
+                else:
+                    reopen_until = local_midnight(last_day + timedelta(days=1))
             if not form.errors:
                 try:
                     change = services.change_status(session, _me(), initiative, target, form.reason.data or "",

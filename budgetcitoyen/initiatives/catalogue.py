@@ -17,7 +17,7 @@ from budgetcitoyen.labelling.rules import fmt
 from budgetcitoyen.labelling.web_helpers import radar_response
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune, Territory
-from budgetcitoyen.web import Access, access, db, external_url, page_number
+from budgetcitoyen.web import Access, access, db, external_url, id_param, page_number
 
 bp = Blueprint("catalogue", __name__)
 PUBLIC_STATUSES = [s.value for s in Status if is_public(s)]
@@ -40,7 +40,7 @@ def _edition_for(year: int | None) -> Edition | None:
 def index() -> str:
     """Labelled initiatives, filtered by territory, category, commune and text."""
     session = db()
-    edition = _edition_for(request.args.get("edition", type=int))
+    edition = _edition_for(id_param(request.args.get("edition")))
     filters = {key: (request.args.get(key) or "").strip()[:100] for key in ("territoire", "categorie", "commune", "q")}
     initiatives: list[Initiative] = []
     total = 0
@@ -48,10 +48,10 @@ def index() -> str:
     commune_name = ""
     if edition is not None and edition.catalogue_published:
         stmt = _public(edition)
-        if filters["territoire"].isdigit():
-            stmt = stmt.where(Initiative.territory_id == int(filters["territoire"]))
-        if filters["categorie"].isdigit():
-            stmt = stmt.where(Initiative.category_id == int(filters["categorie"]))
+        if (territory_id := id_param(filters["territoire"])) is not None:
+            stmt = stmt.where(Initiative.territory_id == territory_id)
+        if (category_id := id_param(filters["categorie"])) is not None:
+            stmt = stmt.where(Initiative.category_id == category_id)
         if filters["commune"]:
             codes = CommuneIndex.load(session).candidates(filters["commune"])
             if len(codes) == 1:
@@ -60,9 +60,9 @@ def index() -> str:
             stmt = stmt.where(Initiative.action_communes.any(InitiativeCommune.insee_code.in_(codes))
                               | Initiative.commune_code.in_(codes))
         if filters["q"]:
+            # Not the structure name: for individuals and informal collectives it is a person's name.
             stmt = stmt.where(or_(Initiative.title.icontains(filters["q"], autoescape=True),
-                                  Initiative.summary.icontains(filters["q"], autoescape=True),
-                                  Initiative.structure_name.icontains(filters["q"], autoescape=True)))
+                                  Initiative.summary.icontains(filters["q"], autoescape=True)))
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         initiatives = list(session.scalars(
             stmt.options(selectinload(Initiative.territory), selectinload(Initiative.category))
@@ -76,6 +76,15 @@ def index() -> str:
                            pager_args={k: v for k, v in filters.items() if v},
                            communes=[(n, c) for n, c in session.execute(select(Commune.name, Commune.insee_code)
                                                                          .order_by(Commune.name))])
+
+
+def public_structure_name(initiative: Initiative) -> str | None:
+    """The holder structure's name, published only for legal structures: for an individual or an informal
+    collective, the "structure name" is in practice a person's name."""
+    kind = initiative.structure_type
+    if kind is None or not kind.can_receive_grant:
+        return None
+    return initiative.structure_name or None
 
 
 def _visible_or_404(initiative_id: int) -> Initiative:
@@ -94,7 +103,8 @@ def show(initiative_id: int) -> str:
     review = labelling_services.review(db(), initiative)
     return render_template("catalogue/show.html", initiative=initiative, labels=STATUS_LABELS,
                            canonical=external_url("catalogue.show", initiative_id=initiative.id),
-                           review=review if review.result.members else None, fmt=fmt)
+                           review=review if review.result.members else None, fmt=fmt,
+                           structure_name=public_structure_name(initiative))
 
 
 @bp.route("/initiatives/<int:initiative_id>/radar.<fmt>")
@@ -120,7 +130,7 @@ def _as_open_data(initiative: Initiative) -> dict[str, Any]:
         "communes": [{"code_insee": c.insee_code, "nom": c.commune.name} for c in initiative.action_communes],
         "categorie": initiative.category.name if initiative.category else None,
         "montant_demande": str(initiative.amount_asked) if initiative.amount_asked is not None else None,
-        "structure": initiative.structure_name,
+        "structure": public_structure_name(initiative),
         "type_structure": initiative.structure_type.name if initiative.structure_type else None,
         "debut": initiative.starts_on.isoformat() if initiative.starts_on else None,
         "duree_mois": initiative.duration_months,

@@ -65,9 +65,11 @@ class BudgetLineForm(BaseForm):
 class DossierForm(BaseForm):
     """The full dossier; a draft may leave fields empty."""
 
-    title = StringField("Titre de l'initiative", validators=[Length(max=150, message="Au plus 150 caractères.")])
+    title = StringField("Titre de l'initiative", validators=[DataRequired("Donnez un titre à votre initiative."),
+                                                             Length(max=150, message="Au plus 150 caractères.")])
     summary = TextAreaField("Résumé", description=f"{SUMMARY_MAX_LENGTH} caractères au plus.",
-                            validators=[Length(max=SUMMARY_MAX_LENGTH,
+                            validators=[DataRequired("Résumez votre initiative en quelques phrases."),
+                                        Length(max=SUMMARY_MAX_LENGTH,
                                                message=f"Au plus {SUMMARY_MAX_LENGTH} caractères.")])
     description = TextAreaField("Description de l'initiative", description="Mise en forme simple possible "
                                 "(Markdown : **gras**, *italique*, listes avec « - »).",

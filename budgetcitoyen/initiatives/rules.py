@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +17,7 @@ LA_POSTE_SIREN = "356000000"
 def siret_problem(raw: str) -> str | None:
     """None when the SIRET is valid (14 digits, Luhn checksum), else a French explanation."""
     siret = "".join(raw.split())
-    if not siret.isdigit() or len(siret) != 14:
+    if not re.fullmatch(r"[0-9]{14}", siret):  # ASCII digits only: isdigit() accepts ² or ١
         return "Le numéro SIRET doit comporter exactement 14 chiffres."
     if siret.startswith(LA_POSTE_SIREN):
         valid = sum(int(d) for d in siret) % 5 == 0

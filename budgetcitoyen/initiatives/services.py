@@ -185,15 +185,12 @@ def create_idea(session: Session, user: User, edition: Edition, title: str, summ
 
 
 def can_edit(initiative: Initiative, user: User, now: datetime) -> bool:
-    """The holder edits an idea or draft while the dossier phase is open, or until a reopening ends."""
+    """The holder works on the dossier while the dossier phase is open, or until a reopening ends."""
     if initiative.holder_id != user.id or not is_editable_by_holder(initiative.status_enum):
         return False
     if initiative.reopened_until is not None and now < initiative.reopened_until:
         return True
     window = initiative.edition.window(Phase.DOSSIERS)
-    ideas = initiative.edition.window(Phase.IDEAS)
-    if initiative.status_enum is Status.IDEA and ideas is not None and ideas.is_open(now):
-        return True
     return window is not None and window.is_open(now)
 
 
@@ -365,6 +362,10 @@ def file_dossier(session: Session, user: User, initiative: Initiative, data: Dos
 def change_status(session: Session, actor: User, initiative: Initiative, target: Status, reason: str,
                   now: datetime, *, as_staff: bool, reopen_until: datetime | None = None) -> StatusChange:
     """Move an initiative along the workflow (staff changes are audited); the caller mails the holder."""
+    # Locked and re-read: a holder withdrawing while an admin moves the dossier must not both succeed.
+    # Pending changes are flushed first, since a refresh would discard them.
+    session.flush()
+    session.refresh(initiative, with_for_update=True)
     source = initiative.status_enum
     kind = Actor.STAFF if as_staff else Actor.HOLDER
     if kind is Actor.HOLDER and initiative.holder_id != actor.id:
@@ -389,8 +390,12 @@ def change_status(session: Session, actor: User, initiative: Initiative, target:
 # --- Attachments -----------------------------------------------------------------------------
 
 
-def check_can_attach(initiative: Initiative, user: User, now: datetime) -> None:
+def check_can_attach(initiative: Initiative, user: User, now: datetime, session: Session | None = None) -> None:
     """Refuse before anything is written: not editable, or already at the file limit."""
+    if session is not None:
+        # Locked and re-read, so two uploads at once cannot both pass the count.
+        session.flush()
+        session.refresh(initiative, with_for_update=True)
     _require_editable(initiative, user, now)
     if len(initiative.attachments) >= uploads.MAX_FILES_PER_DOSSIER:
         raise DomainError(f"Un dossier comporte au plus {uploads.MAX_FILES_PER_DOSSIER} pièces jointes : "
@@ -400,7 +405,7 @@ def check_can_attach(initiative: Initiative, user: User, now: datetime) -> None:
 def add_attachment(session: Session, user: User, initiative: Initiative, stored: uploads.StoredFile,
                    original_name: str, now: datetime) -> Attachment:
     """Record a stored file on the dossier."""
-    check_can_attach(initiative, user, now)
+    check_can_attach(initiative, user, now, session)
     name = original_name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "piece-jointe"
     attachment = Attachment(original_name=name, stored_name=stored.stored_name, content_type=stored.content_type,
                             size=stored.size, sha256=stored.sha256, uploaded_at=now)

@@ -29,6 +29,7 @@ from budgetcitoyen.reference.models import Commune, StructureType, Territory
 from budgetcitoyen.web import Access, access, db, external_url, get_or_404
 
 bp = Blueprint("initiatives", __name__)
+EXTENSIONS = {content_type: extension for _, content_type, extension in uploads.SIGNATURES}
 EMPTY_BUDGET_ROWS = 4
 
 
@@ -349,8 +350,10 @@ def attachment_download(initiative_id: int, attachment_id: int) -> Any:
     path = uploads.path_of(_upload_folder(), attachment.stored_name)
     if not path.is_file():
         abort(404)
+    # The extension follows the checked content, whatever name was uploaded (no "a.html" served as PDF).
+    stem = attachment.original_name.rsplit(".", 1)[0] or "piece-jointe"
     response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.original_name)
+                         download_name=stem + EXTENSIONS.get(attachment.content_type, ""))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,6 +22,7 @@ from budgetcitoyen.initiatives import services as initiative_services
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import assignment, rules
+from budgetcitoyen.initiatives.rules import amount_problem as rules_amount_problem
 from budgetcitoyen.labelling.defaults import DEFAULT_QUESTIONNAIRE, LEVELS
 from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Evaluation, Interest, Question, Score
 from budgetcitoyen.labelling.radar import RadarData
@@ -138,6 +139,8 @@ def auto_assign(session: Session, actor: User, edition: Edition, now: datetime) 
     ids = [d.id for d in dossiers]
     conflicts = {(row[0], row[1]) for row in session.execute(
         select(Interest.initiative_id, Interest.member_id).where(Interest.initiative_id.in_(ids)))} if ids else set()
+    # A member never scores a dossier they hold themselves.
+    conflicts |= {(d.id, d.holder_id) for d in dossiers}
     existing: dict[int, set[int]] = defaultdict(set)
     for initiative_id, member_id in session.execute(select(Assignment.initiative_id, Assignment.member_id)
                                                     .where(Assignment.initiative_id.in_(ids))):
@@ -161,6 +164,8 @@ def assign_by_hand(session: Session, actor: User, initiative: Initiative, member
         raise DomainError("Cette personne ne siège pas au comité de cette édition.")
     if has_interest(session, initiative.id, member.id):
         raise Conflict("Ce membre a déclaré un intérêt pour ce dossier : il ne peut pas l'évaluer.")
+    if initiative.holder_id == member.id:
+        raise Conflict("Ce membre porte ce dossier : il ne peut pas l'évaluer.")
     row = Assignment(initiative_id=initiative.id, member_id=member.id, assigned_at=now, by_hand=True)
     try:
         with session.begin_nested():
@@ -192,6 +197,14 @@ def declare_interest(session: Session, declared_by: User, initiative: Initiative
         raise NotAllowed("Seul un membre du comité peut déclarer un intérêt.")
     if has_interest(session, initiative.id, member.id):
         raise Conflict("Cet intérêt est déjà enregistré.")
+    if initiative.status not in REVIEWABLE:
+        # After the decision, a declaration would silently rewrite a published result.
+        raise Conflict("Ce dossier n'est plus en instruction : adressez-vous à la mission ESS.")
+    sheet = evaluation_of(session, initiative.id, member.id)
+    if declared_by.id == member.id and sheet is not None and sheet.submitted_at is not None:
+        # Having seen the others' scores, a member cannot withdraw their own: the Mission ESS decides.
+        raise Conflict("Vous avez déjà soumis votre évaluation : signalez ce lien à la mission ESS, "
+                       "qui l'enregistrera.")
     interest = Interest(initiative_id=initiative.id, member_id=member.id, declared_at=now,
                         declared_by_id=declared_by.id, note=note.strip()[:500])
     session.add(interest)
@@ -221,8 +234,9 @@ def is_assigned(session: Session, initiative_id: int, member_id: int) -> bool:
 
 
 def can_score(session: Session, initiative: Initiative, member: User) -> bool:
-    """Assigned, no declared interest, and the dossier still under review."""
-    return (is_assigned(session, initiative.id, member.id) and not has_interest(session, initiative.id, member.id)
+    """On the committee, assigned, not the holder, no declared interest, and the dossier still under review."""
+    return (initiative.holder_id != member.id and is_member(session, initiative.edition_id, member)
+            and is_assigned(session, initiative.id, member.id) and not has_interest(session, initiative.id, member.id)
             and initiative.status in REVIEWABLE)
 
 
@@ -231,6 +245,8 @@ def save_evaluation(session: Session, member: User, initiative: Initiative, shee
     """Save a draft sheet or submit it (complete, then frozen)."""
     if has_interest(session, initiative.id, member.id):
         raise NotAllowed("Vous avez déclaré un intérêt pour ce dossier : vous ne pouvez pas l'évaluer.")
+    if initiative.holder_id == member.id or not is_member(session, initiative.edition_id, member):
+        raise NotAllowed("Vous ne pouvez pas évaluer ce dossier.")
     if not is_assigned(session, initiative.id, member.id):
         raise NotAllowed("Ce dossier ne vous a pas été confié.")
     if initiative.status not in REVIEWABLE:
@@ -244,7 +260,12 @@ def save_evaluation(session: Session, member: User, initiative: Initiative, shee
     evaluation = evaluation_of(session, initiative.id, member.id)
     if evaluation is None:
         evaluation = Evaluation(initiative_id=initiative.id, member_id=member.id, updated_at=now)
-        session.add(evaluation)
+        try:
+            with session.begin_nested():  # a double click: the unique constraint keeps one sheet
+                session.add(evaluation)
+                session.flush()
+        except IntegrityError as exc:
+            raise Conflict("Votre évaluation vient d'être enregistrée : rechargez la page.") from exc
     elif evaluation.submitted_at is not None:
         raise Conflict("Votre évaluation est déjà soumise : elle ne peut plus être modifiée.")
     evaluation.scores.clear()
@@ -278,8 +299,11 @@ def review(session: Session, initiative: Initiative) -> DossierReview:
     edition = initiative.edition
     axes = questionnaire(session, edition)
     recused_ids = set(session.scalars(select(Interest.member_id).where(Interest.initiative_id == initiative.id)))
-    evaluations = session.scalars(select(Evaluation).where(Evaluation.initiative_id == initiative.id,
-                                                           Evaluation.submitted_at.is_not(None))
+    # Only sheets of members still on the committee count (a removed member's sheet is set aside).
+    evaluations = session.scalars(select(Evaluation).join(CommitteeMembership, and_(
+        CommitteeMembership.user_id == Evaluation.member_id, CommitteeMembership.edition_id == edition.id))
+                                  .where(Evaluation.initiative_id == initiative.id,
+                                         Evaluation.submitted_at.is_not(None))
                                   .options(selectinload(Evaluation.scores), selectinload(Evaluation.member))).all()
     sheets = {e.member_id: {s.question_id: s.value for s in e.scores} for e in evaluations
               if e.member_id not in recused_ids}
@@ -305,12 +329,20 @@ def radar_data(item: DossierReview, title: str, *, with_members: bool) -> RadarD
 def decide(session: Session, actor: User, initiative: Initiative, labelled: bool, category: Category | None,
            motivation: str, now: datetime) -> Decision:
     """Record the committee's outcome and move the dossier to labellisé / non labellisé (audited)."""
+    # Locked: a withdrawal or another admin's decision at the same moment waits, then sees the new status.
+    session.flush()
+    session.refresh(initiative, with_for_update=True)
     if initiative.status != Status.IN_REVIEW.value:
         raise Conflict("Seul un dossier en instruction peut recevoir une décision.")
     if not motivation.strip():
         raise DomainError("Indiquez la motivation de la décision.", field="motivation")
     if labelled and (category is None or category.edition_id != initiative.edition_id):
         raise DomainError("Choisissez la catégorie dans laquelle l'initiative est labellisée.", field="category_id")
+    if labelled and category is not None and initiative.amount_asked is not None:
+        problem = rules_amount_problem(initiative.amount_asked, category.ceiling, category.name)
+        if problem:
+            raise DomainError(problem + " Choisissez une catégorie dont le plafond couvre le montant demandé.",
+                              field="category_id")
     existing = session.scalar(select(Decision).where(Decision.initiative_id == initiative.id))
     if existing is not None:
         raise Conflict("Une décision est déjà enregistrée pour ce dossier.")
@@ -318,7 +350,12 @@ def decide(session: Session, actor: User, initiative: Initiative, labelled: bool
     decision = Decision(initiative_id=initiative.id, labelled=labelled,
                         category_id=category.id if labelled and category else None,
                         motivation=motivation.strip(), decided_at=now, decided_by_id=actor.id)
-    session.add(decision)
+    try:
+        with session.begin_nested():
+            session.add(decision)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Une décision est déjà enregistrée pour ce dossier.") from exc
     if labelled and category is not None:
         initiative.category_id = category.id
     initiative_services.change_status(session, actor, initiative, Status.LABELLED if labelled else Status.NOT_LABELLED,

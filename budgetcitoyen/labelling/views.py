@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
@@ -18,7 +19,7 @@ from budgetcitoyen.initiatives import rules as dossier_rules
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.defaults import LEVELS
-from budgetcitoyen.labelling.models import Assignment, Interest
+from budgetcitoyen.labelling.models import Assignment, Evaluation, Interest
 from budgetcitoyen.labelling.rules import fmt
 from budgetcitoyen.labelling.web_helpers import radar_response
 from budgetcitoyen.web import Access, access, db, get_or_404
@@ -66,10 +67,13 @@ def index() -> str:
     seats = session.scalars(select(CommitteeMembership).where(CommitteeMembership.user_id == current_user.id)).all()
     if not seats:
         abort(403)
+    sheets = {e.initiative_id: e for e in session.scalars(
+        select(Evaluation).where(Evaluation.member_id == current_user.id))}
     rows = []
     for assignment in session.scalars(select(Assignment).where(Assignment.member_id == current_user.id)
+                                      .options(selectinload(Assignment.initiative).selectinload(Initiative.territory))
                                       .order_by(Assignment.initiative_id)):
-        evaluation = services.evaluation_of(session, assignment.initiative_id, current_user.id)
+        evaluation = sheets.get(assignment.initiative_id)
         state = ("submitted" if evaluation and evaluation.submitted_at else "draft" if evaluation else "todo")
         rows.append((assignment.initiative, state))
     recused = session.scalars(select(Initiative).join(Interest, Interest.initiative_id == Initiative.id)
@@ -98,6 +102,9 @@ def dossier(initiative_id: int) -> Any:
     session = db()
     initiative = _member_dossier(initiative_id)
     axes = services.questionnaire(session, initiative.edition)
+    if request.method == "GET":
+        # The default markers may just have been created: keep them, so the ids in the form stay valid.
+        session.commit()
     question_ids = [q.id for axis in axes for q in axis.questions]
     evaluation = services.evaluation_of(session, initiative.id, current_user.id)
     submitted = evaluation is not None and evaluation.submitted_at is not None

@@ -151,3 +151,71 @@ def test_questionnaire_edits_until_frozen(app: Flask, make_edition: Callable, ma
         with pytest.raises(Conflict, match="figé"):
             services.update_questionnaire(session, session.get(User, admin.id), row,
                                           [services.AxisEdit(axes[0].id, "X", axes[0].weight, {})], now)
+
+
+def test_a_member_never_scores_their_own_dossier(app: Flask, setup, make_committee_member: Callable) -> None:  # type: ignore[no-untyped-def]
+    edition, members, admin, ids = setup
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        own = session.get(Initiative, ids[0])
+        own.holder_id = members[0].id  # member 0 also holds dossier 0
+        session.commit()
+        services.auto_assign(session, session.get(User, admin.id), session.get(Edition, edition.id), now)
+        session.commit()
+        assert members[0].id not in set(session.scalars(select(Assignment.member_id)
+                                                        .where(Assignment.initiative_id == ids[0])))
+        with pytest.raises(Conflict, match="porte ce dossier"):
+            services.assign_by_hand(session, session.get(User, admin.id), own, session.get(User, members[0].id), now)
+
+
+def test_interest_cannot_rewrite_a_submitted_or_decided_review(app: Flask, setup) -> None:  # type: ignore[no-untyped-def]
+    edition, members, admin, ids = setup
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, ids[0])
+        member = session.get(User, members[0].id)
+        services.assign_by_hand(session, session.get(User, admin.id), initiative, member, now)
+        services.save_evaluation(session, member, initiative, full_sheet(session, session.get(Edition, edition.id)),
+                                 "", submit=True, now=now)
+        with pytest.raises(Conflict, match="signalez ce lien à la mission ESS"):
+            services.declare_interest(session, member, initiative, member, "", now)
+        # The Mission ESS may still record it while the dossier is under review.
+        services.declare_interest(session, session.get(User, admin.id), initiative, member, "Lien découvert", now)
+        draft = session.get(Initiative, ids[1])
+        draft.status = Status.DRAFT.value
+        session.flush()
+        with pytest.raises(Conflict, match="plus en instruction"):
+            services.declare_interest(session, session.get(User, members[1].id), draft,
+                                      session.get(User, members[1].id), "", now)
+
+
+def test_a_removed_member_no_longer_counts(app: Flask, setup) -> None:  # type: ignore[no-untyped-def]
+    from budgetcitoyen.accounts.models import CommitteeMembership
+    from budgetcitoyen.editions import services as edition_services
+
+    edition, members, admin, ids = setup
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, ids[0])
+        row = session.get(Edition, edition.id)
+        for value, member in ((0, members[0]), (4, members[1])):
+            services.assign_by_hand(session, session.get(User, admin.id), initiative, session.get(User, member.id), now)
+            services.save_evaluation(session, session.get(User, member.id), initiative, full_sheet(session, row, value),
+                                     "", submit=True, now=now)
+        seat = session.scalar(select(CommitteeMembership).where(CommitteeMembership.user_id == members[0].id))
+        edition_services.remove_committee_member(session, session.get(User, admin.id), seat, now)
+        review = services.review(session, initiative)
+        assert review.result.members == (members[1].id,) and float(review.result.total) == 4.0
+        assert not services.can_score(session, initiative, session.get(User, members[0].id))
+
+
+def test_labelling_into_a_category_below_the_amount_is_refused(app: Flask, setup) -> None:  # type: ignore[no-untyped-def]
+    edition, members, admin, ids = setup
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, ids[0])
+        initiative.amount_asked = 20000
+        small = session.scalar(select(Category).where(Category.edition_id == edition.id,
+                                                      Category.code == "pratique-ess"))
+        with pytest.raises(DomainError, match="dépasse le plafond"):
+            services.decide(session, session.get(User, admin.id), initiative, True, small, "Bien.", now)

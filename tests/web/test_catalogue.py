@@ -130,7 +130,8 @@ def test_filters(client: FlaskClient, published: Edition, add: Callable) -> None
     assert titles(f"categorie={cooperation}") == {"Jardin partagé", "Café associatif"}
     assert titles("commune=calais") == {"Recyclerie", "Café associatif"}
     assert titles("commune=62400") == {"Jardin partagé"}  # Béthune's postal code
-    assert titles("q=courgain") == {"Café associatif"}
+    assert titles("q=associatif") == {"Café associatif"}
+    assert titles("q=courgain") == set()  # structure names are not searched: some are people's names
     assert titles("q=%25") == set()  # a LIKE wildcard is taken literally
     assert titles("commune=Atlantis") == set()
 
@@ -162,3 +163,25 @@ def test_open_data_json(client: FlaskClient, published: Edition, add: Callable) 
     assert item["communes"] == [{"code_insee": "62119", "nom": "Béthune"}]
     assert "secret-contact" not in response.get_data(as_text=True)
     assert client.get("/api/editions/1999/initiatives.json").status_code == 404
+
+
+def test_structure_name_is_published_only_for_legal_structures(client: FlaskClient, published: Edition,
+                                                               add: Callable) -> None:
+    from budgetcitoyen.reference.models import StructureType
+
+    app = client.application
+    with app.extensions["db_sessionmaker"]() as session:
+        person = session.scalar(select(StructureType.id).where(StructureType.code == "habitant"))
+        association = session.scalar(select(StructureType.id).where(StructureType.code == "association"))
+    alone = add(published, "Potager de rue", structure_type_id=person, structure_name="Jeanne Dupont")
+    legal = add(published, "Recyclerie", structure_type_id=association, structure_name="Association Re-Faire")
+    assert "Jeanne Dupont" not in text_of(client.get(f"/initiatives/{alone.id}"))
+    assert "Association Re-Faire" in text_of(client.get(f"/initiatives/{legal.id}"))
+    data = client.get(f"/api/editions/{published.year}/initiatives.json").get_data(as_text=True)
+    assert "Jeanne Dupont" not in data and "Association Re-Faire" in data
+
+
+@pytest.mark.parametrize("query", ["territoire=²", "categorie=¹", "edition=99999999999999999999",
+                                   "territoire=99999999999999999999", "commune=%C2%B2"])
+def test_odd_filters_are_not_server_errors(client: FlaskClient, published: Edition, query: str) -> None:
+    assert client.get(f"/initiatives?{query}").status_code == 200

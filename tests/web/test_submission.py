@@ -135,7 +135,8 @@ def test_holder_journey(holder: FlaskClient, workshop: Workshop, edition: Editio
     ({"amount_asked": "12000", "budget-3-amount": "12000", "budget-1-amount": "11000"}, "dépasse le plafond"),
     ({"siret": "44067202000038"}, "numéro SIRET n'est pas valide"),
     ({"communes": "Atlantis"}, "Commune inconnue dans le Pas-de-Calais : Atlantis"),
-    ({"title": ""}, "Il manque le titre de l'initiative"),
+    ({"title": ""}, "Donnez un titre à votre initiative."),
+    ({"description": ""}, "Il manque la description"),
     ({"budget-3-is_departement": ""}, "une et une seule ligne de subvention demandée au Département"),
     ({"summary": "x" * 501}, "500 caractères"),
 ])
@@ -260,7 +261,23 @@ def test_missing_items_link_to_their_fields(holder: FlaskClient, workshop: Works
                                             db_session) -> None:
     initiative = deposit_idea(holder, db_session)
     post_form(holder, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs")
-    response = post_form(holder, f"/dossiers/{initiative.id}", {"title": "Recyclerie", "file_dossier": "1"})
+    response = post_form(holder, f"/dossiers/{initiative.id}", {"title": "Recyclerie", "summary": "Réparer.",
+                                                                  "file_dossier": "1"})
     page = text_of(response)
     assert '<a href="#category_id">Catégorie demandée : Il manque la catégorie demandée.</a>' in page
     assert '<a href="#description">' in page
+
+
+def test_dossiers_cannot_be_saved_or_filed_before_the_dossier_phase(app: Flask, make_edition: Callable,
+                                                                    make_user: Callable, db_session) -> None:
+    make_edition(open_phase=Phase.IDEAS)  # the ideas phase alone is open
+    make_user(email="tot@example.org")
+    client = app.test_client()
+    login(client, "tot@example.org")
+    initiative = deposit_idea(client, db_session)
+    response = post_form(client, f"/dossiers/{initiative.id}", {"title": "Recyclerie", "summary": "x",
+                                                                 "file_dossier": "1"}, token_from="/mon-espace",
+                         follow_redirects=True)
+    assert "ne peut plus être modifié" in text_of(response)
+    db_session.expire_all()
+    assert db_session.get(Initiative, initiative.id).status == "idea"

@@ -162,3 +162,10 @@ def test_comptoirs_management_and_attendance(app: Flask, admin: FlaskClient, edi
     assert db_session.get(WorkshopRegistration, registration.id).attended is True
     body = admin.get(f"/gestion/editions/{edition.id}/inscriptions-comptoirs.csv").data.decode("utf-8")
     assert "lea@example.org" in body and "présent" in body
+
+
+def test_reopening_date_must_be_within_a_year(admin: FlaskClient, edition: Edition, make_initiative: Callable) -> None:
+    initiative = make_initiative(edition)
+    response = post_form(admin, f"/gestion/dossiers/{initiative.id}", {"target": "draft", "reason": "Corriger",
+                                                                        "reopen_until": "9999-12-31"})
+    assert response.status_code == 422 and "dans un an" in text_of(response)
