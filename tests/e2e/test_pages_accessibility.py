@@ -4,7 +4,9 @@ One browser test per role keeps the run short; within a test every page is check
 width and at a phone width (some rules, such as keyboard access to a table that scrolls sideways,
 only fail on a narrow screen), and the violations of all pages are reported together, so one run
 shows everything left to fix. The route list is checked too: a new GET page fails here until it is
-added to a journey below.
+added to a journey below. The labelling pages (committee, back-office, public catalogue) also check
+that each radar image loads, has a French text alternative with the values, and is followed by its
+data table.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.accounts.models import College, Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
@@ -33,6 +35,7 @@ from budgetcitoyen.initiatives.models import (
     Workshop,
 )
 from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.labelling import services as labelling
 from budgetcitoyen.reference.models import StructureType, Territory
 from tests.conftest import SmtpServer, body_of
 from tests.e2e.conftest import assert_accessible
@@ -42,13 +45,11 @@ pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}  # the `page` fixture's viewport
 PHONE = {"width": 375, "height": 800}
-# Endpoints whose GET answer is not an HTML page: files, CSV exports, JSON.
+# Endpoints whose GET answer is not an HTML page: files, radar images, CSV exports, JSON.
 NOT_PAGES = {"static", "public.healthz", "accounts.download_data", "initiatives.attachment_download",
-             "initiatives_admin.registrations_csv", "initiatives_admin.dossiers_csv"}
-# Blueprints not yet walked through here (prefixes): the public catalogue of initiatives and the
-# committee's labelling pages are being written (test_committee_journey.py checks the latter at desktop
-# width only); add journeys for them once they settle, then empty this tuple.
-NOT_YET_COVERED_BLUEPRINTS = ("catalogue", "labelling")
+             "initiatives_admin.registrations_csv", "initiatives_admin.dossiers_csv", "catalogue.radar",
+             "catalogue.open_data", "labelling.radar", "labelling_admin.radar_image",
+             "labelling_admin.scores_csv"}
 
 
 class PageChecker:
@@ -409,6 +410,224 @@ def test_submission_back_office(page: Page, checker: PageChecker, app: Flask, ma
     checker.finish()
 
 
+# --- Labelling: the committee, its back-office, the public catalogue -------------------------------
+
+COLLEGES = (College.AMBASSADOR, College.FINANCE, College.QUALIFIED, College.MISSION_ESS)
+
+
+def committee_of(edition: Edition, make_committee_member: Callable[..., User]) -> list[User]:
+    """Four members, one per college."""
+    return [make_committee_member(edition, college, email=f"membre{i}@example.org")
+            for i, college in enumerate(COLLEGES)]
+
+
+def give(app: Flask, dossier: int, members: list[User]) -> None:
+    """Assign the dossier to these members by hand."""
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, dossier)
+        for member in members:
+            labelling.assign_by_hand(session, session.get(User, member.id), initiative,
+                                     session.get(User, member.id), now_utc())
+        session.commit()
+
+
+def score(app: Flask, dossier: int, bases: dict[int, int], submit: bool = True,
+          answered: int | None = None) -> None:
+    """Sheets for these members (id -> base score), varied question by question so the radar has a shape;
+    `answered` leaves the later questions blank (a draft)."""
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, dossier)
+        axes = labelling.questionnaire(session, initiative.edition)
+        questions = [q.id for axis in axes for q in axis.questions]
+        for member_id, base in bases.items():
+            member = session.get(User, member_id)
+            if not labelling.is_assigned(session, dossier, member_id):
+                labelling.assign_by_hand(session, member, initiative, member, now_utc())
+            sheet = {q: min(4, max(0, base + (n % 3) - 1)) for n, q in enumerate(questions[:answered])}
+            labelling.save_evaluation(session, member, initiative, sheet, f"Avis du membre {member_id}.",
+                                      submit=submit, now=now_utc())
+        session.commit()
+
+
+def recuse(app: Flask, dossier: int, member: User, by: User) -> None:
+    """An interest in the dossier, declared by `by` for `member`."""
+    with app.extensions["db_sessionmaker"]() as session:
+        labelling.declare_interest(session, session.get(User, by.id), session.get(Initiative, dossier),
+                                   session.get(User, member.id), "Salariée de la structure", now_utc())
+        session.commit()
+
+
+def decide(app: Flask, dossier: int, admin: User, labelled: bool) -> None:
+    """The committee's decision, as the Mission ESS records it (category « Innovation sociétale »)."""
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, dossier)
+        category = session.scalar(select(Category).where(Category.edition_id == initiative.edition_id,
+                                                         Category.code == "innovation-societale"))
+        labelling.decide(session, session.get(User, admin.id), initiative, labelled, category,
+                         "Une réponse solide à un besoin du territoire.", now_utc())
+        session.commit()
+
+
+def check_radar(page: Page) -> None:
+    """The page's radar has loaded, says its values in French, and its data table comes right after it."""
+    figure = page.locator("figure.radar")
+    expect(figure).to_have_count(1)
+    image = figure.get_by_role("img")
+    # Rendered by matplotlib on first request: wait until the browser has decoded it.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    alt = image.get_attribute("alt") or ""
+    assert alt.startswith("Radar des marqueurs de l'ESS : ") and " sur 4 ; " in alt and "tableau" in alt, alt
+    caption = figure.evaluate("""figure => {
+        const next = figure.nextElementSibling;
+        const table = next && (next.matches('table') ? next : next.querySelector('table'));
+        return table && table.caption ? table.caption.textContent : null;
+    }""")
+    assert caption is not None and caption.startswith("Données du radar"), caption
+
+
+def test_catalogue_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                         make_edition: Callable[..., Edition],
+                         make_committee_member: Callable[..., User]) -> None:
+    """The public catalogue: results, filters, nothing found, not yet published; an initiative with and
+    without the committee's radar."""
+    make_edition(year=2025, catalogue_published=False)
+    edition = make_edition(year=2026, open_phase=Phase.LABELLING, catalogue_published=True)
+    members = committee_of(edition, make_committee_member)
+    admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
+    with_radar = add_dossier(app, edition, holder, Status.IN_REVIEW)
+    score(app, with_radar, {members[0].id: 4, members[1].id: 3, members[2].id: 1})
+    without_scores = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Café associatif",
+                                 territory="artois")
+    hidden = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Ressourcerie", territory="artois")
+    for dossier in (with_radar, without_scores):
+        decide(app, dossier, admin, labelled=True)
+    decide(app, hidden, admin, labelled=False)
+
+    checker.visit("/initiatives", "Les initiatives citoyennes 2026")
+    expect(page.get_by_role("status")).to_have_text("2 initiatives.")
+    page.get_by_label("Mot-clé").fill("recyclerie")
+    page.get_by_label("Territoire").select_option(label="Calaisis")
+    page.get_by_label("Catégorie").select_option(label="Innovation sociétale")
+    page.get_by_label("Commune").fill("Calais")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_role("status")).to_have_text("1 initiative à Calais.")
+    checker.check("Les initiatives citoyennes 2026")
+    checker.visit("/initiatives?q=introuvable", "Les initiatives citoyennes 2026")
+    expect(page.get_by_role("status")).to_have_text("0 initiative.")
+    checker.visit("/initiatives?edition=2025", "Les initiatives citoyennes 2025")
+    expect(page.get_by_text("seront publiées ici")).to_be_visible()
+
+    checker.visit(f"/initiatives/{with_radar}", "Recyclerie solidaire")
+    check_radar(page)
+    checker.check()
+    checker.visit(f"/initiatives/{without_scores}", "Café associatif")
+    expect(page.get_by_role("img")).to_have_count(0)
+    checker.finish()
+
+
+def test_committee_member_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                                make_edition: Callable[..., Edition],
+                                make_committee_member: Callable[..., User]) -> None:
+    """A member's list, the score sheet (blank, then refused when incomplete) and the committee's view
+    once submitted."""
+    edition = make_edition(year=2026, open_phase=Phase.LABELLING)
+    me, *others = committee_of(edition, make_committee_member)
+    holder = make_user()
+    to_score = add_dossier(app, edition, holder, Status.IN_REVIEW)
+    drafted = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Café associatif", territory="artois")
+    linked = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Jardin partagé",
+                         territory="boulonnais")
+    give(app, to_score, [me])
+    score(app, to_score, {others[0].id: 4, others[1].id: 2})
+    score(app, drafted, {me.id: 3}, submit=False, answered=4)
+    recuse(app, linked, me, me)
+
+    log_in(page, me.email)
+    checker.visit("/comite", "Comité de labellisation")
+    expect(page.get_by_role("row", name="Café associatif")).to_contain_text("Brouillon")
+    page.get_by_role("link", name="Recyclerie solidaire").click()
+    page.get_by_text("Lire le dossier complet").click()  # the dossier itself, folded by default
+    expect(page.get_by_role("table", name="Budget prévisionnel")).to_be_visible()
+    checker.check("Recyclerie solidaire")
+
+    # An incomplete sheet cannot be submitted.
+    groups = page.locator("fieldset.question").all()
+    for group in groups[:3]:
+        group.get_by_role("radio").last.check()
+    page.get_by_role("button", name="Soumettre mon évaluation").click()
+    expect(page.get_by_role("alert")).to_contain_text("Notez toutes les questions")
+    # Each question left blank says so; the scores given are kept.
+    expect(page.get_by_text("Question sans note")).to_have_count(len(groups) - 3)
+    expect(page.locator("input[type=radio]:checked")).to_have_count(3)
+    checker.check("Recyclerie solidaire")
+
+    for n, group in enumerate(page.locator("fieldset.question").all()):
+        group.get_by_role("radio").nth(n % 5).check()
+    page.get_by_label("Commentaire pour le comité").fill("Très bon ancrage local.")
+    page.get_by_role("button", name="Soumettre mon évaluation").click()
+    expect(page.get_by_text("Évaluation soumise.")).to_be_visible()
+    check_radar(page)
+    checker.check("Recyclerie solidaire")
+    checker.finish()
+
+
+def test_labelling_back_office(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                               make_edition: Callable[..., Edition],
+                               make_committee_member: Callable[..., User]) -> None:
+    """Progress, the questionnaire (editable, frozen), the review with its decision form, the printable
+    fiche."""
+    edition = make_edition(year=2026, open_phase=Phase.LABELLING)
+    open_edition = make_edition(year=2027, open_phase=Phase.DOSSIERS)
+    members = committee_of(edition, make_committee_member)
+    admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
+    reviewed = add_dossier(app, edition, holder, Status.IN_REVIEW)
+    pending = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Café associatif", territory="artois")
+    add_dossier(app, edition, holder, Status.FILED, title="Jardin partagé", territory="boulonnais")
+    decided = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Ressourcerie", territory="ternois")
+    # Four sheets on the first dossier; the fourth member then turns out to be linked to it.
+    score(app, reviewed, {members[0].id: 4, members[1].id: 3, members[2].id: 1, members[3].id: 0})
+    recuse(app, reviewed, members[3], admin)
+    give(app, pending, members[:3])
+    score(app, pending, {members[0].id: 2})
+    score(app, pending, {members[1].id: 3}, submit=False, answered=2)
+    decide(app, decided, admin, labelled=False)
+
+    log_in(page, admin.email)
+    checker.visit(f"/gestion/editions/{edition.id}/labellisation", "Labellisation")
+    expect(page.get_by_role("row", name="Café associatif")).to_contain_text("1 / 3")
+    checker.visit(f"/gestion/editions/{edition.id}/questionnaire",
+                  "Questionnaire des marqueurs de l'ESS — 2026")
+    expect(page.get_by_text("Questionnaire figé.")).to_be_visible()
+    checker.visit(f"/gestion/editions/{open_edition.id}/questionnaire",
+                  "Questionnaire des marqueurs de l'ESS — 2027")
+    expect(page.get_by_role("heading", name="Axes et questions")).to_be_visible()
+
+    checker.visit(f"/gestion/dossiers/{reviewed}/decision", "Recyclerie solidaire")
+    check_radar(page)
+    # The long description (each axis with its range across members) is read with the image, not twice.
+    expect(page.locator("figure.radar img")).to_have_accessible_description(
+        re.compile(r"^Utilité sociale : \d,\d\d sur 4 \(de \d,\d\d à \d,\d\d selon les membres\) ;"))
+    expect(page.get_by_text("membre3@example.org (Mission ESS) a déclaré un intérêt")).to_be_visible()
+    checker.check()
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez si l'initiative est labellisée ou non.")
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez la motivation de la décision.")
+    checker.check("Recyclerie solidaire")
+    page.get_by_role("radio", name="Labellisée", exact=True).check()
+    # A category whose ceiling (10 000 €) covers the 8 000 € asked.
+    category = page.get_by_label("Catégorie de labellisation")
+    category.select_option(label=category.locator("option", has_text="Innovation sociétale").inner_text())
+    page.get_by_label("Motivation de la décision").fill("Une réponse solide à un besoin du territoire.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_text("Décision enregistrée")).to_be_visible()
+    checker.check("Recyclerie solidaire")
+
+    checker.visit(f"/gestion/dossiers/{reviewed}/fiche", "Fiche d'instruction")
+    check_radar(page)
+    expect(page.get_by_text("n'a pris part ni au débat ni au vote")).to_be_visible()
+    checker.finish()
+
+
 def test_every_get_page_is_covered(app: Flask) -> None:
     """A page added to the app must be added to one of the journeys above."""
     covered = {
@@ -421,8 +640,9 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "admin.territory", "admin.users", "admin.user", "admin.outbox", "admin.outbox_mail",
         "admin.audit_log", "initiatives.dashboard", "initiatives.workshops", "initiatives.new_idea",
         "initiatives.dossier", "initiatives_admin.workshops", "initiatives_admin.workshop",
-        "initiatives_admin.dossiers", "initiatives_admin.dossier",
+        "initiatives_admin.dossiers", "initiatives_admin.dossier", "catalogue.index", "catalogue.show",
+        "labelling.index", "labelling.dossier", "labelling_admin.progress", "labelling_admin.questionnaire",
+        "labelling_admin.decision", "labelling_admin.fiche",
     }
-    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())
-             and not rule.endpoint.startswith(NOT_YET_COVERED_BLUEPRINTS)}
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())}
     assert pages - NOT_PAGES - covered == set()
