@@ -48,6 +48,10 @@ class AmountField(DecimalField):
         render_kw = {"inputmode": "decimal", **(kwargs.pop("render_kw", None) or {})}
         super().__init__(*args, render_kw=render_kw, **kwargs)
 
+    def _value(self) -> str:
+        # Shown back in French notation (1500,50), which process_formdata reads.
+        return super()._value().replace(".", ",")
+
     def pre_validate(self, form: Any) -> None:
         typed = bool(self.raw_data and str(self.raw_data[0]).strip())
         if self.process_errors and typed:

@@ -73,7 +73,8 @@ def index() -> str:
     return render_template("catalogue/index.html", edition=edition, initiatives=initiatives, total=total,
                            filters=filters, territories=territories, categories=categories, labels=STATUS_LABELS,
                            page=page, pages=max(1, -(-total // PAGE_SIZE)), commune_name=commune_name,
-                           pager_args={k: v for k, v in filters.items() if v},
+                           pager_args={**{k: v for k, v in filters.items() if v},
+                                       **({"edition": edition.year} if edition and request.args.get("edition") else {})},
                            communes=[(n, c) for n, c in session.execute(select(Commune.name, Commune.insee_code)
                                                                          .order_by(Commune.name))])
 
