@@ -100,3 +100,8 @@ def id_param(value: str | None) -> int | None:
     if value and len(value) <= 9 and value.isascii() and value.isdigit():
         return int(value)
     return None
+
+
+def current_actor() -> Any:
+    """The signed-in User row itself (not Flask-Login's proxy), to hand to services."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]

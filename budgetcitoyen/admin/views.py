@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from budgetcitoyen import mail
@@ -30,14 +29,11 @@ from budgetcitoyen.money import euros_amount
 from budgetcitoyen.public.views import calendar_rows
 from budgetcitoyen.reference import services as reference_services
 from budgetcitoyen.reference.models import Commune, Territory
-from budgetcitoyen.web import Access, access, db, get_or_404, page_number
+from budgetcitoyen.web import Access, access, current_actor, db, get_or_404, page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/gestion")
 PAGE_SIZE = 50
 
-
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 @bp.route("/")
@@ -105,7 +101,7 @@ def edition_new() -> Any:
     elif form.validate_on_submit():
         session = db()
         try:
-            edition = edition_services.create_edition(session, _actor(), form.year.data, _edition_input(form), now_utc())
+            edition = edition_services.create_edition(session, current_actor(), form.year.data, _edition_input(form), now_utc())
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
@@ -127,7 +123,7 @@ def edition(edition_id: int) -> Any:
             form.add_error("year", "L'année d'une édition ne peut pas être changée.")
         else:
             try:
-                changed = edition_services.update_edition(session, _actor(), edition, _edition_input(form), now_utc())
+                changed = edition_services.update_edition(session, current_actor(), edition, _edition_input(form), now_utc())
             except DomainError as error:
                 session.rollback()
                 form.add_error(error.field, error.message)
@@ -154,7 +150,7 @@ def edition_calendar(edition_id: int) -> Any:
         session = db()
         dates = {p: (getattr(form, p.value).first.data, getattr(form, p.value).last.data) for p in Phase}
         try:
-            changed = edition_services.update_calendar(session, _actor(), edition, dates, now_utc())
+            changed = edition_services.update_calendar(session, current_actor(), edition, dates, now_utc())
         except DomainError as error:
             session.rollback()
             form.add_error(None, error.message)
@@ -188,7 +184,7 @@ def edition_categories(edition_id: int) -> Any:
         except (TypeError, ValueError):
             abort(400)
         try:
-            changed = edition_services.update_categories(session, _actor(), edition, changes, now_utc())
+            changed = edition_services.update_categories(session, current_actor(), edition, changes, now_utc())
         except DomainError as error:
             session.rollback()
             form.add_error(None, error.message)
@@ -212,7 +208,7 @@ def edition_committee(edition_id: int) -> Any:
             form.add_error("email", "Aucun compte n'utilise cette adresse : la personne doit d'abord créer son compte.")
         else:
             try:
-                edition_services.add_committee_member(session, _actor(), edition, member, College(form.college.data),
+                edition_services.add_committee_member(session, current_actor(), edition, member, College(form.college.data),
                                                       now_utc())
             except DomainError as error:
                 session.rollback()
@@ -238,7 +234,7 @@ def edition_committee_remove(edition_id: int, seat_id: int) -> Any:
     if seat.edition_id != edition_id or not forms.BaseForm().validate_on_submit():
         abort(400)
     session = db()
-    edition_services.remove_committee_member(session, _actor(), seat, now_utc())
+    edition_services.remove_committee_member(session, current_actor(), seat, now_utc())
     session.commit()
     flash("Le membre a été retiré du comité.", "success")
     return redirect(url_for("admin.edition_committee", edition_id=edition_id))
@@ -267,10 +263,10 @@ def territory(code: str) -> Any:
         abort(404)
     form = forms.TerritoryForm(obj=territory)
     if request.method == "POST":
-        if Role.ADMIN not in _actor().role_set:
+        if Role.ADMIN not in current_actor().role_set:
             abort(403)
         if form.validate_on_submit():
-            changed = reference_services.rename_territory(session, _actor(), territory, form.name.data, now_utc())
+            changed = reference_services.rename_territory(session, current_actor(), territory, form.name.data, now_utc())
             session.commit()
             flash("Territoire renommé." if changed else "Aucune modification.", "success" if changed else "info")
             return redirect(url_for("admin.territory", code=code))
@@ -312,7 +308,7 @@ def user(user_id: int) -> Any:
     elif form.validate_on_submit():
         wanted = [r for r in Role if getattr(form, r.value).data]
         try:
-            changed = account_services.set_roles(session, _actor(), target, wanted, now_utc())
+            changed = account_services.set_roles(session, current_actor(), target, wanted, now_utc())
         except DomainError as error:
             session.rollback()
             form.add_error(None, error.message)

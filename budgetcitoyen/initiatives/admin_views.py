@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -21,7 +20,7 @@ from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegis
 from budgetcitoyen.initiatives.views import notify_status
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Actor, Status, allowed_targets
 from budgetcitoyen.reference.models import Territory
-from budgetcitoyen.web import Access, access, db, get_or_404, id_param, page_number
+from budgetcitoyen.web import Access, access, current_actor, db, get_or_404, id_param, page_number
 
 bp = Blueprint("initiatives_admin", __name__, url_prefix="/gestion")
 PAGE_SIZE = 50
@@ -32,9 +31,6 @@ SORTS = {
     "depot": Initiative.filed_at.desc(),
 }
 
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 def _territory_choices() -> Any:
@@ -54,13 +50,13 @@ def _workshop_input(form: forms.WorkshopForm) -> services.WorkshopInput:
 
 def _save_workshop(form: forms.WorkshopForm, edition: Edition, workshop: Workshop | None = None) -> bool:
     """Admins only: validate, save (create or change), commit; False when the form must be shown again."""
-    if not services.is_staff_admin(_me()):
+    if not services.is_staff_admin(current_actor()):
         abort(403)
     if not form.validate_on_submit():
         return False
     session = db()
     try:
-        services.save_workshop(session, _me(), edition, _workshop_input(form), now_utc(), workshop)
+        services.save_workshop(session, current_actor(), edition, _workshop_input(form), now_utc(), workshop)
     except DomainError as error:
         session.rollback()
         form.add_error(error.field, error.message)
@@ -115,7 +111,7 @@ def attendance(registration_id: int) -> Any:
     if not BaseForm().validate_on_submit() or request.form.get("attended") not in ("yes", "no"):
         abort(400)
     session = db()
-    services.mark_attendance(session, _me(), registration, request.form["attended"] == "yes", now_utc())
+    services.mark_attendance(session, current_actor(), registration, request.form["attended"] == "yes", now_utc())
     session.commit()
     flash("Présence enregistrée.", "success")
     return redirect(url_for("initiatives_admin.workshop", workshop_id=registration.workshop_id))
@@ -222,7 +218,7 @@ def dossier(initiative_id: int) -> Any:
                if t not in (Status.LABELLED, Status.NOT_LABELLED)]
     form.target.choices = select_choices((t.value, STATUS_LABELS[t]) for t in targets)
     if request.method == "POST":
-        if not services.is_staff_admin(_me()):
+        if not services.is_staff_admin(current_actor()):
             abort(403)
         if form.validate_on_submit():
             target = Status(form.target.data)
@@ -236,7 +232,7 @@ def dossier(initiative_id: int) -> Any:
                     reopen_until = local_midnight(last_day + timedelta(days=1))
             if not form.errors:
                 try:
-                    change = services.change_status(session, _me(), initiative, target, form.reason.data or "",
+                    change = services.change_status(session, current_actor(), initiative, target, form.reason.data or "",
                                                     now_utc(), as_staff=True, reopen_until=reopen_until)
                 except DomainError as error:
                     session.rollback()
@@ -250,7 +246,7 @@ def dossier(initiative_id: int) -> Any:
     return render_template(
         "initiatives/admin_dossier.html", initiative=initiative, form=form, targets=targets, labels=STATUS_LABELS,
         totals=rules.budget_totals(lines), problems=rules.budget_problems(lines, initiative.amount_asked),
-        accounts=rules.ACCOUNTS, can_change=services.is_staff_admin(_me()),
+        accounts=rules.ACCOUNTS, can_change=services.is_staff_admin(current_actor()),
     ), 200 if not form.errors else 422
 
 

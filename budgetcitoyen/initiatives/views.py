@@ -12,7 +12,6 @@ from wtforms import SelectChoice
 from sqlalchemy import select
 
 from budgetcitoyen import mail
-from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.services import current_edition
@@ -26,15 +25,12 @@ from budgetcitoyen.labelling import services as labelling_services
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.reference.lookup import CommuneIndex, resolve_all, split_entries
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
-from budgetcitoyen.web import Access, access, db, external_url, get_or_404
+from budgetcitoyen.web import Access, access, current_actor, db, external_url, get_or_404
 
 bp = Blueprint("initiatives", __name__)
 EXTENSIONS = {content_type: extension for _, content_type, extension in uploads.SIGNATURES}
 EMPTY_BUDGET_ROWS = 4
 
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 def _edition_or_404() -> Edition:
@@ -71,7 +67,7 @@ def dashboard() -> str:
     edition = current_edition(session)
     initiatives = session.scalars(select(Initiative).where(Initiative.holder_id == current_user.id)
                                   .order_by(Initiative.created_at.desc())).all()
-    registration = services.registration_of(session, edition, _me()) if edition else None
+    registration = services.registration_of(session, edition, current_actor()) if edition else None
     now = now_utc()
     return render_template("initiatives/dashboard.html", edition=edition, initiatives=initiatives,
                            registration=registration, labels=STATUS_LABELS, can_edit=services.can_edit, now=now,
@@ -86,7 +82,7 @@ def workshops() -> str:
     edition = current_edition(session)
     rows = session.scalars(select(Workshop).where(Workshop.edition_id == edition.id)
                            .order_by(Workshop.starts_at)).all() if edition else []
-    registration = (services.registration_of(session, edition, _me())
+    registration = (services.registration_of(session, edition, current_actor())
                     if edition and current_user.is_authenticated else None)
     return render_template("initiatives/workshops.html", edition=edition, workshops=rows,
                            registration=registration, action_form=BaseForm())
@@ -99,7 +95,7 @@ def workshop_register(workshop_id: int) -> Any:
     workshop = get_or_404(Workshop, workshop_id)
     session = db()
     try:
-        services.register_for_workshop(session, _me(), workshop, now_utc())
+        services.register_for_workshop(session, current_actor(), workshop, now_utc())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
@@ -115,11 +111,11 @@ def workshop_cancel() -> Any:
     """Give my seat back."""
     session = db()
     edition = _edition_or_404()
-    registration = services.registration_of(session, edition, _me())
+    registration = services.registration_of(session, edition, current_actor())
     if registration is None:
         abort(404)
     try:
-        services.cancel_registration(session, _me(), registration, now_utc())
+        services.cancel_registration(session, current_actor(), registration, now_utc())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
@@ -145,7 +141,7 @@ def new_idea() -> Any:
                 form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : vérifiez l'orthographe.")
         if not form.errors:
             try:
-                initiative = services.create_idea(session, _me(), edition, form.title.data, form.summary.data,
+                initiative = services.create_idea(session, current_actor(), edition, form.title.data, form.summary.data,
                                                   form.territory_id.data, commune_code, now_utc())
             except DomainError as error:
                 session.rollback()
@@ -232,7 +228,7 @@ def dossier(initiative_id: int) -> Any:
     session = db()
     initiative = _own_initiative(initiative_id)
     now = now_utc()
-    editable = services.can_edit(initiative, _me(), now)
+    editable = services.can_edit(initiative, current_actor(), now)
     form = forms.DossierForm()
     _fill_choices(form, initiative.edition)
     status = 200
@@ -251,9 +247,9 @@ def dossier(initiative_id: int) -> Any:
         if not problems:
             try:
                 if form.file_dossier.data:
-                    services.file_dossier(session, _me(), initiative, data, now)
+                    services.file_dossier(session, current_actor(), initiative, data, now)
                 else:
-                    services.save_draft(session, _me(), initiative, data, now)
+                    services.save_draft(session, current_actor(), initiative, data, now)
             except services.DossierInvalid as error:
                 session.rollback()
                 for field_name, message in error.problems:
@@ -316,13 +312,13 @@ def attachment_add(initiative_id: int) -> Any:
         return back
     now = now_utc()
     try:
-        services.check_can_attach(initiative, _me(), now)
+        services.check_can_attach(initiative, current_actor(), now)
         stored = uploads.store(upload.stream, _upload_folder())
     except DomainError as error:
         flash(error.message, "error")
         return back
     try:
-        services.add_attachment(session, _me(), initiative, stored, upload.filename, now)
+        services.add_attachment(session, current_actor(), initiative, stored, upload.filename, now)
         session.commit()
     except BaseException:
         session.rollback()
@@ -336,8 +332,8 @@ def _attachment_for(initiative_id: int, attachment_id: int) -> Attachment:
     attachment = get_or_404(Attachment, attachment_id)
     if attachment.initiative_id != initiative_id:
         abort(404)
-    if not (services.can_view_dossier(attachment.initiative, _me())
-            or labelling_services.can_score(db(), attachment.initiative, _me())):
+    if not (services.can_view_dossier(attachment.initiative, current_actor())
+            or labelling_services.can_score(db(), attachment.initiative, current_actor())):
         abort(403)
     return attachment
 
@@ -367,7 +363,7 @@ def attachment_remove(initiative_id: int, attachment_id: int) -> Any:
     if attachment.initiative.holder_id != current_user.id:
         abort(403)
     try:
-        stored_name = services.remove_attachment(session, _me(), attachment, now_utc())
+        stored_name = services.remove_attachment(session, current_actor(), attachment, now_utc())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
@@ -390,7 +386,7 @@ def abandon(initiative_id: int) -> Any:
         flash("Cochez la case de confirmation pour retirer votre initiative : le retrait est définitif.", "error")
         return redirect(url_for("initiatives.dossier", initiative_id=initiative.id, _anchor="retrait"))
     try:
-        change = services.change_status(session, _me(), initiative, Status.ABANDONED, "", now_utc(), as_staff=False)
+        change = services.change_status(session, current_actor(), initiative, Status.ABANDONED, "", now_utc(), as_staff=False)
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -31,20 +30,17 @@ from budgetcitoyen.labelling import radar, services
 from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Evaluation, Interest, Question, Score
 from budgetcitoyen.labelling.rules import fmt
 from budgetcitoyen.labelling.web_helpers import radar_response
-from budgetcitoyen.web import Access, access, db, external_url, get_or_404
+from budgetcitoyen.web import Access, access, current_actor, db, external_url, get_or_404
 
 bp = Blueprint("labelling_admin", __name__, url_prefix="/gestion")
 
 RECUSAL_FORMULA = "a déclaré un intérêt et n'a pris part ni au débat ni au vote"
 
 
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
 
 def _require_admin() -> None:
     """Agents of the Mission ESS look; only administrators change."""
-    if Role.ADMIN not in _me().role_set:
+    if Role.ADMIN not in current_actor().role_set:
         abort(403)
 
 
@@ -234,7 +230,7 @@ def _render_progress(edition: Edition, assign_form: AssignForm, interest_form: I
     return render_template(
         "labelling/admin_progress.html", edition=edition, dossiers=dossiers, members=members, decided=decided,
         assign_form=assign_form, interest_form=interest_form, window=window,
-        labels=STATUS_LABELS, can_change=Role.ADMIN in _me().role_set,
+        labels=STATUS_LABELS, can_change=Role.ADMIN in current_actor().role_set,
     ), status
 
 
@@ -261,7 +257,7 @@ def auto_assign(edition_id: int) -> Any:
         abort(400)
     session = db()
     try:
-        created = services.auto_assign(session, _me(), edition, now_utc())
+        created = services.auto_assign(session, current_actor(), edition, now_utc())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
@@ -288,7 +284,7 @@ def assign(edition_id: int) -> Any:
         initiative = session.get(Initiative, assign_form.initiative_id.data)
         member = session.get(User, assign_form.member_id.data)
         try:
-            services.assign_by_hand(session, _me(), initiative, member, now_utc())
+            services.assign_by_hand(session, current_actor(), initiative, member, now_utc())
         except DomainError as error:
             session.rollback()
             assign_form.add_error(error.field, error.message)
@@ -310,7 +306,7 @@ def unassign(assignment_id: int) -> Any:
     session = db()
     edition_id, title, email = row.initiative.edition_id, row.initiative.title, row.member.email
     try:
-        services.unassign(session, _me(), row, now_utc())
+        services.unassign(session, current_actor(), row, now_utc())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
@@ -332,7 +328,7 @@ def record_interest(edition_id: int) -> Any:
         initiative = session.get(Initiative, interest_form.initiative_id.data)
         member = session.get(User, interest_form.member_id.data)
         try:
-            services.declare_interest(session, _me(), initiative, member, interest_form.note.data or "", now_utc())
+            services.declare_interest(session, current_actor(), initiative, member, interest_form.note.data or "", now_utc())
         except DomainError as error:
             session.rollback()
             interest_form.add_error(error.field, error.message)
@@ -423,7 +419,7 @@ def questionnaire(edition_id: int) -> Any:
                 form[f"axis_{axis.id}_weight"].data.quantize(Decimal("0.01")),
                 {q.id: form[f"question_{q.id}"].data.strip() for q in axis.questions}) for axis in axes]
             try:
-                services.update_questionnaire(session, _me(), edition, edits, now)
+                services.update_questionnaire(session, current_actor(), edition, edits, now)
             except DomainError as error:
                 session.rollback()
                 form.add_error(error.field, error.message)
@@ -444,7 +440,7 @@ def questionnaire(edition_id: int) -> Any:
     question_form = QuestionAddForm()
     question_form.axis_id.choices = select_choices(((a.id, a.name) for a in axes), blank=None)
     return render_template("labelling/admin_questionnaire.html", edition=edition, axes=axes, form=form,
-                           frozen=frozen, can_change=Role.ADMIN in _me().role_set, axis_form=AxisAddForm(),
+                           frozen=frozen, can_change=Role.ADMIN in current_actor().role_set, axis_form=AxisAddForm(),
                            question_form=question_form, action_form=BaseForm(),
                            max_questions=services.MAX_QUESTIONS_PER_AXIS, min_axes=services.MIN_AXES), status
 
@@ -529,7 +525,7 @@ def decision(initiative_id: int) -> Any:
             labelled = form.labelled.data == "yes"
             category = session.get(Category, form.category_id.data) if form.category_id.data else None
             try:
-                outcome = services.decide(session, _me(), initiative, labelled, category,
+                outcome = services.decide(session, current_actor(), initiative, labelled, category,
                                           form.motivation.data or "", now_utc())
             except DomainError as error:
                 session.rollback()
@@ -549,7 +545,7 @@ def decision(initiative_id: int) -> Any:
     context = _review_context(session, initiative)
     can_decide = initiative.status == Status.IN_REVIEW.value and context["decision"] is None
     return render_template("labelling/admin_decision.html", form=form, can_decide=can_decide,
-                           can_change=Role.ADMIN in _me().role_set, **context), status
+                           can_change=Role.ADMIN in current_actor().role_set, **context), status
 
 
 @bp.route("/dossiers/<int:initiative_id>/radar.<fmt>")
@@ -652,7 +648,7 @@ def axis_add(edition_id: int) -> Any:
         flash("Indiquez le nom de l'axe et sa première question (120 et 300 caractères au plus).", "error")
         return redirect(url_for("labelling_admin.questionnaire", edition_id=edition_id, _anchor="structure"))
     return _structure_change(edition_id, lambda session, edition: services.add_axis(
-        session, _me(), edition, form.name.data, form.question.data, now_utc()))
+        session, current_actor(), edition, form.name.data, form.question.data, now_utc()))
 
 
 @bp.route("/editions/<int:edition_id>/questionnaire/questions", methods=["POST"])
@@ -670,7 +666,7 @@ def question_add(edition_id: int) -> Any:
     if axis is None or axis.edition_id != edition.id:
         abort(404)
     return _structure_change(edition_id, lambda session, _edition: services.add_question(
-        session, _me(), axis, form.text.data, now_utc()))
+        session, current_actor(), axis, form.text.data, now_utc()))
 
 
 @bp.route("/axes/<int:axis_id>/supprimer", methods=["POST"])
@@ -681,7 +677,7 @@ def axis_remove(axis_id: int) -> Any:
     if not BaseForm().validate_on_submit():
         abort(400)
     return _structure_change(axis.edition_id, lambda session, _edition: services.remove_axis(
-        session, _me(), axis, now_utc()))
+        session, current_actor(), axis, now_utc()))
 
 
 @bp.route("/questions/<int:question_id>/supprimer", methods=["POST"])
@@ -692,4 +688,4 @@ def question_remove(question_id: int) -> Any:
     if not BaseForm().validate_on_submit():
         abort(400)
     return _structure_change(question.axis.edition_id, lambda session, _edition: services.remove_question(
-        session, _me(), question, now_utc()))
+        session, current_actor(), question, now_utc()))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from budgetcitoyen.accounts.models import CommitteeMembership, User
+from budgetcitoyen.accounts.models import CommitteeMembership
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.forms import BaseForm
@@ -22,7 +22,7 @@ from budgetcitoyen.labelling.defaults import LEVELS
 from budgetcitoyen.labelling.models import Assignment, Evaluation, Interest
 from budgetcitoyen.labelling.rules import fmt
 from budgetcitoyen.labelling.web_helpers import radar_response
-from budgetcitoyen.web import Access, access, db, get_or_404
+from budgetcitoyen.web import Access, access, current_actor, db, get_or_404
 
 bp = Blueprint("labelling", __name__)
 
@@ -42,15 +42,12 @@ class InterestForm(BaseForm):
     submit = SubmitField("Je déclare un intérêt pour ce dossier")
 
 
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
 
 def _member_dossier(initiative_id: int) -> Initiative:
     """A dossier the current member may open: on the committee of its edition and not recused."""
     initiative = get_or_404(Initiative, initiative_id)
     session = db()
-    if not services.is_member(session, initiative.edition_id, _me()):
+    if not services.is_member(session, initiative.edition_id, current_actor()):
         abort(403)
     if services.has_interest(session, initiative.id, current_user.id):
         abort(403)
@@ -120,7 +117,7 @@ def dossier(initiative_id: int) -> Any:
         sheet, problems = _sheet_from_form(question_ids)
         if form.validate_on_submit() and not problems:
             try:
-                services.save_evaluation(session, _me(), initiative, sheet, form.comment.data or "",
+                services.save_evaluation(session, current_actor(), initiative, sheet, form.comment.data or "",
                                          submit=bool(form.submit_sheet.data), now=now_utc())
             except DomainError as error:
                 session.rollback()
@@ -150,13 +147,13 @@ def declare_interest(initiative_id: int) -> Any:
     """Declare an interest: the dossier leaves my list and I take no part in its debate or vote."""
     session = db()
     initiative = get_or_404(Initiative, initiative_id)
-    if not services.is_member(session, initiative.edition_id, _me()):
+    if not services.is_member(session, initiative.edition_id, current_actor()):
         abort(403)
     form = InterestForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.declare_interest(session, _me(), initiative, _me(), form.note.data or "", now_utc())
+        services.declare_interest(session, current_actor(), initiative, current_actor(), form.note.data or "", now_utc())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
