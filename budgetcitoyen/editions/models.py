@@ -60,6 +60,7 @@ class Edition(Base):
         CheckConstraint("score_aggregation IN ('mean', 'median')", name="known_aggregation"),
         CheckConstraint("label_threshold >= 0 AND label_threshold <= 4", name="threshold_range"),
         CheckConstraint("disagreement_spread >= 1 AND disagreement_spread <= 4", name="spread_range"),
+        CheckConstraint("paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +80,10 @@ class Edition(Base):
     max_choices: Mapped[int] = mapped_column(default=3)
     ballot_scope: Mapped[str] = mapped_column(String(20), default=BallotScope.DEPARTMENT.value)
     allocation_rule: Mapped[str] = mapped_column(String(30), default=AllocationRule.GREEDY_SKIP.value)
+    # Vote settings: the running tally is hidden during the vote unless the Mission ESS shows it.
+    live_results: Mapped[bool] = mapped_column(default=False)
+    # Where one person voted both online and on paper (see voting.models.PaperClashPolicy).
+    paper_clash_policy: Mapped[str] = mapped_column(String(20), default="online_wins")
     # Labelling settings
     reviewers_per_dossier: Mapped[int] = mapped_column(default=3)
     score_aggregation: Mapped[str] = mapped_column(String(10), default="mean")

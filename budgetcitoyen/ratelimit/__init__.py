@@ -1,0 +1,1 @@
+"""Database-backed rate limits for actions people can repeat (sign-up, mails, ballots)."""

@@ -1,0 +1,1 @@
+"""The September vote: eligibility, ballots, receipts, paper ballots and participation."""

@@ -1,0 +1,67 @@
+"""Forms of the vote."""
+
+from __future__ import annotations
+
+from wtforms import DateField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from budgetcitoyen.forms import BaseForm
+
+
+class IdentityForm(BaseForm):
+    """What a voter declares once, before a first ballot."""
+
+    first_name = StringField(
+        "Prénom", validators=[DataRequired("Indiquez votre prénom."), Length(max=100)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        "Nom", validators=[DataRequired("Indiquez votre nom."), Length(max=100)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    birth_date = DateField(
+        "Date de naissance",
+        # ISO first: it is what a date input sends; jj/mm/aaaa for browsers showing a plain text box.
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[DataRequired("Indiquez votre date de naissance, au format jj/mm/aaaa.")],
+        description="Format jj/mm/aaaa, par exemple 14/07/1990.",
+        render_kw={"autocomplete": "bday"},
+    )
+    commune = StringField(
+        "Commune de résidence",
+        validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
+        description="Nom de la commune du Pas-de-Calais, son code postal ou son code INSEE.",
+        render_kw={"list": "communes-62", "autocomplete": "off"},
+    )
+    submit = SubmitField("Enregistrer et continuer")
+
+
+class PaperIdentityForm(IdentityForm):
+    """A line of a town hall's attendance list, typed in by an agent, with the place of the vote."""
+
+    polling_place = StringField(
+        "Lieu de vote", validators=[DataRequired("Indiquez le lieu de vote (mairie)."), Length(max=200)],
+        description="Par exemple : Mairie de Lens.",
+    )
+    submit = SubmitField("Enregistrer le bulletin papier")
+
+
+class BallotForm(BaseForm):
+    """The ballot: the choices are checkboxes named `choix`, listed by the template (CSRF lives here)."""
+
+    submit = SubmitField("Valider mon vote")
+
+
+class VoidForm(BaseForm):
+    """Voiding a ballot from the duplicates report."""
+
+    reason = TextAreaField(
+        "Motif de l'annulation", validators=[DataRequired("Indiquez le motif de l'annulation."), Length(max=500)]
+    )
+    submit = SubmitField("Annuler ce bulletin")
+
+
+class LiveResultsForm(BaseForm):
+    """Show or hide the running tally during the vote."""
+
+    submit = SubmitField("Valider")

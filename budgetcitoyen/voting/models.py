@@ -1,0 +1,135 @@
+"""Voters' declared identity, ballots and choices, and the paper attendance list.
+
+Secrecy by construction: `ballots` and `ballot_choices` hold no user id, name or e-mail. A ballot
+carries `voter_key`, a keyed hash of the account (online) or of the declared identity (paper);
+only the application, which holds the key, can find a voter's ballot to let them change it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from budgetcitoyen.db import Base
+from budgetcitoyen.reference.models import Commune
+
+
+class Channel(enum.StrEnum):
+    """How a ballot reached us."""
+
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+CHANNEL_LABELS = {Channel.ONLINE: "En ligne", Channel.PAPER: "Papier (mairie)"}
+
+
+class PaperClashPolicy(enum.StrEnum):
+    """Which ballot counts when one person voted both online and on paper."""
+
+    ONLINE_WINS = "online_wins"
+    PAPER_WINS = "paper_wins"
+
+
+PAPER_CLASH_LABELS = {
+    PaperClashPolicy.ONLINE_WINS: "Le vote en ligne compte, le bulletin papier est annulé",
+    PaperClashPolicy.PAPER_WINS: "Le bulletin papier compte, le vote en ligne est annulé",
+}
+
+
+class VoterProfile(Base):
+    """The identity an account declares before voting (personal data, erased with the account)."""
+
+    __tablename__ = "voter_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.insee_code"))
+    # Keyed hash of the normalised name, birth date and commune: finds the same person across
+    # accounts and on the paper attendance list without comparing readable names in SQL.
+    person_key: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    commune: Mapped[Commune] = relationship()
+
+
+class Ballot(Base):
+    """A voter's ballot for an edition; changing it replaces the choices of the same row."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        # One ballot per voter per edition, whatever the application does.
+        UniqueConstraint("edition_id", "voter_key", name="uq_ballots_edition_voter"),
+        UniqueConstraint("public_id", name="uq_ballots_public_id"),
+        UniqueConstraint("receipt_id", name="uq_ballots_receipt_id"),
+        CheckConstraint("channel IN ('online', 'paper')", name="known_channel"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "(voided_at IS NULL AND void_reason IS NULL) OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
+            name="void_has_reason",
+        ),
+        Index("ix_ballots_edition_voided", "edition_id", "voided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    # Random, shown in exports and receipts instead of the row id (which would follow casting order).
+    public_id: Mapped[str] = mapped_column(String(32))
+    # A second random id, only in the voter's receipt: the export's id must not be provable by
+    # the voter, or a receipt would let someone show a third party how they voted.
+    receipt_id: Mapped[str] = mapped_column(String(32))
+    voter_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(10))
+    # Where the voter lives and their age band, kept for participation figures, never the person.
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"))
+    age_band: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(default=1)
+    cast_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+
+    choices: Mapped[list[BallotChoice]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class BallotChoice(Base):
+    """One approved initiative on a ballot (the primary key forbids naming it twice)."""
+
+    __tablename__ = "ballot_choices"
+
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), primary_key=True, index=True)
+
+    ballot: Mapped[Ballot] = relationship(back_populates="choices")
+
+
+class PaperAttendance(Base):
+    """A line of a town hall's attendance list (émargement), typed in by an agent.
+
+    It says who voted on paper, never for what: the paper ballot itself is a `Ballot` row keyed
+    by the same person key, with no name.
+    """
+
+    __tablename__ = "paper_attendances"
+    __table_args__ = (UniqueConstraint("edition_id", "person_key", name="uq_paper_attendances_edition_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.insee_code"))
+    person_key: Mapped[str] = mapped_column(String(64))
+    polling_place: Mapped[str] = mapped_column(String(200))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime]
+
+    commune: Mapped[Commune] = relationship()

@@ -1,0 +1,105 @@
+"""The voter's pages through the test client: identity, ballot, receipt, participation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.voting.models import Ballot, VoterProfile
+from tests.conftest import body_of
+from tests.voting.conftest import ARRAS
+from tests.web.helpers import login, post_form, text_of
+
+
+def vote(client: FlaskClient, choices: list[int]):
+    return post_form(client, "/vote/bulletin", {"choix": [str(c) for c in choices]}, token_from="/vote")
+
+
+def declare(client: FlaskClient, **overrides: str):
+    data = {"first_name": "Camille", "last_name": "Martin", "birth_date": "1990-05-04", "commune": "Arras"}
+    data.update(overrides)
+    return post_form(client, "/vote/identite", data)
+
+
+def test_anonymous_visitors_are_invited_to_log_in(client, vote_edition, on_ballot) -> None:
+    page = text_of(client.get("/vote"))
+    assert "Se connecter pour voter" in page and "Le vote est ouvert" in page
+    assert client.post("/vote/bulletin").status_code in (302, 400, 403)
+
+
+def test_full_vote_through_the_pages(app: Flask, client, vote_edition, on_ballot, make_user, smtp,
+                                     db_session) -> None:
+    user = make_user(email="votant@example.org")
+    login(client, "votant@example.org")
+    assert "Indiquer mes informations" in text_of(client.get("/vote"))
+
+    refused = declare(client, commune="Lille")
+    assert refused.status_code == 400 and "Commune inconnue dans le Pas-de-Calais" in text_of(refused)
+    assert db_session.scalar(select(func.count()).select_from(VoterProfile)) == 0
+    assert declare(client, commune="arras", birth_date="04/05/1990").status_code == 302
+    profile = db_session.scalar(select(VoterProfile))
+    assert profile.commune_code == ARRAS and profile.user_id == user.id
+
+    page = text_of(client.get("/vote"))
+    assert "Mon bulletin" in page and all(i.title in page for i in on_ballot)
+    wrong = vote(client, [on_ballot[0].id, on_ballot[1].id])
+    assert wrong.status_code == 400 and "exactement 3 initiatives (vous en avez choisi 2)" in text_of(wrong)
+    # What the voter had ticked is still ticked.
+    assert re.search(rf'value="{on_ballot[0].id}"[^>]*checked', wrong.get_data(as_text=True))
+
+    done = vote(client, [i.id for i in on_ballot[:3]])
+    assert done.status_code == 302 and done.headers["Location"].endswith("/vote/merci")
+    thanks = text_of(client.get("/vote/merci"))
+    code = re.search(r"<code>([^<]+)</code>", thanks).group(1)
+    mail = smtp.last_to("votant@example.org")
+    assert code in body_of(mail) and "/vote/recu?code=" in body_of(mail)
+    assert "est compté" in text_of(client.get("/vote/recu", query_string={"code": code}))
+
+    assert vote(client, [i.id for i in on_ballot[2:5]]).status_code == 302
+    assert "version antérieure" in text_of(client.get("/vote/recu", query_string={"code": code}))
+    assert db_session.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert "modifié" in body_of(smtp.last_to("votant@example.org"))
+    # The identity can no longer be changed once voted.
+    assert "déjà voté" in text_of(declare(client, first_name="Autre"))
+
+
+def test_forged_receipt_is_refused_plainly(client, vote_edition) -> None:
+    response = client.get("/vote/recu", query_string={"code": "abc.def"})
+    assert response.status_code == 400 and "n'est pas valide" in text_of(response)
+    assert client.get("/vote/recu").status_code == 200
+
+
+def test_ambiguous_postal_code_lists_the_communes(client, vote_edition, make_user) -> None:
+    make_user(email="v@example.org")
+    login(client, "v@example.org")
+    response = declare(client, commune="62000")  # Arras and Dainville
+    assert response.status_code == 400 and "plusieurs communes" in text_of(response)
+
+
+def test_participation_is_public_and_results_hidden_unless_shown(app, client, vote_edition, on_ballot,
+                                                                 make_voter) -> None:
+    voter = make_voter(email="p@example.org")
+    login(client, "p@example.org")
+    vote(client, [i.id for i in on_ballot[:3]])
+    client.post("/deconnexion", data={})
+    page = text_of(client.get("/vote/participation"))
+    assert "<strong>1</strong> votant " in page and "Arrageois" in page
+    assert "Résultats provisoires" not in page
+    with app.extensions["db_sessionmaker"]() as session:
+        session.get(Edition, vote_edition.id).live_results = True
+        session.commit()
+    page = text_of(client.get("/vote/participation"))
+    assert "Résultats provisoires" in page and on_ballot[0].title in page
+    assert voter.email not in page
+
+
+def test_vote_page_before_and_after_the_window(client, make_edition) -> None:
+    make_edition(year=2026, open_phase=None, catalogue_published=True)  # default calendar, 1–30 September 2026
+    page = text_of(client.get("/vote"))
+    # Today is after September 2026 or before: either message names the dates.
+    assert "30 septembre 2026" in page
