@@ -124,7 +124,7 @@ def create_admin(email: str, password: str) -> None:
 @click.command("seed-demo")
 @click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
 @click.option("--phase", type=click.Choice(["ideas", "dossiers", "labelling", "vote", "results", "follow_up"]),
-              default="dossiers", show_default=True,
+              default="vote", show_default=True,
               help="Build the calendar so that this phase is open today (the demo is then usable at once).")
 @with_appcontext
 def seed_demo(year: int | None, phase: str) -> None:
@@ -135,7 +135,7 @@ def seed_demo(year: int | None, phase: str) -> None:
 
     session = get_session()
     now = now_utc()
-    edition = seed(session, now, year or now.year, Phase(phase))
+    edition = seed(session, now, year or now.year, Phase(phase), current_app.config["SECRET_KEY"])
     session.commit()
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
@@ -145,5 +145,7 @@ def seed_demo(year: int | None, phase: str) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
-    for command in (db_group, reference_group, create_admin, seed_demo):
+    from budgetcitoyen.conventions.commands import remind
+
+    for command in (db_group, reference_group, create_admin, seed_demo, remind):
         app.cli.add_command(command)

@@ -31,7 +31,7 @@ def edition_input(**overrides: Any) -> editions.EditionInput:
         "title": "Budget citoyen test", "envelope": Decimal("400000"), "operation_code": "C01-650A01",
         "imputation": "6568//9365", "budget_label": "Mission ESS", "payment_credits": Decimal("1000000"),
         "voting_min_age": 11, "min_choices": 3, "max_choices": 3, "ballot_scope": BallotScope.DEPARTMENT,
-        "allocation_rule": AllocationRule.GREEDY_SKIP, "is_published": True,
+        "allocation_rule": AllocationRule.GREEDY, "is_published": True,
     }
     values.update(overrides)
     return editions.EditionInput(**values)

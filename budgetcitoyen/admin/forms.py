@@ -22,6 +22,7 @@ from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS, Role
 from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, BALLOT_SCOPE_LABELS
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
 from budgetcitoyen.forms import AmountField, BaseForm
+from budgetcitoyen.voting.models import PAPER_CLASH_LABELS, PaperClashPolicy
 
 
 def _choices(labels: dict) -> list[SelectChoice]:  # type: ignore[type-arg]
@@ -50,6 +51,9 @@ class EditionForm(BaseForm):
     imputation = StringField("Imputation budgétaire", validators=[Length(max=40)], description="Par exemple 6568//9365.")
     budget_label = StringField("Libellé de la ligne", validators=[Length(max=120)], description="Par exemple Mission ESS.")
     payment_credits = _money("Crédits de paiement (CP) de l'année (€)", required=False)
+    credits_available = _money(
+        "Disponible sur la ligne avant les propositions (€)", required=False,
+        description="Première colonne « Disponible » du rapport à la Commission permanente. Vide : tout le CP.")
     voting_min_age = IntegerField("Âge minimal pour voter", validators=[InputRequired("Indiquez l'âge minimal."),
                                                                      NumberRange(0, 120, "Entre 0 et 120 ans.")])
     min_choices = IntegerField("Nombre minimal de choix par bulletin",
@@ -57,7 +61,20 @@ class EditionForm(BaseForm):
     max_choices = IntegerField("Nombre maximal de choix par bulletin",
                                validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 50, "Entre 1 et 50.")])
     ballot_scope = SelectField("Périmètre du bulletin", choices=_choices(BALLOT_SCOPE_LABELS))
+    paper_clash_policy = SelectField(
+        "Si une personne vote en ligne et sur papier", choices=_choices(PAPER_CLASH_LABELS),
+        default=PaperClashPolicy.ONLINE_WINS.value,
+        invalid_choice_message="Choisissez une des règles proposées.",
+        description="Le bulletin qui n'est pas retenu est annulé, avec son motif, dans le journal.")
     allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=_choices(ALLOCATION_RULE_LABELS))
+    vote_threshold = IntegerField(
+        "Nombre minimal de voix pour être financé", default=0,
+        validators=[InputRequired("Indiquez un nombre (0 : pas de minimum)."), NumberRange(0, 10_000_000, "Au moins 0.")],
+        description="0 : pas de minimum.")
+    mes_utility = SelectField(
+        "Méthode des parts égales : satisfaction mesurée", default="cost",
+        choices=_choices({"cost": "En euros (coût des projets soutenus)", "card": "En nombre de projets soutenus"}),
+        description="Ne sert qu'avec la méthode des parts égales.")
     reviewers_per_dossier = IntegerField("Évaluateurs par dossier", validators=[
         InputRequired("Indiquez un nombre."), NumberRange(1, 20, "Entre 1 et 20.")])
     score_aggregation = SelectField("Agrégation des notes par axe", choices=_choices(
@@ -103,6 +120,9 @@ class CategoryForm(BaseForm):
     category_id = HiddenField()
     name = StringField("Nom", validators=[DataRequired("Indiquez un nom."), Length(max=120)])
     ceiling = _money("Plafond de subvention (€)")
+    sub_envelope = _money(
+        "Sous-enveloppe de la catégorie (€)", required=False,
+        description="Total que les lauréats de cette catégorie ne peuvent dépasser ensemble. Vide : pas de sous-enveloppe.")
     description = TextAreaField("Description", validators=[Length(max=500, message="Au plus 500 caractères.")])
 
 

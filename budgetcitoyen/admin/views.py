@@ -29,6 +29,7 @@ from budgetcitoyen.money import euros_amount
 from budgetcitoyen.public.views import calendar_rows
 from budgetcitoyen.reference import services as reference_services
 from budgetcitoyen.reference.models import Commune, Territory
+from budgetcitoyen.voting.models import PaperClashPolicy
 from budgetcitoyen.web import Access, access, current_actor, db, get_or_404, page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/gestion")
@@ -60,11 +61,16 @@ def _edition_input(form: forms.EditionForm) -> edition_services.EditionInput:
         imputation=(form.imputation.data or "").strip(),
         budget_label=(form.budget_label.data or "").strip(),
         payment_credits=euros_amount(form.payment_credits.data) if form.payment_credits.data is not None else None,
+        credits_available=(euros_amount(form.credits_available.data)
+                           if form.credits_available.data is not None else None),
         voting_min_age=form.voting_min_age.data,
         min_choices=form.min_choices.data,
         max_choices=form.max_choices.data,
         ballot_scope=BallotScope(form.ballot_scope.data),
+        paper_clash_policy=PaperClashPolicy(form.paper_clash_policy.data),
         allocation_rule=AllocationRule(form.allocation_rule.data),
+        vote_threshold=form.vote_threshold.data,
+        mes_utility=form.mes_utility.data,
         is_published=bool(form.is_published.data),
         catalogue_published=bool(form.catalogue_published.data),
         reviewers_per_dossier=form.reviewers_per_dossier.data,
@@ -94,7 +100,9 @@ def edition_new() -> Any:
             "year": year, "title": f"Budget citoyen {year}", "envelope": Decimal("400000"),
             "operation_code": "C01-650A01", "imputation": "6568//9365", "budget_label": "Mission ESS",
             "voting_min_age": 11, "min_choices": 3, "max_choices": 3,
-            "ballot_scope": BallotScope.DEPARTMENT.value, "allocation_rule": AllocationRule.GREEDY_SKIP.value,
+            "ballot_scope": BallotScope.DEPARTMENT.value, "allocation_rule": AllocationRule.GREEDY.value,
+            "vote_threshold": 0, "mes_utility": "cost",
+            "paper_clash_policy": PaperClashPolicy.ONLINE_WINS.value,
             "reviewers_per_dossier": 3, "score_aggregation": "mean", "label_threshold": Decimal("2.50"),
             "forbid_zero_axis": True, "disagreement_spread": 2,
         })
@@ -170,7 +178,8 @@ def edition_categories(edition_id: int) -> Any:
     form = forms.CategoriesForm()
     if request.method == "GET":
         form.process(data={"categories": [
-            {"category_id": c.id, "name": c.name, "ceiling": c.ceiling, "description": c.description}
+            {"category_id": c.id, "name": c.name, "ceiling": c.ceiling, "sub_envelope": c.sub_envelope,
+             "description": c.description}
             for c in edition.categories
         ]})
     elif form.validate_on_submit():
@@ -178,7 +187,9 @@ def edition_categories(edition_id: int) -> Any:
         try:
             changes = [
                 edition_services.CategoryInput(int(entry.category_id.data), entry.form.name.data.strip(),
-                                               euros_amount(entry.form.ceiling.data), entry.form.description.data or "")
+                                               euros_amount(entry.form.ceiling.data), entry.form.description.data or "",
+                                               euros_amount(entry.form.sub_envelope.data)
+                                               if entry.form.sub_envelope.data is not None else None)
                 for entry in form.categories
             ]
         except (TypeError, ValueError):

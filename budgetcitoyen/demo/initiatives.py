@@ -165,8 +165,17 @@ def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, W
     return workshops
 
 
-def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime) -> int:
-    """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made."""
+# Before the vote is over, initiatives the plan shows as winners or not selected are still on the ballot.
+AFTER_THE_VOTE = frozenset({Status.WINNER, Status.NOT_SELECTED, Status.UNDER_AGREEMENT, Status.CLOSED})
+
+
+def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime,
+                     vote_over: bool = True) -> int:
+    """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made.
+
+    With `vote_over` False, the statuses that only the vote's outcome gives are replaced by
+    "on the ballot", so a demo opened at the vote has a ballot of believable size and no winner yet.
+    """
     if session.scalar(select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)):
         return 0
     rng = random.Random(edition.year)
@@ -191,6 +200,8 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
     session.flush()
 
     statuses = [status for status, count in STATUS_PLAN for _ in range(count)]
+    if not vote_over:
+        statuses = [Status.ON_BALLOT if s in AFTER_THE_VOTE else s for s in statuses]
     # The demo holder's own dashboard shows a little of everything.
     statuses[0], statuses[5], statuses[11] = Status.IDEA, Status.DRAFT, Status.FILED
     registered: set[int] = set()

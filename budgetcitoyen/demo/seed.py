@@ -15,6 +15,7 @@ from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
+from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.reference.services import load_reference
 
 
@@ -57,7 +58,7 @@ def calendar_around(today: date, open_phase: Phase) -> dict[Phase, tuple[date, d
     }
 
 
-def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None) -> Edition:
+def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str) -> Edition:
     """Load reference data, the demo accounts and the demo edition; running it again changes nothing."""
     load_reference(session)
     admin = None
@@ -87,7 +88,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             min_choices=3,
             max_choices=3,
             ballot_scope=BallotScope.DEPARTMENT,
-            allocation_rule=AllocationRule.GREEDY_SKIP,
+            allocation_rule=AllocationRule.GREEDY,
             is_published=True,
             catalogue_published=True,
         )
@@ -105,7 +106,10 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
         if seated is None and admin is not None:
             editions.add_committee_member(session, admin, edition, member, account.college, now)
     holder = users["porteur@example.org"]
-    if seed_initiatives(session, edition, holder, now) and admin is not None:
+    vote_over = open_phase in (Phase.RESULTS, Phase.FOLLOW_UP)
+    if seed_initiatives(session, edition, holder, now, vote_over=vote_over) and admin is not None:
         seed_labelling(session, edition, admin, committee, now)
+    session.flush()
+    seed_votes(session, edition, secret, now)
     session.flush()
     return edition

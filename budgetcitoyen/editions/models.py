@@ -16,17 +16,17 @@ from budgetcitoyen.editions.rules import EditionSettings, Phase, PhaseWindow
 class AllocationRule(enum.StrEnum):
     """How the envelope goes to winners (computed by the allocation module)."""
 
-    GREEDY_SKIP = "greedy_skip"
-    GREEDY_STOP = "greedy_stop"
-    TERRITORIAL_GREEDY = "territorial_greedy"
-    EQUAL_SHARES = "equal_shares"
+    GREEDY = "greedy"
+    TERRITORIAL = "territorial"
+    MES = "mes"
+    MES_RAW = "mes-raw"
 
 
 ALLOCATION_RULE_LABELS = {
-    AllocationRule.GREEDY_SKIP: "Par ordre des votes, en passant les projets qui ne tiennent plus",
-    AllocationRule.GREEDY_STOP: "Par ordre des votes, en s'arrêtant au premier projet qui ne tient plus",
-    AllocationRule.TERRITORIAL_GREEDY: "Un lauréat garanti par territoire, puis par ordre des votes",
-    AllocationRule.EQUAL_SHARES: "Méthode des parts égales (proportionnelle)",
+    AllocationRule.GREEDY: "Par ordre des votes, en passant les projets qui ne tiennent plus dans l'enveloppe",
+    AllocationRule.TERRITORIAL: "D'abord le projet le mieux voté de chaque territoire, puis par ordre des votes",
+    AllocationRule.MES: "Méthode des parts égales, complétée (comme Wieliczka, Świecie, Assen)",
+    AllocationRule.MES_RAW: "Méthode des parts égales, sans complément",
 }
 
 
@@ -52,7 +52,7 @@ class Edition(Base):
         CheckConstraint("voting_min_age >= 0 AND voting_min_age <= 120", name="voting_age_range"),
         CheckConstraint("min_choices >= 1 AND max_choices >= min_choices", name="choices_range"),
         CheckConstraint(
-            "allocation_rule IN ('greedy_skip', 'greedy_stop', 'territorial_greedy', 'equal_shares')",
+            "allocation_rule IN ('greedy', 'territorial', 'mes', 'mes-raw')",
             name="known_allocation_rule",
         ),
         CheckConstraint("ballot_scope IN ('department', 'territory')", name="known_ballot_scope"),
@@ -61,6 +61,8 @@ class Edition(Base):
         CheckConstraint("label_threshold >= 0 AND label_threshold <= 4", name="threshold_range"),
         CheckConstraint("disagreement_spread >= 1 AND disagreement_spread <= 4", name="spread_range"),
         CheckConstraint("paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"),
+        CheckConstraint("vote_threshold >= 0", name="vote_threshold_not_negative"),
+        CheckConstraint("mes_utility IN ('cost', 'card')", name="known_mes_utility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,11 +77,18 @@ class Edition(Base):
     imputation: Mapped[str] = mapped_column(String(40), default="")
     budget_label: Mapped[str] = mapped_column(String(120), default="")
     payment_credits: Mapped[Decimal | None]
+    # What is still available on the line when the winners are proposed (the report's first
+    # "Disponible"); other deliberations may have used part of the credits. None: all of them.
+    credits_available: Mapped[Decimal | None]
     voting_min_age: Mapped[int] = mapped_column(default=11)
     min_choices: Mapped[int] = mapped_column(default=3)
     max_choices: Mapped[int] = mapped_column(default=3)
     ballot_scope: Mapped[str] = mapped_column(String(20), default=BallotScope.DEPARTMENT.value)
-    allocation_rule: Mapped[str] = mapped_column(String(30), default=AllocationRule.GREEDY_SKIP.value)
+    allocation_rule: Mapped[str] = mapped_column(String(30), default=AllocationRule.GREEDY.value)
+    # Fewest votes a project needs to be funded (0: none), as Łódź requires 100.
+    vote_threshold: Mapped[int] = mapped_column(default=0)
+    # What a voter's satisfaction counts under the Method of Equal Shares: euros (cost) or projects (card).
+    mes_utility: Mapped[str] = mapped_column(String(10), default="cost")
     # Vote settings: the running tally is hidden during the vote unless the Mission ESS shows it.
     live_results: Mapped[bool] = mapped_column(default=False)
     # Where one person voted both online and on paper (see voting.models.PaperClashPolicy).
@@ -140,6 +149,7 @@ class Category(Base):
     __table_args__ = (
         UniqueConstraint("edition_id", "code", name="uq_categories_edition_code"),
         CheckConstraint("ceiling > 0", name="ceiling_positive"),
+        CheckConstraint("sub_envelope IS NULL OR sub_envelope >= 0", name="sub_envelope_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +158,8 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(String(500), default="")
     ceiling: Mapped[Decimal]
+    # A share of the envelope reserved for this category's winners (None: no sub-envelope).
+    sub_envelope: Mapped[Decimal | None]
     position: Mapped[int] = mapped_column(default=0)
 
     edition: Mapped[Edition] = relationship(back_populates="categories")

@@ -30,6 +30,7 @@ from budgetcitoyen.editions.rules import (
     validate_settings,
 )
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
+from budgetcitoyen.voting.models import PaperClashPolicy
 
 
 def default_calendar(year: int) -> dict[Phase, tuple[date, date]]:
@@ -94,6 +95,10 @@ class EditionInput:
     label_threshold: Decimal = Decimal("2.50")
     forbid_zero_axis: bool = True
     disagreement_spread: int = 2
+    paper_clash_policy: PaperClashPolicy = PaperClashPolicy.ONLINE_WINS
+    credits_available: Decimal | None = None
+    vote_threshold: int = 0
+    mes_utility: str = "cost"
 
 
 EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)
@@ -116,6 +121,14 @@ def _check(data: EditionInput) -> None:
         raise DomainError("Le seuil de labellisation doit être compris entre 0 et 4.")
     if not 1 <= data.disagreement_spread <= 4:
         raise DomainError("L'écart signalant un désaccord doit être compris entre 1 et 4.")
+    if data.vote_threshold < 0:
+        raise DomainError("Le nombre minimal de voix ne peut pas être négatif.", field="vote_threshold")
+    if data.mes_utility not in ("cost", "card"):
+        raise DomainError("Mesure de satisfaction inconnue.", field="mes_utility")
+    if data.credits_available is not None and data.credits_available < 0:
+        raise DomainError("Le disponible ne peut pas être négatif.", field="credits_available")
+    if data.paper_clash_policy not in set(PaperClashPolicy):
+        raise DomainError("Règle inconnue pour le double vote papier et en ligne.", field="paper_clash_policy")
 
 
 def create_edition(session: Session, actor: User | None, year: int, data: EditionInput, now: datetime) -> Edition:
@@ -207,6 +220,7 @@ class CategoryInput:
     name: str
     ceiling: Decimal
     description: str
+    sub_envelope: Decimal | None = None
 
 
 def update_categories(
@@ -226,16 +240,21 @@ def update_categories(
             validate_ceilings({change.name: change.ceiling})
         except SettingsError as exc:
             raise DomainError(str(exc)) from exc
+        if change.sub_envelope is not None and change.sub_envelope < 0:
+            raise DomainError(f"La sous-enveloppe de la catégorie « {change.name} » ne peut pas être négative.")
     anything = False
     for change in changes:
         category = by_id[change.category_id]
-        before = {"name": category.name, "ceiling": category.ceiling, "description": category.description}
-        after = {"name": change.name, "ceiling": change.ceiling, "description": change.description}
+        before = {"name": category.name, "ceiling": category.ceiling, "description": category.description,
+                  "sub_envelope": category.sub_envelope}
+        after = {"name": change.name, "ceiling": change.ceiling, "description": change.description,
+                 "sub_envelope": change.sub_envelope}
         changed_before, changed_after = audit.changed_fields(before, after)
         if not changed_after:
             continue
         anything = True
         category.name, category.ceiling, category.description = change.name, change.ceiling, change.description
+        category.sub_envelope = change.sub_envelope
         audit.record(
             session, actor=actor, action="category.update", object_type="category", object_id=category.id,
             now=now, summary=f"Catégorie « {change.name} » ({edition.year})",

@@ -171,7 +171,7 @@ def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[i
     return {i.id for i in ballot_initiatives(session, edition, territory_id)}
 
 
-def _store(
+def store_ballot(
     session: Session,
     edition: Edition,
     key: str,
@@ -181,7 +181,10 @@ def _store(
     choices: list[int],
     now: datetime,
 ) -> tuple[Ballot, bool]:
-    """Insert the voter's ballot or replace its choices, under a row lock: (ballot, created)."""
+    """Insert the voter's ballot or replace its choices, under a row lock: (ballot, created).
+
+    No check here: callers have checked the window, the person and the choices.
+    """
     query = select(Ballot).where(Ballot.edition_id == edition.id, Ballot.voter_key == key).with_for_update()
     ballot = session.scalar(query)
     created = False
@@ -252,7 +255,7 @@ def cast_online(
         void(session, paper, None, "Double vote : la même personne a voté en ligne (le vote en ligne compte).", now)
 
     band = age_band(age_on(identity.birth_date, _last_day(edition)))
-    ballot, created = _store(
+    ballot, created = store_ballot(
         session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE, territory_id, band, choices, now
     )
     audit.record(
@@ -349,7 +352,7 @@ def record_paper(
         ) from None
 
     band = age_band(age_on(identity.birth_date, _last_day(edition)))
-    ballot, _ = _store(
+    ballot, _ = store_ballot(
         session, edition, voter_key(secret, person=key), Channel.PAPER, territory_id, band, choices, now
     )
     online = [b for b in _online_ballots_of_person(session, edition, key, secret) if b.voided_at is None]

@@ -21,7 +21,7 @@ from tests.web.helpers import login, post_form, text_of
 EDITION_FORM = {
     "year": "2027", "title": "Budget citoyen 2027", "envelope": "450000", "operation_code": "C01-650A01",
     "imputation": "6568//9365", "budget_label": "Mission ESS", "payment_credits": "", "voting_min_age": "11",
-    "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy_skip",
+    "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy", "vote_threshold": "0", "mes_utility": "cost",
     "is_published": "y", "reviewers_per_dossier": "3", "score_aggregation": "mean", "label_threshold": "2.5",
     "forbid_zero_axis": "y", "disagreement_spread": "2",
 }
@@ -146,6 +146,29 @@ def test_categories_ceilings(admin: FlaskClient, make_edition: Callable, db_sess
     assert entry.before == {"ceiling": "4500.00"} and entry.after == {"ceiling": "5000.00"}
     refused = post_form(admin, f"/gestion/editions/{edition.id}/categories", {**form, "categories-1-ceiling": "0"})
     assert refused.status_code == 422 and "doit être positif" in text_of(refused)
+    # A sub-envelope caps what a category's winners get together; empty means none.
+    assert post_form(admin, f"/gestion/editions/{edition.id}/categories",
+                     {**form, "categories-0-ceiling": "5000", "categories-2-sub_envelope": "60 000"}).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Category, categories[2].id).sub_envelope == Decimal("60000.00")
+    assert db_session.get(Category, categories[0].id).sub_envelope is None
+    negative = post_form(admin, f"/gestion/editions/{edition.id}/categories",
+                         {**form, "categories-0-ceiling": "5000", "categories-2-sub_envelope": "-1"})
+    assert negative.status_code == 422
+
+
+def test_allocation_settings(admin: FlaskClient, make_edition: Callable, db_session) -> None:
+    edition = make_edition(year=2027)
+    url = f"/gestion/editions/{edition.id}"
+    saved = post_form(admin, url, {**EDITION_FORM, "allocation_rule": "mes", "vote_threshold": "100",
+                                   "mes_utility": "card", "credits_available": "120 285,00"})
+    assert saved.status_code == 302
+    db_session.expire_all()
+    stored = db_session.get(Edition, edition.id)
+    assert (stored.allocation_rule, stored.vote_threshold, stored.mes_utility, stored.credits_available) == (
+        "mes", 100, "card", Decimal("120285.00"))
+    for bad in ({"vote_threshold": "-1"}, {"mes_utility": "euros"}, {"allocation_rule": "greedy_stop"}):
+        assert post_form(admin, url, {**EDITION_FORM, **bad}).status_code == 422
 
 
 def test_committee_members_are_added_and_removed(admin: FlaskClient, make_edition: Callable,

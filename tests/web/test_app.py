@@ -88,6 +88,13 @@ def test_seed_demo_prints_accounts_and_is_idempotent(app: Flask, db_session) -> 
     for account in DEMO_ACCOUNTS:
         login(app.test_client(), account.email, account.password)
     assert "Vote des habitants" in text_of(app.test_client().get("/"))
+    # The vote is open with demo ballots: a participation to show, and a ballot of believable size.
+    from budgetcitoyen.voting.models import Ballot
+    assert db_session.scalar(select(func.count()).select_from(Ballot)) == 400
+    assert "<strong>400</strong> votants" in text_of(app.test_client().get("/vote/participation"))
+    habitant = app.test_client()
+    login(habitant, "habitant@example.org", next(a.password for a in DEMO_ACCOUNTS if a.email == "habitant@example.org"))
+    assert "Indiquer mes informations" in text_of(habitant.get("/vote"))
 
 
 def test_healthz(client: FlaskClient) -> None:

@@ -252,7 +252,7 @@ def test_odd_amounts_get_a_french_message(app: Flask, make_user: Callable, make_
     client = app.test_client()
     login(client, "admin@example.org")
     form = {"year": "2027", "title": "Édition", "envelope": amount, "voting_min_age": "11", "min_choices": "3",
-            "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy_skip"}
+            "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy", "vote_threshold": "0", "mes_utility": "cost"}
     response = post_form(client, f"/gestion/editions/{edition.id}", form)
     assert response.status_code == 422
     page = text_of(response)
@@ -266,7 +266,7 @@ def test_french_decimal_comma_is_accepted(app: Flask, make_user: Callable, make_
     client = app.test_client()
     login(client, "admin@example.org")
     form = {"year": "2027", "title": "Édition", "envelope": "450 000,50", "voting_min_age": "11",
-            "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy_skip",
+            "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy", "vote_threshold": "0", "mes_utility": "cost",
             "reviewers_per_dossier": "3", "score_aggregation": "mean", "label_threshold": "2,5",
             "disagreement_spread": "2"}
     assert post_form(client, f"/gestion/editions/{edition.id}", form).status_code == 302
