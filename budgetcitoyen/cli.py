@@ -9,6 +9,7 @@ from alembic import command as alembic
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from budgetcitoyen.allocation.commands import allocate_command
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.db import get_session
 from budgetcitoyen.errors import DomainError
@@ -24,6 +25,9 @@ def _create_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Budget citoyen: participatory budgeting for the social and solidarity economy."""
+
+
+main.add_command(allocate_command)  # on the group itself: no app, no database
 
 
 def _alembic_cfg():  # type: ignore[no-untyped-def]
@@ -146,6 +150,7 @@ def seed_demo(year: int | None, phase: str) -> None:
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from budgetcitoyen.conventions.commands import remind
+    from budgetcitoyen.results.commands import pb_export, pb_import
 
-    for command in (db_group, reference_group, create_admin, seed_demo, remind):
+    for command in (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import):
         app.cli.add_command(command)

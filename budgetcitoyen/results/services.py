@@ -1,0 +1,331 @@
+"""Run the allocation on an edition's counted ballots, store it, publish it with the files to recompute it.
+
+The rule itself lives in the pure `budgetcitoyen.allocation` package; this module only reads the
+edition from the database, hands plain values to it and stores what comes back.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from budgetcitoyen import allocation
+from budgetcitoyen.accounts.models import User
+from budgetcitoyen.allocation import pabulib
+from budgetcitoyen.audit import services as audit
+from budgetcitoyen.conventions.services import create_convention
+from budgetcitoyen.editions.models import Category, Edition, EditionPhase
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.services import change_status
+from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.results.models import AllocationDecision, AllocationResult
+from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
+from budgetcitoyen.voting.services import BALLOT_STATUSES
+
+PB_NAME = "budget-citoyen-{year}-bulletins.pb"
+CSV_NAME = "budget-citoyen-{year}-bulletins.csv"
+
+
+@dataclass(frozen=True)
+class EditionInstance:
+    """An edition's allocation problem as plain values, with the way back to its initiatives."""
+
+    projects: list[allocation.Project]
+    ballots: allocation.Ballots
+    ballot_ids: list[str]
+    ballot_channels: list[str]
+    initiatives: dict[str, Initiative]
+    ceilings: dict[str, Decimal]
+    sub_envelopes: dict[str, Decimal]
+
+
+def vote_is_over(edition: Edition, now: datetime) -> bool:
+    window = edition.window(Phase.VOTE)
+    return window is not None and now >= window.ends_at
+
+
+def _require_vote_over(edition: Edition, now: datetime) -> None:
+    window = edition.window(Phase.VOTE)
+    if window is None:
+        raise PhaseClosed(f"L'édition {edition.year} n'a pas de dates de vote.")
+    if now < window.starts_at:
+        raise PhaseClosed("Le vote n'a pas encore eu lieu : la répartition se calcule une fois le vote clos.")
+    if now < window.ends_at:
+        raise PhaseClosed("Le vote est encore ouvert : la répartition se calcule une fois le vote clos.")
+
+
+def close_vote_now(session: Session, edition: Edition, actor: User, reason: str, now: datetime) -> None:
+    """End the vote at `now`, before its planned end (audited with the reason).
+
+    The calendar page could do the same with whole days; this closes at the minute, for an
+    incident or for a demonstration, and says why in the journal.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Indiquez pourquoi le vote est clos avant la date prévue.", field="reason")
+    row = session.scalar(
+        select(EditionPhase).where(EditionPhase.edition_id == edition.id, EditionPhase.phase == Phase.VOTE.value)
+        .with_for_update()
+    )
+    if row is None or now < row.starts_at:
+        raise PhaseClosed("Le vote n'est pas ouvert : il n'y a rien à clore.")
+    if now >= row.ends_at:
+        raise Conflict("Le vote est déjà clos.")
+    before = row.ends_at
+    row.ends_at = now
+    session.flush()
+    audit.record(session, actor=actor, action="vote.closed_early", object_type="edition", object_id=edition.id,
+                 now=now, summary=f"Vote clos avant la date prévue : {reason[:400]}",
+                 before={"ends_at": before}, after={"ends_at": now})
+
+
+def load_instance(session: Session, edition: Edition) -> EditionInstance:
+    """The initiatives on the ballot, their votes and the counted ballots (voided ones left out)."""
+    initiatives = session.scalars(
+        select(Initiative).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
+        .order_by(Initiative.filed_at.is_(None), Initiative.filed_at, Initiative.id)
+    ).all()
+    position = {initiative.id: n for n, initiative in enumerate(initiatives)}
+    rows = session.execute(
+        select(Ballot.public_id, Ballot.channel, BallotChoice.initiative_id)
+        .join(BallotChoice, BallotChoice.ballot_id == Ballot.id, isouter=True)
+        .where(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
+        .order_by(Ballot.public_id)
+    ).all()
+    ballot_ids: list[str] = []
+    channels: list[str] = []
+    indptr = [0]
+    indices: list[int] = []
+    for public_id, channel, initiative_id in rows:
+        if not ballot_ids or ballot_ids[-1] != public_id:
+            if ballot_ids:
+                indptr.append(len(indices))
+            ballot_ids.append(public_id)
+            channels.append(channel)
+        # A choice of an initiative withdrawn since (abandoned) no longer counts.
+        if initiative_id is not None and initiative_id in position:
+            indices.append(position[initiative_id])
+    if ballot_ids:
+        indptr.append(len(indices))
+    ballots = allocation.Ballots(np.array(indptr, dtype=np.int64), np.array(indices, dtype=np.int32),
+                                 len(initiatives))
+    votes = ballots.approvals()
+    categories = {c.id: c for c in session.scalars(select(Category).where(Category.edition_id == edition.id))}
+    territories = dict(session.execute(select(Territory.id, Territory.code)).all())
+    projects = [
+        allocation.Project(
+            id=str(initiative.id),
+            cost=initiative.amount_asked or Decimal(0),
+            votes=int(votes[n]),
+            category=categories[initiative.category_id].code if initiative.category_id in categories else None,
+            territory=territories.get(initiative.territory_id),
+            filed_order=n,
+            name=initiative.title,
+        )
+        for n, initiative in enumerate(initiatives)
+    ]
+    return EditionInstance(
+        projects=projects,
+        ballots=ballots,
+        ballot_ids=ballot_ids,
+        ballot_channels=channels,
+        initiatives={str(i.id): i for i in initiatives},
+        ceilings={c.code: c.ceiling for c in categories.values()},
+        sub_envelopes={c.code: c.sub_envelope for c in categories.values() if c.sub_envelope is not None},
+    )
+
+
+def rule_settings(edition: Edition, instance: EditionInstance) -> dict[str, Any]:
+    """Everything the rule runs with, as stored with the result and printed on the results page."""
+    return {
+        "rule": edition.allocation_rule,
+        "threshold": edition.vote_threshold,
+        "utility": edition.mes_utility,
+        "tie_break": "edition",
+        "ceilings": {code: str(amount) for code, amount in sorted(instance.ceilings.items())},
+        "sub_envelopes": {code: str(amount) for code, amount in sorted(instance.sub_envelopes.items())},
+    }
+
+
+def run_rule(edition: Edition, instance: EditionInstance) -> allocation.Outcome:
+    return allocation.allocate(
+        instance.projects,
+        edition.envelope,
+        rule=edition.allocation_rule,
+        ballots=instance.ballots,
+        threshold=edition.vote_threshold,
+        utility=edition.mes_utility,
+        ceilings=instance.ceilings,
+        sub_envelopes=instance.sub_envelopes or None,
+        tie_break="edition",
+    )
+
+
+def result_of(session: Session, edition: Edition) -> AllocationResult | None:
+    return session.scalar(select(AllocationResult).where(AllocationResult.edition_id == edition.id))
+
+
+def compute(session: Session, edition: Edition, actor: User, now: datetime) -> AllocationResult:
+    """Compute (or recompute) the allocation once the vote is closed; refused once published."""
+    _require_vote_over(edition, now)
+    existing = result_of(session, edition)
+    if existing is not None and existing.published_at is not None:
+        raise Conflict("Les résultats de cette édition sont déjà publiés : la répartition ne peut plus changer.")
+    instance = load_instance(session, edition)
+    if not instance.projects:
+        raise DomainError("Aucune initiative n'est soumise au vote dans cette édition.")
+    outcome = run_rule(edition, instance)
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    result = AllocationResult(
+        edition_id=edition.id,
+        rule=edition.allocation_rule,
+        settings=rule_settings(edition, instance),
+        envelope=outcome.envelope,
+        spent=outcome.spent,
+        remaining=outcome.remaining,
+        voters=instance.ballots.num_voters,
+        computed_at=now,
+        computed_by_id=actor.id,
+    )
+    for decision in outcome.decisions:
+        result.decisions.append(AllocationDecision(
+            initiative_id=int(decision.project_id),
+            rank=decision.rank,
+            votes=decision.votes,
+            asked=decision.asked,
+            granted=decision.granted,
+            funded=decision.funded,
+            position=decision.position,
+            reason=decision.reason,
+            explanation=decision.explanation,
+        ))
+    session.add(result)
+    session.flush()
+    audit.record(session, actor=actor, action="allocation.computed", object_type="edition", object_id=edition.id,
+                 now=now, summary=f"Répartition calculée ({edition.allocation_rule}) : "
+                 f"{len(outcome.selected)} lauréats, {outcome.spent} € attribués, {outcome.remaining} € restants")
+    return result
+
+
+# --- files to recompute the outcome -----------------------------------------------------------
+
+
+def ballots_csv(edition: Edition, instance: EditionInstance) -> bytes:
+    """One line per counted ballot: its random id, its channel and the ids of the initiatives approved."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(["bulletin", "canal", "initiatives"])
+    for n, public_id in enumerate(instance.ballot_ids):
+        chosen = instance.ballots.ballot(n)
+        writer.writerow([public_id, "papier" if instance.ballot_channels[n] == Channel.PAPER.value else "en ligne",
+                         ",".join(instance.projects[j].id for j in chosen)])
+    return out.getvalue().encode("utf-8")
+
+
+def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, Any]) -> bytes:
+    """The same ballots in the Pabulib format, with what the rule ran with in META.
+
+    Costs are the amounts a winner would be granted (asked, capped by the category's ceiling), and
+    each project carries its filing order, so `budgetcitoyen allocate --tie-break edition` on this
+    file gives back the published outcome.
+    """
+    ceilings = instance.ceilings
+    projects = [
+        pabulib.PbProject(
+            id=project.id,
+            cost=min(project.cost, ceilings[project.category]) if project.category in ceilings else project.cost,
+            votes=project.votes,
+            name=project.name,
+            category=project.category,
+            territory=project.territory,
+            extra=(("filed_order", str(project.filed_order)),),
+        )
+        for project in instance.projects
+    ]
+    extra_meta = {"tie_break": "edition", "threshold": str(settings["threshold"]),
+                  "utility": settings["utility"]}
+    if settings["sub_envelopes"]:
+        extra_meta["sub_envelopes"] = ",".join(f"{code}:{amount}" for code, amount in settings["sub_envelopes"].items())
+    election = pabulib.PbElection.new(
+        description=f"{edition.title} : bulletins anonymisés comptés", unit="Département du Pas-de-Calais",
+        instance=str(edition.year), budget=edition.envelope, projects=projects, ballots=instance.ballots,
+        voter_ids=instance.ballot_ids, rule=settings["rule"], extra_meta=extra_meta,
+    )
+    election.voter_extra["voting_method"] = [
+        "paper" if channel == Channel.PAPER.value else "internet" for channel in instance.ballot_channels
+    ]
+    return pabulib.dumps_pb(election).encode("utf-8")
+
+
+def results_folder(instance_path: str, year: int) -> Path:
+    return Path(instance_path) / "results" / str(year)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def publish(session: Session, edition: Edition, actor: User, instance_path: str, now: datetime) -> AllocationResult:
+    """Publish the computed allocation: statuses, conventions for the winners, and the files, once.
+
+    The caller mails the holders after the commit.
+
+    Refused if nothing is computed, if already published, or if a ballot changed since the
+    computation (the published files must give back exactly the published outcome).
+    """
+    _require_vote_over(edition, now)
+    result = session.scalar(
+        select(AllocationResult).where(AllocationResult.edition_id == edition.id).with_for_update()
+    )
+    if result is None:
+        raise Conflict("Calculez d'abord la répartition.")
+    if result.published_at is not None:
+        raise Conflict("Les résultats de cette édition sont déjà publiés.")
+    instance = load_instance(session, edition)
+    outcome = run_rule(edition, instance)
+    stored = {(d.initiative_id, d.granted, d.funded) for d in result.decisions}
+    fresh = {(int(d.project_id), d.granted, d.funded) for d in outcome.decisions}
+    if stored != fresh or result.settings != rule_settings(edition, instance):
+        raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la répartition "
+                       "avant de publier.")
+    pb = ballots_pb(edition, instance, result.settings)
+    table = ballots_csv(edition, instance)
+    folder = results_folder(instance_path, edition.year)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in ((PB_NAME, pb), (CSV_NAME, table)):
+        target = folder / name.format(year=edition.year)
+        partial = target.with_suffix(target.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    result.ballots_pb_sha256 = sha256(pb)
+    result.ballots_csv_sha256 = sha256(table)
+    result.published_at = now
+    result.published_by_id = actor.id
+    for decision in result.decisions:
+        initiative = decision.initiative
+        if initiative.status == Status.LABELLED.value:
+            change_status(session, actor, initiative, Status.ON_BALLOT, "", now, as_staff=True)
+        target = Status.WINNER if decision.funded else Status.NOT_SELECTED
+        change_status(session, actor, initiative, target, decision.explanation, now, as_staff=True)
+        if decision.funded:
+            create_convention(session, initiative, decision.granted, now, actor=actor)
+    session.flush()
+    audit.record(session, actor=actor, action="allocation.published", object_type="edition", object_id=edition.id,
+                 now=now, summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
+                 after={"pb_sha256": result.ballots_pb_sha256, "csv_sha256": result.ballots_csv_sha256})
+    return result

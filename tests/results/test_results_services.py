@@ -1,0 +1,160 @@
+"""Computing and publishing an edition's allocation from its counted ballots (services, both engines)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.conventions.models import Convention
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.results import services
+from budgetcitoyen.results.models import AllocationResult
+from budgetcitoyen.voting import services as voting
+from budgetcitoyen.voting.eligibility import voter_key
+from budgetcitoyen.voting.models import Channel
+from tests.voting.conftest import SECRET, make_ballot_initiative  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def closed_vote(make_edition: Callable[..., Edition]) -> Edition:
+    # The results phase is open: the vote closed a week ago.
+    return make_edition(open_phase=Phase.RESULTS, catalogue_published=True, envelope=Decimal("10000"))
+
+
+def seed(app: Flask, edition: Edition, make_ballot_initiative: Callable, ballots: list[list[int]],
+         amounts: list[int]) -> list[Initiative]:
+    """Initiatives with these amounts, and ballots given as positions in that list."""
+    initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(len(amounts))]
+    with app.extensions["db_sessionmaker"]() as session:
+        for initiative, amount in zip(initiatives, amounts, strict=True):
+            session.get(Initiative, initiative.id).amount_asked = Decimal(amount)
+        window = session.get(Edition, edition.id).window(Phase.VOTE)
+        territory_id = session.get(Initiative, initiatives[0].id).territory_id
+        for n, positions in enumerate(ballots):
+            voting.store_ballot(session, session.get(Edition, edition.id), voter_key(SECRET, user_id=10_000 + n),
+                                Channel.ONLINE, territory_id, "30-44", [initiatives[p].id for p in positions],
+                                window.starts_at + timedelta(hours=1))
+        session.commit()
+    return initiatives
+
+
+@pytest.fixture
+def admin_user(make_user: Callable) -> User:
+    return make_user(email="admin@example.org", roles=(Role.ADMIN,))
+
+
+def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(app, closed_vote, make_ballot_initiative,
+                                                                      admin_user) -> None:
+    # Votes: A 3, B 2, C 2, D 1. Envelope 10 000: A (6 000) fits, B (5 000) does not, C (4 000) does.
+    a, b, c, d = seed(app, closed_vote, make_ballot_initiative,
+                      [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        result = services.compute(session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id),
+                                  now_utc())
+        session.commit()
+        funded = {d.initiative_id: d.granted for d in result.decisions if d.funded}
+        assert funded == {a.id: Decimal("6000.00"), c.id: Decimal("4000.00")}
+        assert result.spent == Decimal("10000.00") and result.remaining == 0 and result.voters == 3
+        by_id = {d.initiative_id: d for d in result.decisions}
+        assert by_id[b.id].rank == 3 and not by_id[b.id].funded  # tie with C broken by the lower cost
+        assert "Non financé" in by_id[b.id].explanation and by_id[d.id].votes == 1
+
+
+def test_compute_is_refused_while_the_vote_is_open(app, make_edition, make_ballot_initiative, admin_user) -> None:
+    edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
+    make_ballot_initiative(edition, "Seule")
+    with app.extensions["db_sessionmaker"]() as session, pytest.raises(PhaseClosed, match="encore ouvert"):
+        services.compute(session, session.get(Edition, edition.id), session.get(User, admin_user.id), now_utc())
+
+
+def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(app, make_edition, make_ballot_initiative,
+                                                                       admin_user, db_session) -> None:
+    edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
+    make_ballot_initiative(edition, "Seule")
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
+        with pytest.raises(DomainError, match="pourquoi"):
+            services.close_vote_now(session, ed, admin, "  ", now_utc())
+        services.close_vote_now(session, ed, admin, "Démonstration", now_utc())
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
+        ed = session.get(Edition, edition.id)
+        assert services.vote_is_over(ed, now_utc())
+        with pytest.raises(Conflict, match="déjà clos"):
+            services.close_vote_now(session, ed, session.get(User, admin_user.id), "encore", now_utc())
+        services.compute(session, ed, session.get(User, admin_user.id), now_utc())
+        session.commit()
+
+
+def test_publish_writes_files_statuses_and_conventions_once(app, closed_vote, make_ballot_initiative, admin_user,
+                                                            db_session, tmp_path) -> None:
+    a, b, c, d = seed(app, closed_vote, make_ballot_initiative,
+                      [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
+        with pytest.raises(Conflict, match="Calculez"):
+            services.publish(session, ed, admin, str(tmp_path), now_utc())
+        services.compute(session, ed, admin, now_utc())
+        result = services.publish(session, ed, admin, str(tmp_path), now_utc())
+        session.commit()
+        folder = services.results_folder(str(tmp_path), ed.year)
+        pb = (folder / services.PB_NAME.format(year=ed.year)).read_bytes()
+        table = (folder / services.CSV_NAME.format(year=ed.year)).read_bytes()
+        assert hashlib.sha256(pb).hexdigest() == result.ballots_pb_sha256
+        assert hashlib.sha256(table).hexdigest() == result.ballots_csv_sha256
+    statuses = dict(db_session.execute(select(Initiative.id, Initiative.status)).all())
+    assert statuses[a.id] == statuses[c.id] == Status.WINNER.value
+    assert statuses[b.id] == statuses[d.id] == Status.NOT_SELECTED.value
+    assert db_session.scalar(select(func.count()).select_from(Convention)) == 2
+    rows = list(csv.reader(io.StringIO(table.decode()), delimiter=";"))
+    assert rows[0] == ["bulletin", "canal", "initiatives"] and len(rows) == 4
+    assert all(len(r[0]) == 32 for r in rows[1:])
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
+        with pytest.raises(Conflict, match="déjà publiés"):
+            services.publish(session, ed, admin, str(tmp_path), now_utc())
+        with pytest.raises(Conflict, match="déjà publiés"):
+            services.compute(session, ed, admin, now_utc())
+
+
+def test_publish_refuses_an_outdated_computation(app, closed_vote, make_ballot_initiative, admin_user,
+                                                 tmp_path) -> None:
+    seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
+        services.compute(session, ed, admin, now_utc())
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
+        ed = session.get(Edition, closed_vote.id)
+        ed.envelope = Decimal("5000")
+        with pytest.raises(Conflict, match="recalculez"):
+            services.publish(session, ed, session.get(User, admin_user.id), str(tmp_path), now_utc())
+
+
+def test_voided_ballots_do_not_count(app, closed_vote, make_ballot_initiative, admin_user) -> None:
+    initiatives = seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 1, 2]],
+                       [6000, 5000, 4000])
+    with app.extensions["db_sessionmaker"]() as session:
+        from budgetcitoyen.voting.models import Ballot
+        ballot = session.scalars(select(Ballot)).first()
+        voting.void(session, ballot, session.get(User, admin_user.id), "Doublon", now_utc())
+        result = services.compute(session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id),
+                                  now_utc())
+        assert result.voters == 2
+        assert {d.votes for d in result.decisions} == {2}
+        assert len(initiatives) == 3
+        assert session.scalar(select(func.count()).select_from(AllocationResult)) == 1
