@@ -139,7 +139,8 @@ def seed_demo(year: int | None, phase: str) -> None:
 
     session = get_session()
     now = now_utc()
-    edition = seed(session, now, year or now.year, Phase(phase), current_app.config["SECRET_KEY"])
+    edition = seed(session, now, year or now.year, Phase(phase), current_app.config["SECRET_KEY"],
+                   current_app.instance_path)
     session.commit()
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")

@@ -67,10 +67,11 @@ PROJECTS = [
      "les jeunes de 12 à 25 ans", "association", "Radio Terril"),
 ]
 
+# Winners, not selected, under agreement and closed come from the real allocation of the demo vote
+# (see demo.seed), not from here: they start on the ballot.
 STATUS_PLAN = [
     (Status.IDEA, 5), (Status.DRAFT, 6), (Status.FILED, 6), (Status.IN_REVIEW, 5), (Status.LABELLED, 6),
-    (Status.NOT_LABELLED, 4), (Status.ON_BALLOT, 8), (Status.WINNER, 8), (Status.NOT_SELECTED, 4),
-    (Status.UNDER_AGREEMENT, 4), (Status.CLOSED, 2), (Status.ABANDONED, 2),
+    (Status.NOT_LABELLED, 4), (Status.ON_BALLOT, 26), (Status.ABANDONED, 2),
 ]
 # The path each status is reached by, for a believable history.
 PATHS = {
@@ -81,14 +82,6 @@ PATHS = {
     Status.LABELLED: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED],
     Status.NOT_LABELLED: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.NOT_LABELLED],
     Status.ON_BALLOT: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED, Status.ON_BALLOT],
-    Status.WINNER: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED, Status.ON_BALLOT,
-                    Status.WINNER],
-    Status.NOT_SELECTED: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED,
-                          Status.ON_BALLOT, Status.NOT_SELECTED],
-    Status.UNDER_AGREEMENT: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED,
-                             Status.ON_BALLOT, Status.WINNER, Status.UNDER_AGREEMENT],
-    Status.CLOSED: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED, Status.ON_BALLOT,
-                    Status.WINNER, Status.UNDER_AGREEMENT, Status.CLOSED],
     Status.ABANDONED: [Status.IDEA, Status.DRAFT, Status.ABANDONED],
 }
 REASONS = {
@@ -165,17 +158,8 @@ def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, W
     return workshops
 
 
-# Before the vote is over, initiatives the plan shows as winners or not selected are still on the ballot.
-AFTER_THE_VOTE = frozenset({Status.WINNER, Status.NOT_SELECTED, Status.UNDER_AGREEMENT, Status.CLOSED})
-
-
-def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime,
-                     vote_over: bool = True) -> int:
-    """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made.
-
-    With `vote_over` False, the statuses that only the vote's outcome gives are replaced by
-    "on the ballot", so a demo opened at the vote has a ballot of believable size and no winner yet.
-    """
+def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime) -> int:
+    """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made."""
     if session.scalar(select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)):
         return 0
     rng = random.Random(edition.year)
@@ -200,8 +184,6 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
     session.flush()
 
     statuses = [status for status, count in STATUS_PLAN for _ in range(count)]
-    if not vote_over:
-        statuses = [Status.ON_BALLOT if s in AFTER_THE_VOTE else s for s in statuses]
     # The demo holder's own dashboard shows a little of everything.
     statuses[0], statuses[5], statuses[11] = Status.IDEA, Status.DRAFT, Status.FILED
     registered: set[int] = set()
@@ -275,8 +257,7 @@ def seed_labelling(session: Session, edition: Edition, admin: User, committee: l
     rng = random.Random(edition.year + 1)
     axes = labelling.questionnaire(session, edition)
     questions = [q for axis in axes for q in axis.questions]
-    decided = (Status.LABELLED, Status.NOT_LABELLED, Status.ON_BALLOT, Status.WINNER, Status.NOT_SELECTED,
-               Status.UNDER_AGREEMENT, Status.CLOSED)
+    decided = (Status.LABELLED, Status.NOT_LABELLED, Status.ON_BALLOT)
     initiatives = session.scalars(select(Initiative).where(Initiative.edition_id == edition.id)
                                   .order_by(Initiative.id)).all()
     recused_once = False

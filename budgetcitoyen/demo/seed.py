@@ -15,7 +15,9 @@ from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
+from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.votes import seed_votes
+from budgetcitoyen.results import services as results
 from budgetcitoyen.reference.services import load_reference
 
 
@@ -58,8 +60,13 @@ def calendar_around(today: date, open_phase: Phase) -> dict[Phase, tuple[date, d
     }
 
 
-def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str) -> Edition:
-    """Load reference data, the demo accounts and the demo edition; running it again changes nothing."""
+def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str,
+              instance_path: str) -> Edition:
+    """Load reference data, the demo accounts and the demo edition; running it again changes nothing.
+
+    Opened after the vote, the demo's allocation is computed and published through the real services
+    (winners, files, conventions), then some conventions are moved along.
+    """
     load_reference(session)
     admin = None
     users: dict[str, User] = {}
@@ -79,7 +86,8 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     if edition is None:
         data = editions.EditionInput(
             title=f"Budget citoyen {year}",
-            envelope=Decimal("400000.00"),
+            # Smaller than the real 400 000 € so that the demo shows projects the envelope cannot fund.
+            envelope=Decimal("150000.00"),
             operation_code="C01-650A01",
             imputation="6568//9365",
             budget_label="Mission ESS",
@@ -106,10 +114,15 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
         if seated is None and admin is not None:
             editions.add_committee_member(session, admin, edition, member, account.college, now)
     holder = users["porteur@example.org"]
-    vote_over = open_phase in (Phase.RESULTS, Phase.FOLLOW_UP)
-    if seed_initiatives(session, edition, holder, now, vote_over=vote_over) and admin is not None:
+    if seed_initiatives(session, edition, holder, now) and admin is not None:
         seed_labelling(session, edition, admin, committee, now)
     session.flush()
     seed_votes(session, edition, secret, now)
     session.flush()
+    if admin is not None and open_phase in (Phase.RESULTS, Phase.FOLLOW_UP) and results.result_of(session, edition) is None:
+        results.compute(session, edition, admin, now)
+        results.publish(session, edition, admin, instance_path, now)
+        if open_phase is Phase.FOLLOW_UP:
+            seed_conventions(session, edition, now)
+        session.flush()
     return edition

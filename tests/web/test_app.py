@@ -166,10 +166,17 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
     from budgetcitoyen.initiatives.models import Initiative
     from budgetcitoyen.initiatives.workflow import Status
 
-    assert app.test_cli_runner().invoke(args=["seed-demo", "--year", "2026", "--phase", "dossiers"]).exit_code == 0
+    # At the follow-up, the demo vote has been allocated and published through the real services.
+    seeded = app.test_cli_runner().invoke(args=["seed-demo", "--year", "2026", "--phase", "follow_up"])
+    assert seeded.exit_code == 0, seeded.output
     rows = db_session.scalars(select(Initiative)).all()
     assert 55 <= len(rows) <= 65
-    assert set(Counter(r.status for r in rows)) == {s.value for s in Status}
+    statuses = Counter(r.status for r in rows)
+    assert {Status.WINNER.value, Status.NOT_SELECTED.value} <= set(statuses)
+    # Everything on the ballot has been decided by the allocation.
+    assert set(statuses) >= {s.value for s in Status} - {
+        Status.LABELLED.value, Status.ON_BALLOT.value, Status.UNDER_AGREEMENT.value, Status.CLOSED.value}
+    assert not {Status.LABELLED.value, Status.ON_BALLOT.value} & set(statuses)
     assert len({r.territory_id for r in rows}) == 8
     assert len({r.category_id for r in rows if r.category_id}) == 4
     for initiative in rows:
