@@ -36,6 +36,19 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    # Rate limits, "count/seconds" per action and dimension (budgetcitoyen/ratelimit/web.py); empty or
+    # null: not limited on that dimension. Per address they stay generous: a town hall, a family or a
+    # mobile operator puts many people behind one address.
+    "RATE_LIMIT_SIGNUP_PER_ADDRESS": "10/3600",
+    "RATE_LIMIT_LOGIN_PER_ADDRESS": "100/600",  # every attempt; failures have their own throttle above
+    "RATE_LIMIT_FORGOT_PER_ADDRESS": "20/3600",
+    "RATE_LIMIT_FORGOT_PER_ACCOUNT": "5/3600",  # per e-mail typed: no mailbox flooded with links
+    "RATE_LIMIT_RESEND_PER_ADDRESS": "20/3600",
+    "RATE_LIMIT_RESEND_PER_ACCOUNT": "5/3600",
+    "RATE_LIMIT_BALLOT_PER_ADDRESS": "600/600",
+    "RATE_LIMIT_BALLOT_PER_ACCOUNT": "20/600",
+    # A sign-up sent sooner than this after the form was shown is a script's; 0 turns the check off.
+    "SIGNUP_MIN_FILL_SECONDS": 3,
     "DEMO_MODE": False,
     "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-For/-Proto headers are trusted

@@ -206,6 +206,8 @@ def app(template_database: dict[str, Any], smtp_server: SmtpServer,
         "MAIL_PORT": smtp_server.port,
         # Playwright and the test client both run on plain http.
         "SESSION_COOKIE_SECURE": False,
+        # Tests post the sign-up form at once; tests/ratelimit turns the fill-time check back on.
+        "SIGNUP_MIN_FILL_SECONDS": 0,
     })
     yield application
     application.extensions["db_engine"].dispose()

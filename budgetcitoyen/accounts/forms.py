@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from budgetcitoyen.accounts.rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -50,11 +50,19 @@ def _current_password(label: str = "Mot de passe actuel") -> PasswordField:
 
 
 class SignupForm(BaseForm):
-    """Create an account."""
+    """Create an account. Two bot checks ride along (budgetcitoyen/ratelimit/web.py): a trap field that
+    people never see and scripts fill, and a signed stamp of when the form was shown."""
 
     email = _email()
     password = _new_password()
     password_confirm = _confirm("password")
+    # Named like a field scripts like to fill; hidden from sight and from assistive technologies,
+    # out of the tab order and of autofill. Its label still tells anyone who reaches it what to do.
+    site_web = StringField(
+        "Laissez ce champ vide : il sert à repérer les inscriptions automatiques",
+        render_kw={"tabindex": "-1", "autocomplete": "off"},
+    )
+    stamp = HiddenField()
     submit = SubmitField("Créer mon compte")
 
 

@@ -24,6 +24,7 @@ from budgetcitoyen.accounts import forms, services
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.errors import DomainError
+from budgetcitoyen.ratelimit import web as ratelimit
 from budgetcitoyen.web import Access, access, client_address, db, external_url
 
 bp = Blueprint("accounts", __name__)
@@ -84,10 +85,20 @@ def signup() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = forms.SignupForm()
+    status = 422  # used only when the form shows errors
     if form.validate_on_submit():
         session = db()
         try:
+            # Bot checks first: what they refuse is not counted against the people sharing the address.
+            ratelimit.check_signup(form.stamp.data, form.site_web.data)
+            ratelimit.limit("signup")
             user = services.register(session, form.email.data, form.password.data, now_utc())
+        except ratelimit.FormRefused as error:
+            current_app.logger.info("sign-up refused by the bot checks: %s", error.reason)
+            form.add_error(None, error.message)
+        except ratelimit.RateLimited as error:
+            form.add_error(None, error.message)
+            status = error.status_code
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
@@ -98,7 +109,10 @@ def signup() -> Any:
                 _mail_failed_notice()
             login_user(user)
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/signup.html", form=form), 200 if not form.errors else 422
+    # Every showing gets a fresh stamp: after an error the fill time counts from the page shown again.
+    form.stamp.data = ratelimit.signup_stamp()
+    form.site_web.data = ""
+    return render_template("accounts/signup.html", form=form), status if form.errors else 200
 
 
 @bp.route("/confirmer/<token>")
@@ -123,6 +137,12 @@ def resend_confirmation() -> Any:
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = current_user.email
     if form.validate_on_submit():
+        try:
+            # Counted per e-mail typed, known or not: the answer must not tell which.
+            ratelimit.limit("resend", account=services.normalize_email(form.email.data))
+        except ratelimit.RateLimited as error:
+            form.add_error(None, error.message)
+            return render_template("accounts/resend.html", form=form), error.status_code
         user = services.find_by_email(db(), form.email.data)
         if user is not None and not user.is_confirmed and not _send_confirmation(user):
             _mail_failed_notice()
@@ -135,7 +155,7 @@ def resend_confirmation() -> Any:
 @bp.route("/connexion", methods=["GET", "POST"])
 @access(Access.ANONYMOUS_ONLY)
 def login() -> Any:
-    """Log in, throttled per account and per address."""
+    """Log in: every attempt is rate-limited per address, failures are throttled per account and per address."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = forms.LoginForm()
@@ -143,8 +163,9 @@ def login() -> Any:
     if form.validate_on_submit():
         session = db()
         try:
+            ratelimit.limit("login")
             user = services.authenticate(session, form.email.data, form.password.data, _guard())
-        except services.TooManyAttempts as error:
+        except (services.TooManyAttempts, ratelimit.RateLimited) as error:
             form.add_error(None, error.message)
             status = 429
         except services.BadCredentials as error:
@@ -176,6 +197,12 @@ def forgot_password() -> Any:
     """Mail a reset link; the answer never says whether the address has an account."""
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
+        try:
+            # Counted per e-mail typed, known or not: the answer must not tell which.
+            ratelimit.limit("forgot", account=services.normalize_email(form.email.data))
+        except ratelimit.RateLimited as error:
+            form.add_error(None, error.message)
+            return render_template("accounts/forgot.html", form=form), error.status_code
         found = services.password_reset_token(db(), _secret(), form.email.data)
         if found is not None:
             user, token = found
