@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Response, after_this_request, current_app, render_template
 
 OUTBOX_NAME = re.compile(r"[0-9T_-]+[0-9a-f]{8}\.eml")
 
@@ -64,6 +64,25 @@ def deliver(message: EmailMessage) -> bool:
 def send(to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any) -> bool:
     """Build and deliver in one call."""
     return deliver(build_message(to, subject, template, attachments, **context))
+
+
+def send_after_response(to: str, subject: str, template: str, **context: Any) -> None:
+    """Build the mail now, deliver it once the response has gone out.
+
+    For mails that confirm what is already saved (a ballot receipt): the person does not wait for
+    the SMTP server, and a server that is down costs them nothing but the mail (logged).
+    """
+    message = build_message(to, subject, template, **context)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def _register(response: Response) -> Response:
+        def _deliver() -> None:
+            with app.app_context():
+                deliver(message)
+
+        response.call_on_close(_deliver)
+        return response
 
 
 def _send_smtp(message: EmailMessage, config: Any) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
@@ -66,7 +66,12 @@ def ballot_initiatives(session: Session, edition: Edition, territory_id: int | N
     """The initiatives a voter may choose (those of their territory when the edition votes per territory)."""
     if not ballot_is_public(edition):
         return []
-    query = select(Initiative).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
+    query = (
+        select(Initiative)
+        .where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
+        # The ballot shows each one's territory and category: loaded here, not one query each.
+        .options(joinedload(Initiative.territory), joinedload(Initiative.category))
+    )
     if edition.ballot_scope == BallotScope.TERRITORY.value and territory_id is not None:
         query = query.where(Initiative.territory_id == territory_id)
     return list(session.scalars(query.order_by(Initiative.id)))
@@ -96,7 +101,9 @@ def _last_day(edition: Edition) -> date:
 
 
 def profile_of(session: Session, user: User) -> VoterProfile | None:
-    return session.scalar(select(VoterProfile).where(VoterProfile.user_id == user.id))
+    return session.scalar(
+        select(VoterProfile).where(VoterProfile.user_id == user.id).options(joinedload(VoterProfile.commune))
+    )
 
 
 def _clean_identity(session: Session, identity: Identity) -> Identity:
@@ -168,7 +175,13 @@ def find_online_ballot(session: Session, edition: Edition, user: User, secret: s
 
 
 def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[int]:
-    return {i.id for i in ballot_initiatives(session, edition, territory_id)}
+    """Ids only: checking a ballot needs no initiative loaded."""
+    if not ballot_is_public(edition):
+        return set()
+    query = select(Initiative.id).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
+    if edition.ballot_scope == BallotScope.TERRITORY.value:
+        query = query.where(Initiative.territory_id == territory_id)
+    return set(session.scalars(query))
 
 
 def store_ballot(
