@@ -37,6 +37,7 @@ from budgetcitoyen.initiatives.models import (
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services as labelling
 from budgetcitoyen.reference.models import StructureType, Territory
+from budgetcitoyen.voting import services as voting
 from tests.conftest import SmtpServer, body_of
 from tests.e2e.conftest import assert_accessible
 from tests.factories import DEFAULT_PASSWORD
@@ -49,7 +50,9 @@ PHONE = {"width": 375, "height": 800}
 NOT_PAGES = {"static", "public.healthz", "accounts.download_data", "initiatives.attachment_download",
              "initiatives_admin.registrations_csv", "initiatives_admin.dossiers_csv", "catalogue.radar",
              "catalogue.open_data", "labelling.radar", "labelling_admin.radar_image",
-             "labelling_admin.scores_csv"}
+             "labelling_admin.scores_csv", "voting_admin.ballots_csv", "conventions.report_download",
+             "conventions_admin.conventions_csv", "results.chart", "results.download", "results.open_data",
+             "results_admin.commission_report_csv"}
 
 
 class PageChecker:
@@ -628,6 +631,253 @@ def test_labelling_back_office(page: Page, checker: PageChecker, app: Flask, mak
     checker.finish()
 
 
+# --- The vote's back-office: participation, paper ballots, duplicates -----------------------------
+
+
+def add_ballot(app: Flask, edition: Edition, titles: list[str], holder: User) -> list[int]:
+    """Labelled initiatives of the Arrageois, on the ballot."""
+    now = now_utc()
+    with app.extensions["db_sessionmaker"]() as session:
+        territory_id = session.scalar(select(Territory.id).where(Territory.code == "arrageois"))
+        rows = [Initiative(edition_id=edition.id, holder_id=holder.id, title=title, summary="Résumé.",
+                           territory_id=territory_id, status=Status.LABELLED.value, created_at=now,
+                           updated_at=now, amount_asked=Decimal(4500)) for title in titles]
+        session.add_all(rows)
+        session.commit()
+        return [row.id for row in rows]
+
+
+def add_vote(app: Flask, edition: Edition, user: User, first: str, last: str, choices: list[int]) -> None:
+    """The voter declares who they are (living in Arras) and votes online."""
+    secret = app.config["SECRET_KEY"]
+    with app.extensions["db_sessionmaker"]() as session:
+        voter = session.get(User, user.id)
+        voting.save_profile(session, voter, voting.Identity(first, last, date(1975, 2, 14), "62041"), secret,
+                            None, now_utc())
+        voting.cast_online(session, session.get(Edition, edition.id), voter, [str(c) for c in choices], secret,
+                           now_utc())
+        session.commit()
+
+
+def test_vote_back_office(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                          make_edition: Callable[..., Edition]) -> None:
+    """The vote's dashboard (no edition yet, then with the live tally), paper ballots with their errors and
+    the attendance list, the duplicates report with a void refused for want of a reason; then as an agent."""
+    admin, agent = make_user(roles=(Role.ADMIN,)), make_user(roles=(Role.AGENT,))
+    log_in(page, admin.email)
+    checker.visit("/gestion/vote", "Vote")
+    expect(page.get_by_text("Aucune édition n'existe encore.")).to_be_visible()
+
+    edition = make_edition(year=2026, open_phase=Phase.VOTE, catalogue_published=True)
+    make_edition(year=2025)
+    ids = add_ballot(app, edition, ["Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Café associatif",
+                                    "Atelier vélo"], make_user())
+    add_vote(app, edition, make_user(email="lucie@example.org"), "Lucie", "Lefèvre-Dupont", ids[:3])
+    add_vote(app, edition, make_user(email="l.lefevre@example.org"), "LUCIE", "LEFEVRE dupont", ids[1:])
+
+    base = f"/gestion/vote/{edition.id}"
+    checker.visit("/gestion/vote", "Vote — Budget citoyen test (2026)")
+    page.get_by_role("button", name="Afficher les résultats provisoires au public").click()
+    expect(page.get_by_role("table", name=re.compile("Voix par initiative"))).to_be_visible()
+    checker.check("Vote — Budget citoyen test (2026)")
+
+    checker.visit(f"{base}/papier", "Bulletins papier — 2026")
+    page.get_by_role("button", name="Enregistrer le bulletin papier").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez votre prénom.")
+    checker.check("Bulletins papier — 2026")
+    page.get_by_label("Prénom").fill("Gaspard")
+    page.get_by_label("Nom", exact=True).fill("Vandewalle")
+    page.get_by_label("Date de naissance").fill("1950-12-24")
+    page.get_by_label("Commune de résidence").fill("Arras")
+    page.get_by_label("Lieu de vote").fill("Mairie d'Arras")
+    for initiative in ids[:3]:
+        page.get_by_label(re.compile(rf"^n° {initiative} — ")).check()
+    page.get_by_role("button", name="Enregistrer le bulletin papier").click()
+    expect(page.get_by_role("status")).to_contain_text("Bulletin papier enregistré et compté.")
+    expect(page.get_by_role("table", name=re.compile("ligne d'émargement"))).to_contain_text("Vandewalle Gaspard")
+    checker.check("Bulletins papier — 2026")
+
+    checker.visit(f"{base}/doublons", "Doublons probables — vote 2026")
+    page.get_by_role("button", name="Annuler ce bulletin").first.click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez le motif de l'annulation.")
+    checker.check("Doublons probables — vote 2026")
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, agent.email)
+    checker.visit("/gestion/vote", "Vote — Budget citoyen test (2026)")
+    expect(page.get_by_role("link", name=re.compile("Doublons"))).to_have_count(0)
+    checker.visit(f"{base}/papier", "Bulletins papier — 2026")
+    checker.finish()
+
+
+def test_voter_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                     make_edition: Callable[..., Edition]) -> None:
+    """The voter's pages in each state that shows something different: no edition, anonymous, no identity
+    yet, the identity form with its errors, the ballot (blank, refused, already voted), the receipt, the
+    receipt check (counted, invalid) and the participation with the live tally shown."""
+    checker.visit("/vote", "Voter pour les initiatives citoyennes")
+    expect(page.get_by_text("Aucune édition du Budget citoyen n'est en cours.")).to_be_visible()
+
+    edition = make_edition(year=2026, open_phase=Phase.VOTE, catalogue_published=True)
+    with app.extensions["db_sessionmaker"]() as session:
+        session.get(Edition, edition.id).live_results = True  # the Mission ESS shows the running tally
+        session.commit()
+    ids = add_ballot(app, edition, ["Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Café associatif",
+                                    "Atelier vélo"], make_user())
+    add_vote(app, edition, make_user(), "Lucie", "Lefèvre", ids[1:])
+    checker.visit("/vote", "Voter pour les initiatives citoyennes 2026")
+    expect(page.get_by_role("link", name="Se connecter pour voter")).to_be_visible()
+    checker.visit("/vote/participation", "Participation au vote 2026")
+    tally = page.get_by_role("table", name="Voix par initiative (provisoire)")
+    expect(tally).to_contain_text("Atelier vélo")
+    checker.visit("/vote/recu", "Vérifier un reçu de vote")
+    checker.visit("/vote/recu?code=abc.def", "Vérifier un reçu de vote", status=400)
+    expect(page.get_by_role("alert")).to_contain_text("Ce code de reçu n'est pas valide.")
+
+    log_in(page, make_user().email)
+    checker.visit("/vote", "Voter pour les initiatives citoyennes 2026")
+    expect(page.get_by_role("link", name="Indiquer mes informations")).to_be_visible()
+    checker.visit("/vote/merci", "Mon reçu de vote")
+    expect(page.get_by_text("Vous n'avez pas voté")).to_be_visible()
+    checker.visit("/vote/identite", "Mes informations de votant")
+    page.get_by_label("Date de naissance").fill("2030-01-01")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Prénom : Indiquez votre prénom.")
+    expect(page.get_by_role("alert")).to_contain_text("Commune de résidence : Indiquez votre commune")
+    checker.check("Mes informations de votant")
+    page.get_by_label("Prénom").fill("Camille")
+    page.get_by_label("Nom", exact=True).fill("Martin")
+    page.get_by_label("Date de naissance").fill("1990-05-04")
+    page.get_by_label("Commune de résidence").fill("Arras")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("group", name="Mon bulletin")).to_be_visible()
+    checker.check("Voter pour les initiatives citoyennes 2026")
+
+    page.get_by_label("Atelier vélo").check()
+    page.get_by_role("button", name="Valider mon vote").click()
+    expect(page.get_by_role("alert")).to_contain_text("exactement 3 initiatives (vous en avez choisi 1)")
+    checker.check("Voter pour les initiatives citoyennes 2026")
+    page.get_by_label("Ressourcerie d'Arras").check()
+    page.get_by_label("Café associatif").check()
+    page.get_by_role("button", name="Valider mon vote").click()
+    checker.check("Mon reçu de vote")
+    code = page.locator(".receipt-code code").inner_text().strip()
+    checker.visit("/vote", "Voter pour les initiatives citoyennes 2026")
+    expect(page.get_by_text("Vous avez voté le")).to_be_visible()
+    expect(page.locator("input[name=choix]:checked")).to_have_count(3)
+    checker.visit(f"/vote/recu?code={code}", "Vérifier un reçu de vote")
+    expect(page.get_by_role("status")).to_contain_text("est compté")
+    checker.finish()
+
+
+def test_convention_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                          make_edition: Callable[..., Edition]) -> None:
+    """The follow-up of the winners: the list with a late report, a convention at each step with its
+    forms (errors included), and the holder's card with the final report's upload."""
+    from budgetcitoyen.clock import to_local
+    from tests.conventions.helpers import PDF, add_winner, make_convention
+
+    today = to_local(now_utc()).date()
+    old = make_edition(year=today.year - 3)
+    edition = make_edition(year=today.year)
+    admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
+    make_convention(app, add_winner(app, old, holder, title="Ressourcerie en retard"), admin,
+                    signed_on=date(old.year, 1, 15), paid=True)
+    to_sign = make_convention(app, add_winner(app, edition, holder, title="Café associatif"), admin)
+    paid = make_convention(app, add_winner(app, edition, holder, title="Recyclerie solidaire"), admin,
+                           signed_on=today, paid=True)
+    add_winner(app, edition, holder, title="Jardin partagé")  # a winner still without convention
+
+    log_in(page, admin.email)
+    checker.visit(f"/gestion/conventions?edition={old.id}", f"Conventions — {old.year}")
+    expect(page.get_by_role("table", name=re.compile("Bilans finaux en retard"))).to_contain_text(
+        "Ressourcerie en retard")
+    checker.visit("/gestion/conventions", f"Conventions — {today.year}")
+    expect(page.get_by_label("Initiative lauréate")).to_contain_text("Jardin partagé")
+    page.get_by_role("button", name="Créer la convention").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez le montant accordé.")
+    checker.check(f"Conventions — {today.year}")
+
+    checker.visit(f"/gestion/conventions/{to_sign}", "Convention : Café associatif")
+    page.get_by_label("Durée (mois)").fill("40")
+    page.get_by_role("button", name="Enregistrer la signature").click()
+    expect(page.get_by_role("alert")).to_contain_text("La durée doit être comprise entre 1 et 36 mois.")
+    checker.check("Convention : Café associatif")
+
+    checker.visit(f"/gestion/conventions/{paid}", "Convention : Recyclerie solidaire")
+    page.get_by_label("Motif de la résiliation").fill("Abandon du projet.")
+    page.get_by_label("Montant à reverser (€)").fill("9000")
+    page.get_by_role("button", name="Résilier la convention").click()
+    expect(page.get_by_role("alert")).to_contain_text("ne peut pas dépasser le montant versé")
+    checker.check("Convention : Recyclerie solidaire")
+
+    # The holder's dashboard: the card and its upload form, then the report sent.
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, holder.email)
+    checker.visit("/mon-espace", "Mon espace porteur")
+    card = page.locator(f"#convention-{paid}")
+    expect(card).to_contain_text("Bilan final à envoyer")
+    card.get_by_label(re.compile("Bilan final d'exécution")).set_input_files(
+        files=[{"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    card.get_by_role("button", name="Envoyer le bilan final").click()
+    expect(page.get_by_text("Votre bilan final est envoyé.")).to_be_visible()
+    checker.check("Mon espace porteur")
+
+    # Back to the Mission ESS: the report is in, the convention can be closed.
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, admin.email)
+    checker.visit(f"/gestion/conventions/{paid}", "Convention : Recyclerie solidaire")
+    expect(page.get_by_role("heading", name="Solder la convention")).to_be_visible()
+    page.get_by_role("button", name="Solder la convention").click()
+    expect(page.get_by_text("Convention soldée.")).to_be_visible()
+    checker.check("Convention : Recyclerie solidaire")
+    checker.finish()
+
+
+def test_results_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
+                       make_edition: Callable[..., Edition]) -> None:
+    """The results before publication; the allocation page through the close of the vote (a reason refused
+    then given), the computation, the publication (refused without the confirmation); the Commission
+    permanente report before and after; the published results with their charts."""
+    from tests.results.helpers import YEAR, make_scenario
+
+    make_scenario(app, make_edition, make_user)
+    admin = make_user(roles=(Role.ADMIN,))
+    checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
+    expect(page.get_by_role("status")).to_contain_text("Les résultats ne sont pas encore publiés.")
+
+    log_in(page, admin.email)
+    base = f"/gestion/editions/{YEAR}"
+    checker.visit(f"{base}/commission-permanente", f"Rapport à la Commission permanente — Budget citoyen {YEAR}")
+    checker.visit(f"{base}/repartition", "Répartition de l'enveloppe")
+    page.get_by_role("button", name="Clore le vote maintenant").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez pourquoi le vote est clos avant la date prévue.")
+    checker.check("Répartition de l'enveloppe")
+    page.get_by_label("Motif de la clôture anticipée").fill("Démonstration devant la CDESS.")
+    page.get_by_role("button", name="Clore le vote maintenant").click()
+    expect(page.get_by_role("status")).to_contain_text("Le vote est clos.")
+    checker.check("Répartition de l'enveloppe")
+    page.get_by_role("button", name="Calculer la répartition").click()
+    expect(page.get_by_role("status")).to_contain_text("Répartition calculée : 3 lauréates")
+    expect(page.get_by_role("table", name=re.compile("proposés \\(aperçu\\)"))).to_contain_text("Ressourcerie d'Arras")
+    checker.check("Répartition de l'enveloppe")
+    page.get_by_role("button", name="Publier les résultats").click()
+    expect(page.get_by_role("alert")).to_contain_text("Cochez la case pour confirmer la publication.")
+    checker.check("Répartition de l'enveloppe")
+    page.get_by_label("Je confirme la publication").check()
+    page.get_by_role("button", name="Publier les résultats").click()
+    expect(page.get_by_role("status")).to_contain_text("Résultats publiés : 3 lauréates")
+    checker.check("Répartition de l'enveloppe")
+    checker.visit(f"{base}/commission-permanente", f"Rapport à la Commission permanente — Budget citoyen {YEAR}")
+    expect(page.get_by_role("table", name=re.compile("Imputation budgétaire")).locator("tbody tr")).to_have_count(3)
+
+    checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
+    for image in page.locator("figure.chart img").all():
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    checker.check()
+    checker.finish()
+
+
 def test_every_get_page_is_covered(app: Flask) -> None:
     """A page added to the app must be added to one of the journeys above."""
     covered = {
@@ -643,6 +893,10 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "initiatives_admin.dossiers", "initiatives_admin.dossier", "catalogue.index", "catalogue.show",
         "labelling.index", "labelling.dossier", "labelling_admin.progress", "labelling_admin.questionnaire",
         "labelling_admin.decision", "labelling_admin.fiche",
+        "voting_admin.dashboard", "voting_admin.paper", "voting_admin.duplicates",
+        "voting.ballot", "voting.identity", "voting.thanks", "voting.receipt", "voting.participation",
+        "conventions_admin.conventions", "conventions_admin.convention",
+        "results.show", "results_admin.allocation", "results_admin.commission_report",
     }
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())}
     assert pages - NOT_PAGES - covered == set()
