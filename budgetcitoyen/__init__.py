@@ -36,12 +36,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from budgetcitoyen import db, extensions, filters, pages, web
     from budgetcitoyen.accounts.views import bp as accounts_bp
     from budgetcitoyen.admin.views import bp as admin_bp
+    from budgetcitoyen.conventions.views import admin_bp as conventions_admin_bp
+    from budgetcitoyen.conventions.views import bp as conventions_bp
     from budgetcitoyen.initiatives.admin_views import bp as initiatives_admin_bp
     from budgetcitoyen.initiatives.catalogue import bp as catalogue_bp
     from budgetcitoyen.initiatives.views import bp as initiatives_bp
     from budgetcitoyen.labelling.admin_views import bp as labelling_admin_bp
     from budgetcitoyen.labelling.views import bp as labelling_bp
     from budgetcitoyen.public.views import bp as public_bp
+    from budgetcitoyen.results.admin_views import bp as results_admin_bp
+    from budgetcitoyen.results.views import bp as results_bp
+    from budgetcitoyen.voting.admin_views import bp as voting_admin_bp
+    from budgetcitoyen.voting.views import bp as voting_bp
 
     # Replaces the default "int" converter before any route is declared.
     app.url_map.converters["int"] = pages.BoundedIntConverter
@@ -57,5 +63,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(labelling_bp)
     app.register_blueprint(labelling_admin_bp)
+    app.register_blueprint(conventions_bp)
+    app.register_blueprint(conventions_admin_bp)
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(voting_admin_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(results_admin_bp)
     pages.init_app(app)
     return app

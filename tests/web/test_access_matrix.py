@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from budgetcitoyen import extensions
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role
 from budgetcitoyen.clock import now_utc
+from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.web import access_rule_of, enforce_access
@@ -51,6 +53,15 @@ GET_ROUTES = {
     "public.accessibility": ("/accessibilite", "public"),
     "public.sitemap": ("/plan-du-site", "public"),
     "public.healthz": ("/healthz", "public"),
+    "voting.ballot": ("/vote", "public"),
+    "voting.thanks": ("/vote/merci", "authenticated"),
+    "voting.identity": ("/vote/identite", "authenticated"),
+    "voting.receipt": ("/vote/recu", "public"),
+    "voting.participation": ("/vote/participation", "public"),
+    "voting_admin.dashboard": ("/gestion/vote/{edition}", "staff"),
+    "voting_admin.paper": ("/gestion/vote/{edition}/papier", "staff"),
+    "voting_admin.duplicates": ("/gestion/vote/{edition}/doublons", "admin"),
+    "voting_admin.ballots_csv": ("/gestion/vote/{edition}/bulletins.csv", "admin"),
     "accounts.signup": ("/inscription", "anonymous_only"),
     "accounts.login": ("/connexion", "anonymous_only"),
     "accounts.confirm": ("/confirmer/jeton-invalide", "token"),
@@ -88,6 +99,10 @@ GET_ROUTES = {
     "initiatives_admin.dossiers": ("/gestion/dossiers", "staff"),
     "initiatives_admin.dossiers_csv": ("/gestion/dossiers.csv", "staff"),
     "initiatives_admin.dossier": ("/gestion/dossiers/{initiative}", "staff"),
+    "conventions.report_download": ("/dossiers/{initiative}/convention/bilan", "staff"),
+    "conventions_admin.conventions": ("/gestion/conventions", "staff"),
+    "conventions_admin.conventions_csv": ("/gestion/conventions.csv", "staff"),
+    "conventions_admin.convention": ("/gestion/conventions/{convention}", "staff"),
     "labelling_admin.progress": ("/gestion/editions/{edition}/labellisation", "staff"),
     "labelling_admin.questionnaire": ("/gestion/editions/{edition}/questionnaire", "staff"),
     "labelling_admin.scores_csv": ("/gestion/editions/{edition}/notes.csv", "staff"),
@@ -101,6 +116,14 @@ GET_ROUTES = {
     "labelling.index": ("/comite", "committee"),
     "labelling.dossier": ("/comite/dossiers/{initiative}", "assigned_member"),
     "labelling.radar": ("/comite/dossiers/{initiative}/radar.png", "assigned_member"),
+    # Results of the 2026 edition: published edition, allocation not published (nor computed).
+    "results.show": ("/resultats/2026", "public"),
+    "results.chart": ("/resultats/2026/graphiques/voix.svg", "hidden"),
+    "results.download": ("/resultats/2026/budget-citoyen-2026-bulletins.pb", "hidden"),
+    "results.open_data": ("/api/editions/2026/results.json", "hidden"),
+    "results_admin.allocation": ("/gestion/editions/2026/repartition", "admin"),
+    "results_admin.commission_report": ("/gestion/editions/2026/commission-permanente", "staff"),
+    "results_admin.commission_report_csv": ("/gestion/editions/2026/commission-permanente.csv", "staff_empty"),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
@@ -110,6 +133,9 @@ POST_ONLY_ROUTES = {
     "labelling_admin.axis_remove": "staff",
     "labelling_admin.question_remove": "staff",
     "accounts.logout": "authenticated",
+    "voting.cast": "authenticated",
+    "voting_admin.live_results": "admin",
+    "voting_admin.void_account_ballot": "admin",
     "admin.edition_committee_remove": "admin",
     "initiatives.workshop_register": "authenticated",
     "initiatives.workshop_cancel": "authenticated",
@@ -117,12 +143,22 @@ POST_ONLY_ROUTES = {
     "initiatives.attachment_remove": "holder_of_it",
     "initiatives.abandon": "holder_of_it",
     "initiatives_admin.attendance": "staff",
+    "conventions.report_upload": "holder_of_it",
+    "conventions_admin.create": "admin",
+    "conventions_admin.sign": "admin",
+    "conventions_admin.pay": "admin",
+    "conventions_admin.report": "admin",
+    "conventions_admin.close": "admin",
+    "conventions_admin.terminate": "admin",
     "labelling_admin.auto_assign": "admin",
     "labelling_admin.assign": "admin",
     "labelling_admin.unassign": "admin",
     "labelling_admin.record_interest": "admin",
     "labelling_admin.remind": "admin",
     "labelling.declare_interest": "committee",
+    "results_admin.close_vote": "admin",
+    "results_admin.compute": "admin",
+    "results_admin.publish": "admin",
 }
 
 OUTBOX_MAIL = "20260101T000000_000000-0123abcd.eml"
@@ -167,6 +203,26 @@ def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> 
         return initiative.id, initiative.attachments[0].id, workshop.id
 
 
+def _convention_with_report(app: Flask, initiative_id: int) -> int:
+    """The initiative's convention, paid, with its final report on disk (served to its holder and the staff)."""
+    now = now_utc()
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "fedcba9876543210fedcba9876543210.pdf").write_bytes(b"%PDF-1.4\n")
+    with app.extensions["db_sessionmaker"]() as session:
+        initiative = session.get(Initiative, initiative_id)
+        convention = Convention(
+            initiative_id=initiative_id, edition_id=initiative.edition_id, status="report_received",
+            amount_granted=Decimal("5000"), duration_months=18, created_at=now, updated_at=now,
+            signed_on=date(2026, 1, 31), end_on=date(2027, 7, 31), report_due_on=date(2028, 1, 31),
+            paid_on=date(2026, 2, 2), amount_paid=Decimal("5000"), report_original_name="bilan.pdf",
+            report_stored_name="fedcba9876543210fedcba9876543210.pdf", report_content_type="application/pdf",
+            report_size=9, report_sha256="0" * 64, report_received_at=now)
+        session.add(convention)
+        session.commit()
+        return convention.id
+
+
 @pytest.fixture
 def as_role(app: Flask, make_user: Callable, make_edition: Callable,
             make_committee_member: Callable) -> Callable[[str], tuple[FlaskClient, dict[str, str]]]:
@@ -177,8 +233,9 @@ def as_role(app: Flask, make_user: Callable, make_edition: Callable,
     (outbox / OUTBOX_MAIL).write_bytes(
         b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n")
     initiative_id, attachment_id, workshop_id = _initiative_with_attachment(app, edition.id, target.id)
+    convention_id = _convention_with_report(app, initiative_id)
     params = {"edition": str(edition.id), "user": str(target.id), "mail": OUTBOX_MAIL,
-              "initiative": str(initiative_id), "attachment": str(attachment_id), "workshop": str(workshop_id)}
+              "initiative": str(initiative_id), "attachment": str(attachment_id), "workshop": str(workshop_id), "convention": str(convention_id)}
 
     def make(role: str) -> tuple[FlaskClient, dict[str, str]]:
         client = app.test_client()

@@ -39,8 +39,10 @@ def test_every_post_route_refuses_a_missing_token(app: Flask, make_user: Callabl
               "code": "arrageois", "workshop_id": 1, "initiative_id": 1, "attachment_id": 1,
               "registration_id": 1}
     values["assignment_id"] = 1
+    values["convention_id"] = 1
     values["axis_id"] = 1
     values["question_id"] = 1  # labelling back-office: remove an assignment
+    values["year"] = 2026  # results back-office: close the vote, compute, publish
     urls = post_urls(app, values)
     assert len(urls) >= 22  # the walk found the forms (guards against an empty loop)
     client = app.test_client()
