@@ -1,4 +1,4 @@
-"""Demo conventions for the demo edition's winners: every status, a late final report, reminders already sent."""
+"""Demo conventions for the winners: every status, a late final report and the reminders sent about it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.clock import local_midnight
@@ -19,9 +19,6 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.money import euros_amount
-
-# What each "under agreement" demo initiative shows, in turn.
-UNDER_AGREEMENT_PLAN = ("signed", "extension_window", "late_report", "report_received", "paid")
 
 
 def _granted(initiative: Initiative) -> Decimal:
@@ -93,96 +90,123 @@ def _remind(convention: Convention, kind: Reminder, due_on: date, recipient: str
                                                    sent_at=local_midnight(due_on) + timedelta(hours=7)))
 
 
-def seed_conventions(session: Session, edition: Edition, now: datetime, *, upload_folder: Path | None = None) -> int:
-    """Conventions for the edition's winners, under-agreement and closed initiatives that have none yet:
-    to sign, signed and paid, in the extension window, with a late final report (and its reminders),
-    report received, closed (one with a reduction) and one terminated. Dates are counted back from today,
-    so the late report is late whatever the edition's year. Returns how many were created; with no
-    winner at all, it creates nothing."""
-    folder = _upload_folder(upload_folder)
-    today = services.local_today(now)
-    candidates = session.scalars(
-        select(Initiative).where(
-            Initiative.edition_id == edition.id,
-            Initiative.status.in_([Status.WINNER.value, Status.UNDER_AGREEMENT.value, Status.CLOSED.value]),
-            ~exists().where(Convention.initiative_id == Initiative.id))
-        .order_by(Initiative.id)).all()
-    by_status: dict[str, list[Initiative]] = {}
-    for initiative in candidates:
-        by_status.setdefault(initiative.status, []).append(initiative)
-    created = 0
-
-    def new(initiative: Initiative, created_at: datetime) -> Convention:
-        nonlocal created
-        convention = Convention(initiative=initiative, edition_id=initiative.edition_id,
-                                status=ConventionStatus.TO_SIGN.value, amount_granted=_granted(initiative),
-                                duration_months=rules.DEFAULT_DURATION_MONTHS, created_at=created_at,
-                                updated_at=now, closing_note="", termination_reason="")
-        session.add(convention)
-        created += 1
-        return convention
-
-    winners = by_status.get(Status.WINNER.value, [])
-    # One winner goes the whole way to a termination, as long as another stays to be signed.
-    terminated = winners.pop() if len(winners) >= 2 else None
-    for initiative in winners:
-        new(initiative, now)
-
-    for index, initiative in enumerate(by_status.get(Status.UNDER_AGREEMENT.value, [])):
-        plan = UNDER_AGREEMENT_PLAN[index % len(UNDER_AGREEMENT_PLAN)]
-        recipient = initiative.holder.email
-        if plan == "signed":
-            convention = new(initiative, now - timedelta(days=20))
-            _signed(convention, today - timedelta(days=3), paid=False)
-        elif plan == "paid":
-            convention = new(initiative, now - timedelta(days=100))
-            _signed(convention, today - timedelta(days=90))
-        elif plan == "extension_window":
-            convention = new(initiative, now - timedelta(days=420))
-            _signed(convention, dates.add_months(today, -13))
-            assert convention.schedule is not None
-            _remind(convention, Reminder.EXTENSION_WINDOW, convention.schedule.extension_from, recipient)
-        elif plan == "late_report":
-            convention = new(initiative, now - timedelta(days=820))
-            _signed(convention, dates.add_months(today, -26))
-            assert convention.schedule is not None
-            _remind(convention, Reminder.EXTENSION_WINDOW, convention.schedule.extension_from, recipient)
-            _remind(convention, Reminder.REPORT_DUE_SOON, convention.schedule.report_reminder_on, recipient)
-            _remind(convention, Reminder.REPORT_OVERDUE, convention.schedule.report_due_on + timedelta(days=1),
-                    recipient)
-        else:
-            convention = new(initiative, now - timedelta(days=640))
-            _signed(convention, dates.add_months(today, -20))
-            convention.status = ConventionStatus.REPORT_RECEIVED.value
-            _attach_report(convention, now - timedelta(days=10), folder)
-
-    for index, initiative in enumerate(by_status.get(Status.CLOSED.value, [])):
-        convention = new(initiative, now - timedelta(days=950))
+def _apply(convention: Convention, plan: str, today: date, now: datetime, folder: Path | None) -> Status:
+    """Bring a convention to the state `plan` names; returns the status its initiative must then have."""
+    recipient = convention.initiative.holder.email
+    if plan == "to_sign":
+        return Status.WINNER
+    if plan == "signed":
+        _signed(convention, today - timedelta(days=3), paid=False)
+    elif plan == "paid":
+        _signed(convention, today - timedelta(days=90))
+    elif plan == "extension_window":
+        _signed(convention, dates.add_months(today, -13))
+        assert convention.schedule is not None
+        _remind(convention, Reminder.EXTENSION_WINDOW, convention.schedule.extension_from, recipient)
+    elif plan == "late_report":
+        _signed(convention, dates.add_months(today, -26))
+        assert convention.schedule is not None
+        _remind(convention, Reminder.EXTENSION_WINDOW, convention.schedule.extension_from, recipient)
+        _remind(convention, Reminder.REPORT_DUE_SOON, convention.schedule.report_reminder_on, recipient)
+        _remind(convention, Reminder.REPORT_OVERDUE, convention.schedule.report_due_on + timedelta(days=1),
+                recipient)
+    elif plan == "report_received":
+        _signed(convention, dates.add_months(today, -20))
+        convention.status = ConventionStatus.REPORT_RECEIVED.value
+        _attach_report(convention, now - timedelta(days=10), folder)
+    elif plan in ("closed", "closed_reduced"):
         _signed(convention, dates.add_months(today, -30))
         _attach_report(convention, now - timedelta(days=120), folder)
         convention.status = ConventionStatus.CLOSED.value
         convention.closed_on = today - timedelta(days=60)
-        reduction = min(Decimal("1200.00"), convention.amount_paid or Decimal("0")) if index % 2 else Decimal("0")
-        convention.amount_to_repay = reduction
+        reduced = plan == "closed_reduced"
+        convention.amount_to_repay = min(Decimal("1200.00"), convention.amount_paid or Decimal("0")) if reduced \
+            else Decimal("0.00")
         convention.closing_note = ("Dépenses réalisées inférieures au budget prévisionnel : la différence est "
-                                   "à reverser." if reduction else "Bilan conforme, dépenses justifiées.")
-
-    if terminated is not None:
-        convention = new(terminated, now - timedelta(days=160))
+                                   "à reverser." if reduced else "Bilan conforme, dépenses justifiées.")
+        return Status.CLOSED
+    elif plan == "terminated":
         _signed(convention, today - timedelta(days=150))
         convention.status = ConventionStatus.TERMINATED.value
         convention.terminated_on = today - timedelta(days=20)
         convention.termination_reason = ("L'association abandonne le projet, faute de local : "
                                          "elle demande la résiliation et reverse les sommes non utilisées.")
         convention.amount_to_repay = euros_amount((convention.amount_paid or Decimal("0")) * Decimal("0.7"))
-        reason = f"Convention résiliée : {convention.termination_reason}"
-        signed_at = local_midnight(convention.signed_on or today)
-        terminated.history.append(StatusChange(from_status=Status.WINNER.value,
-                                               to_status=Status.UNDER_AGREEMENT.value,
-                                               reason="Convention signée.", at=signed_at))
-        terminated.history.append(StatusChange(from_status=Status.UNDER_AGREEMENT.value,
-                                               to_status=Status.ABANDONED.value, reason=reason[:1000],
-                                               at=local_midnight(convention.terminated_on)))
-        terminated.status = Status.ABANDONED.value
+        return Status.ABANDONED
+    else:
+        raise ValueError(plan)
+    return Status.UNDER_AGREEMENT
+
+
+def _follow(initiative: Initiative, convention: Convention, target: Status) -> None:
+    """Move the initiative along the workflow as the conventions' steps would have, with its history."""
+    path = [Status.WINNER, Status.UNDER_AGREEMENT, target] if target in (Status.CLOSED, Status.ABANDONED) \
+        else [Status.WINNER, target]
+    start = path.index(initiative.status_enum) if initiative.status_enum in path else len(path)
+    days = {Status.UNDER_AGREEMENT: (convention.signed_on, "Convention signée."),
+            Status.CLOSED: (convention.closed_on, "Convention soldée."),
+            Status.ABANDONED: (convention.terminated_on,
+                               f"Convention résiliée : {convention.termination_reason}"[:1000])}
+    for source, reached in zip(path[start:], path[start + 1:], strict=False):
+        day, reason = days[reached]
+        assert day is not None
+        initiative.history.append(StatusChange(from_status=source.value, to_status=reached.value, reason=reason,
+                                               at=local_midnight(day)))
+        initiative.status = reached.value
+
+
+# The winners' conventions, in this order (the first ones matter when there are few winners): one stays
+# to sign, one has its final report late, and so on; beyond the list, winners alternate to sign / paid.
+WINNER_PLAN = ("to_sign", "late_report", "paid", "report_received", "signed", "extension_window", "closed",
+               "terminated", "closed_reduced")
+UNDER_AGREEMENT_PLAN = ("signed", "extension_window", "late_report", "report_received", "paid")
+CLOSED_PLAN = ("closed", "closed_reduced")
+
+
+def seed_conventions(session: Session, edition: Edition, now: datetime, *, upload_folder: Path | None = None) -> int:
+    """Conventions in every status for the edition's winners (those the allocation's publication left "to
+    sign" included) and for initiatives already under agreement or closed without one: to sign, signed,
+    paid, in the extension window, with a late final report (and the reminders sent about it), report
+    received, closed (one with a reduction), terminated. Dates are counted back from today, so the late
+    report is late whatever the edition's year. Returns how many conventions were created or advanced;
+    with no winner it does nothing, and once run it does nothing again."""
+    if session.scalar(select(Convention.id).where(Convention.edition_id == edition.id,
+                                                  Convention.status != ConventionStatus.TO_SIGN.value).limit(1)):
+        return 0
+    folder = _upload_folder(upload_folder)
+    today = services.local_today(now)
+    initiatives = session.scalars(
+        select(Initiative).where(
+            Initiative.edition_id == edition.id,
+            Initiative.status.in_([Status.WINNER.value, Status.UNDER_AGREEMENT.value, Status.CLOSED.value]))
+        .order_by(Initiative.id)).all()
+    existing = {c.initiative_id: c for c in session.scalars(
+        select(Convention).where(Convention.edition_id == edition.id))}
+    counters = {Status.WINNER: 0, Status.UNDER_AGREEMENT: 0, Status.CLOSED: 0}
+    touched = 0
+    for initiative in initiatives:
+        status = initiative.status_enum
+        convention = existing.get(initiative.id)
+        is_new = convention is None
+        if convention is None:
+            convention = Convention(initiative=initiative, edition_id=initiative.edition_id,
+                                    status=ConventionStatus.TO_SIGN.value, amount_granted=_granted(initiative),
+                                    duration_months=rules.DEFAULT_DURATION_MONTHS, created_at=now, updated_at=now,
+                                    closing_note="", termination_reason="")
+            session.add(convention)
+        elif status is not Status.WINNER:
+            continue  # already followed by someone: leave it alone
+        index = counters[status]
+        counters[status] += 1
+        if status is Status.WINNER:
+            plan = WINNER_PLAN[index] if index < len(WINNER_PLAN) else ("to_sign", "paid")[index % 2]
+        elif status is Status.UNDER_AGREEMENT:
+            plan = UNDER_AGREEMENT_PLAN[index % len(UNDER_AGREEMENT_PLAN)]
+        else:
+            plan = CLOSED_PLAN[index % len(CLOSED_PLAN)]
+        target = _apply(convention, plan, today, now, folder)
+        if target is not status:
+            _follow(initiative, convention, target)
+        touched += 1 if is_new or plan != "to_sign" else 0
     session.flush()
-    return created
+    return touched

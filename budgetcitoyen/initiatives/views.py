@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from budgetcitoyen import mail
 from budgetcitoyen.clock import now_utc
+from budgetcitoyen.conventions.views import holder_cards
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
@@ -71,7 +72,7 @@ def dashboard() -> str:
     now = now_utc()
     return render_template("initiatives/dashboard.html", edition=edition, initiatives=initiatives,
                            registration=registration, labels=STATUS_LABELS, can_edit=services.can_edit, now=now,
-                           action_form=BaseForm())
+                           action_form=BaseForm(), **holder_cards(session, current_actor()))
 
 
 @bp.route("/comptoirs")

@@ -1,0 +1,1 @@
+"""Conventions with the winners: signature, payment, final report, closing or termination, reminders."""

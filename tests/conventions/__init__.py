@@ -1,0 +1,1 @@
+"""Conventions and follow-up of the winners."""
