@@ -196,8 +196,17 @@ def update_calendar(
     if not changed_after:
         return False
     by_phase = {p.phase: p for p in edition.phases}
+    vote = by_phase.get(Phase.VOTE.value)
+    if vote is not None and now >= vote.ends_at and Phase.VOTE.value in changed_after:
+        # Ballots have been counted (perhaps allocated): reopening would let people vote again.
+        new_vote = next(w for w in windows if w.phase is Phase.VOTE)
+        if new_vote.ends_at > now:
+            raise DomainError("Le vote est clos : il ne peut pas être rouvert en changeant le calendrier.")
     for window in windows:
         row = by_phase.get(window.phase.value)
+        if row is not None and window.phase.value not in changed_after:
+            # Unchanged days keep their exact bounds: a vote closed early at the minute stays closed.
+            continue
         if row is None:
             edition.phases.append(
                 EditionPhase(phase=window.phase.value, starts_at=window.starts_at, ends_at=window.ends_at)

@@ -68,7 +68,7 @@ def _year_of(election: PbElection, given: int | None) -> int:
         return given
     for key in ("year", "date_begin", "date_end", "instance"):
         value = election.meta.get(key, "")
-        if len(value) >= 4 and value[:4].isdigit():
+        if len(value) >= 4 and value[:4].isascii() and value[:4].isdigit():
             return int(value[:4])
     raise CommandFailure("Impossible de déduire l'année du fichier (META year, date_begin ou instance) : "
                          "indiquez --year.")
@@ -83,9 +83,29 @@ def _match(index: dict[str, int], value: str | None, fallback: int) -> tuple[int
 
 
 def _age_band(text: str | None) -> str:
-    if text and text.strip().isdigit():
+    if text and text.strip().isascii() and text.strip().isdigit() and len(text.strip()) <= 3:
         return age_band(int(text.strip()))
     return UNKNOWN_AGE
+
+
+# Amounts are stored as NUMERIC(12, 2).
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def check_importable(election: PbElection) -> None:
+    """What the Pabulib format allows but an edition cannot hold, refused before anything is written."""
+    if not Decimal(0) < election.budget <= MAX_AMOUNT:
+        raise CommandFailure(f"META budget : {election.budget} n'est pas un montant possible (entre 0 et "
+                             f"{MAX_AMOUNT} €, exclu 0).")
+    for project in election.projects:
+        if not Decimal(0) < project.cost <= MAX_AMOUNT:
+            raise CommandFailure(f"PROJECTS, projet {project.id} : coût {project.cost} impossible (une initiative "
+                                 f"demande plus de 0 € et au plus {MAX_AMOUNT} €).")
+    seen: set[str] = set()
+    for voter_id in election.voter_ids:
+        if voter_id in seen:
+            raise CommandFailure(f"VOTES : le votant {voter_id} apparaît deux fois (un bulletin par votant).")
+        seen.add(voter_id)
 
 
 def import_election(session: Session, election: PbElection, year: int, secret: str,
@@ -97,6 +117,7 @@ def import_election(session: Session, election: PbElection, year: int, secret: s
     """
     if session.scalar(select(Edition.id).where(Edition.year == year)) is not None:
         raise CommandFailure(f"L'édition {year} existe déjà : l'import ne remplace jamais une édition.")
+    check_importable(election)
     now = now_utc()
     longest = int(max((len(b) for b in election.ballots), default=1)) if election.ballots.num_voters else 1
     rule = election.meta.get("rule", "greedy")

@@ -298,9 +298,14 @@ def publish(session: Session, edition: Edition, actor: User, instance_path: str,
         raise Conflict("Les résultats de cette édition sont déjà publiés.")
     instance = load_instance(session, edition)
     outcome = run_rule(edition, instance)
-    stored = {(d.initiative_id, d.granted, d.funded) for d in result.decisions}
-    fresh = {(int(d.project_id), d.granted, d.funded) for d in outcome.decisions}
-    if stored != fresh or result.settings != rule_settings(edition, instance):
+    # Everything published is compared, not only who is funded: a paper ballot typed in since the
+    # computation changes the votes and the files even when it changes no winner.
+    stored = {(d.initiative_id, d.rank, d.votes, d.granted, d.funded, d.position, d.explanation)
+              for d in result.decisions}
+    fresh = {(int(d.project_id), d.rank, d.votes, d.granted, d.funded, d.position, d.explanation)
+             for d in outcome.decisions}
+    if (stored != fresh or result.voters != instance.ballots.num_voters or result.envelope != outcome.envelope
+            or result.settings != rule_settings(edition, instance)):
         raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la répartition "
                        "avant de publier.")
     pb = ballots_pb(edition, instance, result.settings)

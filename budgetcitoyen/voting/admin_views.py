@@ -328,21 +328,24 @@ def void_account_ballot(edition_id: int, user_id: int) -> Any:
 @bp.route("/<int:edition_id>/bulletins.csv")
 @access(Access.ADMIN)
 def ballots_csv(edition_id: int | None) -> Any:
-    """Every ballot, counted or voided, by random id: channel, status and choices, nothing about the voter."""
+    """The counted ballots, by random id: channel and choices, nothing about the voter.
+
+    Only once the vote is closed (during it, two downloads compared would show who changed what
+    when), and without voided ballots: the admin voids a ballot knowing whose it is, so a voided
+    row's choices would be that person's vote.
+    """
     session = db()
     edition = _edition(edition_id)
-    status = services.vote_window_status(edition, now_utc())
-    if status is PhaseStatus.OPEN and not edition.live_results:
-        flash("L'export des bulletins sera disponible à la clôture du vote : pendant le vote, le décompte n'est "
-              "pas consultable tant que les résultats provisoires ne sont pas affichés.", "warning")
+    if services.vote_window_status(edition, now_utc()) is not PhaseStatus.CLOSED:
+        flash("L'export des bulletins sera disponible à la clôture du vote.", "warning")
         return redirect(url_for(".dashboard", edition_id=edition.id))
     titles = dict(session.execute(
         select(Initiative.id, Initiative.title).where(Initiative.edition_id == edition.id)).all())
     # Ordered by the random public id: the casting order (row id, time) could be matched with who
     # was seen voting when.
     ballots = session.scalars(
-        select(Ballot).where(Ballot.edition_id == edition.id).options(selectinload(Ballot.choices))
-        .order_by(Ballot.public_id)
+        select(Ballot).where(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
+        .options(selectinload(Ballot.choices)).order_by(Ballot.public_id)
     )
 
     def rows() -> Any:
@@ -351,13 +354,10 @@ def ballots_csv(edition_id: int | None) -> Any:
             yield [
                 ballot.public_id,
                 "papier" if ballot.channel == Channel.PAPER.value else "en ligne",
-                "annulé" if ballot.voided_at is not None else "compté",
-                ballot.void_reason or "",
                 len(ids),
                 " ".join(str(i) for i in ids),
                 " | ".join(titles.get(i, f"n° {i}") for i in ids),
             ]
 
     return csv_response(f"bulletins-{edition.year}.csv", [
-        "Bulletin", "Canal", "Statut", "Motif d'annulation", "Nombre de choix", "Initiatives choisies (n°)",
-        "Initiatives choisies (titres)"], rows())
+        "Bulletin", "Canal", "Nombre de choix", "Initiatives choisies (n°)", "Initiatives choisies (titres)"], rows())

@@ -25,7 +25,7 @@ def validate_choices(raw_ids: Iterable[str], allowed: Collection[int], min_choic
     chosen: list[int] = []
     for raw in raw_ids:
         text = str(raw).strip()
-        if not text.isdigit() or len(text) > 12:
+        if not (text.isascii() and text.isdigit()) or len(text) > 12:
             raise InvalidBallot("Le bulletin contient un choix invalide. Rechargez la page et recommencez.")
         initiative_id = int(text)
         if initiative_id not in allowed:

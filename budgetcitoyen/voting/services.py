@@ -261,11 +261,14 @@ def cast_online(
 
     paper = _paper_ballot_of(session, edition, profile.person_key, secret)
     if paper is not None and paper.voided_at is None:
-        if edition.paper_clash_policy == PaperClashPolicy.PAPER_WINS.value:
-            raise Conflict(
-                "Vous avez déjà voté sur papier en mairie : ce vote compte, et un second vote en ligne n'est pas possible."
-            )
-        void(session, paper, None, "Double vote : la même personne a voté en ligne (le vote en ligne compte).", now)
+        # An identity declared online is not checked, while the paper voter signed the attendance
+        # list: the online side never voids a paper ballot (whatever the edition's clash rule, which
+        # applies when the paper ballot is typed in after). The duplicates report shows the case to
+        # the Mission ESS, and the message says nothing of anyone's vote.
+        raise Conflict(
+            "Votre vote ne peut pas être enregistré en ligne pour le moment : une vérification est nécessaire. "
+            "Écrivez à la mission ESS, qui vous répondra rapidement."
+        )
 
     band = age_band(age_on(identity.birth_date, _last_day(edition)))
     # Not journaled: an entry per ballot, timed to the second, would sit next to the account's own
@@ -443,7 +446,7 @@ def check_receipt(session: Session, secret: str, code: str) -> ReceiptCheck:
     except (BadSignature, UnicodeError, ValueError):
         raise invalid from None
     receipt_id, _, version_text = payload.rpartition("-")
-    if not version_text.isdigit():
+    if not (version_text.isascii() and version_text.isdigit()):
         raise invalid
     ballot = session.scalar(select(Ballot).where(Ballot.receipt_id == receipt_id))
     if ballot is None:

@@ -106,7 +106,7 @@ def cast() -> Any:
     except DomainError as error:
         session.rollback()
         form.add_error(None, error.message)
-        kept = {int(r) for r in raw if r.isdigit() and len(r) <= 9}
+        kept = {int(r) for r in raw if r.isascii() and r.isdigit() and len(r) <= 9}
         return _render_ballot(edition, form, chosen=kept, status=error.status_code)
     version = ballot.version
     code = services.receipt_code(_secret(), ballot)

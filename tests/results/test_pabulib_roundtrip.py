@@ -82,6 +82,14 @@ def test_published_outcome_is_recomputed_from_the_downloaded_file(app, closed_vo
     ("META\nkey;value\nbudget;100\nvote_type;approval\nVOTES\nvoter_id;vote\n1;1\n", "PROJECTS"),
     ("META\nkey;value\nbudget;100\nvote_type;cumulative\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\n1;1\n",
      "approval"),
+    ("META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\n7;1\n7;1\n",
+     "apparaît deux fois"),
+    ("META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;0\nVOTES\nvoter_id;vote\n7;1\n",
+     "coût 0"),
+    ("META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;1e30\nVOTES\nvoter_id;vote\n7;1\n",
+     "impossible"),
+    ("META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\n7;9\n",
+     "Ligne 10 : le bulletin cite un projet inconnu"),
 ])
 def test_a_bad_file_imports_nothing(app, db_session, tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.pb"

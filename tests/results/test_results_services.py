@@ -92,6 +92,22 @@ def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(app, make
         services.close_vote_now(session, ed, admin, "Démonstration", now_utc())
         session.commit()
     with app.extensions["db_sessionmaker"]() as session:
+        # Saving the calendar afterwards (another phase changed) keeps the vote closed, and the vote
+        # itself cannot be reopened through the calendar.
+        from budgetcitoyen.editions import services as edition_services
+        ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
+        dates = edition_services.dates_of(ed)
+        first, last = dates[Phase.FOLLOW_UP]
+        edition_services.update_calendar(session, admin, ed, {**dates, Phase.FOLLOW_UP: (first, last + timedelta(days=1))},
+                                         now_utc())
+        assert services.vote_is_over(ed, now_utc())
+        vote_first, vote_last = dates[Phase.VOTE]
+        with pytest.raises(DomainError, match="ne peut pas être rouvert"):
+            edition_services.update_calendar(session, admin, ed,
+                                             {**dates, Phase.VOTE: (vote_first, vote_last + timedelta(days=1))},
+                                             now_utc())
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
         ed = session.get(Edition, edition.id)
         assert services.vote_is_over(ed, now_utc())
         with pytest.raises(Conflict, match="déjà clos"):
@@ -143,6 +159,23 @@ def test_publish_refuses_an_outdated_computation(app, closed_vote, make_ballot_i
         ed.envelope = Decimal("5000")
         with pytest.raises(Conflict, match="recalculez"):
             services.publish(session, ed, session.get(User, admin_user.id), str(tmp_path), now_utc())
+
+
+def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winner(
+        app, closed_vote, make_ballot_initiative, admin_user, tmp_path) -> None:
+    initiatives = seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]],
+                       [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        services.compute(session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id), now_utc())
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
+        # A paper ballot typed in after the computation: same winners, different votes and files.
+        edition = session.get(Edition, closed_vote.id)
+        voting.store_ballot(session, edition, voter_key(SECRET, person="late-paper"), Channel.PAPER,
+                            initiatives[0].territory_id, "30-44", [initiatives[0].id, initiatives[1].id,
+                                                                    initiatives[2].id], now_utc())
+        with pytest.raises(Conflict, match="recalculez"):
+            services.publish(session, edition, session.get(User, admin_user.id), str(tmp_path), now_utc())
 
 
 def test_voided_ballots_do_not_count(app, closed_vote, make_ballot_initiative, admin_user) -> None:

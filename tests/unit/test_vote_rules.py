@@ -101,6 +101,8 @@ def test_a_valid_ballot_is_sorted() -> None:
     (["3", "5", "-1"], "choix invalide"),
     (["3", "5", "8x"], "choix invalide"),
     (["3", "5", "1" * 40], "choix invalide"),
+    (["3", "5", "²"], "choix invalide"),  # a digit to str.isdigit, not to int()
+    (["3", "5", "٣"], "choix invalide"),
     ([], "exactement 3"),
 ])
 def test_tampered_or_wrong_ballots_are_refused(raw: list[str], message: str) -> None:

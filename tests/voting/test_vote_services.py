@@ -204,3 +204,23 @@ def test_twenty_concurrent_first_ballots_of_one_voter_leave_one(app, vote_editio
     assert ballots[0].version == 20
     assert len(ballots[0].choices) == 3
     assert db_session.scalar(select(func.count()).select_from(BallotChoice)) == 3
+
+
+@pytest.mark.parametrize("policy", ["online_wins", "paper_wins"])
+def test_an_online_declaration_never_voids_a_paper_ballot(app, make_edition, make_ballot_initiative, make_voter,
+                                                         make_user, db_session, policy) -> None:
+    edition = make_edition(open_phase=services.Phase.VOTE, catalogue_published=True, paper_clash_policy=policy)
+    initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(3)]
+    agent = make_user(email="agent@example.org")
+    with app.extensions["db_sessionmaker"]() as session:
+        services.record_paper(session, session.get(Edition, edition.id), session.get(User, agent.id),
+                              services.Identity("Lucie", "Durand", date(1975, 2, 14), "62041"), "Mairie d'Arras",
+                              ids(initiatives, 0, 1, 2), SECRET, now_utc())
+        session.commit()
+    # Someone who knows her name, birth date and commune declares them online.
+    stranger = make_voter(first="lucie", last="DURAND", born=date(1975, 2, 14))
+    with pytest.raises(DomainError, match="vérification est nécessaire") as refused:
+        cast(app, edition, stranger, ids(initiatives, 0, 1, 2))
+    assert "papier" not in str(refused.value)
+    ballots = db_session.scalars(select(Ballot)).all()
+    assert len(ballots) == 1 and ballots[0].channel == "paper" and ballots[0].voided_at is None
