@@ -102,6 +102,8 @@ class EditionInput:
 
 
 EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)
+# The settings a ballot is checked against: frozen once the vote opens.
+VOTE_RULES = frozenset({"voting_min_age", "min_choices", "max_choices", "ballot_scope", "paper_clash_policy"})
 
 
 def _snapshot(edition: Edition) -> dict[str, Any]:
@@ -169,6 +171,13 @@ def update_edition(session: Session, actor: User, edition: Edition, data: Editio
     changed_before, changed_after = audit.changed_fields(before, _snapshot(edition))
     if not changed_after:
         return False
+    vote = edition.window(Phase.VOTE)
+    frozen = sorted(VOTE_RULES & set(changed_after))
+    if vote is not None and now >= vote.starts_at and frozen:
+        # Ballots already cast were checked against these rules; changing them would make some
+        # invalid, or count paper/online clashes differently, after the fact.
+        raise DomainError("Le vote a commencé : l'âge minimal, le nombre de choix, le périmètre du bulletin et la "
+                          "règle du double vote papier/en ligne ne peuvent plus changer.")
     audit.record(
         session, actor=actor, action="edition.update", object_type="edition", object_id=edition.id, now=now,
         summary=f"Paramètres de l'édition {edition.year}", before=changed_before, after=changed_after,

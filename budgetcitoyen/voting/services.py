@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from budgetcitoyen.accounts import services as accounts_services
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_zone, to_local
@@ -322,6 +323,8 @@ def record_paper(
     window = edition.window(Phase.VOTE)
     if window is None or now < window.starts_at:
         raise PhaseClosed("La saisie des bulletins papier ouvre avec le vote.")
+    if results_published(session, edition.id):
+        raise PhaseClosed("Les résultats de cette édition sont publiés : les bulletins papier ne peuvent plus être saisis.")
     results = edition.window(Phase.RESULTS)
     if results is not None and now >= results.ends_at:
         raise PhaseClosed("La période des résultats est close : les bulletins papier ne peuvent plus être saisis.")
@@ -387,8 +390,18 @@ def record_paper(
     return PaperResult(ballot, clash, counted, message)
 
 
+def results_published(session: Session, edition_id: int) -> bool:
+    """Once results are published, the counted ballots are those of the published files."""
+    from budgetcitoyen.results.models import AllocationResult  # results builds on voting, not the reverse
+
+    return session.scalar(select(AllocationResult.published_at).where(
+        AllocationResult.edition_id == edition_id)) is not None
+
+
 def void(session: Session, ballot: Ballot, actor: User | None, reason: str, now: datetime) -> None:
     """Void a ballot with its reason (kept and journaled); the choices stay for the record but no longer count."""
+    if results_published(session, ballot.edition_id):
+        raise Conflict("Les résultats de cette édition sont publiés : aucun bulletin ne peut plus être annulé.")
     reason = " ".join(reason.split())
     if not reason:
         raise DomainError("Indiquez le motif de l'annulation.", field="reason")
@@ -553,3 +566,52 @@ def _state(ballot: Ballot | None) -> str:
     if ballot is None:
         return "none"
     return "voided" if ballot.voided_at is not None else "counted"
+
+
+# --- personal data (export and erasure with the account) -------------------------------------
+
+# A birth date is required by the schema; an erased profile keeps this one, which no voter has.
+ERASED_BIRTH_DATE = date(1900, 1, 1)
+
+
+def export_voter_data(session: Session, user: User) -> dict[str, object]:
+    """The identity declared for voting and the person's own ballots (only they ever see this)."""
+    profile = profile_of(session, user)
+    if profile is None:
+        return {}
+    ballots = []
+    for edition in session.scalars(select(Edition).order_by(Edition.year)):
+        ballot = find_online_ballot(session, edition, user, _app_secret())
+        if ballot is not None:
+            titles = session.scalars(select(Initiative.title).where(
+                Initiative.id.in_([c.initiative_id for c in ballot.choices])).order_by(Initiative.title)).all()
+            ballots.append({"edition": edition.year, "enregistre_le": ballot.cast_at.isoformat(),
+                            "annule": ballot.voided_at is not None, "choix": list(titles)})
+    return {"vote": {
+        "identite": {"prenom": profile.first_name, "nom": profile.last_name,
+                     "date_de_naissance": profile.birth_date.isoformat(), "commune": profile.commune_code},
+        "bulletins": ballots,
+    }}
+
+
+def erase_voter_data(session: Session, user: User) -> None:
+    """Names and birth date go; the keyed identity hash stays, so a new account of the same person
+    is still seen as a duplicate, and the ballot already cast keeps counting."""
+    profile = profile_of(session, user)
+    if profile is None:
+        return
+    profile.first_name = ""
+    profile.last_name = ""
+    profile.birth_date = ERASED_BIRTH_DATE
+    session.flush()
+
+
+def _app_secret() -> str:
+    # The account module calls exporters with (session, user) only; they run within a request.
+    from flask import current_app
+
+    return current_app.config["SECRET_KEY"]
+
+
+accounts_services.PERSONAL_DATA_EXPORTERS.append(export_voter_data)
+accounts_services.PERSONAL_DATA_ERASERS.append(erase_voter_data)

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -145,6 +145,14 @@ def test_publish_writes_files_statuses_and_conventions_once(app, closed_vote, ma
             services.publish(session, ed, admin, str(tmp_path), now_utc())
         with pytest.raises(Conflict, match="déjà publiés"):
             services.compute(session, ed, admin, now_utc())
+        # The published files are the count: no ballot can be voided or typed in afterwards.
+        from budgetcitoyen.voting.models import Ballot
+        with pytest.raises(Conflict, match="résultats de cette édition sont publiés"):
+            voting.void(session, session.scalars(select(Ballot)).first(), admin, "Trop tard", now_utc())
+        agent = session.get(User, admin_user.id)
+        with pytest.raises(PhaseClosed, match="publiés"):
+            voting.record_paper(session, ed, agent, voting.Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
+                                "Mairie", [str(a.id), str(b.id), str(c.id)], SECRET, now_utc())
 
 
 def test_publish_refuses_an_outdated_computation(app, closed_vote, make_ballot_initiative, admin_user,

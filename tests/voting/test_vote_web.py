@@ -107,3 +107,21 @@ def test_vote_page_before_and_after_the_window(client, make_edition) -> None:
     page = text_of(client.get("/vote"))
     # Today is after September 2026 or before: either message names the dates.
     assert "30 septembre 2026" in page
+
+
+def test_voters_data_is_exported_then_erased_with_the_account(app, client, vote_edition, on_ballot, make_voter,
+                                                               db_session) -> None:
+    make_voter(email="efface@example.org", first="Camille", last="Martin")
+    login(client, "efface@example.org")
+    vote(client, [i.id for i in on_ballot[:3]]).close()
+    data = client.get("/compte/mes-donnees.json").get_json()
+    assert data["vote"]["identite"]["nom"] == "Martin"
+    assert sorted(data["vote"]["bulletins"][0]["choix"]) == sorted(i.title for i in on_ballot[:3])
+    from tests.factories import DEFAULT_PASSWORD
+    deleted = post_form(client, "/compte/supprimer", {"password": DEFAULT_PASSWORD, "confirm": "y"})
+    assert deleted.status_code == 302, text_of(deleted)[:500]
+    profile = db_session.scalar(select(VoterProfile))
+    assert (profile.first_name, profile.last_name) == ("", "") and profile.birth_date.year == 1900
+    # The ballot already cast still counts, and the identity hash still finds a second account.
+    assert db_session.scalar(select(func.count()).select_from(Ballot).where(Ballot.voided_at.is_(None))) == 1
+    assert len(profile.person_key) == 64

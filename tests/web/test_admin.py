@@ -274,3 +274,15 @@ def test_labelling_settings(admin: FlaskClient, make_edition: Callable, db_sessi
     assert entry.after["score_aggregation"] == "median"
     for field, value in (("reviewers_per_dossier", "0"), ("label_threshold", "5"), ("score_aggregation", "mode")):
         assert post_form(admin, f"/gestion/editions/{edition.id}", {**form, field: value}).status_code == 422
+
+
+def test_ballot_rules_are_frozen_once_the_vote_opens(admin: FlaskClient, make_edition: Callable, db_session) -> None:
+    edition = make_edition(year=2026, open_phase=Phase.VOTE)
+    url = f"/gestion/editions/{edition.id}"
+    form = {**EDITION_FORM, "year": "2026"}
+    refused = post_form(admin, url, {**form, "max_choices": "5"})
+    assert refused.status_code == 422 and "Le vote a commencé" in text_of(refused)
+    db_session.expire_all()
+    assert db_session.get(Edition, edition.id).max_choices == 3
+    # The rest of the settings (the envelope, the allocation rule) can still change.
+    assert post_form(admin, url, {**form, "envelope": "500000"}).status_code == 302
