@@ -31,6 +31,7 @@ from budgetcitoyen.reference.lookup import fold
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results import services
 from budgetcitoyen.voting.eligibility import age_band
+from budgetcitoyen.voting.services import cast_day
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
 
 # Imported initiatives need an owner: this account holds them, and nobody can log into it.
@@ -174,7 +175,7 @@ def import_election(session: Session, election: PbElection, year: int, secret: s
             "territory_id": fallback.id,
             "age_band": _age_band(ages[v] if v < len(ages) else None),
             "version": 1,
-            "cast_at": now,
+            "cast_at": cast_day(now),
         } for v in range(start, stop)]
         ids = session.scalars(insert(Ballot).returning(Ballot.id, sort_by_parameter_order=True), rows).all()
         choices = [{"ballot_id": ballot_id, "initiative_id": initiative_ids[j]}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from budgetcitoyen.accounts import services as accounts_services
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
-from budgetcitoyen.clock import local_zone, to_local
+from budgetcitoyen.clock import local_midnight, local_zone, to_local
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, PhaseStatus, phase_status
 from budgetcitoyen.editions.services import require_phase
@@ -185,6 +185,15 @@ def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[i
     return set(session.scalars(query))
 
 
+def cast_day(now: datetime) -> datetime:
+    """When a ballot is recorded as cast: the start of its local day, not the instant.
+
+    An exact time would let anyone reading the database match a ballot with an account's log-in
+    time, or a paper ballot with its attendance line; the voter's receipt only needs the day.
+    """
+    return local_midnight(to_local(now).date())
+
+
 def store_ballot(
     session: Session,
     edition: Edition,
@@ -216,7 +225,7 @@ def store_ballot(
                     territory_id=territory_id,
                     age_band=band,
                     version=1,
-                    cast_at=now,
+                    cast_at=cast_day(now),
                 )
                 session.add(ballot)
                 session.flush()
@@ -232,7 +241,7 @@ def store_ballot(
                 "Pour toute question, écrivez à la mission ESS."
             )
         ballot.version += 1
-        ballot.cast_at = now
+        ballot.cast_at = cast_day(now)
         ballot.territory_id = territory_id
         ballot.age_band = band
         session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))

@@ -63,6 +63,9 @@ def test_the_ballot_row_names_nobody(app, vote_edition, on_ballot, make_voter, d
     assert "camille" not in flat and "martin" not in flat and "example.org" not in flat
     assert str(voter.id) not in (row["voter_key"], row["public_id"], row["receipt_id"])
     assert set(BallotChoice.__table__.columns.keys()) == {"ballot_id", "initiative_id"}
+    # Only the day is kept: an exact time could be matched with the account's last log-in.
+    from budgetcitoyen.clock import to_local
+    assert to_local(db_session.scalar(select(Ballot.cast_at))).time() == datetime.min.time()
 
 
 @pytest.mark.parametrize(("now", "accepted"), [
