@@ -185,6 +185,15 @@ def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[i
     return set(session.scalars(query))
 
 
+def _checked_choices(session: Session, edition: Edition, territory_id: int, raw_choices: Iterable[str]) -> list[int]:
+    try:
+        return validate_choices(
+            raw_choices, _allowed_ids(session, edition, territory_id), edition.min_choices, edition.max_choices
+        )
+    except InvalidBallot as exc:
+        raise DomainError(str(exc), field="choices") from exc
+
+
 def cast_day(now: datetime) -> datetime:
     """When a ballot is recorded as cast: the start of its local day, not the instant.
 
@@ -262,12 +271,7 @@ def cast_online(
     identity = identity_of(profile)
     check_person(edition, identity, email_confirmed=user.is_confirmed, today=to_local(now).date())
     territory_id = _territory_of(session, identity.commune_code)
-    try:
-        choices = validate_choices(
-            raw_choices, _allowed_ids(session, edition, territory_id), edition.min_choices, edition.max_choices
-        )
-    except InvalidBallot as exc:
-        raise DomainError(str(exc), field="choices") from exc
+    choices = _checked_choices(session, edition, territory_id, raw_choices)
 
     paper = _paper_ballot_of(session, edition, profile.person_key, secret)
     if paper is not None and paper.voided_at is None:
@@ -343,12 +347,7 @@ def record_paper(
         raise DomainError("Indiquez le lieu de vote (mairie).", field="polling_place")
     check_person(edition, identity, email_confirmed=True, today=to_local(window.ends_at).date())
     territory_id = _territory_of(session, identity.commune_code)
-    try:
-        choices = validate_choices(
-            raw_choices, _allowed_ids(session, edition, territory_id), edition.min_choices, edition.max_choices
-        )
-    except InvalidBallot as exc:
-        raise DomainError(str(exc), field="choices") from exc
+    choices = _checked_choices(session, edition, territory_id, raw_choices)
 
     key = person_key(secret, identity.first_name, identity.last_name, identity.birth_date, identity.commune_code)
     attendance = PaperAttendance(
