@@ -186,6 +186,12 @@ def update_edition(session: Session, actor: User, edition: Edition, data: Editio
     return True
 
 
+def _has_ballots(session: Session, edition: Edition) -> bool:
+    from budgetcitoyen.voting.models import Ballot  # the vote builds on editions, not the reverse
+
+    return session.scalar(select(Ballot.id).where(Ballot.edition_id == edition.id).limit(1)) is not None
+
+
 def update_calendar(
     session: Session, actor: User, edition: Edition, dates: dict[Phase, tuple[date, date]], now: datetime
 ) -> bool:
@@ -206,7 +212,7 @@ def update_calendar(
         return False
     by_phase = {p.phase: p for p in edition.phases}
     vote = by_phase.get(Phase.VOTE.value)
-    if vote is not None and now >= vote.ends_at and Phase.VOTE.value in changed_after:
+    if vote is not None and now >= vote.ends_at and Phase.VOTE.value in changed_after and _has_ballots(session, edition):
         # Ballots have been counted (perhaps allocated): reopening would let people vote again.
         new_vote = next(w for w in windows if w.phase is Phase.VOTE)
         if new_vote.ends_at > now:

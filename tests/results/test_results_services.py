@@ -84,9 +84,11 @@ def test_compute_is_refused_while_the_vote_is_open(app, make_edition, make_ballo
 def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(app, make_edition, make_ballot_initiative,
                                                                        admin_user, db_session) -> None:
     edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
-    make_ballot_initiative(edition, "Seule")
+    seule = make_ballot_initiative(edition, "Seule")
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
+        voting.store_ballot(session, ed, voter_key(SECRET, user_id=1), Channel.ONLINE, seule.territory_id, "30-44",
+                            [seule.id], now_utc())
         with pytest.raises(DomainError, match="pourquoi"):
             services.close_vote_now(session, ed, admin, "  ", now_utc())
         services.close_vote_now(session, ed, admin, "Démonstration", now_utc())
