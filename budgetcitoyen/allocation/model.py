@@ -1,0 +1,194 @@
+"""What the allocation engine works on and what it gives back (pure: no Flask, no database)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import numpy as np
+
+from budgetcitoyen.errors import DomainError
+
+Amount = Decimal | int
+"""Money as given by callers: a Decimal (euros and cents) or an int. Never a float."""
+
+RULES = ("greedy", "territorial", "mes-raw", "mes")
+UTILITIES = ("cost", "card")
+TIE_BREAKS = ("edition", "id")
+
+
+class AllocationError(DomainError):
+    """The allocation cannot be computed from these data or settings; the message is French."""
+
+
+def as_decimal(value: Amount | str | Fraction, what: str) -> Decimal:
+    """A finite, non-negative Decimal, or an AllocationError naming `what`."""
+    if isinstance(value, float):
+        # Floats would make the outcome depend on binary rounding: refused on purpose.
+        raise AllocationError(f"{what} : montant en virgule flottante refusé, utilisez Decimal ou int.")
+    try:
+        amount = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
+            else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise AllocationError(f"{what} : « {value} » n'est pas un montant.") from None
+    if not amount.is_finite():
+        raise AllocationError(f"{what} : « {value} » n'est pas un montant.")
+    if amount < 0:
+        raise AllocationError(f"{what} : montant négatif ({value}).")
+    return amount
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project (an initiative) competing for the envelope.
+
+    `cost` is the amount asked; `votes` the number of ballots approving it (the ranking of the
+    greedy rules); `filed_order` the order of filing, used only to break ties in an edition.
+    """
+
+    id: str
+    cost: Decimal
+    votes: int = 0
+    category: str | None = None
+    territory: str | None = None
+    filed_order: int | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cost", as_decimal(self.cost, f"Projet {self.id}"))
+        if isinstance(self.votes, bool) or not isinstance(self.votes, int | np.integer) or self.votes < 0:
+            raise AllocationError(f"Projet {self.id} : nombre de voix invalide ({self.votes}).")
+        object.__setattr__(self, "votes", int(self.votes))
+
+
+@dataclass(frozen=True, eq=False)
+class Ballots:
+    """Approval ballots in compressed sparse rows: voter v approves `indices[indptr[v]:indptr[v + 1]]`.
+
+    Indices are positions in the project list given alongside; a ballot lists a project at most once
+    (`from_lists` and the Pabulib reader drop repeats). A voter with an empty ballot still counts as a
+    voter (the Method of Equal Shares gives them a share of the envelope).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    num_projects: int
+
+    def __post_init__(self) -> None:
+        indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
+        indices = np.ascontiguousarray(self.indices, dtype=np.int32)
+        if indptr.ndim != 1 or indices.ndim != 1 or len(indptr) == 0 or indptr[0] != 0 \
+                or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
+            raise AllocationError("Bulletins : structure invalide.")
+        if len(indices) and (indices.min() < 0 or indices.max() >= self.num_projects):
+            raise AllocationError("Bulletins : un bulletin désigne un projet inexistant.")
+        object.__setattr__(self, "indptr", indptr)
+        object.__setattr__(self, "indices", indices)
+
+    @classmethod
+    def from_lists(cls, ballots: Iterable[Iterable[int]], num_projects: int) -> Ballots:
+        """Build from one list of project positions per voter (convenient for tests and small data)."""
+        rows = [list(dict.fromkeys(ballot)) for ballot in ballots]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(row) for row in rows], out=indptr[1:])
+        flat = [j for row in rows for j in row]
+        return cls(indptr, np.array(flat, dtype=np.int32), num_projects)
+
+    @property
+    def num_voters(self) -> int:
+        return len(self.indptr) - 1
+
+    def __len__(self) -> int:
+        return self.num_voters
+
+    def ballot(self, voter: int) -> np.ndarray:
+        """The positions approved by one voter, in ballot order."""
+        return self.indices[self.indptr[voter]:self.indptr[voter + 1]]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for voter in range(self.num_voters):
+            yield self.ballot(voter).tolist()
+
+    def approvals(self) -> np.ndarray:
+        """Number of approvals of each project (its votes)."""
+        return np.bincount(self.indices, minlength=self.num_projects).astype(np.int64)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ballots):
+            return NotImplemented
+        return (self.num_projects == other.num_projects and np.array_equal(self.indptr, other.indptr)
+                and np.array_equal(self.indices, other.indices))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+
+# Why a project was or was not funded (stable codes for templates and exports; `explanation` is the prose).
+FUNDED = "funded"
+FUNDED_TERRITORY = "funded_territory"
+FUNDED_EQUAL_SHARES = "funded_equal_shares"
+FUNDED_COMPLETION = "funded_completion"
+BELOW_THRESHOLD = "below_threshold"
+EXCEEDS_ENVELOPE = "exceeds_envelope"
+NO_ROOM = "no_room"
+NO_ROOM_SUB_ENVELOPE = "no_room_sub_envelope"
+NO_SUPPORT = "no_support"
+SUPPORTERS_SHORT = "supporters_short"
+ZERO_COST_IGNORED = "zero_cost_ignored"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The fate of one project, with its French explanation.
+
+    `rank` is the place in the vote ranking (1 = most votes, ties broken as the settings say);
+    `position` the order in which a funded project was selected (1 = first), None when not funded.
+    """
+
+    project_id: str
+    funded: bool
+    asked: Decimal
+    granted: Decimal
+    votes: int
+    rank: int
+    position: int | None
+    reason: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The allocation of an envelope: who gets what, what is left, and why, for every project."""
+
+    rule: str
+    envelope: Decimal
+    spent: Decimal
+    remaining: Decimal
+    selected: tuple[str, ...]
+    decisions: tuple[Decision, ...]
+    sub_envelopes_remaining: Mapping[str, Decimal] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def granted(self) -> dict[str, Decimal]:
+        """Amount granted to each funded project, in selection order."""
+        by_id = {d.project_id: d for d in self.decisions}
+        return {pid: by_id[pid].granted for pid in self.selected}
+
+    def decision(self, project_id: str) -> Decision:
+        for decision in self.decisions:
+            if decision.project_id == project_id:
+                return decision
+        raise KeyError(project_id)
+
+    def explanations(self) -> dict[str, str]:
+        return {d.project_id: d.explanation for d in self.decisions}
+
+
+def check_unique_ids(projects: Sequence[Project]) -> None:
+    seen: set[str] = set()
+    for project in projects:
+        if project.id in seen:
+            raise AllocationError(f"Projet {project.id} : identifiant en double.")
+        seen.add(project.id)
