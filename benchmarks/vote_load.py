@@ -832,8 +832,8 @@ def main() -> int:
         print(f"Rate limits: every client is 127.0.0.1, so BUDGETCITOYEN_RATE_LIMIT_LOGIN_PER_ADDRESS and "
               f"BUDGETCITOYEN_RATE_LIMIT_BALLOT_PER_ADDRESS = {limit_text} in the server's environment; "
               f"per-account limits at their defaults")
-        print(f"Mail: no SMTP host, so each ballot's receipt is written synchronously to the outbox "
-              f"({instance / 'outbox'}) inside the ballot request")
+        print(f"Mail: no SMTP host, so each ballot's receipt is written to the outbox by a background mail thread "
+              f"({instance / 'outbox'}) once the ballot is saved")
         print(f"Clients: {args.concurrency} processes, one keep-alive HTTP/1.1 connection each (http.client), "
               f"reopened at each phase; redirects are not followed")
 

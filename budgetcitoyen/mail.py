@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import smtplib
+import threading
 import ssl
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -15,7 +17,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import Response, after_this_request, current_app, render_template
+from flask import current_app, render_template
 
 OUTBOX_NAME = re.compile(r"[0-9T_-]+[0-9a-f]{8}\.eml")
 
@@ -66,23 +68,36 @@ def send(to: str, subject: str, template: str, attachments: tuple[MailAttachment
     return deliver(build_message(to, subject, template, attachments, **context))
 
 
-def send_after_response(to: str, subject: str, template: str, **context: Any) -> None:
-    """Build the mail now, deliver it once the response has gone out.
+# A few threads per process: a receipt waits for a free one rather than a ballot waiting for SMTP.
+_MAIL_THREADS = 4
+_background: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _background
+    with _background_lock:
+        if _background is None:
+            # Its threads are joined at interpreter exit, so a clean shutdown still sends what is queued.
+            _background = ThreadPoolExecutor(max_workers=_MAIL_THREADS, thread_name_prefix="mail")
+        return _background
+
+
+def send_in_background(to: str, subject: str, template: str, **context: Any) -> None:
+    """Build the mail now, deliver it from a background thread.
 
     For mails that confirm what is already saved (a ballot receipt): the person does not wait for
-    the SMTP server, and a server that is down costs them nothing but the mail (logged).
+    the SMTP server, and a server that is down costs them nothing but the mail (logged). Not tied
+    to the response's close, which some servers skip when the client hangs up first.
     """
     message = build_message(to, subject, template, **context)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    @after_this_request
-    def _register(response: Response) -> Response:
-        def _deliver() -> None:
-            with app.app_context():
-                deliver(message)
+    def _deliver() -> None:
+        with app.app_context():
+            deliver(message)
 
-        response.call_on_close(_deliver)
-        return response
+    _executor().submit(_deliver)
 
 
 def _send_smtp(message: EmailMessage, config: Any) -> None:

@@ -112,9 +112,9 @@ def cast() -> Any:
     code = services.receipt_code(_secret(), ballot)
     cast_at = ballot.cast_at
     session.commit()
-    # After the commit, and delivered once the response is sent: the voter does not wait for the
-    # mail server, and one that is down cannot cost them their ballot.
-    mail.send_after_response(
+    # After the commit, and delivered in the background: the voter does not wait for the mail
+    # server, and one that is down cannot cost them their ballot.
+    mail.send_in_background(
         user.email,
         "Votre vote au Budget citoyen est enregistré",
         "ballot_receipt",

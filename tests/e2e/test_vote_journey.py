@@ -116,13 +116,13 @@ def receipt_code(page: Page) -> str:
     return code
 
 
-def mail_containing(smtp: SmtpServer, text: str, timeout: float = 5.0) -> str:
-    """The body of the voter's latest mail once it holds `text`: the receipt goes out after the response,
-    so it may land a moment after the page."""
+def mail_containing(smtp: SmtpServer, text: str, timeout: float = 30.0) -> str:
+    """The body of the voter's mail that holds `text`: receipts go out after the response, each from its
+    own server thread, so they may land a moment after the page, and not always in sending order."""
     deadline = time.monotonic() + timeout
     while True:
-        bodies = [body_of(m) for m in smtp.messages if EMAIL in str(m["To"])]
-        if bodies and text in bodies[-1]:
+        bodies = [body_of(m) for m in smtp.messages if EMAIL in str(m["To"]) and text in body_of(m)]
+        if bodies:
             return bodies[-1]
         if time.monotonic() > deadline:
             pytest.fail(f"no mail to {EMAIL} containing {text!r} within {timeout} s")
