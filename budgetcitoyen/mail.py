@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import smtplib
-import threading
 import ssl
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass

@@ -119,7 +119,7 @@ def _check(data: EditionInput) -> None:
         raise DomainError("Le nombre d'évaluateurs par dossier doit être compris entre 1 et 20.")
     if data.score_aggregation not in ("mean", "median"):
         raise DomainError("Agrégation inconnue.")
-    if not Decimal("0") <= data.label_threshold <= Decimal("4"):
+    if not Decimal(0) <= data.label_threshold <= Decimal(4):
         raise DomainError("Le seuil de labellisation doit être compris entre 0 et 4.")
     if not 1 <= data.disagreement_spread <= 4:
         raise DomainError("L'écart signalant un désaccord doit être compris entre 1 et 4.")

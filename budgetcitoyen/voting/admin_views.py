@@ -23,11 +23,10 @@ from budgetcitoyen.editions.rules import Phase, PhaseStatus
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune
 from budgetcitoyen.voting import services
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS, normalise_name
-from budgetcitoyen.voting.forms import LiveResultsForm, PaperIdentityForm, VoidForm
+from budgetcitoyen.voting.forms import LiveResultsForm, PaperIdentityForm, VoidForm, resolve_commune
 from budgetcitoyen.voting.models import (
     CHANNEL_LABELS,
     PAPER_CLASH_LABELS,
@@ -165,24 +164,6 @@ def _paper_entry_closed(edition: Edition, now: datetime) -> str | None:
     return None
 
 
-def _resolve_commune(form: PaperIdentityForm) -> str | None:
-    """The INSEE code of the commune typed on the form, or None with an error on the field."""
-    session = db()
-    index = CommuneIndex.load(session)
-    code = index.resolve(form.commune.data)
-    if code is not None:
-        return code
-    candidates = index.candidates(form.commune.data)
-    if len(candidates) > 1:
-        names = sorted(session.scalars(select(Commune.name).where(Commune.insee_code.in_(candidates))))
-        form.add_error("commune", "Ce code postal couvre plusieurs communes : indiquez le nom de la commune ("
-                       + ", ".join(names[:12]) + ").")
-    else:
-        form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : seuls les habitants du département "
-                       "peuvent voter. Vérifiez l'orthographe ou indiquez le code postal.")
-    return None
-
-
 def _render_paper(edition: Edition, form: PaperIdentityForm, chosen: set[int], status: int = 200) -> Any:
     session = db()
     initiatives = sorted(services.ballot_initiatives(session, edition), key=lambda i: (i.territory.name, i.title))
@@ -230,7 +211,7 @@ def paper(edition_id: int | None) -> Any:
         return _render_paper(edition, form, chosen)
     status = 400
     if form.validate_on_submit():
-        commune_code = _resolve_commune(form)
+        commune_code = resolve_commune(db(), form)
         if commune_code is not None:
             identity = services.Identity(form.first_name.data, form.last_name.data, form.birth_date.data,
                                          commune_code)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from budgetcitoyen.forms import BaseForm
+from budgetcitoyen.reference.lookup import CommuneIndex
+from budgetcitoyen.reference.models import Commune
 
 
 class IdentityForm(BaseForm):
@@ -34,6 +38,23 @@ class IdentityForm(BaseForm):
         render_kw={"list": "communes-62", "autocomplete": "off"},
     )
     submit = SubmitField("Enregistrer et continuer")
+
+
+def resolve_commune(session: Session, form: IdentityForm) -> str | None:
+    """The INSEE code of the commune typed on a voter's form, or None with a French error on the field."""
+    index = CommuneIndex.load(session)
+    code = index.resolve(form.commune.data)
+    if code is not None:
+        return code
+    candidates = index.candidates(form.commune.data)
+    if len(candidates) > 1:
+        names = sorted(session.scalars(select(Commune.name).where(Commune.insee_code.in_(candidates))))
+        form.add_error("commune", "Ce code postal couvre plusieurs communes : indiquez le nom de la commune ("
+                       + ", ".join(names[:12]) + ").")
+    else:
+        form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : le vote est réservé aux habitants du "
+                       "département. Vérifiez l'orthographe ou indiquez le code postal.")
+    return None
 
 
 class PaperIdentityForm(IdentityForm):

@@ -37,7 +37,14 @@ from budgetcitoyen.voting.eligibility import (
     person_key,
     voter_key,
 )
-from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel, PaperAttendance, PaperClashPolicy, VoterProfile
+from budgetcitoyen.voting.models import (
+    Ballot,
+    BallotChoice,
+    Channel,
+    PaperAttendance,
+    PaperClashPolicy,
+    VoterProfile,
+)
 from budgetcitoyen.voting.rules import InvalidBallot, last_vote_day, validate_choices
 
 # Initiatives a ballot may name: labelled by the committee, or already placed on the ballot.

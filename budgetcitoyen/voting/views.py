@@ -16,11 +16,10 @@ from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.ratelimit.web import limit
-from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune
 from budgetcitoyen.voting import services
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS, voter_key
-from budgetcitoyen.voting.forms import BallotForm, IdentityForm
+from budgetcitoyen.voting.forms import BallotForm, IdentityForm, resolve_commune
 from budgetcitoyen.voting.models import VoterProfile
 from budgetcitoyen.voting.rules import last_vote_day, shuffled_for
 from budgetcitoyen.web import Access, access, current_actor, db, external_url
@@ -167,17 +166,7 @@ def identity() -> Any:
         form.commune.data = f"{profile.commune.name} ({profile.commune_code})"
     status = 200
     if form.validate_on_submit():
-        index = CommuneIndex.load(session)
-        commune_code = index.resolve(form.commune.data)
-        if commune_code is None:
-            candidates = index.candidates(form.commune.data)
-            if len(candidates) > 1:
-                names = sorted(c.name for c in session.scalars(select(Commune).where(Commune.insee_code.in_(candidates))))
-                form.add_error("commune", "Ce code postal couvre plusieurs communes : indiquez le nom de la vôtre ("
-                               + ", ".join(names[:12]) + ").")
-            else:
-                form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : le vote est réservé aux habitants "
-                               "du département. Vérifiez l'orthographe ou indiquez le code postal.")
+        commune_code = resolve_commune(session, form)
         if not form.errors:
             identity_data = services.Identity(form.first_name.data, form.last_name.data, form.birth_date.data,
                                               commune_code)
