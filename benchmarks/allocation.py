@@ -64,11 +64,20 @@ def generate(projects: int, voters: int, seed: int) -> PbElection:
     np.cumsum(lengths, out=indptr[1:])
     ballots = Ballots(indptr, np.concatenate(rows).astype(np.int32), projects)
     approvals = ballots.approvals()
-    items = [PbProject(str(j + 1), Decimal(int(costs[j])), int(approvals[j]), f"Projet {j + 1}")
-             for j in range(projects)]
+    items = [
+        PbProject(str(j + 1), Decimal(int(costs[j])), int(approvals[j]), f"Projet {j + 1}")
+        for j in range(projects)
+    ]
     voter_ids = [f"{i:07d}" for i in rng.permutation(voters)]
-    return PbElection.new(description=f"Benchmark {projects} x {voters}", unit="Benchmark", instance=str(seed),
-                          budget=int(costs.sum()) // 3, projects=items, ballots=ballots, voter_ids=voter_ids)
+    return PbElection.new(
+        description=f"Benchmark {projects} x {voters}",
+        unit="Benchmark",
+        instance=str(seed),
+        budget=int(costs.sum()) // 3,
+        projects=items,
+        ballots=ballots,
+        voter_ids=voter_ids,
+    )
 
 
 def ours(path: Path, rule: str, repeat: int) -> Timing:
@@ -77,8 +86,13 @@ def ours(path: Path, rule: str, repeat: int) -> Timing:
         start = time.process_time()
         election = read_pb(path)
         parsed = time.process_time()
-        outcome = allocate(election.allocation_projects(), election.budget, rule=rule, ballots=election.ballots,
-                           tie_break="id")
+        outcome = allocate(
+            election.allocation_projects(),
+            election.budget,
+            rule=rule,
+            ballots=election.ballots,
+            tie_break="id",
+        )
         total = time.process_time() - start
         if best is None or total < best.seconds:
             best = Timing(total, list(outcome.selected), parsed - start)
@@ -131,9 +145,15 @@ def pabutools_worker(rule: str, path: str) -> None:
             if total_cost(attempt) > budget:
                 break
             outcome = attempt
-        outcome = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome)
+        outcome = greedy_utilitarian_welfare(
+            instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
+        )
     seconds = time.process_time() - start
-    print(json.dumps({"selected": [p.name for p in outcome], "seconds": seconds, "parse_seconds": parsed - start}))
+    print(
+        json.dumps(
+            {"selected": [p.name for p in outcome], "seconds": seconds, "parse_seconds": parsed - start}
+        )
+    )
 
 
 def ratio(theirs: Timing, mine: Timing) -> str:
@@ -154,16 +174,22 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--pabutools-worker":
         pabutools_worker(sys.argv[2], sys.argv[3])
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", help="comma-separated PROJECTSxBALLOTS, e.g. 50x10000,500x300000 (default: all 9)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", help="comma-separated PROJECTSxBALLOTS, e.g. 50x10000,500x300000 (default: all 9)"
+    )
     parser.add_argument("--pabutools-timeout", type=float, default=600.0, help="seconds (default 600)")
     parser.add_argument("--rules", default=",".join(RULES), help="greedy,mes (default both)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of ours, best kept (default 3)")
     parser.add_argument("--no-pabutools", action="store_true", help="time ours only")
     args = parser.parse_args()
     rules = [r for r in args.rules.split(",") if r]
-    header = (f"{'projects':>8} {'ballots':>8} {'rule':>6} {'ours (s)':>9} {'parse %':>8} {'pabutools (s)':>14} "
-              f"{'ratio':>10} {'identical':>9}")
+    header = (
+        f"{'projects':>8} {'ballots':>8} {'rule':>6} {'ours (s)':>9} {'parse %':>8} {'pabutools (s)':>14} "
+        f"{'ratio':>10} {'identical':>9}"
+    )
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as folder:
@@ -179,10 +205,16 @@ def main() -> None:
                     continue
                 theirs = pabutools(path, rule, args.pabutools_timeout)
                 their_time = f">{theirs.seconds:.0f} (killed)" if theirs.killed else f"{theirs.seconds:.1f}"
-                same = "?" if theirs.selected is None else ("yes" if set(theirs.selected) == set(mine.selected or [])
-                                                             else "NO")
-                print(f"{projects:>8} {voters:>8} {rule:>6} {mine.seconds:>9.3f} {share:>8} {their_time:>14} "
-                      f"{ratio(theirs, mine):>10} {same:>9}", flush=True)
+                same = (
+                    "?"
+                    if theirs.selected is None
+                    else ("yes" if set(theirs.selected) == set(mine.selected or []) else "NO")
+                )
+                print(
+                    f"{projects:>8} {voters:>8} {rule:>6} {mine.seconds:>9.3f} {share:>8} {their_time:>14} "
+                    f"{ratio(theirs, mine):>10} {same:>9}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

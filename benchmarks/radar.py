@@ -14,11 +14,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from budgetcitoyen.labelling.radar import RadarCache, RadarData  # noqa: E402
+from budgetcitoyen.labelling.radar import RadarCache, RadarData
 
-AXES = ("Utilité sociale", "Gouvernance démocratique et implication des usagers", "Coopération et partenariats",
-        "Ancrage territorial", "Lucrativité limitée et modèle économique", "Innovation sociale",
-        "Transition environnementale")
+AXES = (
+    "Utilité sociale",
+    "Gouvernance démocratique et implication des usagers",
+    "Coopération et partenariats",
+    "Ancrage territorial",
+    "Lucrativité limitée et modèle économique",
+    "Innovation sociale",
+    "Transition environnementale",
+)
 CHARTS = 100
 
 

@@ -51,18 +51,64 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://budgetcitoyen_ci:budgetcitoyen_ci@127.0.0.1:5432/budgetcitoyen_bench"
+DEFAULT_DATABASE_URL = (
+    "postgresql+psycopg://budgetcitoyen_ci:budgetcitoyen_ci@127.0.0.1:5432/budgetcitoyen_bench"
+)
 PASSWORD = "Bench-Vote-Septembre-62"
 EMAIL = "electeur{:05d}@bench.example.org"
 # Per-address limits for the benchmark: every client is 127.0.0.1, which the defaults (100 log-ins and 600
 # ballots per 10 minutes) would stop within seconds. Raised rather than removed so the counting still runs.
 RAISED_LIMIT = "1000000/600"
 TARGET_RATIO = 0.40
-FIRST_NAMES = ("Camille", "Dominique", "Claude", "Alix", "Sacha", "Noé", "Léa", "Hugo", "Inès", "Jules",
-               "Manon", "Louis", "Chloé", "Gabriel", "Zoé", "Arthur", "Lina", "Théo", "Jade", "Nathan")
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "Lefebvre", "Leroy", "Lemaire", "Dupont", "Duhamel", "Delattre",
-              "Caron", "Lecomte", "Delahaye", "Vasseur", "Lebrun", "Fontaine", "Deprez", "Lefranc", "Dufour",
-              "Carpentier", "Dumont", "Wattez", "Lenoir", "Bailleul", "Degrave", "Hennebelle")
+FIRST_NAMES = (
+    "Camille",
+    "Dominique",
+    "Claude",
+    "Alix",
+    "Sacha",
+    "Noé",
+    "Léa",
+    "Hugo",
+    "Inès",
+    "Jules",
+    "Manon",
+    "Louis",
+    "Chloé",
+    "Gabriel",
+    "Zoé",
+    "Arthur",
+    "Lina",
+    "Théo",
+    "Jade",
+    "Nathan",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefebvre",
+    "Leroy",
+    "Lemaire",
+    "Dupont",
+    "Duhamel",
+    "Delattre",
+    "Caron",
+    "Lecomte",
+    "Delahaye",
+    "Vasseur",
+    "Lebrun",
+    "Fontaine",
+    "Deprez",
+    "Lefranc",
+    "Dufour",
+    "Carpentier",
+    "Dumont",
+    "Wattez",
+    "Lenoir",
+    "Bailleul",
+    "Degrave",
+    "Hennebelle",
+)
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHOICE = re.compile(r'name="choix" value="(\d+)"')
@@ -96,8 +142,13 @@ class Client:
         self.connection.connect()
         self.connects += 1
 
-    def request(self, method: str, path: str, cookies: dict[str, str] | None = None,
-                form: list[tuple[str, str]] | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        cookies: dict[str, str] | None = None,
+        form: list[tuple[str, str]] | None = None,
+    ) -> Reply:
         if self.connection is None:
             self.reconnect()
         assert self.connection is not None
@@ -121,8 +172,9 @@ class Client:
         if cookies is not None:
             for header in response.headers.get_all("Set-Cookie") or ():
                 _store_cookie(cookies, header)
-        reply = Reply(response.status, seconds, data.decode("utf-8", "replace"),
-                      response.headers.get("Location") or "")
+        reply = Reply(
+            response.status, seconds, data.decode("utf-8", "replace"), response.headers.get("Location") or ""
+        )
         if response.will_close:
             self.reconnect()
         return reply
@@ -316,7 +368,9 @@ class Pool:
         self.processes = []
         for _ in range(size):
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=client_process, args=(child_end, self.barrier, host, port), daemon=True)
+            process = context.Process(
+                target=client_process, args=(child_end, self.barrier, host, port), daemon=True
+            )
             process.start()
             self.pipes.append(parent_end)
             self.processes.append(process)
@@ -378,12 +432,15 @@ def prepare_database(url: str, reset: bool) -> bool:
     if exists:
         engine = create_engine(url)
         with engine.connect() as connection:
-            tables = connection.scalar(text(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))
+            tables = connection.scalar(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            )
         engine.dispose()
         if tables:
-            raise SystemExit(f"The database {name} already holds {tables} tables: pass --reset to drop and "
-                             f"recreate it (everything in it is lost), or name another one with --database-url.")
+            raise SystemExit(
+                f"The database {name} already holds {tables} tables: pass --reset to drop and "
+                f"recreate it (everything in it is lost), or name another one with --database-url."
+            )
     return not exists
 
 
@@ -397,17 +454,21 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def server_environment(url: str, secret: str, instance: Path, port: int, address_limits: str) -> dict[str, str]:
+def server_environment(
+    url: str, secret: str, instance: Path, port: int, address_limits: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGETCITOYEN_")}
     limit = RAISED_LIMIT if address_limits == "raised" else "null"
-    env.update({
-        "BUDGETCITOYEN_DATABASE_URL": url,
-        "BUDGETCITOYEN_SECRET_KEY": secret,
-        "BUDGETCITOYEN_INSTANCE_PATH": str(instance),
-        "BUDGETCITOYEN_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "BUDGETCITOYEN_RATE_LIMIT_LOGIN_PER_ADDRESS": limit,
-        "BUDGETCITOYEN_RATE_LIMIT_BALLOT_PER_ADDRESS": limit,
-    })
+    env.update(
+        {
+            "BUDGETCITOYEN_DATABASE_URL": url,
+            "BUDGETCITOYEN_SECRET_KEY": secret,
+            "BUDGETCITOYEN_INSTANCE_PATH": str(instance),
+            "BUDGETCITOYEN_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "BUDGETCITOYEN_RATE_LIMIT_LOGIN_PER_ADDRESS": limit,
+            "BUDGETCITOYEN_RATE_LIMIT_BALLOT_PER_ADDRESS": limit,
+        }
+    )
     return env
 
 
@@ -458,7 +519,9 @@ def create_voters(url: str, secret: str, instance: Path, count: int) -> Setup:
         span = (youngest - youngest.replace(year=1940)).days
         for start in range(0, count, 500):
             batch = [
-                User(email=EMAIL.format(i), password_hash=password_hash, created_at=now, email_confirmed_at=now)
+                User(
+                    email=EMAIL.format(i), password_hash=password_hash, created_at=now, email_confirmed_at=now
+                )
                 for i in range(start, min(count, start + 500))
             ]
             session.add_all(batch)
@@ -466,15 +529,32 @@ def create_voters(url: str, secret: str, instance: Path, count: int) -> Setup:
             for offset, user in enumerate(batch):
                 i = start + offset
                 born = youngest.fromordinal(youngest.toordinal() - rng.randrange(span))
-                identity = services.Identity(FIRST_NAMES[i % len(FIRST_NAMES)],
-                                             LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)],
-                                             born, rng.choice(communes))
+                identity = services.Identity(
+                    FIRST_NAMES[i % len(FIRST_NAMES)],
+                    LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)],
+                    born,
+                    rng.choice(communes),
+                )
                 services.save_profile(session, user, identity, secret, edition, now)
-                voters.append({"index": i, "user_id": user.id, "email": user.email, "version": 0,
-                               "min_choices": edition.min_choices, "max_choices": edition.max_choices})
+                voters.append(
+                    {
+                        "index": i,
+                        "user_id": user.id,
+                        "email": user.email,
+                        "version": 0,
+                        "min_choices": edition.min_choices,
+                        "max_choices": edition.max_choices,
+                    }
+                )
             session.commit()
-        setup = Setup(edition.id, edition.min_choices, edition.max_choices, on_ballot, voters,
-                      time.perf_counter() - started)
+        setup = Setup(
+            edition.id,
+            edition.min_choices,
+            edition.max_choices,
+            on_ballot,
+            voters,
+            time.perf_counter() - started,
+        )
     app.extensions["db_engine"].dispose()
     return setup
 
@@ -485,16 +565,25 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    env: dict[str, str], port: int, workers: int, threads: int, log: Path
+) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--worker-class", "gthread",  # the sync worker closes every connection: no keep-alive
-        "--threads", str(threads),
-        "--keep-alive", "10",
-        "--backlog", "2048",
-        "--log-level", "warning",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",  # the sync worker closes every connection: no keep-alive
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "10",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
         "budgetcitoyen:create_app()",
     ]
     with log.open("wb") as handle:
@@ -557,10 +646,18 @@ class Bench:
         for result in results:
             if result["error"]:
                 errors[result["error"]] = errors.get(result["error"], 0) + 1
-        self.results.append(PhaseResult(
-            label, len(results), len(results) - sum(errors.values()), errors, wall,
-            sorted(r["seconds"] for r in results), connects, used,
-        ))
+        self.results.append(
+            PhaseResult(
+                label,
+                len(results),
+                len(results) - sum(errors.values()),
+                errors,
+                wall,
+                sorted(r["seconds"] for r in results),
+                connects,
+                used,
+            )
+        )
         return results
 
 
@@ -592,8 +689,9 @@ def existing_ballot_keys(url: str, edition_id: int) -> set[str]:
     return keys
 
 
-def check_ballots(url: str, secret: str, edition_id: int, voters: list[dict[str, Any]],
-                  existing: set[str]) -> tuple[list[Check], int]:
+def check_ballots(
+    url: str, secret: str, edition_id: int, voters: list[dict[str, Any]], existing: set[str]
+) -> tuple[list[Check], int]:
     """Compare the database with what the server answered; returns the checks and the benchmark's ballot count."""
     from sqlalchemy import create_engine, func, select
 
@@ -602,19 +700,25 @@ def check_ballots(url: str, secret: str, edition_id: int, voters: list[dict[str,
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        total = connection.scalar(select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition_id))
-        keys = connection.scalar(select(func.count(func.distinct(Ballot.voter_key))).where(
-            Ballot.edition_id == edition_id))
+        total = connection.scalar(
+            select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition_id)
+        )
+        keys = connection.scalar(
+            select(func.count(func.distinct(Ballot.voter_key))).where(Ballot.edition_id == edition_id)
+        )
         stored: dict[str, tuple[int, set[int]]] = {}
         by_id: dict[int, str] = {}
         for ballot_id, key, version in connection.execute(
-                select(Ballot.id, Ballot.voter_key, Ballot.version).where(Ballot.edition_id == edition_id)):
+            select(Ballot.id, Ballot.voter_key, Ballot.version).where(Ballot.edition_id == edition_id)
+        ):
             by_id[ballot_id] = key
             if key not in existing:
                 stored[key] = (version, set())
         for ballot_id, initiative_id in connection.execute(
-                select(BallotChoice.ballot_id, BallotChoice.initiative_id)
-                .join(Ballot, Ballot.id == BallotChoice.ballot_id).where(Ballot.edition_id == edition_id)):
+            select(BallotChoice.ballot_id, BallotChoice.initiative_id)
+            .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+            .where(Ballot.edition_id == edition_id)
+        ):
             if by_id[ballot_id] in stored:
                 stored[by_id[ballot_id]][1].add(initiative_id)
     engine.dispose()
@@ -660,22 +764,28 @@ def machine_description(url: str) -> list[str]:
         f"CPU: {model}, {os.cpu_count()} logical cores (shared: other engineers may be running tests)",
         f"Load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         f"OS: {platform.platform()}",
-        (f"Python {platform.python_version()}, gunicorn {gunicorn.__version__}, "
-         f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}"),
+        (
+            f"Python {platform.python_version()}, gunicorn {gunicorn.__version__}, "
+            f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}"
+        ),
         f"PostgreSQL {pg_version} (local cluster over TCP 127.0.0.1, max_connections {max_connections})",
     ]
 
 
 def print_table(results: list[PhaseResult]) -> None:
-    header = (f"{'phase':<34}{'requests':>9}{'ok':>7}{'errors':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'p99 ms':>9}{'reconn':>7}   CPU ms per request: app   pg  clients other")
+    header = (
+        f"{'phase':<34}{'requests':>9}{'ok':>7}{'errors':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'p99 ms':>9}{'reconn':>7}   CPU ms per request: app   pg  clients other"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         per = {k: v * 1000 / max(r.requests, 1) for k, v in r.cpu.items()}
-        print(f"{r.label:<34}{r.requests:>9}{r.ok:>7}{sum(r.errors.values()):>7}{r.rate:>9.1f}{r.ms(50):>9.1f}"
-              f"{r.ms(95):>9.1f}{r.ms(99):>9.1f}{r.connects:>7}   {'':>20}{per['app']:>5.1f}{per['pg']:>5.1f}"
-              f"{per['clients']:>9.1f}{per['other']:>6.1f}")
+        print(
+            f"{r.label:<34}{r.requests:>9}{r.ok:>7}{sum(r.errors.values()):>7}{r.rate:>9.1f}{r.ms(50):>9.1f}"
+            f"{r.ms(95):>9.1f}{r.ms(99):>9.1f}{r.connects:>7}   {'':>20}{per['app']:>5.1f}{per['pg']:>5.1f}"
+            f"{per['clients']:>9.1f}{per['other']:>6.1f}"
+        )
         for label, count in sorted(r.errors.items()):
             print(f"    error: {label} x {count}")
 
@@ -686,8 +796,12 @@ PROFILE_PARTS = (
     ("  rate limit (ratelimit.web.limit, own commit)", "budgetcitoyen/ratelimit/web.py", "limit"),
     ("  cast_online (checks, paper clash, store)", "budgetcitoyen/voting/services.py", "cast_online"),
     ("    ballot_initiatives (allowed ids)", "budgetcitoyen/voting/services.py", "ballot_initiatives"),
-    ("    store_ballot (row lock, insert or update, choices)", "budgetcitoyen/voting/services.py", "store_ballot"),
-    ("  receipt mail (mail.send: render + write)", "budgetcitoyen/mail.py", "send"),
+    (
+        "    store_ballot (row lock, insert or update, choices)",
+        "budgetcitoyen/voting/services.py",
+        "store_ballot",
+    ),
+    ("  receipt mail (mail.send: render + write)", "budgetcitoyen/mail/delivery.py", "send"),
     ("  CSRF check (flask_wtf validate_csrf)", "flask_wtf/csrf.py", "validate_csrf"),
     ("current_edition", "budgetcitoyen/editions/services.py", "current_edition"),
     ("load_user (before the view)", "budgetcitoyen/extensions.py", "load_user"),
@@ -697,7 +811,9 @@ PROFILE_PARTS = (
 )
 
 
-def profile_ballot(url: str, secret: str, instance: Path, voters: list[dict[str, Any]], address_limits: str) -> None:
+def profile_ballot(
+    url: str, secret: str, instance: Path, voters: list[dict[str, Any]], address_limits: str
+) -> None:
     """In process: SQL statements and time per request type, and where a ballot POST spends its time."""
     import cProfile
     import pstats
@@ -707,8 +823,15 @@ def profile_ballot(url: str, secret: str, instance: Path, voters: list[dict[str,
     from budgetcitoyen import create_app
 
     limit = RAISED_LIMIT if address_limits == "raised" else None
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "INSTANCE_PATH": str(instance),
-                      "RATE_LIMIT_LOGIN_PER_ADDRESS": limit, "RATE_LIMIT_BALLOT_PER_ADDRESS": limit})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret,
+            "INSTANCE_PATH": str(instance),
+            "RATE_LIMIT_LOGIN_PER_ADDRESS": limit,
+            "RATE_LIMIT_BALLOT_PER_ADDRESS": limit,
+        }
+    )
     engine = app.extensions["db_engine"]
     counter: dict[str, Any] = {"statements": 0, "sql_seconds": 0.0, "log": None}
 
@@ -730,8 +853,10 @@ def profile_ballot(url: str, secret: str, instance: Path, voters: list[dict[str,
             call()
         total = time.perf_counter() - started
         n = len(calls)
-        print(f"  {label:<30} {counter['statements'] / n:5.1f} SQL statements, {total * 1000 / n:6.1f} ms per "
-              f"request, of which {counter['sql_seconds'] * 1000 / n:5.1f} ms waiting on SQL{note}")
+        print(
+            f"  {label:<30} {counter['statements'] / n:5.1f} SQL statements, {total * 1000 / n:6.1f} ms per "
+            f"request, of which {counter['sql_seconds'] * 1000 / n:5.1f} ms waiting on SQL{note}"
+        )
 
     sample = [v for v in voters if v["version"] == 1][:100]
     clients = []
@@ -754,14 +879,18 @@ def profile_ballot(url: str, secret: str, instance: Path, voters: list[dict[str,
             raise SystemExit(f"profile: ballot POST answered {reply.status_code}")
 
     health = app.test_client()
-    print(f"\nProfile (in process, Flask test client, no HTTP server, {len(clients)} voters who already voted once):")
+    print(
+        f"\nProfile (in process, Flask test client, no HTTP server, {len(clients)} voters who already voted once):"
+    )
     for client, voter in clients[:5]:
         get_page(client, voter)  # compiles the templates
     measured("GET /healthz", [lambda: health.get("/healthz")] * 500)
     measured("GET /vote", [lambda c=c, v=v: get_page(c, v) for c, v in clients])
     measured("POST /vote/bulletin (change)", [lambda c=c, v=v: post_ballot(c, v, 10) for c, v in clients])
-    for label, call in (("GET /vote", lambda: get_page(*clients[0])),
-                        ("POST /vote/bulletin", lambda: post_ballot(*clients[0], 11))):
+    for label, call in (
+        ("GET /vote", lambda: get_page(*clients[0])),
+        ("POST /vote/bulletin", lambda: post_ballot(*clients[0], 11)),
+    ):
         counter["log"] = []
         call()
         log, counter["log"] = counter["log"], None
@@ -775,8 +904,12 @@ def profile_ballot(url: str, secret: str, instance: Path, voters: list[dict[str,
         post_ballot(client, voter, 12)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    whole = next((v[3] for k, v in stats.items() if k[0].endswith(PROFILE_PARTS[0][1]) and k[2] == "cast"), 0.0)
-    print("  Share of the ballot view's time under cProfile (nested lines are included in the line above them):")
+    whole = next(
+        (v[3] for k, v in stats.items() if k[0].endswith(PROFILE_PARTS[0][1]) and k[2] == "cast"), 0.0
+    )
+    print(
+        "  Share of the ballot view's time under cProfile (nested lines are included in the line above them):"
+    )
     for label, suffix, name in PROFILE_PARTS:
         cumulative = sum(v[3] for k, v in stats.items() if k[0].endswith(suffix) and k[2] == name)
         if whole and cumulative:  # a function renamed since this list was written is left out
@@ -790,16 +923,34 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="client processes, one connection each")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn gthread workers (default 4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
-    parser.add_argument("--healthz-requests", type=int, default=4000, help="requests per /healthz baseline run")
-    parser.add_argument("--change-share", type=float, default=0.25, help="share of voters who change their ballot")
-    parser.add_argument("--address-limits", choices=("raised", "off"), default="raised",
-                        help=f"per-address log-in and ballot limits: raised to {RAISED_LIMIT} (still counted) or off")
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
-                        help="PostgreSQL database to create for the run (default: budgetcitoyen_bench, local cluster)")
-    parser.add_argument("--reset", action="store_true", help="drop and recreate the database if it already exists")
-    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards (default: dropped)")
-    parser.add_argument("--profile", action="store_true",
-                        help="then count SQL statements and profile ballot POSTs in process (changes ballots)")
+    parser.add_argument(
+        "--healthz-requests", type=int, default=4000, help="requests per /healthz baseline run"
+    )
+    parser.add_argument(
+        "--change-share", type=float, default=0.25, help="share of voters who change their ballot"
+    )
+    parser.add_argument(
+        "--address-limits",
+        choices=("raised", "off"),
+        default="raised",
+        help=f"per-address log-in and ballot limits: raised to {RAISED_LIMIT} (still counted) or off",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="PostgreSQL database to create for the run (default: budgetcitoyen_bench, local cluster)",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="drop and recreate the database if it already exists"
+    )
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep the database afterwards (default: dropped)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="then count SQL statements and profile ballot POSTs in process (changes ballots)",
+    )
     args = parser.parse_args()
     if args.voters < 1 or args.concurrency < 1 or not 0 <= args.change_share <= 1:
         parser.error("--voters and --concurrency must be at least 1, --change-share within 0..1")
@@ -820,22 +971,32 @@ def main() -> int:
         run_cli(env, "seed-demo", "--phase", "vote")
         schema_seconds = time.perf_counter() - started
         setup = create_voters(url, secret, instance, args.voters)
-        print(f"Set-up: schema and demo {schema_seconds:.1f} s; {args.voters} voters (confirmed, identity declared, "
-              f"one shared password hash) {setup.seconds:.1f} s; {setup.on_ballot} initiatives on the ballot, "
-              f"{setup.min_choices}-{setup.max_choices} choices")
+        print(
+            f"Set-up: schema and demo {schema_seconds:.1f} s; {args.voters} voters (confirmed, identity declared, "
+            f"one shared password hash) {setup.seconds:.1f} s; {setup.on_ballot} initiatives on the ballot, "
+            f"{setup.min_choices}-{setup.max_choices} choices"
+        )
 
         server = start_gunicorn(env, port, args.workers, args.threads, instance / "gunicorn.log")
-        print(f"Server: gunicorn --worker-class gthread --workers {args.workers} --threads {args.threads} "
-              f"--keep-alive 10 ({args.workers * args.threads} requests at once; threads overlap the waits on "
-              f"PostgreSQL, processes use both cores despite the GIL); each worker has its own SQLAlchemy pool")
+        print(
+            f"Server: gunicorn --worker-class gthread --workers {args.workers} --threads {args.threads} "
+            f"--keep-alive 10 ({args.workers * args.threads} requests at once; threads overlap the waits on "
+            f"PostgreSQL, processes use both cores despite the GIL); each worker has its own SQLAlchemy pool"
+        )
         limit_text = RAISED_LIMIT if args.address_limits == "raised" else "off (null)"
-        print(f"Rate limits: every client is 127.0.0.1, so BUDGETCITOYEN_RATE_LIMIT_LOGIN_PER_ADDRESS and "
-              f"BUDGETCITOYEN_RATE_LIMIT_BALLOT_PER_ADDRESS = {limit_text} in the server's environment; "
-              f"per-account limits at their defaults")
-        print(f"Mail: no SMTP host, so each ballot's receipt is written to the outbox by a background mail thread "
-              f"({instance / 'outbox'}) once the ballot is saved")
-        print(f"Clients: {args.concurrency} processes, one keep-alive HTTP/1.1 connection each (http.client), "
-              f"reopened at each phase; redirects are not followed")
+        print(
+            f"Rate limits: every client is 127.0.0.1, so BUDGETCITOYEN_RATE_LIMIT_LOGIN_PER_ADDRESS and "
+            f"BUDGETCITOYEN_RATE_LIMIT_BALLOT_PER_ADDRESS = {limit_text} in the server's environment; "
+            f"per-account limits at their defaults"
+        )
+        print(
+            f"Mail: no SMTP host, so each ballot's receipt is written to the outbox by a background mail thread "
+            f"({instance / 'outbox'}) once the ballot is saved"
+        )
+        print(
+            f"Clients: {args.concurrency} processes, one keep-alive HTTP/1.1 connection each (http.client), "
+            f"reopened at each phase; redirects are not followed"
+        )
 
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
@@ -845,9 +1006,14 @@ def main() -> int:
 
         def pg_pids() -> list[int]:
             with monitor.connect() as connection:
-                return list(connection.scalars(text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
-                    {"d": database}))
+                return list(
+                    connection.scalars(
+                        text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+                        ),
+                        {"d": database},
+                    )
+                )
 
         pool = Pool(args.concurrency, "127.0.0.1", port)
         bench = Bench(pool, server.pid, pg_pids)
@@ -864,7 +1030,9 @@ def main() -> int:
         voters = voters_of(bench.phase("POST /vote/bulletin (ballot)", "cast", voters))
         after_cast, ballots_after_cast = check_ballots(url, secret, setup.edition_id, voters, existing)
         voters = voters_of(bench.phase("GET /vote/merci (receipt page)", "thanks", voters))
-        changing = sorted(random.Random(62).sample(range(len(voters)), round(len(voters) * args.change_share)))
+        changing = sorted(
+            random.Random(62).sample(range(len(voters)), round(len(voters) * args.change_share))
+        )
         movers = [voters[i] for i in changing if voters[i]["version"] == 1]
         movers = voters_of(bench.phase("GET /vote (to change)", "ballot_page", movers))
         movers = voters_of(bench.phase("POST /vote/bulletin (change)", "cast", movers))
@@ -893,42 +1061,68 @@ def main() -> int:
         errors = sum(sum(r.errors.values()) for r in bench.results)
         checks = [Check(f"after the first ballots: {c.label}", c.expected, c.found) for c in after_cast]
         checks += [Check(f"after the changes: {c.label}", c.expected, c.found) for c in after_change]
-        checks.append(Check("ballot count unchanged by the changes", ballots_after_cast, ballots_after_change))
-        checks.append(Check("receipts in the outbox = successful ballot answers", cast.ok + change.ok, receipts))
+        checks.append(
+            Check("ballot count unchanged by the changes", ballots_after_cast, ballots_after_change)
+        )
+        checks.append(
+            Check("receipts in the outbox = successful ballot answers", cast.ok + change.ok, receipts)
+        )
         login = results["POST /connexion (log-in)"]
 
         print()
-        print(f"Ballots per second (POST /vote/bulletin):  {cast.rate:8.1f}   "
-              f"p50 {cast.ms(50):.1f} ms  p95 {cast.ms(95):.1f} ms  p99 {cast.ms(99):.1f} ms")
-        print(f"Ballot changes per second:                 {change.rate:8.1f}   "
-              f"p50 {change.ms(50):.1f} ms  p95 {change.ms(95):.1f} ms  p99 {change.ms(99):.1f} ms")
-        print(f"Log-ins per second (POST /connexion):      {login.rate:8.1f}   "
-              f"p50 {login.ms(50):.1f} ms  p95 {login.ms(95):.1f} ms  p99 {login.ms(99):.1f} ms  (scrypt check)")
-        print(f"Baseline GET /healthz per second:          {baseline:8.1f}   (before {health[0].rate:.1f}, "
-              f"after {health[1].rate:.1f}; p50 {health[0].ms(50):.1f}/{health[1].ms(50):.1f} ms, "
-              f"p99 {health[0].ms(99):.1f}/{health[1].ms(99):.1f} ms)")
+        print(
+            f"Ballots per second (POST /vote/bulletin):  {cast.rate:8.1f}   "
+            f"p50 {cast.ms(50):.1f} ms  p95 {cast.ms(95):.1f} ms  p99 {cast.ms(99):.1f} ms"
+        )
+        print(
+            f"Ballot changes per second:                 {change.rate:8.1f}   "
+            f"p50 {change.ms(50):.1f} ms  p95 {change.ms(95):.1f} ms  p99 {change.ms(99):.1f} ms"
+        )
+        print(
+            f"Log-ins per second (POST /connexion):      {login.rate:8.1f}   "
+            f"p50 {login.ms(50):.1f} ms  p95 {login.ms(95):.1f} ms  p99 {login.ms(99):.1f} ms  (scrypt check)"
+        )
+        print(
+            f"Baseline GET /healthz per second:          {baseline:8.1f}   (before {health[0].rate:.1f}, "
+            f"after {health[1].rate:.1f}; p50 {health[0].ms(50):.1f}/{health[1].ms(50):.1f} ms, "
+            f"p99 {health[0].ms(99):.1f}/{health[1].ms(99):.1f} ms)"
+        )
         print(f"Ratio ballots/s ÷ healthz/s:               {ratio:8.1%}   (target ≥ {TARGET_RATIO:.0%})")
-        print(f"Whole vote (GET /vote then POST) per second: {journey:6.1f}   ({journey / baseline:.1%} of the baseline)")
+        print(
+            f"Whole vote (GET /vote then POST) per second: {journey:6.1f}   ({journey / baseline:.1%} of the baseline)"
+        )
         # Throughputs move with whatever else the shared machine runs; CPU per request much less so.
-        cost = {r.label: (r.cpu["app"] + r.cpu["pg"] + r.cpu["clients"]) * 1000 / max(r.requests, 1)
-                for r in bench.results}
+        cost = {
+            r.label: (r.cpu["app"] + r.cpu["pg"] + r.cpu["clients"]) * 1000 / max(r.requests, 1)
+            for r in bench.results
+        }
         health_cost = sum(cost[h.label] for h in health) / 2
-        print(f"CPU per request (app + pg + clients): ballot {cost[cast.label]:.1f} ms, healthz {health_cost:.2f} ms: "
-              f"ratio {health_cost / cost[cast.label]:.1%} on an idle machine with the CPU as the limit")
+        print(
+            f"CPU per request (app + pg + clients): ballot {cost[cast.label]:.1f} ms, healthz {health_cost:.2f} ms: "
+            f"ratio {health_cost / cost[cast.label]:.1%} on an idle machine with the CPU as the limit"
+        )
         load = os.getloadavg()
-        print(f"Load average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; CPU used by others during "
-              f"the ballot phase: {cast.cpu['other'] / cast.wall:.2f} cores of {os.cpu_count()}")
+        print(
+            f"Load average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; CPU used by others during "
+            f"the ballot phase: {cast.cpu['other'] / cast.wall:.2f} cores of {os.cpu_count()}"
+        )
         print(f"Errors (all phases): {errors}")
         for check in checks:
-            print(f"  [{'ok' if check.ok else 'FAILED'}] {check.label}: expected {check.expected}, found {check.found}")
+            print(
+                f"  [{'ok' if check.ok else 'FAILED'}] {check.label}: expected {check.expected}, found {check.found}"
+            )
         met = ratio >= TARGET_RATIO and errors == 0 and all(c.ok for c in checks)
-        print(f"\nTarget {'met' if met else 'NOT met'}: ballot throughput {ratio:.1%} of the baseline "
-              f"(≥ {TARGET_RATIO:.0%}), {errors} errors, "
-              f"{'no' if all(c.ok for c in checks) else 'some'} lost or duplicated ballots.")
-        print("CPU ms per request is measured from /proc: app = gunicorn master and workers, pg = PostgreSQL "
-              "backends of the benchmark database, clients = the client processes, other = the rest of the machine "
-              "(other engineers' work, PostgreSQL's WAL writer…). reconn = connections reopened during the phase "
-              "(0: every request of the phase used the client's keep-alive connection).")
+        print(
+            f"\nTarget {'met' if met else 'NOT met'}: ballot throughput {ratio:.1%} of the baseline "
+            f"(≥ {TARGET_RATIO:.0%}), {errors} errors, "
+            f"{'no' if all(c.ok for c in checks) else 'some'} lost or duplicated ballots."
+        )
+        print(
+            "CPU ms per request is measured from /proc: app = gunicorn master and workers, pg = PostgreSQL "
+            "backends of the benchmark database, clients = the client processes, other = the rest of the machine "
+            "(other engineers' work, PostgreSQL's WAL writer…). reconn = connections reopened during the phase "
+            "(0: every request of the phase used the client's keep-alive connection)."
+        )
 
         if args.profile:
             profile_ballot(url, secret, instance, voters, args.address_limits)

@@ -107,9 +107,7 @@ FIELDNAMES = ["insee_code", "name", "postal_codes", "territory_code"]
 
 def normalize_epci_name(name: str) -> str:
     """Fold case, accents and punctuation so cosmetic renames still match."""
-    ascii_name = (
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    )
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return " ".join(re.split(r"[^a-z0-9]+", ascii_name.lower())).strip()
 
 
@@ -156,8 +154,7 @@ def build(package_dir: Path) -> list[dict[str, str]]:
         key = normalize_epci_name(epci["nom"])
         territory = mapping.get(key)
         print(
-            f"  {epci['code']}  {epci['nom']}: {len(members)} communes"
-            f" -> {territory or 'UNMAPPED'}",
+            f"  {epci['code']}  {epci['nom']}: {len(members)} communes -> {territory or 'UNMAPPED'}",
             file=sys.stderr,
         )
         if territory is None:
@@ -171,10 +168,7 @@ def build(package_dir: Path) -> list[dict[str, str]]:
             territory_of[code] = territory
 
     if unmapped:
-        fail(
-            "EPCI(s) not in EPCI_TERRITORIES, add them after checking their seat: "
-            + "; ".join(unmapped)
-        )
+        fail("EPCI(s) not in EPCI_TERRITORIES, add them after checking their seat: " + "; ".join(unmapped))
     # A mapping entry that no longer matches anything means an EPCI was
     # renamed or merged; its communes would otherwise be reported only
     # indirectly as "without territory".

@@ -32,9 +32,19 @@ class Case:
 
     def ours(self, rule: str) -> tuple[str, ...]:
         approvals = Ballots.from_lists(self.ballots, len(self.ids)).approvals().tolist()
-        projects = [Project(pid, cost, votes) for pid, cost, votes in zip(self.ids, self.costs, approvals, strict=True)]
-        outcome = allocate(projects, self.budget, rule=rule, ballots=Ballots.from_lists(self.ballots, len(self.ids)),
-                           threshold=self.threshold, utility=self.utility, tie_break="id")
+        projects = [
+            Project(pid, cost, votes)
+            for pid, cost, votes in zip(self.ids, self.costs, approvals, strict=True)
+        ]
+        outcome = allocate(
+            projects,
+            self.budget,
+            rule=rule,
+            ballots=Ballots.from_lists(self.ballots, len(self.ids)),
+            threshold=self.threshold,
+            utility=self.utility,
+            tie_break="id",
+        )
         return outcome.selected
 
     def pabutools(self) -> tuple[Instance, ApprovalProfile, list[PabuProject]]:
@@ -44,8 +54,9 @@ class Case:
         kept = [j for j in range(len(self.ids)) if approvals[j] >= self.threshold]
         projects = {j: PabuProject(self.ids[j], self.costs[j]) for j in kept}
         instance = Instance(projects.values(), budget_limit=self.budget)
-        profile = ApprovalProfile([ApprovalBallot([projects[j] for j in ballot if j in projects])
-                                   for ballot in self.ballots])
+        profile = ApprovalProfile(
+            [ApprovalBallot([projects[j] for j in ballot if j in projects]) for ballot in self.ballots]
+        )
         available = [projects[j] for j in kept if self.costs[j] > 0 and approvals[j] > 0]
         return instance, profile, available
 
@@ -60,7 +71,9 @@ def cases(draw: st.DrawFn, max_projects: int = 7, max_voters: int = 20, max_cost
     pool = draw(st.lists(st.integers(0, max_cost), min_size=1, max_size=4))
     costs = [draw(st.sampled_from(pool)) for _ in range(count)]
     voters = draw(st.integers(0, max_voters))
-    ballots = [draw(st.lists(st.integers(0, count - 1), unique=True, max_size=min(count, 5))) for _ in range(voters)]
+    ballots = [
+        draw(st.lists(st.integers(0, count - 1), unique=True, max_size=min(count, 5))) for _ in range(voters)
+    ]
     budget = draw(st.integers(0, sum(costs) + 10))
     threshold = draw(st.sampled_from([0, 0, 0, 1, 2]))
     return Case(names, costs, ballots, budget, threshold, draw(st.sampled_from(["cost", "card"])))
@@ -90,7 +103,9 @@ def reference_mes(case: Case) -> set[str]:
             if total_cost(attempt) > case.budget:
                 break
             outcome = attempt
-    final = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome)
+    final = greedy_utilitarian_welfare(
+        instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
+    )
     return set(names(final))
 
 
@@ -139,11 +154,15 @@ def test_mes_matches_pabutools_own_increment_when_the_share_is_whole(case: Case,
     case = Case(case.ids, case.costs, case.ballots, share * voters, case.threshold, case.utility)
     instance, profile, _ = case.pabutools()
     outcome = method_of_equal_shares(instance, profile, sat_class=SAT[case.utility], voter_budget_increment=1)
-    final = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome)
+    final = greedy_utilitarian_welfare(
+        instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
+    )
     assert set(case.ours("mes")) == set(names(final))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(larger_cases())
 def test_larger_instances_match_pabutools(case: Case) -> None:
     check_greedy(case)

@@ -13,8 +13,10 @@ from click.testing import CliRunner
 from budgetcitoyen.cli import main
 
 DATA = Path(__file__).parent / "data"
-SMALL = "META\nkey;value\nvote_type;approval\nbudget;100\ncurrency;EUR\nPROJECTS\nproject_id;cost;name\n" \
-        "10;60;Jardin\n9;60;Café\n3;30;Atelier\nVOTES\nvoter_id;vote\nv1;10,9\nv2;9,10\nv3;3\nv4;10\n"
+SMALL = (
+    "META\nkey;value\nvote_type;approval\nbudget;100\ncurrency;EUR\nPROJECTS\nproject_id;cost;name\n"
+    "10;60;Jardin\n9;60;Café\n3;30;Atelier\nVOTES\nvoter_id;vote\nv1;10,9\nv2;9,10\nv3;3\nv4;10\n"
+)
 
 
 def test_json_output_on_a_small_file(tmp_path: Path) -> None:
@@ -24,13 +26,28 @@ def test_json_output_on_a_small_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     # 10 has 3 votes, 9 has 2 (and no longer fits), 3 has 1: selection order.
     assert json.loads(result.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
-    result = CliRunner().invoke(main, ["allocate", "--pb", str(path), "--rule", "greedy", "--threshold", "2", "--json"])
+    result = CliRunner().invoke(
+        main, ["allocate", "--pb", str(path), "--rule", "greedy", "--threshold", "2", "--json"]
+    )
     assert json.loads(result.stdout) == {"selected": ["10"], "spent": 60, "budget": 100}
 
 
 def test_json_output_equal_shares_on_a_real_file() -> None:
-    result = CliRunner().invoke(main, ["allocate", "--pb", str(DATA / "Poland_Swiecie_2023.pb"), "--rule", "mes",
-                                       "--utility", "cost", "--tie-break", "id", "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "allocate",
+            "--pb",
+            str(DATA / "Poland_Swiecie_2023.pb"),
+            "--rule",
+            "mes",
+            "--utility",
+            "cost",
+            "--tie-break",
+            "id",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["budget"] == 1070000 and data["spent"] == 1040337
@@ -68,19 +85,38 @@ def test_the_console_command_needs_no_application_nor_database(tmp_path: Path) -
     path = tmp_path / "small.pb"
     path.write_text(SMALL, encoding="utf-8")
     instance = tmp_path / "instance"
-    env = {**os.environ, "BUDGETCITOYEN_INSTANCE_PATH": str(instance),
-           "BUDGETCITOYEN_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
+    env = {
+        **os.environ,
+        "BUDGETCITOYEN_INSTANCE_PATH": str(instance),
+        "BUDGETCITOYEN_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",
+    }
     completed = subprocess.run(
-        [sys.executable, "-c", "from budgetcitoyen.cli import main; main()", "allocate", "--pb", str(path), "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+        [
+            sys.executable,
+            "-c",
+            "from budgetcitoyen.cli import main; main()",
+            "allocate",
+            "--pb",
+            str(path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["selected"] == ["10", "3"]
     assert not instance.exists()
 
 
-EXPORTED = "META\nkey;value\nnum_projects;4\nnum_votes;3\nbudget;100\nvote_type;approval\ntie_break;edition\n" \
-           "threshold;1\nutility;cost\nsub_envelopes;jeunes:50\nPROJECTS\nproject_id;cost;name;category;filed_order\n" \
-           "A;40;a;jeunes;2\nB;40;b;jeunes;1\nC;30;c;autre;3\nD;10;d;autre;4\nVOTES\nvoter_id;vote\nx;A,B\ny;A,B\nz;C\n"
+EXPORTED = (
+    "META\nkey;value\nnum_projects;4\nnum_votes;3\nbudget;100\nvote_type;approval\ntie_break;edition\n"
+    "threshold;1\nutility;cost\nsub_envelopes;jeunes:50\nPROJECTS\nproject_id;cost;name;category;filed_order\n"
+    "A;40;a;jeunes;2\nB;40;b;jeunes;1\nC;30;c;autre;3\nD;10;d;autre;4\nVOTES\nvoter_id;vote\nx;A,B\ny;A,B\nz;C\n"
+)
 
 
 def test_settings_written_in_meta_by_our_exports_apply_unless_overridden(tmp_path: Path) -> None:
@@ -89,7 +125,9 @@ def test_settings_written_in_meta_by_our_exports_apply_unless_overridden(tmp_pat
     # A and B tie: B was filed first; the "jeunes" sub-envelope (50) then has no room for A; D has no vote.
     result = CliRunner().invoke(main, ["allocate", "--pb", str(path), "--json"])
     assert json.loads(result.stdout) == {"selected": ["B", "C"], "spent": 70, "budget": 100}
-    result = CliRunner().invoke(main, ["allocate", "--pb", str(path), "--json", "--tie-break", "id", "--threshold", "0"])
+    result = CliRunner().invoke(
+        main, ["allocate", "--pb", str(path), "--json", "--tie-break", "id", "--threshold", "0"]
+    )
     assert json.loads(result.stdout) == {"selected": ["A", "C", "D"], "spent": 80, "budget": 100}
     # Sub-envelopes belong to the greedy rules: equal shares ignores them rather than failing.
     result = CliRunner().invoke(main, ["allocate", "--pb", str(path), "--json", "--rule", "mes"])

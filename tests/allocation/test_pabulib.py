@@ -26,9 +26,13 @@ DATA = Path(__file__).parent / "data"
 SAMPLES = sorted(DATA.glob("*.pb"))
 
 
-def pb_text(meta: str = "vote_type;approval\nbudget;100", projects: str = "1;50\n2;30\n3;40",
-            votes: str = "v1;1,2\nv2;3\nv3;", project_header: str = "project_id;cost",
-            vote_header: str = "voter_id;vote") -> str:
+def pb_text(
+    meta: str = "vote_type;approval\nbudget;100",
+    projects: str = "1;50\n2;30\n3;40",
+    votes: str = "v1;1,2\nv2;3\nv3;",
+    project_header: str = "project_id;cost",
+    vote_header: str = "voter_id;vote",
+) -> str:
     return f"META\nkey;value\n{meta}\nPROJECTS\n{project_header}\n{projects}\nVOTES\n{vote_header}\n{votes}\n"
 
 
@@ -53,9 +57,16 @@ def test_bulk_and_line_by_line_readers_agree(path: Path, monkeypatch: pytest.Mon
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(["1", "22", "é", "x" * 9, "x" * 17, "abcdefgh", "abcdefgi", ""]),
-                         max_size=5), max_size=20),
-       st.lists(st.text("vé0", max_size=3), min_size=20, max_size=20), st.booleans())
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["1", "22", "é", "x" * 9, "x" * 17, "abcdefgh", "abcdefgi", ""]), max_size=5
+        ),
+        max_size=20,
+    ),
+    st.lists(st.text("vé0", max_size=3), min_size=20, max_size=20),
+    st.booleans(),
+)
 def test_bulk_reader_on_odd_rows(votes: list[list[str]], voter_ids: list[str], stray: bool) -> None:
     # Long, near-identical and non-ASCII ids, empty tokens, repeated ids, a stray ";" in a voter id.
     if stray:
@@ -87,8 +98,12 @@ def test_extra_columns_are_kept() -> None:
     assert list(election.voter_extra) == ["age", "sex", "voting_method"]
     assert election.voter_extra["sex"][:2] == ["F", "M"]
     first = election.projects[0]
-    assert (first.id, first.cost, first.votes, first.category) == ("G150CH", Decimal(8500), 868,
-                                                                  "environmental protection")
+    assert (first.id, first.cost, first.votes, first.category) == (
+        "G150CH",
+        Decimal(8500),
+        868,
+        "environmental protection",
+    )
     assert dict(first.extra) == {"selected": "1"}
     assert election.meta["min_project_score_threshold"] == "50"
 
@@ -101,19 +116,36 @@ def test_real_files_round_trip(path: Path, tmp_path: Path) -> None:
 
 
 def test_export_round_trip_with_awkward_text() -> None:
-    projects = [PbProject("12", Decimal("4500.50"), 3, "Jardins « partagés » ; quartier \"Nord\"", "pratique de l'ESS",
-                          "Artois"),
-                PbProject("3", Decimal(20000), 0, "Café-épicerie, Saint-Omer", None, "Audomarois"),
-                PbProject("x-7", Decimal(0), 1, "", "coopération", None)]
+    projects = [
+        PbProject(
+            "12",
+            Decimal("4500.50"),
+            3,
+            'Jardins « partagés » ; quartier "Nord"',
+            "pratique de l'ESS",
+            "Artois",
+        ),
+        PbProject("3", Decimal(20000), 0, "Café-épicerie, Saint-Omer", None, "Audomarois"),
+        PbProject("x-7", Decimal(0), 1, "", "coopération", None),
+    ]
     ballots = Ballots.from_lists([[0, 1], [], [2, 0], [1]], 3)
-    election = PbElection.new(description="Budget citoyen 2026", unit="Pas-de-Calais", instance="2026",
-                              budget=Decimal(572000), projects=projects, ballots=ballots,
-                              voter_ids=["a1", "b2", "c3", "d4"], rule="greedy",
-                              extra_meta={"comment": "Bulletins anonymisés; identifiants tirés au hasard"})
+    election = PbElection.new(
+        description="Budget citoyen 2026",
+        unit="Pas-de-Calais",
+        instance="2026",
+        budget=Decimal(572000),
+        projects=projects,
+        ballots=ballots,
+        voter_ids=["a1", "b2", "c3", "d4"],
+        rule="greedy",
+        extra_meta={"comment": "Bulletins anonymisés; identifiants tirés au hasard"},
+    )
     text = dumps_pb(election)
-    assert text.startswith("META\nkey;value\ndescription;Budget citoyen 2026\ncountry;France\nunit;Pas-de-Calais\n"
-                           "instance;2026\nnum_projects;3\nnum_votes;4\nbudget;572000\nvote_type;approval\n"
-                           "rule;greedy\ncurrency;EUR\n")
+    assert text.startswith(
+        "META\nkey;value\ndescription;Budget citoyen 2026\ncountry;France\nunit;Pas-de-Calais\n"
+        "instance;2026\nnum_projects;3\nnum_votes;4\nbudget;572000\nvote_type;approval\n"
+        "rule;greedy\ncurrency;EUR\n"
+    )
     assert "PROJECTS\nproject_id;cost;votes;name;category;territory\n" in text
     assert "VOTES\nvoter_id;vote\na1;12,3\nb2;\nc3;x-7,12\nd4;3\n" in text
     assert parse_pb(text) == election
@@ -121,15 +153,33 @@ def test_export_round_trip_with_awkward_text() -> None:
 
 @st.composite
 def elections(draw: st.DrawFn) -> PbElection:
-    ids = draw(st.lists(st.text("abcXYZ0123456789-_é", min_size=1, max_size=4), min_size=1, max_size=8, unique=True))
+    ids = draw(
+        st.lists(st.text("abcXYZ0123456789-_é", min_size=1, max_size=4), min_size=1, max_size=8, unique=True)
+    )
     text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=12).map(str.strip)
-    projects = [PbProject(pid, Decimal(draw(st.integers(0, 10**7))) / 100, draw(st.none() | st.integers(0, 500)),
-                          draw(text), draw(st.none() | text.filter(lambda t: t.lower() not in ("", "none"))))
-                for pid in ids]
-    votes = draw(st.lists(st.lists(st.integers(0, len(ids) - 1), unique=True, max_size=len(ids)), max_size=30))
+    projects = [
+        PbProject(
+            pid,
+            Decimal(draw(st.integers(0, 10**7))) / 100,
+            draw(st.none() | st.integers(0, 500)),
+            draw(text),
+            draw(st.none() | text.filter(lambda t: t.lower() not in ("", "none"))),
+        )
+        for pid in ids
+    ]
+    votes = draw(
+        st.lists(st.lists(st.integers(0, len(ids) - 1), unique=True, max_size=len(ids)), max_size=30)
+    )
     voter_ids = [f"v{i}" for i in range(len(votes))]
-    return PbElection.new(description=draw(text), unit="U", instance="1", budget=draw(st.integers(0, 10**9)),
-                          projects=projects, ballots=Ballots.from_lists(votes, len(ids)), voter_ids=voter_ids)
+    return PbElection.new(
+        description=draw(text),
+        unit="U",
+        instance="1",
+        budget=draw(st.integers(0, 10**9)),
+        projects=projects,
+        ballots=Ballots.from_lists(votes, len(ids)),
+        voter_ids=voter_ids,
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -169,34 +219,53 @@ def test_progress_reports_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- errors, each naming its line -------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("PROJECTS\nproject_id;cost\n1;5\n", 1, "doit commencer par la section META"),
-    ("\n\nMETA\nkey;value\nvote_type;approval\nbudget;5\nVOTES\nvoter_id;vote\n", 7,
-     "section VOTES inattendue ici, la section PROJECTS était attendue"),
-    ("META\nkey;value\nvote_type;approval\nbudget;5\nPROJECTS\nproject_id;cost\n1;5\n", 8, "section VOTES absente"),
-    (pb_text(votes="v1;1\nv2;2,9\nv3;3"), 13, "projet inconnu « 9 »"),
-    (pb_text(votes="v1;1\n\nv2;2\n\nv3;3,10"), 16, "projet inconnu « 10 »"),
-    (pb_text(projects="1;50\n2;-30\n3;40"), 8, "coût du projet 2 : montant négatif"),
-    (pb_text(projects="1;50\n2;30\n3;cher"), 9, "coût du projet 3 : « cher » n'est pas un nombre"),
-    (pb_text(projects="1;50\n2;NaN\n3;40"), 8, "n'est pas un nombre"),
-    (pb_text(projects="1;50\n2;30\n1;40"), 9, "identifiant de projet « 1 » en double"),
-    (pb_text(meta="vote_type;cumulative\nbudget;100"), 3, "seuls les votes par approbation"),
-    (pb_text(meta="budget;100"), 1, "la clé vote_type manque"),
-    (pb_text(meta="vote_type;approval"), 1, "la clé budget manque"),
-    (pb_text(meta="vote_type;approval\nbudget;beaucoup"), 4, "budget : « beaucoup » n'est pas un nombre"),
-    (pb_text(meta="vote_type;approval\nbudget;100\nnum_votes;4"), 5, "num_votes vaut « 4 » mais le fichier contient 3"),
-    (pb_text(meta="vote_type;approval\nbudget;100\nnum_projects;2"), 5, "num_projects vaut « 2 »"),
-    (pb_text(meta="vote_type;approval\nbudget;100\nnotakeyvalue"), 5, "ligne mal formée dans META"),
-    (pb_text(meta="vote_type;approval\nbudget;100\nbudget;200"), 5, "clé META « budget » en double"),
-    (pb_text(votes="v1;1,2\nv2;3;extra\nv3;"), 13, "ligne mal formée : 3 champ(s) au lieu de 2"),
-    (pb_text(votes="v1;1,2\njustonefield\nv3;"), 13, "ligne mal formée : 1 champ(s) au lieu de 2"),
-    (pb_text(vote_header="voter_id;vote;age", votes="v1;1;30\nv2;2"), 13, "2 champ(s) au lieu de 3"),
-    (pb_text(projects="1;50\n2;30;oops\n3;40"), 8, "ligne mal formée : 3 champs au lieu de 2"),
-    (pb_text(project_header="project_id;price"), 6, "la colonne cost manque"),
-    (pb_text(vote_header="voter_id;ballot"), 11, "la colonne vote manque"),
-    ("META\nkey;value\nvote_type;approval\nbudget;5\nPROJECTS\n", 6, "section VOTES absente"),
-    ("META\nvote_type;approval\nbudget;5\nPROJECTS\nproject_id;cost\n1;5\nVOTES\nvoter_id;vote\n", 2, "l'en-tête de la section META"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("PROJECTS\nproject_id;cost\n1;5\n", 1, "doit commencer par la section META"),
+        (
+            "\n\nMETA\nkey;value\nvote_type;approval\nbudget;5\nVOTES\nvoter_id;vote\n",
+            7,
+            "section VOTES inattendue ici, la section PROJECTS était attendue",
+        ),
+        (
+            "META\nkey;value\nvote_type;approval\nbudget;5\nPROJECTS\nproject_id;cost\n1;5\n",
+            8,
+            "section VOTES absente",
+        ),
+        (pb_text(votes="v1;1\nv2;2,9\nv3;3"), 13, "projet inconnu « 9 »"),
+        (pb_text(votes="v1;1\n\nv2;2\n\nv3;3,10"), 16, "projet inconnu « 10 »"),
+        (pb_text(projects="1;50\n2;-30\n3;40"), 8, "coût du projet 2 : montant négatif"),
+        (pb_text(projects="1;50\n2;30\n3;cher"), 9, "coût du projet 3 : « cher » n'est pas un nombre"),
+        (pb_text(projects="1;50\n2;NaN\n3;40"), 8, "n'est pas un nombre"),
+        (pb_text(projects="1;50\n2;30\n1;40"), 9, "identifiant de projet « 1 » en double"),
+        (pb_text(meta="vote_type;cumulative\nbudget;100"), 3, "seuls les votes par approbation"),
+        (pb_text(meta="budget;100"), 1, "la clé vote_type manque"),
+        (pb_text(meta="vote_type;approval"), 1, "la clé budget manque"),
+        (pb_text(meta="vote_type;approval\nbudget;beaucoup"), 4, "budget : « beaucoup » n'est pas un nombre"),
+        (
+            pb_text(meta="vote_type;approval\nbudget;100\nnum_votes;4"),
+            5,
+            "num_votes vaut « 4 » mais le fichier contient 3",
+        ),
+        (pb_text(meta="vote_type;approval\nbudget;100\nnum_projects;2"), 5, "num_projects vaut « 2 »"),
+        (pb_text(meta="vote_type;approval\nbudget;100\nnotakeyvalue"), 5, "ligne mal formée dans META"),
+        (pb_text(meta="vote_type;approval\nbudget;100\nbudget;200"), 5, "clé META « budget » en double"),
+        (pb_text(votes="v1;1,2\nv2;3;extra\nv3;"), 13, "ligne mal formée : 3 champ(s) au lieu de 2"),
+        (pb_text(votes="v1;1,2\njustonefield\nv3;"), 13, "ligne mal formée : 1 champ(s) au lieu de 2"),
+        (pb_text(vote_header="voter_id;vote;age", votes="v1;1;30\nv2;2"), 13, "2 champ(s) au lieu de 3"),
+        (pb_text(projects="1;50\n2;30;oops\n3;40"), 8, "ligne mal formée : 3 champs au lieu de 2"),
+        (pb_text(project_header="project_id;price"), 6, "la colonne cost manque"),
+        (pb_text(vote_header="voter_id;ballot"), 11, "la colonne vote manque"),
+        ("META\nkey;value\nvote_type;approval\nbudget;5\nPROJECTS\n", 6, "section VOTES absente"),
+        (
+            "META\nvote_type;approval\nbudget;5\nPROJECTS\nproject_id;cost\n1;5\nVOTES\nvoter_id;vote\n",
+            2,
+            "l'en-tête de la section META",
+        ),
+    ],
+)
 def test_errors_name_the_line(text: str, line: int, message: str) -> None:
     with pytest.raises(PabulibError) as caught:
         parse_pb(text)
@@ -214,13 +283,16 @@ def test_error_line_numbers_are_right_beyond_the_first_chunk(monkeypatch: pytest
 
 def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.pb"
-    path.write_bytes(pb_text(projects="1;50\n2;30\n3;40").encode()
-                     .replace(b"VOTES", "VOTES\xe9".encode("latin-1")))
+    path.write_bytes(
+        pb_text(projects="1;50\n2;30\n3;40").encode().replace(b"VOTES", "VOTES\xe9".encode("latin-1"))
+    )
     with pytest.raises(PabulibError, match="^Ligne 10 : le fichier n'est pas encodé en UTF-8"):
         read_pb(path)
 
 
-def test_a_2_gb_file_is_refused_by_its_size_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_2_gb_file_is_refused_by_its_size_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "huge.pb"
     with path.open("wb") as handle:
         handle.truncate(2 * 1024**3)  # sparse: no disk space used
@@ -229,7 +301,9 @@ def test_a_2_gb_file_is_refused_by_its_size_before_reading(tmp_path: Path, monke
         raise AssertionError("the file was read")
 
     monkeypatch.setattr(Path, "read_bytes", no_reading)
-    with pytest.raises(PabulibError, match="^Fichier trop volumineux : 2,0\u00a0Go, le maximum accepté est 1,0\u00a0Go."):
+    with pytest.raises(
+        PabulibError, match="^Fichier trop volumineux : 2,0\u00a0Go, le maximum accepté est 1,0\u00a0Go."
+    ):
         read_pb(path)
 
 
@@ -250,14 +324,37 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_writer_refuses_ids_that_would_break_the_format() -> None:
     ballots = Ballots.from_lists([[0]], 1)
-    bad_project = PbElection.new(description="d", unit="u", instance="1", budget=10,
-                                 projects=[PbProject("a,b", Decimal(1))], ballots=ballots, voter_ids=["v"])
+    bad_project = PbElection.new(
+        description="d",
+        unit="u",
+        instance="1",
+        budget=10,
+        projects=[PbProject("a,b", Decimal(1))],
+        ballots=ballots,
+        voter_ids=["v"],
+    )
     with pytest.raises(PabulibError, match="Identifiant de projet « a,b » invalide"):
         dumps_pb(bad_project)
-    bad_voter = PbElection.new(description="d", unit="u", instance="1", budget=10,
-                               projects=[PbProject("a", Decimal(1))], ballots=ballots, voter_ids=["v;1"])
+    bad_voter = PbElection.new(
+        description="d",
+        unit="u",
+        instance="1",
+        budget=10,
+        projects=[PbProject("a", Decimal(1))],
+        ballots=ballots,
+        voter_ids=["v;1"],
+    )
     with pytest.raises(PabulibError, match="Identifiant de votant"):
         dumps_pb(bad_voter)
     with pytest.raises(PabulibError, match="un identifiant de votant par bulletin"):
-        dumps_pb(PbElection.new(description="d", unit="u", instance="1", budget=10,
-                                projects=[PbProject("a", Decimal(1))], ballots=ballots, voter_ids=[]))
+        dumps_pb(
+            PbElection.new(
+                description="d",
+                unit="u",
+                instance="1",
+                budget=10,
+                projects=[PbProject("a", Decimal(1))],
+                ballots=ballots,
+                voter_ids=[],
+            )
+        )

@@ -19,8 +19,15 @@ def official(election: PbElection) -> set[str]:
 
 
 def run(election: PbElection, rule: str, **settings: object):  # type: ignore[no-untyped-def]
-    return allocate(election.allocation_projects(), election.budget, rule=rule, ballots=election.ballots,
-                    tie_break="id", currency=election.currency, **settings)  # type: ignore[arg-type]
+    return allocate(
+        election.allocation_projects(),
+        election.budget,
+        rule=rule,
+        ballots=election.ballots,
+        tie_break="id",
+        currency=election.currency,
+        **settings,
+    )  # type: ignore[arg-type]
 
 
 def test_swiecie_2023_equal_shares_with_add1_completion() -> None:
@@ -34,7 +41,9 @@ def test_assen_2024_equal_shares_part() -> None:
     # Assen published the equal-shares part of its outcome, without the final greedy fill.
     election = read_pb(DATA / "Netherlands_Assen_2024.pb")
     outcome = run(election, "mes")
-    assert {d.project_id for d in outcome.decisions if d.reason == "funded_equal_shares"} == official(election)
+    assert {d.project_id for d in outcome.decisions if d.reason == "funded_equal_shares"} == official(
+        election
+    )
     assert {d.project_id for d in outcome.decisions if d.reason == "funded_completion"} == {"7"}
 
 

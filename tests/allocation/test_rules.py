@@ -38,8 +38,14 @@ def test_french_amounts_use_no_break_spaces() -> None:
 
 # -- greedy -----------------------------------------------------------------------------------
 
+
 def test_greedy_skips_what_no_longer_fits_and_goes_on() -> None:
-    projects = [Project("A", 6000, 50), Project("B", 5000, 40), Project("C", 4000, 30), Project("D", 1000, 20)]
+    projects = [
+        Project("A", 6000, 50),
+        Project("B", 5000, 40),
+        Project("C", 4000, 30),
+        Project("D", 1000, 20),
+    ]
     outcome = greedy(projects, 10000)
     assert outcome.selected == ("A", "C")
     assert (outcome.spent, outcome.remaining) == (Decimal(10000), Decimal(0))
@@ -60,7 +66,10 @@ def test_greedy_funds_everyone_when_the_envelope_allows() -> None:
     outcome = greedy(projects, 5000)
     assert outcome.selected == ("B", "A", "C")
     assert outcome.spent == Decimal("3500.50") and outcome.remaining == Decimal("1499.50")
-    assert explanations(outcome)["A"] == "Financé : 2e en voix (3 voix) ; 1 500,50 € accordés, 1 499,50 € restants."
+    assert (
+        explanations(outcome)["A"]
+        == "Financé : 2e en voix (3 voix) ; 1 500,50 € accordés, 1 499,50 € restants."
+    )
 
 
 def test_a_project_larger_than_the_envelope_is_never_funded() -> None:
@@ -68,7 +77,10 @@ def test_a_project_larger_than_the_envelope_is_never_funded() -> None:
     assert outcome.selected == ("small",)
     big = outcome.decision("big")
     assert big.reason == "exceeds_envelope"
-    assert plain(big.explanation) == "Non financé : 500 000 € demandés, plus que l'enveloppe entière (352 000 €)."
+    assert (
+        plain(big.explanation)
+        == "Non financé : 500 000 € demandés, plus que l'enveloppe entière (352 000 €)."
+    )
 
 
 def test_zero_vote_projects_are_funded_last_when_there_is_no_threshold() -> None:
@@ -111,16 +123,21 @@ def test_category_ceiling_caps_the_amount_granted() -> None:
     assert outcome.granted == {"A": Decimal(4500), "B": Decimal(3000)}
     a = outcome.decision("A")
     assert (a.asked, a.granted) == (Decimal(6000), Decimal(4500))
-    assert plain(a.explanation) == ("Financé : 1er en voix (10 voix) ; 4 500 € accordés (demande de 6 000 € "
-                                    "plafonnée pour la catégorie « pratique »), 5 500 € restants.")
+    assert plain(a.explanation) == (
+        "Financé : 1er en voix (10 voix) ; 4 500 € accordés (demande de 6 000 € "
+        "plafonnée pour la catégorie « pratique »), 5 500 € restants."
+    )
     # Capped, it fits where its full amount would not.
     assert greedy(projects, 4500, ceilings={"pratique": 4500}).selected == ("A",)
     assert greedy(projects, 4500).selected == ("B",)
 
 
 def test_sub_envelope_must_hold_the_project_as_well_as_the_envelope() -> None:
-    projects = [Project("J1", 3000, 90, category="jeunes"), Project("J2", 3000, 80, category="jeunes"),
-                Project("O", 4000, 70, category="autre")]
+    projects = [
+        Project("J1", 3000, 90, category="jeunes"),
+        Project("J2", 3000, 80, category="jeunes"),
+        Project("O", 4000, 70, category="autre"),
+    ]
     outcome = greedy(projects, 20000, sub_envelopes={"jeunes": 5000})
     assert outcome.selected == ("J1", "O")
     assert outcome.sub_envelopes_remaining == {"jeunes": Decimal(2000)}
@@ -128,9 +145,9 @@ def test_sub_envelope_must_hold_the_project_as_well_as_the_envelope() -> None:
     assert outcome.decision("J2").reason == "no_room_sub_envelope"
     assert explanations(outcome) == {
         "J1": "Financé : 1er en voix (90 voix) ; 3 000 € accordés, 17 000 € restants ; "
-              "2 000 € restants dans la sous-enveloppe « jeunes ».",
+        "2 000 € restants dans la sous-enveloppe « jeunes ».",
         "J2": "Non financé : 2e en voix (80 voix) ; 3 000 € demandés, il ne restait que 2 000 € "
-              "dans la sous-enveloppe « jeunes ».",
+        "dans la sous-enveloppe « jeunes ».",
         "O": "Financé : 3e en voix (70 voix) ; 4 000 € accordés, 13 000 € restants.",
     }
     # The global envelope still binds projects of a sub-envelope category.
@@ -139,27 +156,36 @@ def test_sub_envelope_must_hold_the_project_as_well_as_the_envelope() -> None:
 
 # -- territorial equity -------------------------------------------------------------------------
 
+
 def test_territorial_brings_in_each_territory_best_project_first() -> None:
-    projects = [Project("A", 5000, 100, territory="Artois"), Project("B", 5000, 90, territory="Artois"),
-                Project("C", 4000, 10, territory="Ternois"), Project("D", 3000, 5, territory="Calaisis")]
+    projects = [
+        Project("A", 5000, 100, territory="Artois"),
+        Project("B", 5000, 90, territory="Artois"),
+        Project("C", 4000, 10, territory="Ternois"),
+        Project("D", 3000, 5, territory="Calaisis"),
+    ]
     assert greedy(projects, 10000).selected == ("A", "B")
     outcome = territorial(projects, 10000, territories=["Artois", "Ternois", "Calaisis", "Boulonnais"])
     assert outcome.selected == ("A", "C")
     assert outcome.notes == (f"Territoire «{NBSP}Boulonnais{NBSP}» : aucun projet éligible, ignoré.",)
     assert explanations(outcome) == {
         "A": "Financé comme meilleur projet du territoire « Artois » : 1er en voix (100 voix) ; "
-             "5 000 € accordés, 5 000 € restants.",
+        "5 000 € accordés, 5 000 € restants.",
         "B": "Non financé : 2e en voix (90 voix) ; 5 000 € demandés, il ne restait que 1 000 €.",
         "C": "Financé comme meilleur projet du territoire « Ternois » : 3e en voix (10 voix) ; "
-             "4 000 € accordés, 1 000 € restants.",
+        "4 000 € accordés, 1 000 € restants.",
         # Calaisis' best project did not fit: the greedy pass looked at it again, in its rank.
         "D": "Non financé : 4e en voix (5 voix) ; 3 000 € demandés, il ne restait que 1 000 €.",
     }
 
 
 def test_territorial_default_territories_and_greedy_on_the_rest() -> None:
-    projects = [Project("A", 1000, 9, territory="T1"), Project("B", 1000, 8, territory="T1"),
-                Project("C", 1000, 1, territory="T2"), Project("D", 1000, 7)]
+    projects = [
+        Project("A", 1000, 9, territory="T1"),
+        Project("B", 1000, 8, territory="T1"),
+        Project("C", 1000, 1, territory="T2"),
+        Project("D", 1000, 7),
+    ]
     outcome = territorial(projects, 3000)
     assert outcome.selected == ("A", "C", "B")
     assert outcome.notes == ()
@@ -175,6 +201,7 @@ def test_territorial_champions_must_reach_the_threshold() -> None:
 
 # -- equal shares -----------------------------------------------------------------------------
 
+
 def test_mes_raw_buys_the_cheapest_per_unit_of_cost_first() -> None:
     # Three voters, 100 each. A (200) is paid by v1 and v2 at 100 each: rho = 100/200 = 0.5;
     # B and C cost 100 paid by one voter: rho = 1. A first; then B's only supporter is broke.
@@ -184,11 +211,11 @@ def test_mes_raw_buys_the_cheapest_per_unit_of_cost_first() -> None:
     assert outcome.selected == ("A", "C")
     assert explanations(outcome) == {
         "A": "Financé par la méthode des parts égales (1er achat) : 1er en voix (2 voix) ; 200 € accordés, "
-             "100 € restants ; chaque soutien a payé au plus 100 €.",
+        "100 € restants ; chaque soutien a payé au plus 100 €.",
         "B": "Non financé : 2e en voix (1 voix) ; ses soutiens ne disposaient plus que de 0 € pour les 100 € "
-             "demandés.",
+        "demandés.",
         "C": "Financé par la méthode des parts égales (2e achat) : 3e en voix (1 voix) ; 100 € accordés, "
-             "0 € restants ; chaque soutien a payé au plus 100 €.",
+        "0 € restants ; chaque soutien a payé au plus 100 €.",
     }
     assert outcome.notes == (f"Part de chaque votant : 100{NBSP}€ (enveloppe ÷ 3 votants).",)
 
@@ -230,7 +257,8 @@ def test_mes_without_supporters_and_too_expensive() -> None:
     assert completed.selected == ("A", "lonely")
     assert completed.decision("lonely").reason == "funded_completion"
     assert plain(completed.decision("lonely").explanation) == (
-        "Financé au complément glouton : 3e en voix (0 voix) ; 50 € accordés, 150 € restants.")
+        "Financé au complément glouton : 3e en voix (0 voix) ; 50 € accordés, 150 € restants."
+    )
 
 
 def test_mes_completion_raises_the_share_then_fills_greedily() -> None:
@@ -252,7 +280,9 @@ def test_mes_raises_the_share_by_whole_euros_when_amounts_have_cents() -> None:
     outcome = mes(projects, Decimal("100.50"), ballots)
     assert outcome.selected == ("B", "A")
     assert (outcome.spent, outcome.remaining) == (Decimal(100), Decimal("0.50"))
-    assert plain(outcome.notes[0]).startswith("Part de chaque votant : 25,13 € (enveloppe ÷ 4 votants), portée à 30 €")
+    assert plain(outcome.notes[0]).startswith(
+        "Part de chaque votant : 25,13 € (enveloppe ÷ 4 votants), portée à 30 €"
+    )
     assert outcome.decision("A").granted == Decimal("60.00")
 
 
@@ -282,23 +312,38 @@ def test_mes_with_no_ballot_is_greedy() -> None:
 
 # -- refusals ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: allocate([Project("A", 1)], 10, rule="lottery"), "Règle inconnue"),
-    (lambda: allocate([Project("A", 1)], 10, utility="joy"), "Utilité inconnue"),
-    (lambda: allocate([Project("A", 1)], 10, tie_break="coin"), "Départage inconnu"),
-    (lambda: allocate([Project("A", 1), Project("A", 2)], 10), "identifiant en double"),
-    (lambda: allocate([Project("A", 1)], -10), "négatif"),
-    (lambda: allocate([Project("A", 1)], 10.5), "virgule flottante"),  # type: ignore[arg-type]
-    (lambda: allocate([Project("A", 1)], 10, rule="mes"), "a besoin des bulletins"),
-    (lambda: allocate([Project("A", 1)], 10, rule="mes", ballots=Ballots.from_lists([[0]], 2)), "portent sur 2"),
-    (lambda: allocate([Project("A", 1)], 10, rule="mes-raw", sub_envelopes={"x": 1},
-                      ballots=Ballots.from_lists([[0]], 1)), "sous-enveloppes"),
-    (lambda: allocate([Project("A", 1)], 10, territories=["T"]), "territoires"),
-    (lambda: allocate([Project("A", 1)], 10, threshold=-1), "Seuil"),
-    (lambda: Project("A", -5), "négatif"),
-    (lambda: Project("A", 5, votes=-1), "nombre de voix"),
-    (lambda: Ballots.from_lists([[3]], 2), "inexistant"),
-])
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: allocate([Project("A", 1)], 10, rule="lottery"), "Règle inconnue"),
+        (lambda: allocate([Project("A", 1)], 10, utility="joy"), "Utilité inconnue"),
+        (lambda: allocate([Project("A", 1)], 10, tie_break="coin"), "Départage inconnu"),
+        (lambda: allocate([Project("A", 1), Project("A", 2)], 10), "identifiant en double"),
+        (lambda: allocate([Project("A", 1)], -10), "négatif"),
+        (lambda: allocate([Project("A", 1)], 10.5), "virgule flottante"),  # type: ignore[arg-type]
+        (lambda: allocate([Project("A", 1)], 10, rule="mes"), "a besoin des bulletins"),
+        (
+            lambda: allocate([Project("A", 1)], 10, rule="mes", ballots=Ballots.from_lists([[0]], 2)),
+            "portent sur 2",
+        ),
+        (
+            lambda: allocate(
+                [Project("A", 1)],
+                10,
+                rule="mes-raw",
+                sub_envelopes={"x": 1},
+                ballots=Ballots.from_lists([[0]], 1),
+            ),
+            "sous-enveloppes",
+        ),
+        (lambda: allocate([Project("A", 1)], 10, territories=["T"]), "territoires"),
+        (lambda: allocate([Project("A", 1)], 10, threshold=-1), "Seuil"),
+        (lambda: Project("A", -5), "négatif"),
+        (lambda: Project("A", 5, votes=-1), "nombre de voix"),
+        (lambda: Ballots.from_lists([[3]], 2), "inexistant"),
+    ],
+)
 def test_refusals_are_french(call, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AllocationError, match=message):
         call()

@@ -21,17 +21,32 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def add_winner(app: Flask, edition: Edition, holder: User, title: str = "Recyclerie solidaire",
-               status: Status = Status.WINNER, amount: Decimal = Decimal("8000")) -> int:
+def add_winner(
+    app: Flask,
+    edition: Edition,
+    holder: User,
+    title: str = "Recyclerie solidaire",
+    status: Status = Status.WINNER,
+    amount: Decimal = Decimal("8000"),
+) -> int:
     """An initiative that reached `status` (winner by default), owned by `holder`."""
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
         territory_id = session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
-        initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=title, status=status.value,
-                                summary="Réparer et donner une seconde vie aux objets.", territory_id=territory_id,
-                                structure_name="Association Re-Faire", siret="44067202000037",
-                                contact_email="contact@example.org", amount_asked=amount, created_at=now,
-                                updated_at=now)
+        initiative = Initiative(
+            edition_id=edition.id,
+            holder_id=holder.id,
+            title=title,
+            status=status.value,
+            summary="Réparer et donner une seconde vie aux objets.",
+            territory_id=territory_id,
+            structure_name="Association Re-Faire",
+            siret="44067202000037",
+            contact_email="contact@example.org",
+            amount_asked=amount,
+            created_at=now,
+            updated_at=now,
+        )
         initiative.history = [StatusChange(to_status=status.value, at=now)]
         session.add(initiative)
         session.commit()
@@ -43,8 +58,16 @@ def at_noon(day: date) -> datetime:
     return local_midnight(day) + timedelta(hours=12)
 
 
-def make_convention(app: Flask, initiative_id: int, admin: User, *, signed_on: date | None = None,
-                    paid: bool = False, amount: Decimal = Decimal("8000"), duration: int = 18) -> int:
+def make_convention(
+    app: Flask,
+    initiative_id: int,
+    admin: User,
+    *,
+    signed_on: date | None = None,
+    paid: bool = False,
+    amount: Decimal = Decimal("8000"),
+    duration: int = 18,
+) -> int:
     """A convention through the services: created, then signed and paid as asked."""
     with app.extensions["db_sessionmaker"]() as session:
         actor = session.get(User, admin.id)

@@ -23,12 +23,19 @@ from budgetcitoyen.initiatives.workflow import Status
 from tests.conventions.helpers import add_winner, make_convention
 
 # The initiative's status each convention status goes with.
-EXPECTED = {"to_sign": Status.WINNER, "signed": Status.UNDER_AGREEMENT, "paid": Status.UNDER_AGREEMENT,
-            "report_received": Status.UNDER_AGREEMENT, "closed": Status.CLOSED, "terminated": Status.ABANDONED}
+EXPECTED = {
+    "to_sign": Status.WINNER,
+    "signed": Status.UNDER_AGREEMENT,
+    "paid": Status.UNDER_AGREEMENT,
+    "report_received": Status.UNDER_AGREEMENT,
+    "closed": Status.CLOSED,
+    "terminated": Status.ABANDONED,
+}
 
 
-def test_demo_conventions_in_every_status(app: Flask, tmp_path: Path, make_edition: Callable[..., Edition],
-                                          make_user: Callable[..., User]) -> None:
+def test_demo_conventions_in_every_status(
+    app: Flask, tmp_path: Path, make_edition: Callable[..., Edition], make_user: Callable[..., User]
+) -> None:
     now = now_utc()
     edition, holder = make_edition(year=now.year), make_user()
     admin = make_user(roles=(Role.ADMIN,))
@@ -53,7 +60,10 @@ def test_demo_conventions_in_every_status(app: Flask, tmp_path: Path, make_editi
         assert {r.kind for r in late.reminders} == {"extension_window", "report_due_soon", "report_overdue"}
         for convention in conventions:
             initiative = convention.initiative
-            assert initiative.status == EXPECTED[convention.status].value, (convention.status, initiative.title)
+            assert initiative.status == EXPECTED[convention.status].value, (
+                convention.status,
+                initiative.title,
+            )
             assert [h.to_status for h in initiative.history][-1] == initiative.status
             if convention.report_stored_name:
                 assert (tmp_path / convention.report_stored_name).read_bytes().startswith(b"%PDF-1.4")
@@ -65,14 +75,20 @@ def test_demo_conventions_in_every_status(app: Flask, tmp_path: Path, make_editi
         assert seed_conventions(session, session.get(Edition, edition.id), now, upload_folder=tmp_path) == 0
 
 
-def test_no_winner_no_convention(app: Flask, make_edition: Callable[..., Edition], make_user: Callable[..., User],
-                                 tmp_path: Path) -> None:
+def test_no_winner_no_convention(
+    app: Flask, make_edition: Callable[..., Edition], make_user: Callable[..., User], tmp_path: Path
+) -> None:
     edition, holder = make_edition(year=2026), make_user()
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:
-        assert seed_conventions(session, session.get(Edition, edition.id), now_utc(), upload_folder=tmp_path) == 0
+        assert (
+            seed_conventions(session, session.get(Edition, edition.id), now_utc(), upload_folder=tmp_path)
+            == 0
+        )
         # The demo's initiatives before the vote is counted: none has won yet.
         seed_initiatives(session, session.get(Edition, edition.id), session.get(User, holder.id), now_utc())
         if not session.scalar(select(Initiative.id).where(Initiative.status == Status.WINNER.value).limit(1)):
-            assert seed_conventions(session, session.get(Edition, edition.id), now_utc(),
-                                    upload_folder=tmp_path) == 0
+            assert (
+                seed_conventions(session, session.get(Edition, edition.id), now_utc(), upload_folder=tmp_path)
+                == 0
+            )
         session.rollback()

@@ -23,7 +23,9 @@ def convention(app: Flask, make_user: Callable[..., User], make_edition: Callabl
     """Signed and paid on 31 January 2026: ends 31 July 2027, report due 31 January 2028."""
     edition = make_edition(year=2026)
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user(email="porteuse@example.org")
-    return make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 1, 31), paid=True)
+    return make_convention(
+        app, add_winner(app, edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
+    )
 
 
 def remind(app: Flask, day: str, *extra: str) -> tuple[int, str]:
@@ -32,7 +34,9 @@ def remind(app: Flask, day: str, *extra: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_each_reminder_is_sent_once_on_its_day(app: Flask, convention: int, smtp: SmtpServer, db_session) -> None:
+def test_each_reminder_is_sent_once_on_its_day(
+    app: Flask, convention: int, smtp: SmtpServer, db_session
+) -> None:
     code, output = remind(app, "2027-01-30")
     assert code == 0 and "Aucun rappel à envoyer le 30/01/2027." in output and smtp.messages == []
 
@@ -60,7 +64,9 @@ def test_each_reminder_is_sent_once_on_its_day(app: Flask, convention: int, smtp
     assert len(smtp.messages) == 3
     assert "en retard" in str(smtp.messages[-1]["Subject"])
     # Narrow no-break spaces in French amounts.
-    assert "remboursement de la totalité des sommes versées (8\u202f000,00\xa0€)" in body_of(smtp.messages[-1])
+    assert "remboursement de la totalité des sommes versées (8\u202f000,00\xa0€)" in body_of(
+        smtp.messages[-1]
+    )
     remind(app, "2028-02-02")
     remind(app, "2029-01-01")
     assert len(smtp.messages) == 3
@@ -68,8 +74,9 @@ def test_each_reminder_is_sent_once_on_its_day(app: Flask, convention: int, smtp
     assert kinds == ["extension_window", "report_due_soon", "report_overdue"]
 
 
-def test_a_first_run_after_the_due_date_sends_only_what_is_true_today(app: Flask, convention: int,
-                                                                       smtp: SmtpServer) -> None:
+def test_a_first_run_after_the_due_date_sends_only_what_is_true_today(
+    app: Flask, convention: int, smtp: SmtpServer
+) -> None:
     # The command was never run before: the holder gets "late", not "due in 30 days" as well.
     code, output = remind(app, "2028-03-01")
     assert code == 0, output
@@ -86,8 +93,9 @@ def test_dry_run_sends_and_records_nothing(app: Flask, convention: int, smtp: Sm
     assert len(smtp.messages) == 1
 
 
-def test_an_undelivered_reminder_is_tried_again_next_run(app: Flask, convention: int, smtp: SmtpServer,
-                                                         monkeypatch: pytest.MonkeyPatch, db_session) -> None:
+def test_an_undelivered_reminder_is_tried_again_next_run(
+    app: Flask, convention: int, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, db_session
+) -> None:
     monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nobody listens there
     code, output = remind(app, "2027-01-31")
     assert code == 1 and "Échec de l'envoi" in output
@@ -105,8 +113,9 @@ def test_no_reminder_once_the_initiative_is_abandoned(app: Flask, convention: in
     assert smtp.messages == []
 
 
-def test_links_use_the_public_address(app: Flask, convention: int, smtp: SmtpServer,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_links_use_the_public_address(
+    app: Flask, convention: int, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://budget.example.org")
     remind(app, "2027-01-31")
     assert "https://budget.example.org/mon-espace#convention-" in body_of(smtp.messages[0])

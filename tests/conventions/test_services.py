@@ -26,7 +26,9 @@ from tests.conventions.helpers import PDF, PNG, add_winner, at_noon, load, make_
 
 
 @pytest.fixture
-def setting(make_user: Callable[..., User], make_edition: Callable[..., Edition]) -> tuple[Edition, User, User]:
+def setting(
+    make_user: Callable[..., User], make_edition: Callable[..., Edition]
+) -> tuple[Edition, User, User]:
     return make_edition(year=2026), make_user(roles=(Role.ADMIN,)), make_user(email="porteuse@example.org")
 
 
@@ -47,8 +49,9 @@ def test_create_once_for_a_winner_and_a_second_time_is_a_conflict(app: Flask, se
     assert entry is not None and entry.after == {"initiative_id": initiative_id, "amount_granted": "7500.00"}
 
 
-def test_the_database_refuses_a_duplicate_that_slips_past_the_check(app: Flask, setting,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_database_refuses_a_duplicate_that_slips_past_the_check(
+    app: Flask, setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
     edition, _, holder = setting
     initiative_id = add_winner(app, edition, holder)
     with app.extensions["db_sessionmaker"]() as session:
@@ -57,17 +60,22 @@ def test_the_database_refuses_a_duplicate_that_slips_past_the_check(app: Flask, 
         # Two publications at once: both checks see no convention; the unique key decides.
         monkeypatch.setattr(services, "convention_of", lambda *_: None)
         with pytest.raises(Conflict, match="a déjà une convention"):
-            services.create_convention(session, session.get(Initiative, initiative_id), Decimal("100"), now_utc())
+            services.create_convention(
+                session, session.get(Initiative, initiative_id), Decimal("100"), now_utc()
+            )
 
 
-@pytest.mark.parametrize(("status", "amount", "message"), [
-    (Status.ON_BALLOT, Decimal("100"), "Seule une initiative lauréate"),
-    (Status.NOT_SELECTED, Decimal("100"), "Seule une initiative lauréate"),
-    (Status.WINNER, Decimal("0"), "montant positif"),
-    (Status.WINNER, Decimal("-5"), "montant positif"),
-    (Status.WINNER, Decimal("12.345"), "au centime près"),
-    (Status.WINNER, Decimal("NaN"), "montant positif"),
-])
+@pytest.mark.parametrize(
+    ("status", "amount", "message"),
+    [
+        (Status.ON_BALLOT, Decimal("100"), "Seule une initiative lauréate"),
+        (Status.NOT_SELECTED, Decimal("100"), "Seule une initiative lauréate"),
+        (Status.WINNER, Decimal("0"), "montant positif"),
+        (Status.WINNER, Decimal("-5"), "montant positif"),
+        (Status.WINNER, Decimal("12.345"), "au centime près"),
+        (Status.WINNER, Decimal("NaN"), "montant positif"),
+    ],
+)
 def test_creation_refusals(app: Flask, setting, status: Status, amount: Decimal, message: str) -> None:
     edition, _, holder = setting
     initiative_id = add_winner(app, edition, holder, status=status)
@@ -75,17 +83,23 @@ def test_creation_refusals(app: Flask, setting, status: Status, amount: Decimal,
         services.create_convention(session, session.get(Initiative, initiative_id), amount, now_utc())
 
 
-def test_signature_sets_the_dates_and_puts_the_initiative_under_agreement(app: Flask, setting, db_session) -> None:
+def test_signature_sets_the_dates_and_puts_the_initiative_under_agreement(
+    app: Flask, setting, db_session
+) -> None:
     edition, admin, holder = setting
     convention_id = make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 8, 31))
     convention = load(app, convention_id)
     assert convention.status == "signed"
     assert (convention.signed_on, convention.end_on, convention.report_due_on) == (
-        date(2026, 8, 31), date(2028, 2, 29), date(2028, 8, 29))
+        date(2026, 8, 31),
+        date(2028, 2, 29),
+        date(2028, 8, 29),
+    )
     assert convention.initiative.status == Status.UNDER_AGREEMENT.value
     assert convention.initiative.history[-1].reason == "Convention signée."
-    actions = db_session.scalars(select(AuditEntry.action).where(AuditEntry.action != "edition.create")
-                                 .order_by(AuditEntry.id)).all()
+    actions = db_session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action != "edition.create").order_by(AuditEntry.id)
+    ).all()
     assert actions == ["convention.create", "initiative.status", "convention.sign"]
 
 
@@ -118,8 +132,14 @@ def test_a_winner_who_withdrew_cannot_sign(app: Flask, setting) -> None:
         session.get(Initiative, initiative_id).status = Status.ABANDONED.value
         session.commit()
         with pytest.raises(DomainError, match="Impossible de passer de « Abandonné » à « Conventionné »"):
-            services.sign(session, session.get(User, admin.id), session.get(Convention, convention_id),
-                          date(2026, 11, 1), 18, at_noon(date(2026, 11, 2)))
+            services.sign(
+                session,
+                session.get(User, admin.id),
+                session.get(Convention, convention_id),
+                date(2026, 11, 1),
+                18,
+                at_noon(date(2026, 11, 2)),
+            )
 
 
 def test_payment_is_capped_by_the_grant_and_dated_after_the_signature(app: Flask, setting) -> None:
@@ -145,8 +165,11 @@ def test_payment_is_capped_by_the_grant_and_dated_after_the_signature(app: Flask
 
 def _paid(app: Flask, setting) -> tuple[int, User, User]:
     edition, admin, holder = setting
-    return make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 11, 2),
-                           paid=True), admin, holder
+    return (
+        make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 11, 2), paid=True),
+        admin,
+        holder,
+    )
 
 
 def _store(app: Flask, content: bytes) -> uploads.StoredFile:
@@ -159,19 +182,28 @@ def test_final_report_upload_with_real_files_replaces_the_previous_one(app: Flas
     with app.extensions["db_sessionmaker"]() as session:
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
         first = _store(app, PDF)
-        assert services.record_report(session, user, convention, first, "C:\\Docs\\bilan 2027.pdf",
-                                      now_utc(), as_staff=False) is None
+        assert (
+            services.record_report(
+                session, user, convention, first, "C:\\Docs\\bilan 2027.pdf", now_utc(), as_staff=False
+            )
+            is None
+        )
         session.commit()
         assert convention.status == "report_received" and convention.report_original_name == "bilan 2027.pdf"
         assert (folder / first.stored_name).read_bytes() == PDF
         # A corrected report replaces the first; the caller deletes the old file once committed.
         second = _store(app, PNG)
-        replaced = services.record_report(session, user, convention, second, "bilan.png", now_utc(), as_staff=False)
+        replaced = services.record_report(
+            session, user, convention, second, "bilan.png", now_utc(), as_staff=False
+        )
         session.commit()
     assert replaced == first.stored_name
     saved = load(app, convention_id)
     assert (saved.report_stored_name, saved.report_content_type, saved.report_size) == (
-        second.stored_name, "image/png", len(PNG))
+        second.stored_name,
+        "image/png",
+        len(PNG),
+    )
 
 
 def test_a_refused_file_leaves_nothing_on_disk(app: Flask, setting) -> None:
@@ -198,8 +230,9 @@ def test_who_may_send_the_report_and_when(app: Flask, setting, make_user: Callab
             services.check_can_send_report(convention, session.get(User, agent.id), as_staff=True)
         services.check_can_send_report(convention, session.get(User, admin.id), as_staff=True)
         with pytest.raises(Conflict, match="une fois la subvention versée"):
-            services.check_can_send_report(session.get(Convention, unsigned_id), session.get(User, holder.id),
-                                           as_staff=False)
+            services.check_can_send_report(
+                session.get(Convention, unsigned_id), session.get(User, holder.id), as_staff=False
+            )
 
 
 def test_termination_amount_between_zero_and_what_was_paid(app: Flask, setting, db_session) -> None:
@@ -216,16 +249,30 @@ def test_termination_amount_between_zero_and_what_was_paid(app: Flask, setting, 
             with pytest.raises(DomainError, match=message):
                 services.terminate(session, actor, convention, date(2027, 2, 1), reason, amount, now)
             session.rollback()
-        services.terminate(session, actor, convention, date(2027, 2, 1), "Projet abandonné faute de local.",
-                           Decimal("8000"), now)
+        services.terminate(
+            session,
+            actor,
+            convention,
+            date(2027, 2, 1),
+            "Projet abandonné faute de local.",
+            Decimal("8000"),
+            now,
+        )
         session.commit()
     saved = load(app, convention_id)
-    assert (saved.status, saved.amount_to_repay, saved.terminated_on) == ("terminated", Decimal("8000.00"),
-                                                                          date(2027, 2, 1))
+    assert (saved.status, saved.amount_to_repay, saved.terminated_on) == (
+        "terminated",
+        Decimal("8000.00"),
+        date(2027, 2, 1),
+    )
     assert saved.initiative.status == Status.ABANDONED.value
     assert saved.initiative.history[-1].reason == "Convention résiliée : Projet abandonné faute de local."
-    assert db_session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "convention.terminate")) == 1
+    assert (
+        db_session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "convention.terminate")
+        )
+        == 1
+    )
 
 
 def test_an_unpaid_convention_is_terminated_with_nothing_to_pay_back(app: Flask, setting) -> None:
@@ -234,8 +281,9 @@ def test_an_unpaid_convention_is_terminated_with_nothing_to_pay_back(app: Flask,
     with app.extensions["db_sessionmaker"]() as session:
         actor, convention = session.get(User, admin.id), session.get(Convention, convention_id)
         with pytest.raises(DomainError, match="ne peut pas dépasser le montant versé"):
-            services.terminate(session, actor, convention, date(2026, 11, 3), "Abandon", Decimal("0.01"),
-                               now_utc())
+            services.terminate(
+                session, actor, convention, date(2026, 11, 3), "Abandon", Decimal("0.01"), now_utc()
+            )
         session.rollback()
         services.terminate(session, actor, convention, date(2026, 11, 3), "Abandon", Decimal("0"), now_utc())
 
@@ -247,31 +295,60 @@ def test_closing_needs_the_report_and_records_a_reduction(app: Flask, setting) -
         with pytest.raises(Conflict, match="« Versée » ne peut pas passer à « Soldée »"):
             services.close(session, actor, convention, date(2026, 12, 1), None, "", now_utc())
         session.rollback()
-        services.record_report(session, session.get(User, holder.id), convention, _store(app, PDF), "bilan.pdf",
-                               at_noon(date(2028, 6, 1)), as_staff=False)
+        services.record_report(
+            session,
+            session.get(User, holder.id),
+            convention,
+            _store(app, PDF),
+            "bilan.pdf",
+            at_noon(date(2028, 6, 1)),
+            as_staff=False,
+        )
         with pytest.raises(DomainError, match="ne peut pas précéder la réception du bilan"):
             services.close(session, actor, convention, date(2028, 5, 31), None, "", at_noon(date(2028, 7, 1)))
-        services.close(session, actor, convention, date(2028, 6, 15), Decimal("1200"), "Dépenses moindres.",
-                       at_noon(date(2028, 7, 1)))
+        services.close(
+            session,
+            actor,
+            convention,
+            date(2028, 6, 15),
+            Decimal("1200"),
+            "Dépenses moindres.",
+            at_noon(date(2028, 7, 1)),
+        )
         session.commit()
     saved = load(app, convention_id)
-    assert (saved.status, saved.amount_to_repay, saved.closing_note) == ("closed", Decimal("1200.00"),
-                                                                         "Dépenses moindres.")
+    assert (saved.status, saved.amount_to_repay, saved.closing_note) == (
+        "closed",
+        Decimal("1200.00"),
+        "Dépenses moindres.",
+    )
     assert saved.initiative.status == Status.CLOSED.value
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(Conflict):
-        services.terminate(session, session.get(User, admin.id), session.get(Convention, convention_id),
-                           date(2028, 6, 20), "Trop tard", Decimal("0"), now_utc())
+        services.terminate(
+            session,
+            session.get(User, admin.id),
+            session.get(Convention, convention_id),
+            date(2028, 6, 20),
+            "Trop tard",
+            Decimal("0"),
+            now_utc(),
+        )
 
 
 def test_late_reports_and_holder_lists(app: Flask, setting) -> None:
     edition, admin, holder = setting
-    late_id = make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 1, 31), paid=True)
-    on_time_id = make_convention(app, add_winner(app, edition, holder, title="Café"), admin,
-                                 signed_on=date(2026, 6, 1), paid=True)
+    late_id = make_convention(
+        app, add_winner(app, edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
+    )
+    on_time_id = make_convention(
+        app, add_winner(app, edition, holder, title="Café"), admin, signed_on=date(2026, 6, 1), paid=True
+    )
     with app.extensions["db_sessionmaker"]() as session:
         assert [c.id for c in services.late_reports(session, edition.id, date(2028, 1, 31))] == []
         assert [c.id for c in services.late_reports(session, edition.id, date(2028, 2, 1))] == [late_id]
         assert [c.id for c in services.late_reports(session, None, date(2028, 6, 2))] == [late_id, on_time_id]
         assert {c.id for c in services.conventions_for_holder(session, session.get(User, holder.id))} == {
-            late_id, on_time_id}
+            late_id,
+            on_time_id,
+        }
         assert services.conventions_for_holder(session, session.get(User, admin.id)) == []

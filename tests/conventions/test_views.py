@@ -31,9 +31,13 @@ def today() -> date:
 @pytest.fixture
 def people(make_user: Callable[..., User], make_edition: Callable[..., Edition]) -> dict[str, Any]:
     edition = make_edition(year=today().year)
-    return {"edition": edition, "admin": make_user(email="admin@example.org", roles=(Role.ADMIN,)),
-            "agent": make_user(email="agent@example.org", roles=(Role.AGENT,)),
-            "holder": make_user(email="porteuse@example.org"), "other": make_user(email="autre@example.org")}
+    return {
+        "edition": edition,
+        "admin": make_user(email="admin@example.org", roles=(Role.ADMIN,)),
+        "agent": make_user(email="agent@example.org", roles=(Role.AGENT,)),
+        "holder": make_user(email="porteuse@example.org"),
+        "other": make_user(email="autre@example.org"),
+    }
 
 
 def as_user(app: Flask, email: str) -> FlaskClient:
@@ -54,13 +58,21 @@ def count(db_session: Any) -> int:
 
 
 def test_staff_list_shows_late_reports_and_winners_without_convention(
-        app: Flask, people: dict[str, Any], make_edition: Callable[..., Edition]) -> None:
+    app: Flask, people: dict[str, Any], make_edition: Callable[..., Edition]
+) -> None:
     admin, holder = people["admin"], people["holder"]
     old = make_edition(year=today().year - 3)
     # Signed in January three years ago: ended 18 months later, report due 6 months after that: late.
-    late = make_convention(app, add_winner(app, old, holder, title="Recyclerie en retard"), admin,
-                           signed_on=date(old.year, 1, 15), paid=True)
-    make_convention(app, add_winner(app, old, holder, title="Jardin à jour"), admin, signed_on=date(old.year, 1, 15))
+    late = make_convention(
+        app,
+        add_winner(app, old, holder, title="Recyclerie en retard"),
+        admin,
+        signed_on=date(old.year, 1, 15),
+        paid=True,
+    )
+    make_convention(
+        app, add_winner(app, old, holder, title="Jardin à jour"), admin, signed_on=date(old.year, 1, 15)
+    )
     add_winner(app, old, holder, title="Café sans convention")
     agent = as_user(app, "agent@example.org")
     page = agent.get(f"/gestion/conventions?edition={old.id}")
@@ -93,11 +105,15 @@ def test_create_from_the_list_with_french_errors(app: Flask, people: dict[str, A
     admin = as_user(app, "admin@example.org")
     url = f"/gestion/conventions/nouvelle?edition={people['edition'].id}"
     token = csrf_token(admin, "/compte")
-    refused = admin.post(url, data={"csrf_token": token, "initiative_id": str(initiative_id), "amount": "douze"})
+    refused = admin.post(
+        url, data={"csrf_token": token, "initiative_id": str(initiative_id), "amount": "douze"}
+    )
     assert refused.status_code == 422
     assert "Indiquez un montant en chiffres, par exemple 1500 ou 1500,50." in text_of(refused)
     assert count(db_session) == 0
-    done = admin.post(url, data={"csrf_token": token, "initiative_id": str(initiative_id), "amount": "7 500,50"})
+    done = admin.post(
+        url, data={"csrf_token": token, "initiative_id": str(initiative_id), "amount": "7 500,50"}
+    )
     assert done.status_code == 302
     assert db_session.scalar(select(Convention.amount_granted)) == Decimal("7500.50")
     # The winner is no longer offered; posting it again is refused in French.
@@ -106,11 +122,17 @@ def test_create_from_the_list_with_french_errors(app: Flask, people: dict[str, A
     assert count(db_session) == 1
     # Agents may not create.
     agent = as_user(app, "agent@example.org")
-    assert agent.post(url, data={"csrf_token": csrf_token(agent, "/compte"), "initiative_id": "1",
-                                 "amount": "10"}).status_code == 403
+    assert (
+        agent.post(
+            url, data={"csrf_token": csrf_token(agent, "/compte"), "initiative_id": "1", "amount": "10"}
+        ).status_code
+        == 403
+    )
 
 
-def test_each_step_through_the_pages(app: Flask, people: dict[str, Any], smtp: SmtpServer, db_session) -> None:
+def test_each_step_through_the_pages(
+    app: Flask, people: dict[str, Any], smtp: SmtpServer, db_session
+) -> None:
     initiative_id = add_winner(app, people["edition"], people["holder"])
     convention_id = make_convention(app, initiative_id, people["admin"])
     admin = as_user(app, "admin@example.org")
@@ -120,18 +142,25 @@ def test_each_step_through_the_pages(app: Flask, people: dict[str, Any], smtp: S
 
     # Signature: a date in the future and a duration out of range are refused, in French.
     tomorrow = (today() + timedelta(days=1)).isoformat()
-    refused = post_step(admin, f"{base}/signature", "signature", {"signed_on": tomorrow, "duration_months": "40"})
+    refused = post_step(
+        admin, f"{base}/signature", "signature", {"signed_on": tomorrow, "duration_months": "40"}
+    )
     assert refused.status_code == 422
     assert "La durée doit être comprise entre 1 et 36 mois." in text_of(refused)
-    refused = post_step(admin, f"{base}/signature", "signature", {"signed_on": tomorrow, "duration_months": "18"})
+    refused = post_step(
+        admin, f"{base}/signature", "signature", {"signed_on": tomorrow, "duration_months": "18"}
+    )
     assert "La date de signature ne peut pas être dans le futur." in text_of(refused)
-    refused = post_step(admin, f"{base}/signature", "signature", {"signed_on": "31/02/2026", "duration_months": "18"})
+    refused = post_step(
+        admin, f"{base}/signature", "signature", {"signed_on": "31/02/2026", "duration_months": "18"}
+    )
     assert refused.status_code == 422 and "Date de signature : N'est pas une date valide." in text_of(refused)
     assert load(app, convention_id).status == "to_sign"
 
     signed_on = today()
-    response = post_step(admin, f"{base}/signature", "signature",
-                         {"signed_on": signed_on.isoformat(), "duration_months": "18"})
+    response = post_step(
+        admin, f"{base}/signature", "signature", {"signed_on": signed_on.isoformat(), "duration_months": "18"}
+    )
     assert response.status_code == 302
     saved = load(app, convention_id)
     assert saved.status == "signed" and saved.initiative.status == Status.UNDER_AGREEMENT.value
@@ -139,38 +168,63 @@ def test_each_step_through_the_pages(app: Flask, people: dict[str, Any], smtp: S
     assert "convention signée" in str(mail["Subject"]) and "inclus, sans reconduction tacite" in body_of(mail)
 
     # Payment above the grant, then right.
-    refused = post_step(admin, f"{base}/versement", "versement",
-                        {"paid_on": signed_on.isoformat(), "amount_paid": "8000,01"})
+    refused = post_step(
+        admin, f"{base}/versement", "versement", {"paid_on": signed_on.isoformat(), "amount_paid": "8000,01"}
+    )
     assert refused.status_code == 422
     assert "Le montant versé ne peut pas dépasser le montant accordé." in text_of(refused)
-    assert post_step(admin, f"{base}/versement", "versement",
-                     {"paid_on": signed_on.isoformat(), "amount_paid": "8000"}).status_code == 302
+    assert (
+        post_step(
+            admin, f"{base}/versement", "versement", {"paid_on": signed_on.isoformat(), "amount_paid": "8000"}
+        ).status_code
+        == 302
+    )
     assert "subvention versée" in str(smtp.last_to("porteuse@example.org")["Subject"])
 
     # Termination: more than paid is refused, the reason is required.
-    refused = post_step(admin, f"{base}/resiliation", "resiliation",
-                        {"terminated_on": signed_on.isoformat(), "reason": "", "amount_to_repay": "9000"})
+    refused = post_step(
+        admin,
+        f"{base}/resiliation",
+        "resiliation",
+        {"terminated_on": signed_on.isoformat(), "reason": "", "amount_to_repay": "9000"},
+    )
     assert refused.status_code == 422
     text = text_of(refused)
     assert "Indiquez le motif de la résiliation." in text
-    refused = post_step(admin, f"{base}/resiliation", "resiliation",
-                        {"terminated_on": signed_on.isoformat(), "reason": "Abandon", "amount_to_repay": "9000"})
+    refused = post_step(
+        admin,
+        f"{base}/resiliation",
+        "resiliation",
+        {"terminated_on": signed_on.isoformat(), "reason": "Abandon", "amount_to_repay": "9000"},
+    )
     assert "Le montant à reverser ne peut pas dépasser le montant versé." in text_of(refused)
     assert load(app, convention_id).status == "paid"
 
     # Closing is not offered before the final report; posting it anyway is refused.
-    refused = post_step(admin, f"{base}/cloture", "cloture", {"closed_on": signed_on.isoformat(),
-                                                              "amount_to_repay": "0"})
+    refused = post_step(
+        admin, f"{base}/cloture", "cloture", {"closed_on": signed_on.isoformat(), "amount_to_repay": "0"}
+    )
     assert refused.status_code == 422 and "« Versée » ne peut pas passer à « Soldée »" in text_of(refused)
 
     # The Mission ESS records a report received by post, then closes with a reduction.
-    response = admin.post(f"{base}/bilan", data={"bilan-csrf_token": csrf_token(admin, "/compte"),
-                                                 "bilan-file": (io.BytesIO(PDF), "bilan papier.pdf")},
-                          content_type="multipart/form-data")
+    response = admin.post(
+        f"{base}/bilan",
+        data={
+            "bilan-csrf_token": csrf_token(admin, "/compte"),
+            "bilan-file": (io.BytesIO(PDF), "bilan papier.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
-    assert post_step(admin, f"{base}/cloture", "cloture", {"closed_on": today().isoformat(),
-                                                           "amount_to_repay": "1200", "note": "Dépenses moindres."}
-                     ).status_code == 302
+    assert (
+        post_step(
+            admin,
+            f"{base}/cloture",
+            "cloture",
+            {"closed_on": today().isoformat(), "amount_to_repay": "1200", "note": "Dépenses moindres."},
+        ).status_code
+        == 302
+    )
     saved = load(app, convention_id)
     assert (saved.status, saved.amount_to_repay) == ("closed", Decimal("1200.00"))
     assert saved.initiative.status == Status.CLOSED.value
@@ -181,21 +235,34 @@ def test_each_step_through_the_pages(app: Flask, people: dict[str, Any], smtp: S
 
 
 def test_agents_see_but_do_not_act(app: Flask, people: dict[str, Any]) -> None:
-    convention_id = make_convention(app, add_winner(app, people["edition"], people["holder"]), people["admin"])
+    convention_id = make_convention(
+        app, add_winner(app, people["edition"], people["holder"]), people["admin"]
+    )
     agent = as_user(app, "agent@example.org")
     page = agent.get(f"/gestion/conventions/{convention_id}")
     assert page.status_code == 200 and "Étapes suivantes" not in text_of(page)
-    response = post_step(agent, f"/gestion/conventions/{convention_id}/signature", "signature",
-                         {"signed_on": today().isoformat(), "duration_months": "18"})
+    response = post_step(
+        agent,
+        f"/gestion/conventions/{convention_id}/signature",
+        "signature",
+        {"signed_on": today().isoformat(), "duration_months": "18"},
+    )
     assert response.status_code == 403
     assert load(app, convention_id).status == "to_sign"
     assert agent.get("/gestion/conventions/999999").status_code == 404
 
 
 def test_csv_export(app: Flask, people: dict[str, Any]) -> None:
-    make_convention(app, add_winner(app, people["edition"], people["holder"], title="=cmd|'/C calc'!A0"),
-                    people["admin"], signed_on=today(), paid=True)
-    response = as_user(app, "agent@example.org").get(f"/gestion/conventions.csv?edition={people['edition'].id}")
+    make_convention(
+        app,
+        add_winner(app, people["edition"], people["holder"], title="=cmd|'/C calc'!A0"),
+        people["admin"],
+        signed_on=today(),
+        paid=True,
+    )
+    response = as_user(app, "agent@example.org").get(
+        f"/gestion/conventions.csv?edition={people['edition'].id}"
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert f"conventions-{people['edition'].year}.csv" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
@@ -212,10 +279,14 @@ def _paid_for_holder(app: Flask, people: dict[str, Any]) -> tuple[int, int]:
 
 def upload(client: FlaskClient, initiative_id: int, convention_id: int, content: bytes, name: str) -> Any:
     prefix = f"bilan-{convention_id}"
-    return client.post(f"/dossiers/{initiative_id}/convention/bilan",
-                       data={f"{prefix}-csrf_token": csrf_token(client, "/compte"),
-                             f"{prefix}-file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/dossiers/{initiative_id}/convention/bilan",
+        data={
+            f"{prefix}-csrf_token": csrf_token(client, "/compte"),
+            f"{prefix}-file": (io.BytesIO(content), name),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_holder_card_and_final_report(app: Flask, people: dict[str, Any], smtp: SmtpServer) -> None:
@@ -242,7 +313,10 @@ def test_holder_card_and_final_report(app: Flask, people: dict[str, Any], smtp: 
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.headers["Cache-Control"] == "private, no-store"
-    assert as_user(app, "agent@example.org").get(f"/dossiers/{initiative_id}/convention/bilan").status_code == 200
+    assert (
+        as_user(app, "agent@example.org").get(f"/dossiers/{initiative_id}/convention/bilan").status_code
+        == 200
+    )
     other = as_user(app, "autre@example.org")
     assert other.get(f"/dossiers/{initiative_id}/convention/bilan").status_code == 403
     assert upload(other, initiative_id, convention_id, PDF, "intrus.pdf").status_code == 403
@@ -269,27 +343,48 @@ def test_no_report_before_payment_and_no_convention_no_form(app: Flask, people: 
     assert "Mes conventions" not in text_of(as_user(app, "autre@example.org").get("/mon-espace"))
 
 
-def test_every_step_refuses_a_missing_or_foreign_csrf_token(app: Flask, people: dict[str, Any], db_session) -> None:
+def test_every_step_refuses_a_missing_or_foreign_csrf_token(
+    app: Flask, people: dict[str, Any], db_session
+) -> None:
     initiative_id, convention_id = _paid_for_holder(app, people)
     admin = as_user(app, "admin@example.org")
     base = f"/gestion/conventions/{convention_id}"
-    urls = ["/gestion/conventions/nouvelle", f"{base}/signature", f"{base}/versement", f"{base}/bilan",
-            f"{base}/cloture", f"{base}/resiliation"]
+    urls = [
+        "/gestion/conventions/nouvelle",
+        f"{base}/signature",
+        f"{base}/versement",
+        f"{base}/bilan",
+        f"{base}/cloture",
+        f"{base}/resiliation",
+    ]
     for url in urls:
-        response = admin.post(url, data={"resiliation-reason": "Piraté", "resiliation-amount_to_repay": "0",
-                                         "resiliation-terminated_on": today().isoformat()})
+        response = admin.post(
+            url,
+            data={
+                "resiliation-reason": "Piraté",
+                "resiliation-amount_to_repay": "0",
+                "resiliation-terminated_on": today().isoformat(),
+            },
+        )
         assert response.status_code == 400, url
         assert "falsification de requêtes" in text_of(response), url
     holder = as_user(app, "porteuse@example.org")
-    response = holder.post(f"/dossiers/{initiative_id}/convention/bilan",
-                           data={f"bilan-{convention_id}-file": (io.BytesIO(PDF), "bilan.pdf")},
-                           content_type="multipart/form-data")
+    response = holder.post(
+        f"/dossiers/{initiative_id}/convention/bilan",
+        data={f"bilan-{convention_id}-file": (io.BytesIO(PDF), "bilan.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     # A token from another session is refused too.
     stolen = csrf_token(app.test_client(), "/connexion")
-    response = admin.post(f"{base}/resiliation", data={"resiliation-csrf_token": stolen,
-                                                       "resiliation-reason": "Piraté",
-                                                       "resiliation-amount_to_repay": "0",
-                                                       "resiliation-terminated_on": today().isoformat()})
+    response = admin.post(
+        f"{base}/resiliation",
+        data={
+            "resiliation-csrf_token": stolen,
+            "resiliation-reason": "Piraté",
+            "resiliation-amount_to_repay": "0",
+            "resiliation-terminated_on": today().isoformat(),
+        },
+    )
     assert response.status_code == 400
     assert load(app, convention_id).status == "paid"

@@ -120,7 +120,9 @@ def test_hits_purge_the_table_now_and_then(session: Session, monkeypatch: pytest
     assert sorted(session.scalars(select(RateEvent.key)).all()) == ["x", "y"]
 
 
-def test_with_the_default_chance_the_table_stays_bounded(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_the_default_chance_the_table_stays_bounded(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A seeded draw keeps the test exact; the chance itself is the production one.
     monkeypatch.setattr(services, "_random", random.Random(62))
     limits = {"address": Limit(1, HOUR)}
@@ -130,8 +132,9 @@ def test_with_the_default_chance_the_table_stays_bounded(session: Session, monke
     assert 720 < events(session) < 2 * 720
 
 
-@pytest.mark.parametrize(("count", "window"), [(0, HOUR), (-1, HOUR), (1, timedelta(0)),
-                                               (1, KEEP_FOR + timedelta(seconds=1))])
+@pytest.mark.parametrize(
+    ("count", "window"), [(0, HOUR), (-1, HOUR), (1, timedelta(0)), (1, KEEP_FOR + timedelta(seconds=1))]
+)
 def test_impossible_limits_are_refused(count: int, window: timedelta) -> None:
     with pytest.raises(ValueError):
         Limit(count, window)

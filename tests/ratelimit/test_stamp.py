@@ -52,13 +52,19 @@ def test_a_tampered_stamp_is_refused() -> None:
     # An earlier time with the old signature: the trick a script would try to look patient.
     earlier = make_stamp(SECRET, "signup", T0 - timedelta(hours=1)).split(".")[1]
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
-    for forged in (f"{value}.{earlier}.{signature}", f"{value}.{timestamp}.{flipped}", f"login.{timestamp}.{signature}"):
+    for forged in (
+        f"{value}.{earlier}.{signature}",
+        f"{value}.{timestamp}.{flipped}",
+        f"login.{timestamp}.{signature}",
+    ):
         assert refused_reason(forged, T0 + timedelta(minutes=1)) == "stamp tampered"
 
 
 def test_a_stamp_of_another_secret_purpose_or_salt_is_refused() -> None:
     later = T0 + timedelta(minutes=1)
-    assert refused_reason(make_stamp("un-autre-secret-tout-aussi-long", "signup", T0), later) == "stamp tampered"
+    assert (
+        refused_reason(make_stamp("un-autre-secret-tout-aussi-long", "signup", T0), later) == "stamp tampered"
+    )
     assert refused_reason(make_stamp(SECRET, "login", T0), later) == "stamp tampered"
     # Another signed value of the app, with the same secret: its own salt makes it worthless here.
     token = URLSafeTimedSerializer(SECRET, salt="email-confirm").dumps("signup")

@@ -41,8 +41,9 @@ def users(db_session: Any) -> int:
 
 
 def signup(client: FlaskClient, email: str, **extra: str) -> Any:
-    return post_form(client, "/inscription", {"email": email, "password": PASSWORD, "password_confirm": PASSWORD,
-                                              **extra})
+    return post_form(
+        client, "/inscription", {"email": email, "password": PASSWORD, "password_confirm": PASSWORD, **extra}
+    )
 
 
 def stamp_on(page: Any) -> str:
@@ -53,8 +54,10 @@ def stamp_on(page: Any) -> str:
 
 # --- Sign-up ---------------------------------------------------------------------------------
 
-def test_signup_is_limited_per_address_and_released_after_the_window(app: Flask, clock: FrozenClock, db_session,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_signup_is_limited_per_address_and_released_after_the_window(
+    app: Flask, clock: FrozenClock, db_session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "RATE_LIMIT_SIGNUP_PER_ADDRESS", "2/3600")
     assert signup(client_at(app, "198.51.100.7"), "un@example.org").status_code == 302
     clock.advance(minutes=20)
@@ -88,12 +91,14 @@ def test_refused_signups_count_too(app: Flask, clock: FrozenClock, make_user, mo
 
 # --- Log-in ----------------------------------------------------------------------------------
 
+
 def login_attempt(app: Flask, address: str, email: str, password: str = DEFAULT_PASSWORD) -> Any:
     return post_form(client_at(app, address), "/connexion", {"email": email, "password": password})
 
 
-def test_every_login_attempt_is_limited_per_address(app: Flask, clock: FrozenClock, make_user,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_login_attempt_is_limited_per_address(
+    app: Flask, clock: FrozenClock, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN_PER_ADDRESS", "3/600")
     make_user(email="jeanne@example.org")
     make_user(email="paul@example.org")
@@ -112,8 +117,9 @@ def test_every_login_attempt_is_limited_per_address(app: Flask, clock: FrozenClo
     assert login_attempt(app, "198.51.100.7", "jeanne@example.org").status_code == 302
 
 
-def test_the_failure_throttle_still_applies_under_the_address_limit(app: Flask, clock: FrozenClock,
-                                                                    make_user) -> None:
+def test_the_failure_throttle_still_applies_under_the_address_limit(
+    app: Flask, clock: FrozenClock, make_user
+) -> None:
     make_user(email="cible@example.org")
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
         assert login_attempt(app, "198.51.100.7", "cible@example.org", "Pas-Le-Bon-123").status_code == 401
@@ -133,8 +139,15 @@ def ask_link(app: Flask, url: str, address: str, email: str, **kwargs: Any) -> A
 
 
 @pytest.mark.parametrize(("url", "action", "answer"), LINK_FORMS)
-def test_link_forms_are_limited_per_address(app: Flask, clock: FrozenClock, smtp: SmtpServer, url: str,
-                                            action: str, answer: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_link_forms_are_limited_per_address(
+    app: Flask,
+    clock: FrozenClock,
+    smtp: SmtpServer,
+    url: str,
+    action: str,
+    answer: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(app.config, f"RATE_LIMIT_{action}_PER_ADDRESS", "3/3600")
     for n in range(3):
         assert ask_link(app, url, "198.51.100.7", f"essai{n}@example.org").status_code == 302
@@ -147,9 +160,16 @@ def test_link_forms_are_limited_per_address(app: Flask, clock: FrozenClock, smtp
 
 
 @pytest.mark.parametrize(("url", "action", "answer"), LINK_FORMS)
-def test_link_forms_are_limited_per_email_typed(app: Flask, clock: FrozenClock, smtp: SmtpServer, make_user,
-                                                url: str, action: str, answer: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_link_forms_are_limited_per_email_typed(
+    app: Flask,
+    clock: FrozenClock,
+    smtp: SmtpServer,
+    make_user,
+    url: str,
+    action: str,
+    answer: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(app.config, f"RATE_LIMIT_{action}_PER_ACCOUNT", "2/3600")
     make_user(email="jeanne@example.org", confirmed=False)
     # From two addresses, typed two ways: one e-mail, one count.
@@ -173,9 +193,17 @@ def comparable(response: Any, email: str) -> str:
 
 
 @pytest.mark.parametrize(("url", "action", "answer"), LINK_FORMS)
-def test_known_and_unknown_emails_get_the_same_answers(app: Flask, clock: FrozenClock, smtp: SmtpServer,
-                                                       make_user, db_session, url: str, action: str, answer: str,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_known_and_unknown_emails_get_the_same_answers(
+    app: Flask,
+    clock: FrozenClock,
+    smtp: SmtpServer,
+    make_user,
+    db_session,
+    url: str,
+    action: str,
+    answer: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(app.config, f"RATE_LIMIT_{action}_PER_ACCOUNT", "1/3600")
     make_user(email="connue@example.org", confirmed=False)
     pages = {}
@@ -197,6 +225,7 @@ def test_known_and_unknown_emails_get_the_same_answers(app: Flask, clock: Frozen
 
 # --- The helper the vote view calls ------------------------------------------------------------
 
+
 def cast(app: Flask, address: str, account: str) -> None:
     with app.test_request_context("/vote", method="POST", environ_base={"REMOTE_ADDR": address}):
         ratelimit.limit("ballot", account=account)
@@ -214,8 +243,9 @@ def test_ballots_are_limited_per_account_with_the_default_settings(app: Flask, c
     cast(app, "198.51.100.200", "42")
 
 
-def test_ballots_are_limited_per_address_generously(app: Flask, clock: FrozenClock,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ballots_are_limited_per_address_generously(
+    app: Flask, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert ratelimit.parse_limit("", app.config["RATE_LIMIT_BALLOT_PER_ADDRESS"]).count >= 500  # a town hall
     monkeypatch.setitem(app.config, "RATE_LIMIT_BALLOT_PER_ADDRESS", "3/600")
     for account in ("1", "2", "3"):
@@ -228,8 +258,9 @@ def test_ballots_are_limited_per_address_generously(app: Flask, clock: FrozenClo
     cast(app, "198.51.100.7", "4")
 
 
-def test_an_action_without_a_limit_on_a_dimension_is_not_limited_on_it(app: Flask, clock: FrozenClock, db_session,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_action_without_a_limit_on_a_dimension_is_not_limited_on_it(
+    app: Flask, clock: FrozenClock, db_session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "RATE_LIMIT_BALLOT_PER_ADDRESS", None)
     monkeypatch.setitem(app.config, "RATE_LIMIT_BALLOT_PER_ACCOUNT", "")
     for _ in range(30):
@@ -249,8 +280,12 @@ def test_a_malformed_limit_stops_loudly(app: Flask, value: str, monkeypatch: pyt
 
 def test_settings_can_be_checked_at_start_up(app: Flask) -> None:
     ratelimit.check_settings(app.config)  # the defaults are sound
-    for setting, value in [("RATE_LIMIT_SIGNUP_PER_ADDRESS", "10 par heure"), ("SIGNUP_MIN_FILL_SECONDS", "trois"),
-                           ("SIGNUP_MIN_FILL_SECONDS", -1), ("RATE_LIMIT_NEW_ACTION_PER_ACCOUNT", "5/99999")]:
+    for setting, value in [
+        ("RATE_LIMIT_SIGNUP_PER_ADDRESS", "10 par heure"),
+        ("SIGNUP_MIN_FILL_SECONDS", "trois"),
+        ("SIGNUP_MIN_FILL_SECONDS", -1),
+        ("RATE_LIMIT_NEW_ACTION_PER_ACCOUNT", "5/99999"),
+    ]:
         with pytest.raises(RuntimeError, match=setting):
             ratelimit.check_settings({**app.config, setting: value})
 
@@ -262,8 +297,10 @@ def test_limits_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("BUDGETCITOYEN_SIGNUP_MIN_FILL_SECONDS", "7")
     configured = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789"})
     with configured.test_request_context("/"):
-        assert ratelimit.limits_for("ballot") == {"address": Limit(600, timedelta(minutes=10)),
-                                                  "account": Limit(3, timedelta(seconds=60))}
+        assert ratelimit.limits_for("ballot") == {
+            "address": Limit(600, timedelta(minutes=10)),
+            "account": Limit(3, timedelta(seconds=60)),
+        }
         assert ratelimit.limits_for("signup") == {}
         assert ratelimit.limits_for("login") == {}
     assert configured.config["SIGNUP_MIN_FILL_SECONDS"] == 7
@@ -271,14 +308,16 @@ def test_limits_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
 
 # --- Bot checks on sign-up -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def min_fill(app: Flask, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setitem(app.config, "SIGNUP_MIN_FILL_SECONDS", 5)
     return 5
 
 
-def test_a_normal_signup_is_accepted(app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer,
-                                     db_session) -> None:
+def test_a_normal_signup_is_accepted(
+    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+) -> None:
     client = app.test_client()
     page = client.get("/inscription")
     clock.advance(seconds=min_fill + 1)  # the time a person takes to fill the form
@@ -287,8 +326,9 @@ def test_a_normal_signup_is_accepted(app: Flask, clock: FrozenClock, min_fill: i
     assert users(db_session) == 1 and smtp.last_to("claire@example.org")
 
 
-def test_a_signup_with_a_faked_old_stamp_is_accepted(app: Flask, clock: FrozenClock, min_fill: int,
-                                                     db_session) -> None:
+def test_a_signup_with_a_faked_old_stamp_is_accepted(
+    app: Flask, clock: FrozenClock, min_fill: int, db_session
+) -> None:
     stamp = make_stamp(app.config["SECRET_KEY"], "signup", clock.now - timedelta(minutes=2))
     assert signup(app.test_client(), "claire@example.org", stamp=stamp).status_code == 302
     assert users(db_session) == 1
@@ -302,9 +342,9 @@ def assert_refused(response: Any, db_session: Any, smtp: SmtpServer) -> str:
     return page
 
 
-def test_a_signup_sent_too_fast_is_refused_then_accepted_when_sent_again(app: Flask, clock: FrozenClock,
-                                                                         min_fill: int, smtp: SmtpServer,
-                                                                         db_session) -> None:
+def test_a_signup_sent_too_fast_is_refused_then_accepted_when_sent_again(
+    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+) -> None:
     client = app.test_client()
     first_stamp = stamp_on(client.get("/inscription"))
     clock.advance(seconds=2)
@@ -319,24 +359,36 @@ def test_a_signup_sent_too_fast_is_refused_then_accepted_when_sent_again(app: Fl
     assert users(db_session) == 1
 
 
-def test_a_tampered_stamp_is_refused(app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer,
-                                     db_session) -> None:
+def test_a_tampered_stamp_is_refused(
+    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+) -> None:
     client = app.test_client()
     value, timestamp, signature = stamp_on(client.get("/inscription")).split(".")
     clock.advance(minutes=1)
     older = make_stamp("un-autre-secret-que-celui-du-site", "signup", clock.now - timedelta(hours=1))
-    for forged in (f"{value}.{older.split('.')[1]}.{signature}", older, f"{value}.{timestamp}.{signature[::-1]}"):
+    for forged in (
+        f"{value}.{older.split('.')[1]}.{signature}",
+        older,
+        f"{value}.{timestamp}.{signature[::-1]}",
+    ):
         assert_refused(signup(client, "claire@example.org", stamp=forged), db_session, smtp)
 
 
-def test_a_missing_stamp_is_refused(app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer,
-                                    db_session) -> None:
+def test_a_missing_stamp_is_refused(
+    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+) -> None:
     assert_refused(signup(app.test_client(), "claire@example.org"), db_session, smtp)
 
 
 @pytest.mark.parametrize("fill_time", [0, 5])
-def test_a_filled_trap_field_is_refused(app: Flask, clock: FrozenClock, smtp: SmtpServer, db_session,
-                                        fill_time: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_filled_trap_field_is_refused(
+    app: Flask,
+    clock: FrozenClock,
+    smtp: SmtpServer,
+    db_session,
+    fill_time: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(app.config, "SIGNUP_MIN_FILL_SECONDS", fill_time)
     stamp = make_stamp(app.config["SECRET_KEY"], "signup", clock.now - timedelta(minutes=2))
     refused = signup(app.test_client(), "claire@example.org", stamp=stamp, site_web="https://promo.example")
@@ -344,8 +396,9 @@ def test_a_filled_trap_field_is_refused(app: Flask, clock: FrozenClock, smtp: Sm
     assert "https://promo.example" not in page  # the trap comes back empty
 
 
-def test_bot_refusals_do_not_use_up_the_address_limit(app: Flask, clock: FrozenClock, db_session,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bot_refusals_do_not_use_up_the_address_limit(
+    app: Flask, clock: FrozenClock, db_session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # People behind the same address as a script must not be locked out by its attempts.
     monkeypatch.setitem(app.config, "RATE_LIMIT_SIGNUP_PER_ADDRESS", "1/3600")
     client = client_at(app, "198.51.100.7")

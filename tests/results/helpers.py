@@ -37,7 +37,15 @@ ENVELOPE = Decimal(22000)
 INITIATIVES = [
     ("A", "Ressourcerie d'Arras", "arrageois", "cooperation", "8000", "association", "Association Re-Faire"),
     ("B", "Café associatif de Lens", "lens-henin", "cooperation", "9000", "scic", "SCIC Le Comptoir"),
-    ("C", "Jardin partagé de Calais", "calaisis", "innovation-societale", "6000", "association", "Les Jardins du Fort"),
+    (
+        "C",
+        "Jardin partagé de Calais",
+        "calaisis",
+        "innovation-societale",
+        "6000",
+        "association",
+        "Les Jardins du Fort",
+    ),
     ("D", "Atelier vélo d'Avion", "lens-henin", "pratique-ess", "4500", "collectif", "Famille Durand"),
 ]
 # (choices, voter's territory, age band, channel)
@@ -74,7 +82,10 @@ def set_vote_window(app: Flask, edition_id: int, *, open_: bool) -> None:
     """Put the vote around now (open) or in the past (closed, the results period running)."""
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
-        phases = {p.phase: p for p in session.scalars(select(EditionPhase).where(EditionPhase.edition_id == edition_id))}
+        phases = {
+            p.phase: p
+            for p in session.scalars(select(EditionPhase).where(EditionPhase.edition_id == edition_id))
+        }
         follow_up = phases[Phase.FOLLOW_UP.value]
         results = phases[Phase.RESULTS.value]
         vote = phases[Phase.VOTE.value]
@@ -88,10 +99,18 @@ def set_vote_window(app: Flask, edition_id: int, *, open_: bool) -> None:
         session.commit()
 
 
-def make_scenario(app: Flask, make_edition: Callable[..., Edition], make_user: Callable[..., User]) -> Scenario:
+def make_scenario(
+    app: Flask, make_edition: Callable[..., Edition], make_user: Callable[..., User]
+) -> Scenario:
     """The scenario's rows (also used by the browser tests, which cannot use this folder's fixtures)."""
-    edition = make_edition(year=YEAR, open_phase=Phase.VOTE, catalogue_published=True, envelope=ENVELOPE,
-                           payment_credits=Decimal(209285), credits_available=Decimal(120285))
+    edition = make_edition(
+        year=YEAR,
+        open_phase=Phase.VOTE,
+        catalogue_published=True,
+        envelope=ENVELOPE,
+        payment_credits=Decimal(209285),
+        credits_available=Decimal(120285),
+    )
     set_vote_window(app, edition.id, open_=True)
     now = now_utc()
     ids: dict[str, int] = {}
@@ -99,21 +118,40 @@ def make_scenario(app: Flask, make_edition: Callable[..., Edition], make_user: C
     holders = {key: make_user(email=f"porteur-{key.lower()}@example.org") for key, *_ in INITIATIVES}
     with app.extensions["db_sessionmaker"]() as session:
         territories = dict(session.execute(select(Territory.code, Territory.id)).all())
-        categories = dict(session.execute(select(Category.code, Category.id).where(Category.edition_id == edition.id)).all())
+        categories = dict(
+            session.execute(select(Category.code, Category.id).where(Category.edition_id == edition.id)).all()
+        )
         kinds = dict(session.execute(select(StructureType.code, StructureType.id)).all())
         for n, (key, title, territory, category, amount, kind, structure) in enumerate(INITIATIVES):
             initiative = Initiative(
-                edition_id=edition.id, holder_id=holders[key].id, title=title, summary="Résumé.",
-                territory_id=territories[territory], category_id=categories[category], amount_asked=Decimal(amount),
-                structure_type_id=kinds[kind], structure_name=structure, status=Status.LABELLED.value,
-                created_at=now, updated_at=now, filed_at=now - timedelta(days=100 - n))
+                edition_id=edition.id,
+                holder_id=holders[key].id,
+                title=title,
+                summary="Résumé.",
+                territory_id=territories[territory],
+                category_id=categories[category],
+                amount_asked=Decimal(amount),
+                structure_type_id=kinds[kind],
+                structure_name=structure,
+                status=Status.LABELLED.value,
+                created_at=now,
+                updated_at=now,
+                filed_at=now - timedelta(days=100 - n),
+            )
             session.add(initiative)
             session.flush()
             ids[key] = initiative.id
         for n, (choices, territory, band, channel) in enumerate(BALLOTS):
-            ballot = Ballot(edition_id=edition.id, public_id=f"bulletin{n:04d}", receipt_id=f"recu{n:04d}",
-                            voter_key=f"votant{n}", channel=channel, territory_id=territories[territory],
-                            age_band=band, cast_at=now - timedelta(days=2))
+            ballot = Ballot(
+                edition_id=edition.id,
+                public_id=f"bulletin{n:04d}",
+                receipt_id=f"recu{n:04d}",
+                voter_key=f"votant{n}",
+                channel=channel,
+                territory_id=territories[territory],
+                age_band=band,
+                cast_at=now - timedelta(days=2),
+            )
             ballot.choices = [BallotChoice(initiative_id=ids[key]) for key in choices]
             session.add(ballot)
         session.commit()
@@ -134,20 +172,43 @@ def write_result(app: Flask, scenario: Scenario, *, published: bool = True) -> A
     with app.extensions["db_sessionmaker"]() as session:
         admin = session.scalar(select(User).where(User.email == "lead-admin@example.org"))
         if admin is None:
-            admin = User(email="lead-admin@example.org", password_hash="x", created_at=now, email_confirmed_at=now)
+            admin = User(
+                email="lead-admin@example.org", password_hash="x", created_at=now, email_confirmed_at=now
+            )
             session.add(admin)
             session.flush()
         result = AllocationResult(
-            edition_id=edition.id, rule="greedy",
-            settings={"rule": "greedy", "threshold": 0, "utility": "cost", "tie_break": "edition",
-                      "ceilings": {"cooperation": "15000.00", "pratique-ess": "4500.00"}, "sub_envelopes": {}},
-            envelope=ENVELOPE, spent=Decimal(21500), remaining=Decimal(500), voters=len(BALLOTS),
-            computed_at=now, computed_by_id=admin.id)
+            edition_id=edition.id,
+            rule="greedy",
+            settings={
+                "rule": "greedy",
+                "threshold": 0,
+                "utility": "cost",
+                "tie_break": "edition",
+                "ceilings": {"cooperation": "15000.00", "pratique-ess": "4500.00"},
+                "sub_envelopes": {},
+            },
+            envelope=ENVELOPE,
+            spent=Decimal(21500),
+            remaining=Decimal(500),
+            voters=len(BALLOTS),
+            computed_at=now,
+            computed_by_id=admin.id,
+        )
         for key, rank, granted, funded, position, explanation in outcome:
-            result.decisions.append(AllocationDecision(
-                initiative_id=scenario.ids[key], rank=rank, votes=VOTES[key], asked=asked[key],
-                granted=Decimal(granted), funded=funded, position=position,
-                reason="funded" if funded else "no_room", explanation=explanation))
+            result.decisions.append(
+                AllocationDecision(
+                    initiative_id=scenario.ids[key],
+                    rank=rank,
+                    votes=VOTES[key],
+                    asked=asked[key],
+                    granted=Decimal(granted),
+                    funded=funded,
+                    position=position,
+                    reason="funded" if funded else "no_room",
+                    explanation=explanation,
+                )
+            )
         if published:
             folder = results_folder(app.instance_path, edition.year)
             folder.mkdir(parents=True, exist_ok=True)
@@ -157,7 +218,14 @@ def write_result(app: Flask, scenario: Scenario, *, published: bool = True) -> A
             result.ballots_csv_sha256 = hashlib.sha256(CSV_CONTENT).hexdigest()
             result.published_at = now
             result.published_by_id = admin.id
-            for key, _, _, funded, _, _, in outcome:
+            for (
+                key,
+                _,
+                _,
+                funded,
+                _,
+                _,
+            ) in outcome:
                 initiative = session.get(Initiative, scenario.ids[key])
                 initiative.status = (Status.WINNER if funded else Status.NOT_SELECTED).value
         session.add(result)

@@ -62,15 +62,26 @@ def test_closing_the_vote_needs_a_reason(admin: FlaskClient, scenario: Scenario,
     response = post_form(admin, f"{PAGE}/clore-le-vote", {"reason": "   "}, token_from=PAGE)
     assert response.status_code == 422
     assert "Indiquez pourquoi le vote est clos avant la date prévue." in text_of(response)
-    ends_at = db_session.scalar(select(EditionPhase.ends_at).where(EditionPhase.edition_id == scenario.edition.id,
-                                                                    EditionPhase.phase == Phase.VOTE.value))
-    response = post_form(admin, f"{PAGE}/clore-le-vote", {"reason": "Démonstration à la CDESS"}, token_from=PAGE)
+    ends_at = db_session.scalar(
+        select(EditionPhase.ends_at).where(
+            EditionPhase.edition_id == scenario.edition.id, EditionPhase.phase == Phase.VOTE.value
+        )
+    )
+    response = post_form(
+        admin, f"{PAGE}/clore-le-vote", {"reason": "Démonstration à la CDESS"}, token_from=PAGE
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(PAGE)
     page = visible(admin.get(PAGE))
     assert "Le vote est clos. Vous pouvez maintenant calculer la répartition" in page
     assert "Vote clos" in page and "Clore le vote maintenant" not in page
-    assert db_session.scalar(select(EditionPhase.ends_at).where(EditionPhase.edition_id == scenario.edition.id,
-                                                                 EditionPhase.phase == Phase.VOTE.value)) < ends_at
+    assert (
+        db_session.scalar(
+            select(EditionPhase.ends_at).where(
+                EditionPhase.edition_id == scenario.edition.id, EditionPhase.phase == Phase.VOTE.value
+            )
+        )
+        < ends_at
+    )
     assert "vote.closed_early" in audit_actions(db_session)
     # Closing twice: a clear refusal, nothing changed.
     response = post_form(admin, f"{PAGE}/clore-le-vote", {"reason": "Encore"}, token_from=PAGE)
@@ -78,15 +89,18 @@ def test_closing_the_vote_needs_a_reason(admin: FlaskClient, scenario: Scenario,
     assert "Le vote est déjà clos." in text_of(response)
 
 
-def test_compute_is_refused_while_the_vote_is_open(admin: FlaskClient, scenario: Scenario, db_session) -> None:
+def test_compute_is_refused_while_the_vote_is_open(
+    admin: FlaskClient, scenario: Scenario, db_session
+) -> None:
     response = post_form(admin, f"{PAGE}/calculer", {}, token_from=PAGE)
     assert response.status_code == 409
     assert "Le vote est encore ouvert : la répartition se calcule une fois le vote clos." in text_of(response)
     assert result_count(db_session) == 0
 
 
-def test_publishing_needs_a_computed_result_and_the_confirmation(admin: FlaskClient, app: Flask,
-                                                                 scenario: Scenario, db_session) -> None:
+def test_publishing_needs_a_computed_result_and_the_confirmation(
+    admin: FlaskClient, app: Flask, scenario: Scenario, db_session
+) -> None:
     set_vote_window(app, scenario.edition.id, open_=False)
     response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE)
     assert response.status_code == 409
@@ -106,8 +120,9 @@ def compute(admin: FlaskClient) -> None:
     assert response.status_code == 302, text_of(response)[:3000]
 
 
-def test_compute_shows_the_preview_without_publishing(admin: FlaskClient, app: Flask, scenario: Scenario,
-                                                      db_session, client: FlaskClient) -> None:
+def test_compute_shows_the_preview_without_publishing(
+    admin: FlaskClient, app: Flask, scenario: Scenario, db_session, client: FlaskClient
+) -> None:
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     page = visible(admin.get(PAGE))
@@ -119,14 +134,18 @@ def test_compute_shows_the_preview_without_publishing(admin: FlaskClient, app: F
     assert "allocation.computed" in audit_actions(db_session)
     # Nothing public yet, nothing changed for the holders.
     assert client.get(f"/api/editions/{YEAR}/results.json").status_code == 404
-    statuses = set(db_session.scalars(select(Initiative.status).where(Initiative.edition_id == scenario.edition.id)))
+    statuses = set(
+        db_session.scalars(select(Initiative.status).where(Initiative.edition_id == scenario.edition.id))
+    )
     assert statuses == {Status.LABELLED.value}
     # Computing again replaces the preview (one result per edition).
     compute(admin)
     assert result_count(db_session) == 1
 
 
-def test_publish_needs_the_confirmation_box(admin: FlaskClient, app: Flask, scenario: Scenario, db_session) -> None:
+def test_publish_needs_the_confirmation_box(
+    admin: FlaskClient, app: Flask, scenario: Scenario, db_session
+) -> None:
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     response = post_form(admin, f"{PAGE}/publier", {}, token_from=PAGE)
@@ -135,8 +154,9 @@ def test_publish_needs_the_confirmation_box(admin: FlaskClient, app: Flask, scen
     assert db_session.scalar(select(AllocationResult.published_at)) is None
 
 
-def test_publish_once_then_refused(admin: FlaskClient, app: Flask, scenario: Scenario, db_session,
-                                   client: FlaskClient, smtp: SmtpServer) -> None:
+def test_publish_once_then_refused(
+    admin: FlaskClient, app: Flask, scenario: Scenario, db_session, client: FlaskClient, smtp: SmtpServer
+) -> None:
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE)
@@ -146,44 +166,66 @@ def test_publish_once_then_refused(admin: FlaskClient, app: Flask, scenario: Sce
     assert f'href="/resultats/{YEAR}"' in admin.get(PAGE).get_data(as_text=True)
     assert "Conventions des lauréates" in page and "Calculer" not in page
     # Statuses, conventions, mails.
-    statuses = dict(db_session.execute(select(Initiative.id, Initiative.status)
-                                       .where(Initiative.edition_id == scenario.edition.id)).all())
-    assert statuses == {scenario.ids["A"]: "winner", scenario.ids["B"]: "winner",
-                        scenario.ids["C"]: "not_selected", scenario.ids["D"]: "winner"}
+    statuses = dict(
+        db_session.execute(
+            select(Initiative.id, Initiative.status).where(Initiative.edition_id == scenario.edition.id)
+        ).all()
+    )
+    assert statuses == {
+        scenario.ids["A"]: "winner",
+        scenario.ids["B"]: "winner",
+        scenario.ids["C"]: "not_selected",
+        scenario.ids["D"]: "winner",
+    }
     assert db_session.scalar(select(func.count()).select_from(Convention)) == 3
     assert STATUS_LABELS[Status.WINNER] in str(smtp.last_to(scenario.holders["A"])["Subject"])
     assert "Financé : 1er en voix" in body_of(smtp.last_to(scenario.holders["A"]))
     assert STATUS_LABELS[Status.NOT_SELECTED] in str(smtp.last_to(scenario.holders["C"])["Subject"])
-    assert "Non financé : 3e en voix (3 voix) ; 6 000 € demandés" in squeeze(body_of(smtp.last_to(scenario.holders["C"])))
+    assert "Non financé : 3e en voix (3 voix) ; 6 000 € demandés" in squeeze(
+        body_of(smtp.last_to(scenario.holders["C"]))
+    )
     assert "allocation.published" in audit_actions(db_session)
     # The public page and the files, whose SHA-256 is the one stored.
     result = db_session.scalar(select(AllocationResult))
     folder = results_folder(app.instance_path, YEAR)
     pb = (folder / PB_NAME.format(year=YEAR)).read_bytes()
     assert hashlib.sha256(pb).hexdigest() == result.ballots_pb_sha256
-    assert hashlib.sha256((folder / CSV_NAME.format(year=YEAR)).read_bytes()).hexdigest() == result.ballots_csv_sha256
+    assert (
+        hashlib.sha256((folder / CSV_NAME.format(year=YEAR)).read_bytes()).hexdigest()
+        == result.ballots_csv_sha256
+    )
     download = client.get(f"/resultats/{YEAR}/{PB_NAME.format(year=YEAR)}")
     assert download.status_code == 200 and download.data == pb
     assert result.ballots_pb_sha256 in text_of(client.get(f"/resultats/{YEAR}"))
     # Publishing twice, and computing after publication, are refused with a clear message.
     mails = len(smtp.messages)
-    response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=f"/gestion/editions/{YEAR}/commission-permanente")
+    response = post_form(
+        admin,
+        f"{PAGE}/publier",
+        {"confirm": "y"},
+        token_from=f"/gestion/editions/{YEAR}/commission-permanente",
+    )
     assert response.status_code == 409
     assert "Les résultats de cette édition sont déjà publiés." in text_of(response)
-    response = post_form(admin, f"{PAGE}/calculer", {}, token_from=f"/gestion/editions/{YEAR}/commission-permanente")
+    response = post_form(
+        admin, f"{PAGE}/calculer", {}, token_from=f"/gestion/editions/{YEAR}/commission-permanente"
+    )
     assert response.status_code == 409
     assert "déjà publiés : la répartition ne peut plus changer" in text_of(response)
     assert len(smtp.messages) == mails
     assert db_session.scalar(select(func.count()).select_from(Convention)) == 3
 
 
-def test_the_recompute_command_gives_back_the_published_outcome(admin: FlaskClient, app: Flask,
-                                                                 scenario: Scenario, db_session) -> None:
+def test_the_recompute_command_gives_back_the_published_outcome(
+    admin: FlaskClient, app: Flask, scenario: Scenario, db_session
+) -> None:
     """What the page tells a visitor to run, run on the downloaded file, selects the published winners."""
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     assert post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE).status_code == 302
-    command = re.search(r"<code>(budgetcitoyen allocate [^<]+)</code>", admin.get(PAGE).get_data(as_text=True))
+    command = re.search(
+        r"<code>(budgetcitoyen allocate [^<]+)</code>", admin.get(PAGE).get_data(as_text=True)
+    )
     assert command is not None
     arguments = command.group(1).split()[2:]
     pb_path = results_folder(app.instance_path, YEAR) / PB_NAME.format(year=YEAR)
@@ -195,7 +237,9 @@ def test_the_recompute_command_gives_back_the_published_outcome(admin: FlaskClie
     assert data["spent"] == 21500
 
 
-def test_only_admins_run_the_allocation(app: Flask, make_user: Callable[..., User], scenario: Scenario) -> None:
+def test_only_admins_run_the_allocation(
+    app: Flask, make_user: Callable[..., User], scenario: Scenario
+) -> None:
     make_user(email="agent@example.org", roles=(Role.AGENT,))
     agent = app.test_client()
     login(agent, "agent@example.org")
@@ -204,15 +248,24 @@ def test_only_admins_run_the_allocation(app: Flask, make_user: Callable[..., Use
     assert agent.get(f"/gestion/editions/{YEAR}/commission-permanente").status_code == 200
 
 
-def test_an_edition_without_vote_dates(admin: FlaskClient, make_edition: Callable[..., Edition], app: Flask) -> None:
+def test_an_edition_without_vote_dates(
+    admin: FlaskClient, make_edition: Callable[..., Edition], app: Flask
+) -> None:
     edition = make_edition(year=2031)
     with app.extensions["db_sessionmaker"]() as session:
-        for phase in session.scalars(select(EditionPhase).where(EditionPhase.edition_id == edition.id,
-                                                                 EditionPhase.phase == Phase.VOTE.value)):
+        for phase in session.scalars(
+            select(EditionPhase).where(
+                EditionPhase.edition_id == edition.id, EditionPhase.phase == Phase.VOTE.value
+            )
+        ):
             session.delete(phase)
         session.commit()
     page = visible(admin.get("/gestion/editions/2031/repartition"))
     assert "Le vote de cette édition n'a pas de dates." in page
-    response = post_form(admin, "/gestion/editions/2031/repartition/calculer", {},
-                         token_from="/gestion/editions/2031/repartition")
+    response = post_form(
+        admin,
+        "/gestion/editions/2031/repartition/calculer",
+        {},
+        token_from="/gestion/editions/2031/repartition",
+    )
     assert response.status_code == 409 and "n'a pas de dates de vote" in text_of(response)

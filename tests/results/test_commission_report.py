@@ -33,8 +33,11 @@ def agent(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
 
 def set_credits(app: Flask, edition_id: int, cp: Decimal | None, available: Decimal | None) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        session.execute(update(Edition).where(Edition.id == edition_id)
-                        .values(payment_credits=cp, credits_available=available))
+        session.execute(
+            update(Edition)
+            .where(Edition.id == edition_id)
+            .values(payment_credits=cp, credits_available=available)
+        )
         session.commit()
 
 
@@ -46,13 +49,16 @@ def report_lines(page: str) -> list[str]:
 
 def test_running_balance() -> None:
     assert running_balance(Decimal(120285), [Decimal(35830), Decimal(35400)]) == [
-        (Decimal(120285), Decimal(84455)), (Decimal(84455), Decimal(49055))]  # the 2023 deliberations
+        (Decimal(120285), Decimal(84455)),
+        (Decimal(84455), Decimal(49055)),
+    ]  # the 2023 deliberations
     assert running_balance(None, [Decimal(1)]) == [(None, None)]
     assert running_balance(Decimal(10), []) == []
 
 
-def test_the_report_has_one_line_per_winner_with_the_running_balance(agent: FlaskClient,
-                                                                      published: Scenario) -> None:
+def test_the_report_has_one_line_per_winner_with_the_running_balance(
+    agent: FlaskClient, published: Scenario
+) -> None:
     response = agent.get(REPORT)
     assert response.status_code == 200
     page = visible(response)
@@ -76,31 +82,40 @@ def test_the_report_has_one_line_per_winner_with_the_running_balance(agent: Flas
     assert re.search(r'<div class="no-print">\s*<nav class="subnav"', html)
 
 
-def test_without_credits_available_the_first_line_starts_from_the_cp(app: Flask, agent: FlaskClient,
-                                                                      published: Scenario) -> None:
+def test_without_credits_available_the_first_line_starts_from_the_cp(
+    app: Flask, agent: FlaskClient, published: Scenario
+) -> None:
     set_credits(app, published.edition.id, Decimal(209285), None)
     lines = report_lines(visible(agent.get(REPORT)))
     assert lines[0].endswith("209 285,00 € 209 285,00 € 8 000,00 € 201 285,00 €")
     assert lines[2].endswith("192 285,00 € 4 500,00 € 187 785,00 €")
 
 
-def test_a_total_above_what_is_available_is_flagged(app: Flask, agent: FlaskClient, published: Scenario) -> None:
+def test_a_total_above_what_is_available_is_flagged(
+    app: Flask, agent: FlaskClient, published: Scenario
+) -> None:
     set_credits(app, published.edition.id, Decimal(209285), Decimal(10000))
     page = visible(agent.get(REPORT))
-    assert ("Attention : le total proposé (21 500,00 €) dépasse le disponible de la ligne (10 000,00 €) "
-            "de 11 500,00 €.") in page
+    assert (
+        "Attention : le total proposé (21 500,00 €) dépasse le disponible de la ligne (10 000,00 €) "
+        "de 11 500,00 €."
+    ) in page
     assert report_lines(page)[1].endswith("2 000,00 € 9 000,00 € -7 000,00 €")
     assert "-7 000,00 € (dépassement)" in page
 
 
-def test_without_any_credits_the_balance_is_not_invented(app: Flask, agent: FlaskClient, published: Scenario) -> None:
+def test_without_any_credits_the_balance_is_not_invented(
+    app: Flask, agent: FlaskClient, published: Scenario
+) -> None:
     set_credits(app, published.edition.id, None, None)
     page = visible(agent.get(REPORT))
     assert "Les crédits de paiement (CP) de la ligne budgétaire ne sont pas renseignés" in page
     assert "Total proposé 21 500,00 € —" in page
 
 
-def test_a_result_not_yet_published_is_marked_as_such(app: Flask, agent: FlaskClient, scenario: Scenario) -> None:
+def test_a_result_not_yet_published_is_marked_as_such(
+    app: Flask, agent: FlaskClient, scenario: Scenario
+) -> None:
     page = visible(agent.get(REPORT))
     assert "La répartition de l'enveloppe n'est pas encore calculée pour cette édition." in page
     assert agent.get(f"{REPORT}.csv").status_code == 404
@@ -117,13 +132,61 @@ def test_the_csv_has_the_same_lines(agent: FlaskClient, published: Scenario) -> 
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="commission-permanente-2026.csv"'
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Rang", "Code opération", "Imputation budgétaire", "Libellé opération", "CP", "Disponible",
-                       "Proposition", "Solde", "N° initiative", "Initiative", "Structure", "Territoire"]
+    assert rows[0] == [
+        "Rang",
+        "Code opération",
+        "Imputation budgétaire",
+        "Libellé opération",
+        "CP",
+        "Disponible",
+        "Proposition",
+        "Solde",
+        "N° initiative",
+        "Initiative",
+        "Structure",
+        "Territoire",
+    ]
     assert rows[1:] == [
-        ["1", "C01-650A01", "6568//9365", "Mission ESS", "209285,00", "120285,00", "8000,00", "112285,00",
-         str(published.ids["A"]), "Ressourcerie d'Arras", "Association Re-Faire", "Arrageois"],
-        ["2", "C01-650A01", "6568//9365", "Mission ESS", "209285,00", "112285,00", "9000,00", "103285,00",
-         str(published.ids["B"]), "Café associatif de Lens", "SCIC Le Comptoir", "Lens-Hénin"],
-        ["4", "C01-650A01", "6568//9365", "Mission ESS", "209285,00", "103285,00", "4500,00", "98785,00",
-         str(published.ids["D"]), "Atelier vélo d'Avion", "", "Lens-Hénin"],
+        [
+            "1",
+            "C01-650A01",
+            "6568//9365",
+            "Mission ESS",
+            "209285,00",
+            "120285,00",
+            "8000,00",
+            "112285,00",
+            str(published.ids["A"]),
+            "Ressourcerie d'Arras",
+            "Association Re-Faire",
+            "Arrageois",
+        ],
+        [
+            "2",
+            "C01-650A01",
+            "6568//9365",
+            "Mission ESS",
+            "209285,00",
+            "112285,00",
+            "9000,00",
+            "103285,00",
+            str(published.ids["B"]),
+            "Café associatif de Lens",
+            "SCIC Le Comptoir",
+            "Lens-Hénin",
+        ],
+        [
+            "4",
+            "C01-650A01",
+            "6568//9365",
+            "Mission ESS",
+            "209285,00",
+            "103285,00",
+            "4500,00",
+            "98785,00",
+            str(published.ids["D"]),
+            "Atelier vélo d'Avion",
+            "",
+            "Lens-Hénin",
+        ],
     ]

@@ -36,7 +36,9 @@ CSV_FILE = f"budget-citoyen-{YEAR}-bulletins.csv"
 # --- before publication -------------------------------------------------------------------------
 
 
-def test_while_the_vote_is_open_the_page_says_when_results_come(client: FlaskClient, scenario: Scenario) -> None:
+def test_while_the_vote_is_open_the_page_says_when_results_come(
+    client: FlaskClient, scenario: Scenario
+) -> None:
     response = client.get(f"/resultats/{YEAR}")
     assert response.status_code == 200
     page = text_of(response)
@@ -46,19 +48,26 @@ def test_while_the_vote_is_open_the_page_says_when_results_come(client: FlaskCli
     assert "Ressourcerie d'Arras" not in page
 
 
-def test_a_computed_but_unpublished_result_stays_hidden(app: Flask, client: FlaskClient, scenario: Scenario) -> None:
+def test_a_computed_but_unpublished_result_stays_hidden(
+    app: Flask, client: FlaskClient, scenario: Scenario
+) -> None:
     set_vote_window(app, scenario.edition.id, open_=False)
     write_result(app, scenario, published=False)
     page = text_of(client.get(f"/resultats/{YEAR}"))
     assert "Le vote est clos." in page and "prochainement" in page
     assert "Ressourcerie d'Arras" not in page and "8 000" not in squeeze(page)
-    for url in (f"/api/editions/{YEAR}/results.json", f"/resultats/{YEAR}/graphiques/voix.svg",
-                f"/resultats/{YEAR}/{PB_FILE}", f"/resultats/{YEAR}/{CSV_FILE}"):
+    for url in (
+        f"/api/editions/{YEAR}/results.json",
+        f"/resultats/{YEAR}/graphiques/voix.svg",
+        f"/resultats/{YEAR}/{PB_FILE}",
+        f"/resultats/{YEAR}/{CSV_FILE}",
+    ):
         assert client.get(url).status_code == 404, url
 
 
-def test_unknown_or_unpublished_editions_are_not_found(client: FlaskClient,
-                                                       make_edition: Callable[..., Edition]) -> None:
+def test_unknown_or_unpublished_editions_are_not_found(
+    client: FlaskClient, make_edition: Callable[..., Edition]
+) -> None:
     make_edition(year=2030, is_published=False)
     assert client.get("/resultats/2030").status_code == 404
     assert client.get("/resultats/1999").status_code == 404
@@ -69,7 +78,9 @@ def test_unknown_or_unpublished_editions_are_not_found(client: FlaskClient,
 # --- after publication --------------------------------------------------------------------------
 
 
-def test_the_published_page_shows_ranking_totals_rule_and_files(client: FlaskClient, published: Scenario) -> None:
+def test_the_published_page_shows_ranking_totals_rule_and_files(
+    client: FlaskClient, published: Scenario
+) -> None:
     response = client.get(f"/resultats/{YEAR}")
     assert response.status_code == 200
     page = visible(response)
@@ -78,10 +89,16 @@ def test_the_published_page_shows_ranking_totals_rule_and_files(client: FlaskCli
     for figure in ("22 000,00 €", "21 500,00 €", "500,00 €"):
         assert figure in page
     # Ranking rows: rank, title, territory, category, votes, share of voters, asked, granted, explanation.
-    rows = re.findall(r"<tr(?: class=\"funded\")?>\s*<td class=\"num\">(\d)</td>\s*<th scope=\"row\"><a href=\"/initiatives/(\d+)\">",
-                      response.get_data(as_text=True))
+    rows = re.findall(
+        r"<tr(?: class=\"funded\")?>\s*<td class=\"num\">(\d)</td>\s*<th scope=\"row\"><a href=\"/initiatives/(\d+)\">",
+        response.get_data(as_text=True),
+    )
     assert [(int(rank), int(i)) for rank, i in rows] == [
-        (1, published.ids["A"]), (2, published.ids["B"]), (3, published.ids["C"]), (4, published.ids["D"])]
+        (1, published.ids["A"]),
+        (2, published.ids["B"]),
+        (3, published.ids["C"]),
+        (4, published.ids["D"]),
+    ]
     assert "Ressourcerie d'Arras Arrageois Coopération 5 100,0 % 8 000,00 € 8 000,00 € Lauréate" in page
     assert "Jardin partagé de Calais Calaisis Innovation sociétale 3 60,0 % 6 000,00 € — Non retenue" in page
     assert "non financé : 6 000 € demandés, 5 000 € restants" in page
@@ -95,7 +112,10 @@ def test_the_published_page_shows_ranking_totals_rule_and_files(client: FlaskCli
     assert hashlib.sha256(PB_CONTENT).hexdigest() in page
     assert hashlib.sha256(CSV_CONTENT).hexdigest() in page
     assert (f"budgetcitoyen allocate --pb {PB_FILE} --rule greedy --tie-break edition --json") in page
-    assert f"{published.ids['A']}, {published.ids['B']}, {published.ids['D']}, pour un total de 21 500,00 €" in page
+    assert (
+        f"{published.ids['A']}, {published.ids['B']}, {published.ids['D']}, pour un total de 21 500,00 €"
+        in page
+    )
     assert f'href="/api/editions/{YEAR}/results.json"' in response.get_data(as_text=True)
 
 
@@ -104,7 +124,9 @@ def test_charts_are_followed_by_their_data_tables(client: FlaskClient, published
     images = re.findall(r'<img src="/resultats/2026/graphiques/([a-z-]+)\.svg" alt="([^"]+)">', html)
     assert [name for name, _ in images] == list(CHART_NAMES)
     alts = dict(images)
-    assert squeeze(alts["voix"]).startswith("Diagramme en barres horizontales des voix de chacune des 4 initiatives")
+    assert squeeze(alts["voix"]).startswith(
+        "Diagramme en barres horizontales des voix de chacune des 4 initiatives"
+    )
     assert "Les 3 lauréates sont en vert plein" in alts["voix"]
     assert "Détail dans le tableau qui suit." in alts["voix"]
     assert "21 500,00 € attribués aux lauréates (97,7 %" in squeeze(alts["enveloppe"])
@@ -114,7 +136,7 @@ def test_charts_are_followed_by_their_data_tables(client: FlaskClient, published
     for name in CHART_NAMES:
         after = html.split(f"/graphiques/{name}.svg", 1)[1]
         assert after.index("</figure>") < after.index("<table")
-        assert "<figure" not in after[:after.index("<table")]
+        assert "<figure" not in after[: after.index("<table")]
     page = visible(client.get(f"/resultats/{YEAR}"))
     assert "Lens-Hénin 2 40,0 %" in page and "60 à 74 ans 1 20,0 %" in page
 
@@ -139,10 +161,15 @@ def test_the_votes_chart_marks_winners_without_colour_alone(published: Scenario)
     bars = [p for p in figure.axes[0].patches]
     assert [bool(b.get_hatch()) for b in bars] == [False, True]  # the non-winner is hatched
     assert [t.get_fontweight() for t in figure.axes[0].get_yticklabels()] == ["bold", "normal"]
-    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["Lauréate (financée)", "Non retenue"]
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == [
+        "Lauréate (financée)",
+        "Non retenue",
+    ]
 
 
-def test_charts_are_cached_and_unknown_names_refused(app: Flask, client: FlaskClient, published: Scenario) -> None:
+def test_charts_are_cached_and_unknown_names_refused(
+    app: Flask, client: FlaskClient, published: Scenario
+) -> None:
     assert client.get(f"/resultats/{YEAR}/graphiques/secret.svg").status_code == 404
     assert client.get(f"/resultats/{YEAR}/graphiques/..%2Fvoix.svg").status_code == 404
     first = client.get(f"/resultats/{YEAR}/graphiques/voix.svg").data
@@ -154,7 +181,9 @@ def test_charts_are_cached_and_unknown_names_refused(app: Flask, client: FlaskCl
     assert cached[0].stat().st_mtime_ns == stamp  # served from the cache, not drawn again
 
 
-def test_downloads_give_the_published_files_whose_sha256_is_shown(client: FlaskClient, published: Scenario) -> None:
+def test_downloads_give_the_published_files_whose_sha256_is_shown(
+    client: FlaskClient, published: Scenario
+) -> None:
     page = text_of(client.get(f"/resultats/{YEAR}"))
     for name, mimetype in ((PB_FILE, "text/plain"), (CSV_FILE, "text/csv")):
         response = client.get(f"/resultats/{YEAR}/{name}")
@@ -162,15 +191,21 @@ def test_downloads_give_the_published_files_whose_sha256_is_shown(client: FlaskC
         assert response.mimetype == mimetype
         assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
         digest = hashlib.sha256(response.data).hexdigest()
-        shown = re.search(rf'<code class="sha256" data-file="{re.escape(name)}">([0-9a-f]{{64}})</code>', page)
+        shown = re.search(
+            rf'<code class="sha256" data-file="{re.escape(name)}">([0-9a-f]{{64}})</code>', page
+        )
         assert shown is not None and shown.group(1) == digest
 
 
 def test_only_the_two_known_files_are_served(app: Flask, client: FlaskClient, published: Scenario) -> None:
     folder = results_folder(app.instance_path, YEAR)
     (folder / "autre.txt").write_text("secret")
-    for name in ("autre.txt", f"budget-citoyen-{YEAR - 1}-bulletins.pb", "..%2F..%2Fsecret_key",
-                 f"{PB_FILE}.part"):
+    for name in (
+        "autre.txt",
+        f"budget-citoyen-{YEAR - 1}-bulletins.pb",
+        "..%2F..%2Fsecret_key",
+        f"{PB_FILE}.part",
+    ):
         assert client.get(f"/resultats/{YEAR}/{name}").status_code == 404, name
     # A published file gone from the disk is a 404, not a 500.
     (folder / CSV_FILE).unlink()
@@ -184,21 +219,38 @@ def test_open_data(client: FlaskClient, published: Scenario) -> None:
     data = response.get_json()
     assert data["edition"] == YEAR and data["regle"] == "greedy"
     assert data["parametres"]["tie_break"] == "edition"
-    assert (data["enveloppe"], data["attribue"], data["reste"], data["votants"]) == ("22000.00", "21500.00", "500.00", 5)
+    assert (data["enveloppe"], data["attribue"], data["reste"], data["votants"]) == (
+        "22000.00",
+        "21500.00",
+        "500.00",
+        5,
+    )
     assert data["laureates"] == 3
     assert data["participation"]["bulletins_comptes"] == 5
     assert {"territoire": "Arrageois", "votants": 3} in data["participation"]["par_territoire"]
     assert data["participation"]["par_canal"] == {"online": 4, "paper": 1}
-    assert {"tranche": "30-44", "libelle": "30 à 44 ans", "votants": 2} in data["participation"]["par_tranche_age"]
+    assert {"tranche": "30-44", "libelle": "30 à 44 ans", "votants": 2} in data["participation"][
+        "par_tranche_age"
+    ]
     first, third = data["initiatives"][0], data["initiatives"][2]
     assert first == {
-        "id": published.ids["A"], "titre": "Ressourcerie d'Arras", "territoire": "Arrageois",
-        "categorie": "Coopération", "rang": 1, "voix": 5, "part_des_votants": 1.0, "montant_demande": "8000.00",
-        "montant_accorde": "8000.00", "financee": True, "ordre_de_financement": 1,
+        "id": published.ids["A"],
+        "titre": "Ressourcerie d'Arras",
+        "territoire": "Arrageois",
+        "categorie": "Coopération",
+        "rang": 1,
+        "voix": 5,
+        "part_des_votants": 1.0,
+        "montant_demande": "8000.00",
+        "montant_accorde": "8000.00",
+        "financee": True,
+        "ordre_de_financement": 1,
         "explication": "financé : 1er en voix ; 8 000 € accordés, 14 000 € restants",
         "url": f"http://localhost/initiatives/{published.ids['A']}",
     }
-    assert third["financee"] is False and third["montant_accorde"] == "0.00" and third["part_des_votants"] == 0.6
+    assert (
+        third["financee"] is False and third["montant_accorde"] == "0.00" and third["part_des_votants"] == 0.6
+    )
     files = {f["format"]: f for f in data["fichiers"]}
     assert files["pabulib"]["sha256"] == hashlib.sha256(PB_CONTENT).hexdigest()
     assert files["csv"]["url"] == f"http://localhost/resultats/{YEAR}/{CSV_FILE}"
@@ -209,26 +261,35 @@ def test_open_data(client: FlaskClient, published: Scenario) -> None:
     assert "@example.org" not in body and "Famille Durand" not in body
 
 
-def test_the_home_page_links_to_published_results(app: Flask, client: FlaskClient, scenario: Scenario) -> None:
+def test_the_home_page_links_to_published_results(
+    app: Flask, client: FlaskClient, scenario: Scenario
+) -> None:
     assert "/resultats/2026" not in client.get("/").get_data(as_text=True)
     set_vote_window(app, scenario.edition.id, open_=False)
     write_result(app, scenario, published=True)
     assert 'href="/resultats/2026"' in client.get("/").get_data(as_text=True)
 
 
-def test_the_recompute_command_carries_threshold_and_utility(app: Flask, client: FlaskClient,
-                                                             published: Scenario) -> None:
+def test_the_recompute_command_carries_threshold_and_utility(
+    app: Flask, client: FlaskClient, published: Scenario
+) -> None:
     from sqlalchemy import update
 
     from budgetcitoyen.results.models import AllocationResult
 
     with app.extensions["db_sessionmaker"]() as session:
-        session.execute(update(AllocationResult).values(
-            rule="mes", settings={"rule": "mes", "threshold": 2, "utility": "card", "tie_break": "edition"}))
+        session.execute(
+            update(AllocationResult).values(
+                rule="mes",
+                settings={"rule": "mes", "threshold": 2, "utility": "card", "tie_break": "edition"},
+            )
+        )
         session.commit()
     page = visible(client.get(f"/resultats/{YEAR}"))
-    assert (f"budgetcitoyen allocate --pb {PB_FILE} --rule mes --tie-break edition --threshold 2 --utility card "
-            "--json") in page
+    assert (
+        f"budgetcitoyen allocate --pb {PB_FILE} --rule mes --tie-break edition --threshold 2 --utility card "
+        "--json"
+    ) in page
     assert "au moins 2 voix pour être financée" in page
     assert "satisfaction d'un votant mesurée en nombre d'initiatives" in page
 

@@ -35,8 +35,13 @@ def closed_vote(make_edition: Callable[..., Edition]) -> Edition:
     return make_edition(open_phase=Phase.RESULTS, catalogue_published=True, envelope=Decimal("10000"))
 
 
-def seed(app: Flask, edition: Edition, make_ballot_initiative: Callable, ballots: list[list[int]],
-         amounts: list[int]) -> list[Initiative]:
+def seed(
+    app: Flask,
+    edition: Edition,
+    make_ballot_initiative: Callable,
+    ballots: list[list[int]],
+    amounts: list[int],
+) -> list[Initiative]:
     """Initiatives with these amounts, and ballots given as positions in that list."""
     initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(len(amounts))]
     with app.extensions["db_sessionmaker"]() as session:
@@ -45,9 +50,16 @@ def seed(app: Flask, edition: Edition, make_ballot_initiative: Callable, ballots
         window = session.get(Edition, edition.id).window(Phase.VOTE)
         territory_id = session.get(Initiative, initiatives[0].id).territory_id
         for n, positions in enumerate(ballots):
-            voting.store_ballot(session, session.get(Edition, edition.id), voter_key(SECRET, user_id=10_000 + n),
-                                Channel.ONLINE, territory_id, "30-44", [initiatives[p].id for p in positions],
-                                window.starts_at + timedelta(hours=1))
+            voting.store_ballot(
+                session,
+                session.get(Edition, edition.id),
+                voter_key(SECRET, user_id=10_000 + n),
+                Channel.ONLINE,
+                territory_id,
+                "30-44",
+                [initiatives[p].id for p in positions],
+                window.starts_at + timedelta(hours=1),
+            )
         session.commit()
     return initiatives
 
@@ -57,14 +69,17 @@ def admin_user(make_user: Callable) -> User:
     return make_user(email="admin@example.org", roles=(Role.ADMIN,))
 
 
-def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(app, closed_vote, make_ballot_initiative,
-                                                                      admin_user) -> None:
+def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(
+    app, closed_vote, make_ballot_initiative, admin_user
+) -> None:
     # Votes: A 3, B 2, C 2, D 1. Envelope 10 000: A (6 000) fits, B (5 000) does not, C (4 000) does.
-    a, b, c, d = seed(app, closed_vote, make_ballot_initiative,
-                      [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+    a, b, c, d = seed(
+        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+    )
     with app.extensions["db_sessionmaker"]() as session:
-        result = services.compute(session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id),
-                                  now_utc())
+        result = services.compute(
+            session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id), now_utc()
+        )
         session.commit()
         funded = {d.initiative_id: d.granted for d in result.decisions if d.funded}
         assert funded == {a.id: Decimal("6000.00"), c.id: Decimal("4000.00")}
@@ -74,21 +89,34 @@ def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(app, closed
         assert "Non financé" in by_id[b.id].explanation and by_id[d.id].votes == 1
 
 
-def test_compute_is_refused_while_the_vote_is_open(app, make_edition, make_ballot_initiative, admin_user) -> None:
+def test_compute_is_refused_while_the_vote_is_open(
+    app, make_edition, make_ballot_initiative, admin_user
+) -> None:
     edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
     make_ballot_initiative(edition, "Seule")
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(PhaseClosed, match="encore ouvert"):
-        services.compute(session, session.get(Edition, edition.id), session.get(User, admin_user.id), now_utc())
+        services.compute(
+            session, session.get(Edition, edition.id), session.get(User, admin_user.id), now_utc()
+        )
 
 
-def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(app, make_edition, make_ballot_initiative,
-                                                                       admin_user, db_session) -> None:
+def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(
+    app, make_edition, make_ballot_initiative, admin_user, db_session
+) -> None:
     edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
     seule = make_ballot_initiative(edition, "Seule")
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
-        voting.store_ballot(session, ed, voter_key(SECRET, user_id=1), Channel.ONLINE, seule.territory_id, "30-44",
-                            [seule.id], now_utc())
+        voting.store_ballot(
+            session,
+            ed,
+            voter_key(SECRET, user_id=1),
+            Channel.ONLINE,
+            seule.territory_id,
+            "30-44",
+            [seule.id],
+            now_utc(),
+        )
         with pytest.raises(DomainError, match="pourquoi"):
             services.close_vote_now(session, ed, admin, "  ", now_utc())
         services.close_vote_now(session, ed, admin, "Démonstration", now_utc())
@@ -97,17 +125,23 @@ def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(app, make
         # Saving the calendar afterwards (another phase changed) keeps the vote closed, and the vote
         # itself cannot be reopened through the calendar.
         from budgetcitoyen.editions import services as edition_services
+
         ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
         dates = edition_services.dates_of(ed)
         first, last = dates[Phase.FOLLOW_UP]
-        edition_services.update_calendar(session, admin, ed, {**dates, Phase.FOLLOW_UP: (first, last + timedelta(days=1))},
-                                         now_utc())
+        edition_services.update_calendar(
+            session, admin, ed, {**dates, Phase.FOLLOW_UP: (first, last + timedelta(days=1))}, now_utc()
+        )
         assert services.vote_is_over(ed, now_utc())
         vote_first, vote_last = dates[Phase.VOTE]
         with pytest.raises(DomainError, match="ne peut pas être rouvert"):
-            edition_services.update_calendar(session, admin, ed,
-                                             {**dates, Phase.VOTE: (vote_first, vote_last + timedelta(days=1))},
-                                             now_utc())
+            edition_services.update_calendar(
+                session,
+                admin,
+                ed,
+                {**dates, Phase.VOTE: (vote_first, vote_last + timedelta(days=1))},
+                now_utc(),
+            )
         session.commit()
     with app.extensions["db_sessionmaker"]() as session:
         ed = session.get(Edition, edition.id)
@@ -118,10 +152,12 @@ def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(app, make
         session.commit()
 
 
-def test_publish_writes_files_statuses_and_conventions_once(app, closed_vote, make_ballot_initiative, admin_user,
-                                                            db_session, tmp_path) -> None:
-    a, b, c, d = seed(app, closed_vote, make_ballot_initiative,
-                      [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+def test_publish_writes_files_statuses_and_conventions_once(
+    app, closed_vote, make_ballot_initiative, admin_user, db_session, tmp_path
+) -> None:
+    a, b, c, d = seed(
+        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+    )
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         with pytest.raises(Conflict, match="Calculez"):
@@ -149,16 +185,26 @@ def test_publish_writes_files_statuses_and_conventions_once(app, closed_vote, ma
             services.compute(session, ed, admin, now_utc())
         # The published files are the count: no ballot can be voided or typed in afterwards.
         from budgetcitoyen.voting.models import Ballot
+
         with pytest.raises(Conflict, match="résultats de cette édition sont publiés"):
             voting.void(session, session.scalars(select(Ballot)).first(), admin, "Trop tard", now_utc())
         agent = session.get(User, admin_user.id)
         with pytest.raises(PhaseClosed, match="publiés"):
-            voting.record_paper(session, ed, agent, voting.Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
-                                "Mairie", [str(a.id), str(b.id), str(c.id)], SECRET, now_utc())
+            voting.record_paper(
+                session,
+                ed,
+                agent,
+                voting.Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
+                "Mairie",
+                [str(a.id), str(b.id), str(c.id)],
+                SECRET,
+                now_utc(),
+            )
 
 
-def test_publish_refuses_an_outdated_computation(app, closed_vote, make_ballot_initiative, admin_user,
-                                                 tmp_path) -> None:
+def test_publish_refuses_an_outdated_computation(
+    app, closed_vote, make_ballot_initiative, admin_user, tmp_path
+) -> None:
     seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
@@ -172,31 +218,45 @@ def test_publish_refuses_an_outdated_computation(app, closed_vote, make_ballot_i
 
 
 def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winner(
-        app, closed_vote, make_ballot_initiative, admin_user, tmp_path) -> None:
-    initiatives = seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]],
-                       [6000, 5000, 4000, 1000])
+    app, closed_vote, make_ballot_initiative, admin_user, tmp_path
+) -> None:
+    initiatives = seed(
+        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+    )
     with app.extensions["db_sessionmaker"]() as session:
-        services.compute(session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id), now_utc())
+        services.compute(
+            session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id), now_utc()
+        )
         session.commit()
     with app.extensions["db_sessionmaker"]() as session:
         # A paper ballot typed in after the computation: same winners, different votes and files.
         edition = session.get(Edition, closed_vote.id)
-        voting.store_ballot(session, edition, voter_key(SECRET, person="late-paper"), Channel.PAPER,
-                            initiatives[0].territory_id, "30-44", [initiatives[0].id, initiatives[1].id,
-                                                                    initiatives[2].id], now_utc())
+        voting.store_ballot(
+            session,
+            edition,
+            voter_key(SECRET, person="late-paper"),
+            Channel.PAPER,
+            initiatives[0].territory_id,
+            "30-44",
+            [initiatives[0].id, initiatives[1].id, initiatives[2].id],
+            now_utc(),
+        )
         with pytest.raises(Conflict, match="recalculez"):
             services.publish(session, edition, session.get(User, admin_user.id), str(tmp_path), now_utc())
 
 
 def test_voided_ballots_do_not_count(app, closed_vote, make_ballot_initiative, admin_user) -> None:
-    initiatives = seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 1, 2]],
-                       [6000, 5000, 4000])
+    initiatives = seed(
+        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 1, 2]], [6000, 5000, 4000]
+    )
     with app.extensions["db_sessionmaker"]() as session:
         from budgetcitoyen.voting.models import Ballot
+
         ballot = session.scalars(select(Ballot)).first()
         voting.void(session, ballot, session.get(User, admin_user.id), "Doublon", now_utc())
-        result = services.compute(session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id),
-                                  now_utc())
+        result = services.compute(
+            session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id), now_utc()
+        )
         assert result.voters == 2
         assert {d.votes for d in result.decisions} == {2}
         assert len(initiatives) == 3

@@ -15,8 +15,16 @@ from budgetcitoyen.clock import now_utc
 def test_entries_can_be_added_but_never_changed_or_deleted(app: Flask) -> None:
     sessionmaker = app.extensions["db_sessionmaker"]
     with sessionmaker() as session:
-        entry = audit.record(session, actor=None, action="test.action", object_type="test", object_id=1,
-                             now=now_utc(), before={"a": 1}, after={"a": 2})
+        entry = audit.record(
+            session,
+            actor=None,
+            action="test.action",
+            object_type="test",
+            object_id=1,
+            now=now_utc(),
+            before={"a": 1},
+            after={"a": 2},
+        )
         session.commit()
         entry_id = entry.id
     with sessionmaker() as session, pytest.raises(DBAPIError, match="append-only"):

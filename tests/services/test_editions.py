@@ -60,13 +60,16 @@ def test_import_communes_checks_the_whole_file_first(app: Flask, db_session) -> 
     assert db_session.get(Commune, "62998").postal_codes == "62100 62101"
 
 
-@pytest.mark.parametrize("text,message", [
-    ("code,nom\n1,2\n", "Colonnes attendues"),
-    ("insee_code,name,postal_codes,territory_code\n", "aucune commune"),
-    ("insee_code,name,postal_codes,territory_code\n6204,Arras,62000,arrageois\n", "code INSEE"),
-    ("insee_code,name,postal_codes,territory_code\n62041,Arras,620,arrageois\n", "code postal"),
-    ("insee_code,name,postal_codes,territory_code\n62041,,62000,arrageois\n", "nom de commune manquant"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("code,nom\n1,2\n", "Colonnes attendues"),
+        ("insee_code,name,postal_codes,territory_code\n", "aucune commune"),
+        ("insee_code,name,postal_codes,territory_code\n6204,Arras,62000,arrageois\n", "code INSEE"),
+        ("insee_code,name,postal_codes,territory_code\n62041,Arras,620,arrageois\n", "code postal"),
+        ("insee_code,name,postal_codes,territory_code\n62041,,62000,arrageois\n", "nom de commune manquant"),
+    ],
+)
 def test_import_communes_rejects_bad_files(app: Flask, text: str, message: str) -> None:
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(DomainError, match=message):
         import_communes(session, text)

@@ -26,9 +26,15 @@ def make_workshop(app: Flask) -> Callable[..., Workshop]:
         with app.extensions["db_sessionmaker"]() as session:
             territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
             start = now_utc() + timedelta(days=10)
-            workshop = Workshop(edition_id=edition.id, territory_id=territory_id, host_structure="Tiers-lieu",
-                                address="1 rue de la Paix, Arras", starts_at=start,
-                                ends_at=start + timedelta(hours=3), capacity=capacity)
+            workshop = Workshop(
+                edition_id=edition.id,
+                territory_id=territory_id,
+                host_structure="Tiers-lieu",
+                address="1 rue de la Paix, Arras",
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                capacity=capacity,
+            )
             session.add(workshop)
             session.commit()
             return workshop
@@ -39,8 +45,9 @@ def make_workshop(app: Flask) -> Callable[..., Workshop]:
 def register(app: Flask, user_id: int, workshop_id: int) -> str:
     with app.extensions["db_sessionmaker"]() as session:
         try:
-            services.register_for_workshop(session, session.get(User, user_id), session.get(Workshop, workshop_id),
-                                           now_utc())
+            services.register_for_workshop(
+                session, session.get(User, user_id), session.get(Workshop, workshop_id), now_utc()
+            )
             session.commit()
             return "ok"
         except Conflict as error:
@@ -68,32 +75,39 @@ def race(app: Flask, workshop_id: int, user_ids: list[int]) -> list[str]:
     return results
 
 
-def test_the_last_seat_goes_to_exactly_one_person(app: Flask, make_edition: Callable, make_user: Callable,
-                                                  make_workshop: Callable, db_session) -> None:
+def test_the_last_seat_goes_to_exactly_one_person(
+    app: Flask, make_edition: Callable, make_user: Callable, make_workshop: Callable, db_session
+) -> None:
     edition = make_edition(open_phase=Phase.IDEAS)
     for _ in range(5):  # repeated: a race that is lost only sometimes must still be caught
         workshop = make_workshop(edition, capacity=1)
         users = [make_user() for _ in range(2)]
         results = race(app, workshop.id, [u.id for u in users])
-        assert sorted(results) == sorted(["ok", "Ce comptoir est complet. Choisissez un autre comptoir "
-                                                "ou une autre date."])
+        assert sorted(results) == sorted(
+            ["ok", "Ce comptoir est complet. Choisissez un autre comptoir ou une autre date."]
+        )
         assert db_session.get(Workshop, workshop.id).seats_taken == 1
 
 
-def test_many_people_for_few_seats(app: Flask, make_edition: Callable, make_user: Callable,
-                                   make_workshop: Callable, db_session) -> None:
+def test_many_people_for_few_seats(
+    app: Flask, make_edition: Callable, make_user: Callable, make_workshop: Callable, db_session
+) -> None:
     edition = make_edition(open_phase=Phase.IDEAS)
     workshop = make_workshop(edition, capacity=3)
     users = [make_user() for _ in range(8)]
     results = race(app, workshop.id, [u.id for u in users])
     assert results.count("ok") == 3
-    count = db_session.scalar(select(func.count()).select_from(WorkshopRegistration)
-                              .where(WorkshopRegistration.workshop_id == workshop.id))
+    count = db_session.scalar(
+        select(func.count())
+        .select_from(WorkshopRegistration)
+        .where(WorkshopRegistration.workshop_id == workshop.id)
+    )
     assert count == 3 == db_session.get(Workshop, workshop.id).seats_taken
 
 
-def test_one_person_racing_with_themself_gets_one_seat(app: Flask, make_edition: Callable, make_user: Callable,
-                                                       make_workshop: Callable, db_session) -> None:
+def test_one_person_racing_with_themself_gets_one_seat(
+    app: Flask, make_edition: Callable, make_user: Callable, make_workshop: Callable, db_session
+) -> None:
     edition = make_edition(open_phase=Phase.IDEAS)
     workshop = make_workshop(edition, capacity=10)
     user = make_user()
@@ -102,9 +116,9 @@ def test_one_person_racing_with_themself_gets_one_seat(app: Flask, make_edition:
     assert db_session.get(Workshop, workshop.id).seats_taken == 1
 
 
-def test_cancel_gives_the_seat_back_and_sign_up_needs_the_ideas_phase(app: Flask, make_edition: Callable,
-                                                                      make_user: Callable,
-                                                                      make_workshop: Callable) -> None:
+def test_cancel_gives_the_seat_back_and_sign_up_needs_the_ideas_phase(
+    app: Flask, make_edition: Callable, make_user: Callable, make_workshop: Callable
+) -> None:
     edition = make_edition(open_phase=Phase.IDEAS)
     workshop = make_workshop(edition, capacity=1)
     first, second = make_user(), make_user()
@@ -118,5 +132,6 @@ def test_cancel_gives_the_seat_back_and_sign_up_needs_the_ideas_phase(app: Flask
     closed = make_edition(year=2027, open_phase=Phase.VOTE)
     late = make_workshop(closed)
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(PhaseClosed):
-        services.register_for_workshop(session, session.get(User, first.id), session.get(Workshop, late.id),
-                                       now_utc())
+        services.register_for_workshop(
+            session, session.get(User, first.id), session.get(Workshop, late.id), now_utc()
+        )

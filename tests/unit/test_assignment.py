@@ -13,7 +13,9 @@ def committees(draw: st.DrawFn, with_conflicts: bool = True):  # type: ignore[no
     dossiers = list(range(1, draw(st.integers(0, 30)) + 1))
     members = list(range(100, 100 + draw(st.integers(1, 12))))
     pairs = [(d, m) for d in dossiers for m in members]
-    conflicts = draw(st.sets(st.sampled_from(pairs), max_size=len(pairs))) if with_conflicts and pairs else set()
+    conflicts = (
+        draw(st.sets(st.sampled_from(pairs), max_size=len(pairs))) if with_conflicts and pairs else set()
+    )
     k = draw(st.integers(1, 5))
     return dossiers, members, conflicts, k
 
@@ -56,8 +58,11 @@ def test_with_conflicts_no_possible_handover_is_left(case) -> None:  # type: ign
     for busy in members:
         for idle in members:
             if counts[busy] - counts[idle] >= 2:
-                assert not [d for d in dossiers if busy in result[d] and idle not in result[d]
-                            and (d, idle) not in conflicts]
+                assert not [
+                    d
+                    for d in dossiers
+                    if busy in result[d] and idle not in result[d] and (d, idle) not in conflicts
+                ]
 
 
 def test_manual_assignments_are_kept_and_completed() -> None:

@@ -23,13 +23,16 @@ def test_valid_sirets(siret: str) -> None:
     assert siret_problem(siret) is None
 
 
-@pytest.mark.parametrize(("siret", "fragment"), [
-    ("44067202000038", "n'est pas valide"),
-    ("4406720200003", "14 chiffres"),
-    ("4406720200003A", "14 chiffres"),
-    ("", "14 chiffres"),
-    ("35600000000011", "n'est pas valide"),  # La Poste: digit sum must be a multiple of 5
-])
+@pytest.mark.parametrize(
+    ("siret", "fragment"),
+    [
+        ("44067202000038", "n'est pas valide"),
+        ("4406720200003", "14 chiffres"),
+        ("4406720200003A", "14 chiffres"),
+        ("", "14 chiffres"),
+        ("35600000000011", "n'est pas valide"),  # La Poste: digit sum must be a multiple of 5
+    ],
+)
 def test_invalid_sirets(siret: str, fragment: str) -> None:
     problem = siret_problem(siret)
     assert problem is not None and fragment in problem
@@ -46,7 +49,9 @@ def balanced(amount_asked: str = "8000") -> list[BudgetLine]:
         BudgetLine("62", "Communication, déplacements", D("1500")),
         BudgetLine("64", "Salaire de l'animatrice (mi-temps)", D("7000")),
         BudgetLine("70", "Participation des usagers", D("1000")),
-        BudgetLine("74", "Budget citoyen", D(amount_asked), "Département du Pas-de-Calais", is_departement=True),
+        BudgetLine(
+            "74", "Budget citoyen", D(amount_asked), "Département du Pas-de-Calais", is_departement=True
+        ),
         BudgetLine("74", "Contrat de ville", D("3000"), "Communauté d'agglomération"),
         BudgetLine("864", "Bénévoles", D("2400")),
         BudgetLine("870", "Bénévolat (160 h)", D("2400")),
@@ -78,17 +83,23 @@ def test_exactly_one_departement_line() -> None:
 
 def test_in_kind_contributions_must_balance() -> None:
     lines = [*balanced()[:-1], BudgetLine("870", "Bénévolat", D("2000"))]
-    assert any("contributions volontaires en nature doivent s'équilibrer" in p for p in budget_problems(lines, D("8000")))
+    assert any(
+        "contributions volontaires en nature doivent s'équilibrer" in p
+        for p in budget_problems(lines, D("8000"))
+    )
 
 
-@pytest.mark.parametrize(("line", "fragment"), [
-    (BudgetLine("99", "Divers", D("10")), "compte « 99 » inconnu"),
-    (BudgetLine("60", "Achats", D("0")), "doit être positif"),
-    (BudgetLine("60", "Achats", D("-5")), "doit être positif"),
-    (BudgetLine("60", "Achats", D("10.005")), "plus de deux décimales"),
-    (BudgetLine("60", " ", D("10")), "libellé"),
-    (BudgetLine("74", "Subvention", D("10")), "nommez le financeur"),
-])
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        (BudgetLine("99", "Divers", D("10")), "compte « 99 » inconnu"),
+        (BudgetLine("60", "Achats", D("0")), "doit être positif"),
+        (BudgetLine("60", "Achats", D("-5")), "doit être positif"),
+        (BudgetLine("60", "Achats", D("10.005")), "plus de deux décimales"),
+        (BudgetLine("60", " ", D("10")), "libellé"),
+        (BudgetLine("74", "Subvention", D("10")), "nommez le financeur"),
+    ],
+)
 def test_bad_lines_are_reported_with_their_number(line: BudgetLine, fragment: str) -> None:
     problems = budget_problems([*balanced(), line], D("8000"))
     assert any(p.startswith("Ligne 9 :") and fragment in p for p in problems), problems
@@ -110,5 +121,8 @@ def test_missing_fields_for_filing() -> None:
     complete = dict.fromkeys(REQUIRED_FOR_FILING, "x")
     assert missing_for_filing(complete) == []
     incomplete = {**complete, "title": "  ", "communes": [], "amount_asked": None}
-    assert missing_for_filing(incomplete) == ["le titre de l'initiative", "au moins une commune d'action",
-                                              "le montant demandé"]
+    assert missing_for_filing(incomplete) == [
+        "le titre de l'initiative",
+        "au moins une commune d'action",
+        "le montant demandé",
+    ]

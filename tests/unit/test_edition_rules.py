@@ -82,7 +82,9 @@ def test_calendar_with_a_missing_phase_is_refused() -> None:
 
 
 def test_phase_ending_before_it_starts_is_refused() -> None:
-    windows = [PhaseWindow(w.phase, w.ends_at, w.starts_at) if w.phase is Phase.VOTE else w for w in calendar()]
+    windows = [
+        PhaseWindow(w.phase, w.ends_at, w.starts_at) if w.phase is Phase.VOTE else w for w in calendar()
+    ]
     with pytest.raises(CalendarError, match="se terminer après"):
         validate_calendar(windows)
 

@@ -29,7 +29,10 @@ def test_mean_per_axis_spread_and_weighted_total() -> None:
     assert social.stdev == pytest.approx(0.40824829)
     # (2 × 7/2 + 1 × 1 + 1 × 7/3) / 4 = 31/12
     assert result.total == F(31, 12)
-    assert [r.axis.name for r in result.disagreements(2)] == ["Gouvernance démocratique", "Ancrage territorial"]
+    assert [r.axis.name for r in result.disagreements(2)] == [
+        "Gouvernance démocratique",
+        "Ancrage territorial",
+    ]
 
 
 def test_median_is_a_setting() -> None:
@@ -54,14 +57,17 @@ def test_suggestion_threshold_and_zero_axis() -> None:
     assert not suggest(aggregate(AXES, {}), F(1)).labelled
 
 
-@pytest.mark.parametrize(("sheet", "complete", "message"), [
-    ({11: 5}, False, "entier de 0 à 4"),
-    ({11: -1}, False, "entier de 0 à 4"),
-    ({11: 2.5}, False, "entier de 0 à 4"),
-    ({11: True}, False, "entier de 0 à 4"),
-    ({99: 2}, False, "Question inconnue"),
-    ({11: 2}, True, "Notez toutes les questions"),
-])
+@pytest.mark.parametrize(
+    ("sheet", "complete", "message"),
+    [
+        ({11: 5}, False, "entier de 0 à 4"),
+        ({11: -1}, False, "entier de 0 à 4"),
+        ({11: 2.5}, False, "entier de 0 à 4"),
+        ({11: True}, False, "entier de 0 à 4"),
+        ({99: 2}, False, "Question inconnue"),
+        ({11: 2}, True, "Notez toutes les questions"),
+    ],
+)
 def test_bad_sheets(sheet: dict, complete: bool, message: str) -> None:
     with pytest.raises(ScoreError, match=message):
         check_sheet(AXES, sheet, complete=complete)

@@ -5,7 +5,9 @@ import pytest
 from budgetcitoyen.accounts.rules import character_classes, normalize_email, password_problems
 
 
-@pytest.mark.parametrize("password", ["Enveloppe-ESS-2026", "Tr0ub4dor&3xyz", "une phrase de passe assez longue"])
+@pytest.mark.parametrize(
+    "password", ["Enveloppe-ESS-2026", "Tr0ub4dor&3xyz", "une phrase de passe assez longue"]
+)
 def test_strong_passwords_pass(password: str) -> None:
     assert password_problems(password, "marie@example.org") == []
 

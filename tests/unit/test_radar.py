@@ -6,11 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from budgetcitoyen.labelling.radar import RadarCache, RadarData, figure, render, spoke_count, values_from_figure
+from budgetcitoyen.labelling.radar import (
+    RadarCache,
+    RadarData,
+    figure,
+    render,
+    spoke_count,
+    values_from_figure,
+)
 
-AXES = ("Utilité sociale", "Gouvernance démocratique", "Coopération", "Ancrage territorial", "Lucrativité limitée")
-DATA = RadarData(AXES, (3.5, 1.0, 2.25, 3.0, 0.0),
-                 (("Membre A", (4.0, 2.0, 3.0, 3.0, 0.0)), ("Membre B", (3.0, 0.0, 1.5, 3.0, 0.0))), "Essai")
+AXES = (
+    "Utilité sociale",
+    "Gouvernance démocratique",
+    "Coopération",
+    "Ancrage territorial",
+    "Lucrativité limitée",
+)
+DATA = RadarData(
+    AXES,
+    (3.5, 1.0, 2.25, 3.0, 0.0),
+    (("Membre A", (4.0, 2.0, 3.0, 3.0, 0.0)), ("Membre B", (3.0, 0.0, 1.5, 3.0, 0.0))),
+    "Essai",
+)
 
 
 def test_one_spoke_per_axis_and_the_values_drawn() -> None:

@@ -11,7 +11,10 @@ SECRET = "unit-test-secret"
 
 def test_valid_token_round_trips() -> None:
     token = tokens.make_token(SECRET, tokens.CONFIRM_EMAIL, {"uid": 7, "email": "a@example.org"})
-    assert tokens.read_token(SECRET, tokens.CONFIRM_EMAIL, token, max_age=60) == {"uid": 7, "email": "a@example.org"}
+    assert tokens.read_token(SECRET, tokens.CONFIRM_EMAIL, token, max_age=60) == {
+        "uid": 7,
+        "email": "a@example.org",
+    }
 
 
 def test_expired_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,8 +45,9 @@ def _tamper_timestamp(token: str) -> str:
     return f"{payload}.{timestamp[:-2]}{replacement}.{signature}"
 
 
-@pytest.mark.parametrize("tamper", [_tamper_payload, _tamper_signature, _tamper_timestamp,
-                                    lambda t: t[:-4], lambda t: "x" + t])
+@pytest.mark.parametrize(
+    "tamper", [_tamper_payload, _tamper_signature, _tamper_timestamp, lambda t: t[:-4], lambda t: "x" + t]
+)
 def test_tampered_token_is_refused(tamper) -> None:  # type: ignore[no-untyped-def]
     token = tokens.make_token(SECRET, tokens.RESET_PASSWORD, {"uid": 7, "pw": "abc"})
     with pytest.raises(tokens.InvalidToken):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,12 +27,15 @@ def facts(born: date, in_department: bool = True, confirmed: bool = True) -> Vot
     return VoterFacts(born, in_department, confirmed)
 
 
-@pytest.mark.parametrize(("born", "allowed"), [
-    (date(2015, 9, 30), True),   # turns 11 on the last day of the vote
-    (date(2015, 10, 1), False),  # turns 11 the day after the close
-    (date(2015, 9, 29), True),
-    (date(1940, 1, 1), True),
-])
+@pytest.mark.parametrize(
+    ("born", "allowed"),
+    [
+        (date(2015, 9, 30), True),  # turns 11 on the last day of the vote
+        (date(2015, 10, 1), False),  # turns 11 the day after the close
+        (date(2015, 9, 29), True),
+        (date(1940, 1, 1), True),
+    ],
+)
 def test_age_is_reached_on_the_last_day_of_the_vote(born: date, allowed: bool) -> None:
     if allowed:
         check_eligibility(facts(born), 11, LAST_DAY, TODAY)
@@ -64,7 +67,16 @@ def test_other_refusals_say_why() -> None:
 
 def test_age_bands() -> None:
     assert [age_band(a) for a in (11, 17, 18, 29, 30, 59, 60, 75, 99)] == [
-        "11-17", "11-17", "18-29", "18-29", "30-44", "45-59", "60-74", "75+", "75+"]
+        "11-17",
+        "11-17",
+        "18-29",
+        "18-29",
+        "30-44",
+        "45-59",
+        "60-74",
+        "75+",
+        "75+",
+    ]
 
 
 def test_same_person_typed_differently_has_one_key() -> None:
@@ -93,18 +105,21 @@ def test_a_valid_ballot_is_sorted() -> None:
     assert validate_choices(["13", "3", " 5 "], ALLOWED, 3, 3) == [3, 5, 13]
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (["3", "5"], "exactement 3 initiatives \\(vous en avez choisi 2\\)"),
-    (["3", "5", "8", "13"], "exactement 3"),
-    (["3", "3", "5"], "qu'une fois"),
-    (["3", "5", "99"], "n'est pas soumise au vote"),
-    (["3", "5", "-1"], "choix invalide"),
-    (["3", "5", "8x"], "choix invalide"),
-    (["3", "5", "1" * 40], "choix invalide"),
-    (["3", "5", "²"], "choix invalide"),  # a digit to str.isdigit, not to int()
-    (["3", "5", "٣"], "choix invalide"),
-    ([], "exactement 3"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (["3", "5"], "exactement 3 initiatives \\(vous en avez choisi 2\\)"),
+        (["3", "5", "8", "13"], "exactement 3"),
+        (["3", "3", "5"], "qu'une fois"),
+        (["3", "5", "99"], "n'est pas soumise au vote"),
+        (["3", "5", "-1"], "choix invalide"),
+        (["3", "5", "8x"], "choix invalide"),
+        (["3", "5", "1" * 40], "choix invalide"),
+        (["3", "5", "²"], "choix invalide"),  # a digit to str.isdigit, not to int()
+        (["3", "5", "٣"], "choix invalide"),
+        ([], "exactement 3"),
+    ],
+)
 def test_tampered_or_wrong_ballots_are_refused(raw: list[str], message: str) -> None:
     with pytest.raises(InvalidBallot, match=message):
         validate_choices(raw, ALLOWED, 3, 3)
@@ -129,4 +144,4 @@ def test_order_is_random_per_voter_and_stable() -> None:
 def test_last_vote_day_is_the_local_day_before_the_exclusive_end() -> None:
     paris = ZoneInfo("Europe/Paris")
     # 1 October 00:00 in Paris (summer time) is 30 September 22:00 UTC.
-    assert last_vote_day(datetime(2026, 9, 30, 22, 0, tzinfo=timezone.utc), paris) == date(2026, 9, 30)
+    assert last_vote_day(datetime(2026, 9, 30, 22, 0, tzinfo=UTC), paris) == date(2026, 9, 30)

@@ -28,9 +28,14 @@ EXPECTED = {
     ("on_ballot", "not_selected", "staff", False),
     ("winner", "under_agreement", "staff", False),
     ("under_agreement", "closed", "staff", False),
-    *((s, "abandoned", "holder", False) for s in ("idea", "draft", "filed", "in_review", "labelled", "on_ballot")),
-    *((s, "abandoned", "staff", True) for s in ("idea", "draft", "filed", "in_review", "labelled", "on_ballot",
-                                                "winner", "under_agreement")),
+    *(
+        (s, "abandoned", "holder", False)
+        for s in ("idea", "draft", "filed", "in_review", "labelled", "on_ballot")
+    ),
+    *(
+        (s, "abandoned", "staff", True)
+        for s in ("idea", "draft", "filed", "in_review", "labelled", "on_ballot", "winner", "under_agreement")
+    ),
 }
 
 

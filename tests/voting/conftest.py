@@ -30,14 +30,24 @@ def vote_edition(make_edition: Callable[..., Edition]) -> Edition:
 
 @pytest.fixture
 def make_ballot_initiative(app: Flask, make_user: Callable[..., User]) -> Callable[..., Initiative]:
-    def make(edition: Edition, title: str, territory: str = "arrageois", status: Status = Status.LABELLED) -> Initiative:
+    def make(
+        edition: Edition, title: str, territory: str = "arrageois", status: Status = Status.LABELLED
+    ) -> Initiative:
         holder = make_user()
         now = now_utc()
         with app.extensions["db_sessionmaker"]() as session:
             territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=title, summary="Résumé.",
-                                    territory_id=territory_id, status=status.value, created_at=now, updated_at=now,
-                                    amount_asked=4500)
+            initiative = Initiative(
+                edition_id=edition.id,
+                holder_id=holder.id,
+                title=title,
+                summary="Résumé.",
+                territory_id=territory_id,
+                status=status.value,
+                created_at=now,
+                updated_at=now,
+                amount_asked=4500,
+            )
             session.add(initiative)
             session.commit()
             session.refresh(initiative)
@@ -62,12 +72,24 @@ def on_ballot(vote_edition: Edition, make_ballot_initiative: Callable[..., Initi
 def make_voter(app: Flask, make_user: Callable[..., User]) -> Callable[..., User]:
     """make_voter(email=None, first='Camille', last='Martin', born=date(1990, 5, 4), commune=ARRAS)."""
 
-    def make(email: str | None = None, first: str = "Camille", last: str = "Martin",
-             born: date = date(1990, 5, 4), commune: str = ARRAS, confirmed: bool = True) -> User:
+    def make(
+        email: str | None = None,
+        first: str = "Camille",
+        last: str = "Martin",
+        born: date = date(1990, 5, 4),
+        commune: str = ARRAS,
+        confirmed: bool = True,
+    ) -> User:
         user = make_user(email=email, confirmed=confirmed)
         with app.extensions["db_sessionmaker"]() as session:
-            services.save_profile(session, session.get(User, user.id), services.Identity(first, last, born, commune),
-                                  SECRET, None, now_utc())
+            services.save_profile(
+                session,
+                session.get(User, user.id),
+                services.Identity(first, last, born, commune),
+                SECRET,
+                None,
+                now_utc(),
+            )
             session.commit()
         return user
 

@@ -24,14 +24,25 @@ from budgetcitoyen.voting.models import Ballot, Channel, PaperAttendance, PaperC
 from tests.voting.conftest import ARRAS, LENS, SECRET
 from tests.web.helpers import csrf_token, login, post_form, text_of
 
-PAPER = {"first_name": "Lucie", "last_name": "Lefèvre-Dupont", "birth_date": "1975-02-14", "commune": "Arras",
-         "polling_place": "Mairie d'Arras"}
+PAPER = {
+    "first_name": "Lucie",
+    "last_name": "Lefèvre-Dupont",
+    "birth_date": "1975-02-14",
+    "commune": "Arras",
+    "polling_place": "Mairie d'Arras",
+}
 
 
 def cast(app: Flask, edition: Edition, user: User, choices: list[Initiative]) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        services.cast_online(session, session.get(Edition, edition.id), session.get(User, user.id),
-                             [str(i.id) for i in choices], SECRET, now_utc())
+        services.cast_online(
+            session,
+            session.get(Edition, edition.id),
+            session.get(User, user.id),
+            [str(i.id) for i in choices],
+            SECRET,
+            now_utc(),
+        )
         session.commit()
 
 
@@ -89,20 +100,32 @@ def test_an_agent_enters_a_paper_ballot_that_counts(agent, vote_edition, on_ball
     # The attendance list names the voter, with the place and the agent, and nothing of the ballot.
     row = re.search(r"<tr>\s*<th scope=\"row\">Lefèvre-Dupont Lucie</th>.*?</tr>", page, re.DOTALL)
     assert row is not None
-    assert all(text in row.group(0) for text in ("14/02/1975", "Arras", "Mairie d'Arras", "agent@example.org"))
+    assert all(
+        text in row.group(0) for text in ("14/02/1975", "Arras", "Mairie d'Arras", "agent@example.org")
+    )
     assert "compté" not in row.group(0) and not any(i.title in row.group(0) for i in on_ballot)
     ballot = db_session.scalar(select(Ballot))
     assert ballot.channel == Channel.PAPER.value and ballot.voided_at is None
     assert counts(db_session, vote_edition) == (1, 0)
-    assert services.tally(db_session, db_session.get(Edition, vote_edition.id)) == {i.id: 1 for i in on_ballot[:3]}
+    assert services.tally(db_session, db_session.get(Edition, vote_edition.id)) == {
+        i.id: 1 for i in on_ballot[:3]
+    }
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "ballot.paper_entered"))
     assert entry is not None and entry.actor_id is not None
 
 
-def test_a_second_paper_ballot_of_the_same_person_is_refused(agent, vote_edition, on_ballot, db_session) -> None:
+def test_a_second_paper_ballot_of_the_same_person_is_refused(
+    agent, vote_edition, on_ballot, db_session
+) -> None:
     assert enter_paper(agent, vote_edition, on_ballot[:3]).status_code == 302
-    again = enter_paper(agent, vote_edition, on_ballot[2:5], last_name="LEFEVRE dupont", first_name="lucie",
-                        polling_place="Mairie de Lens")
+    again = enter_paper(
+        agent,
+        vote_edition,
+        on_ballot[2:5],
+        last_name="LEFEVRE dupont",
+        first_name="lucie",
+        polling_place="Mairie de Lens",
+    )
     assert again.status_code == 409
     page = text_of(again)
     assert "figure déjà sur la liste d'émargement papier" in page
@@ -114,8 +137,9 @@ def test_a_second_paper_ballot_of_the_same_person_is_refused(agent, vote_edition
     assert db_session.scalar(select(func.count()).select_from(PaperAttendance)) == 1
 
 
-def test_paper_ballot_after_an_online_one_online_wins(app, agent, vote_edition, on_ballot, make_voter,
-                                                      db_session) -> None:
+def test_paper_ballot_after_an_online_one_online_wins(
+    app, agent, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     voter = make_voter(first="Lucie", last="Lefèvre-Dupont", born=date(1975, 2, 14), commune=ARRAS)
     cast(app, vote_edition, voter, on_ballot[:3])
     edition = db_session.get(Edition, vote_edition.id)
@@ -124,7 +148,9 @@ def test_paper_ballot_after_an_online_one_online_wins(app, agent, vote_edition, 
 
     response = enter_paper(agent, vote_edition, on_ballot[2:5], last_name="LEFEVRE DUPONT")
     assert response.status_code == 302
-    assert "son vote en ligne compte, ce bulletin papier est annulé" in text_of(agent.get(response.headers["Location"]))
+    assert "son vote en ligne compte, ce bulletin papier est annulé" in text_of(
+        agent.get(response.headers["Location"])
+    )
     paper = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.PAPER.value))
     online = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.ONLINE.value))
     assert paper.voided_at is not None and "vote en ligne compte" in paper.void_reason
@@ -133,32 +159,42 @@ def test_paper_ballot_after_an_online_one_online_wins(app, agent, vote_edition, 
     assert counts(db_session, vote_edition) == (1, 1)
 
 
-def test_paper_ballot_after_an_online_one_paper_wins(app, agent, make_edition, make_ballot_initiative, make_voter,
-                                                     db_session) -> None:
-    edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True,
-                           paper_clash_policy=PaperClashPolicy.PAPER_WINS)
+def test_paper_ballot_after_an_online_one_paper_wins(
+    app, agent, make_edition, make_ballot_initiative, make_voter, db_session
+) -> None:
+    edition = make_edition(
+        open_phase=Phase.VOTE, catalogue_published=True, paper_clash_policy=PaperClashPolicy.PAPER_WINS
+    )
     initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(4)]
     voter = make_voter(first="Lucie", last="Lefèvre-Dupont", born=date(1975, 2, 14), commune=ARRAS)
     cast(app, edition, voter, initiatives[:3])
 
     response = enter_paper(agent, edition, initiatives[1:4])
     assert response.status_code == 302
-    assert "le bulletin papier compte, son vote en ligne est annulé" in text_of(agent.get(response.headers["Location"]))
+    assert "le bulletin papier compte, son vote en ligne est annulé" in text_of(
+        agent.get(response.headers["Location"])
+    )
     online = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.ONLINE.value))
     paper = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.PAPER.value))
     assert online.voided_at is not None and paper.voided_at is None
-    assert services.tally(db_session, db_session.get(Edition, edition.id)) == {i.id: 1 for i in initiatives[1:4]}
+    assert services.tally(db_session, db_session.get(Edition, edition.id)) == {
+        i.id: 1 for i in initiatives[1:4]
+    }
 
 
-@pytest.mark.parametrize(("overrides", "status", "message"), [
-    ({"commune": "Lille"}, 400, "Commune inconnue dans le Pas-de-Calais"),
-    ({"commune": "59000"}, 400, "Commune inconnue dans le Pas-de-Calais"),
-    ({"birth_date": (date.today() - timedelta(days=365 * 5)).isoformat()}, 400, "âgés d'au moins 11 ans"),
-    ({"birth_date": "31/02/1990"}, 400, "Indiquez votre date de naissance"),
-    ({"polling_place": "  "}, 400, "Indiquez le lieu de vote"),
-])
-def test_paper_ballots_of_people_who_may_not_vote_are_refused(agent, vote_edition, on_ballot, db_session,
-                                                               overrides, status, message) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "status", "message"),
+    [
+        ({"commune": "Lille"}, 400, "Commune inconnue dans le Pas-de-Calais"),
+        ({"commune": "59000"}, 400, "Commune inconnue dans le Pas-de-Calais"),
+        ({"birth_date": (date.today() - timedelta(days=365 * 5)).isoformat()}, 400, "âgés d'au moins 11 ans"),
+        ({"birth_date": "31/02/1990"}, 400, "Indiquez votre date de naissance"),
+        ({"polling_place": "  "}, 400, "Indiquez le lieu de vote"),
+    ],
+)
+def test_paper_ballots_of_people_who_may_not_vote_are_refused(
+    agent, vote_edition, on_ballot, db_session, overrides, status, message
+) -> None:
     response = enter_paper(agent, vote_edition, on_ballot[:3], **overrides)
     assert response.status_code == status
     assert message in text_of(response)
@@ -166,19 +202,28 @@ def test_paper_ballots_of_people_who_may_not_vote_are_refused(agent, vote_editio
     assert db_session.scalar(select(func.count()).select_from(PaperAttendance)) == 0
 
 
-def test_a_paper_ballot_with_the_wrong_number_of_choices_is_refused(agent, vote_edition, on_ballot,
-                                                                     db_session) -> None:
+def test_a_paper_ballot_with_the_wrong_number_of_choices_is_refused(
+    agent, vote_edition, on_ballot, db_session
+) -> None:
     response = enter_paper(agent, vote_edition, on_ballot[:2])
     assert response.status_code == 400 and "exactement 3 initiatives" in text_of(response)
-    tampered = post_form(agent, f"/gestion/vote/{vote_edition.id}/papier", {**PAPER, "choix": ["999999", "x", "1"]})
+    tampered = post_form(
+        agent, f"/gestion/vote/{vote_edition.id}/papier", {**PAPER, "choix": ["999999", "x", "1"]}
+    )
     assert tampered.status_code == 400
     assert db_session.scalar(select(func.count()).select_from(PaperAttendance)) == 0
 
 
-def test_paper_ballots_per_territory_follow_the_voters_territory(app, agent, make_edition, make_ballot_initiative,
-                                                                  db_session) -> None:
-    edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True, ballot_scope="territory",
-                           min_choices=1, max_choices=2)
+def test_paper_ballots_per_territory_follow_the_voters_territory(
+    app, agent, make_edition, make_ballot_initiative, db_session
+) -> None:
+    edition = make_edition(
+        open_phase=Phase.VOTE,
+        catalogue_published=True,
+        ballot_scope="territory",
+        min_choices=1,
+        max_choices=2,
+    )
     arras = make_ballot_initiative(edition, "Ressourcerie d'Arras")
     lens = make_ballot_initiative(edition, "Café de Lens", territory="lens-henin")
     page = text_of(agent.get(f"/gestion/vote/{edition.id}/papier"))
@@ -196,8 +241,9 @@ def test_paper_entry_waits_for_the_vote(agent, make_edition, db_session) -> None
     page = text_of(agent.get(f"/gestion/vote/{edition.id}/papier"))
     assert "La saisie des bulletins papier ouvrira avec le vote." in page
     assert "Enregistrer le bulletin papier" not in page
-    response = post_form(agent, f"/gestion/vote/{edition.id}/papier", {**PAPER, "choix": ["1"]},
-                         token_from="/gestion/vote")
+    response = post_form(
+        agent, f"/gestion/vote/{edition.id}/papier", {**PAPER, "choix": ["1"]}, token_from="/gestion/vote"
+    )
     assert response.status_code == 409
     assert db_session.scalar(select(func.count()).select_from(PaperAttendance)) == 0
 
@@ -205,13 +251,27 @@ def test_paper_entry_waits_for_the_vote(agent, make_edition, db_session) -> None
 def test_the_attendance_list_is_paginated(app, agent, vote_edition, db_session) -> None:
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
-        session.add_all(PaperAttendance(edition_id=vote_edition.id, first_name=f"Prénom{n:02d}", last_name="Nom",
-                                        birth_date=date(1980, 1, 1), commune_code=ARRAS, person_key=f"k{n}",
-                                        polling_place="Mairie d'Arras", entered_by_id=None,
-                                        entered_at=now - timedelta(minutes=n)) for n in range(60))
+        session.add_all(
+            PaperAttendance(
+                edition_id=vote_edition.id,
+                first_name=f"Prénom{n:02d}",
+                last_name="Nom",
+                birth_date=date(1980, 1, 1),
+                commune_code=ARRAS,
+                person_key=f"k{n}",
+                polling_place="Mairie d'Arras",
+                entered_by_id=None,
+                entered_at=now - timedelta(minutes=n),
+            )
+            for n in range(60)
+        )
         session.commit()
     first = text_of(agent.get(f"/gestion/vote/{vote_edition.id}/papier"))
-    assert "60 lignes d'émargement saisies (page 1 sur 2" in first and "Prénom00" in first and "Prénom59" not in first
+    assert (
+        "60 lignes d'émargement saisies (page 1 sur 2" in first
+        and "Prénom00" in first
+        and "Prénom59" not in first
+    )
     second = text_of(agent.get(f"/gestion/vote/{vote_edition.id}/papier?page=2"))
     assert "Prénom59" in second and "Prénom00" not in second
 
@@ -219,8 +279,9 @@ def test_the_attendance_list_is_paginated(app, agent, vote_edition, db_session) 
 # --- Dashboard and live results -----------------------------------------------------------------
 
 
-def test_dashboard_shows_participation_and_hides_the_running_tally(app, admin, agent, vote_edition, on_ballot,
-                                                                    make_voter, db_session) -> None:
+def test_dashboard_shows_participation_and_hides_the_running_tally(
+    app, admin, agent, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     cast(app, vote_edition, make_voter(email="a@example.org"), on_ballot[:3])
     cast(app, vote_edition, make_voter(email="b@example.org", first="Paul", commune=LENS), on_ballot[2:5])
     assert enter_paper(agent, vote_edition, on_ballot[:3]).status_code == 302
@@ -230,7 +291,9 @@ def test_dashboard_shows_participation_and_hides_the_running_tally(app, admin, a
             page = text_of(client.get(url))
             assert "Vote ouvert" in page
             assert re.search(r"Bulletins comptés</dt><dd>3<", page)
-            assert re.search(r"Papier \(mairie\)</dt><dd>1<", page) and re.search(r"En ligne</dt><dd>2<", page)
+            assert re.search(r"Papier \(mairie\)</dt><dd>1<", page) and re.search(
+                r"En ligne</dt><dd>2<", page
+            )
             assert re.search(r"Arrageois</th><td class=\"num\">2<", page)
             assert re.search(r"Lens-Hénin</th><td class=\"num\">1<", page)
             assert "Voix par initiative" not in page
@@ -240,8 +303,9 @@ def test_dashboard_shows_participation_and_hides_the_running_tally(app, admin, a
     assert "Doublons probables" not in text_of(agent.get("/gestion/vote"))
 
 
-def test_admins_turn_live_results_on_and_off(admin, agent, vote_edition, on_ballot, make_voter, app,
-                                             db_session) -> None:
+def test_admins_turn_live_results_on_and_off(
+    admin, agent, vote_edition, on_ballot, make_voter, app, db_session
+) -> None:
     cast(app, vote_edition, make_voter(), on_ballot[:3])
     url = f"/gestion/vote/{vote_edition.id}/resultats-provisoires"
     assert post_form(agent, url, {"live": "1"}, token_from="/gestion/vote").status_code == 403
@@ -260,8 +324,12 @@ def test_admins_turn_live_results_on_and_off(admin, agent, vote_edition, on_ball
 
     # Sending the same state twice changes nothing (a double click does not flip it back).
     assert post_form(admin, url, {"live": "1"}, token_from="/gestion/vote").status_code == 302
-    assert db_session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "edition.live_results")) == 1
+    assert (
+        db_session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "edition.live_results")
+        )
+        == 1
+    )
     assert post_form(admin, url, {"live": "0"}, token_from="/gestion/vote").status_code == 302
     db_session.expire_all()
     assert db_session.get(Edition, vote_edition.id).live_results is False
@@ -282,8 +350,13 @@ def test_once_the_vote_is_closed_the_tally_is_shown(app, admin, vote_edition, on
 def test_the_dashboard_without_any_edition(admin) -> None:
     page = text_of(admin.get("/gestion/vote"))
     assert "Aucune édition n'existe encore." in page
-    for url in ("/gestion/vote/999999", "/gestion/vote/papier", "/gestion/vote/doublons",
-                "/gestion/vote/bulletins.csv", "/gestion/vote/999999/papier"):
+    for url in (
+        "/gestion/vote/999999",
+        "/gestion/vote/papier",
+        "/gestion/vote/doublons",
+        "/gestion/vote/bulletins.csv",
+        "/gestion/vote/999999/papier",
+    ):
         assert admin.get(url).status_code == 404, url
 
 
@@ -300,8 +373,12 @@ def test_short_urls_lead_to_the_current_edition(admin, agent, make_edition, vote
 
 def duplicates_setting(app, vote_edition, on_ballot, make_voter) -> tuple[User, User, User]:
     """Two accounts for the same person, written differently, both voted; an unrelated voter."""
-    first = make_voter(email="lucie@example.org", first="Lucie", last="Lefèvre-Dupont", born=date(1975, 2, 14))
-    second = make_voter(email="l.lefevre@example.org", first="LUCIE", last="LEFEVRE dupont", born=date(1975, 2, 14))
+    first = make_voter(
+        email="lucie@example.org", first="Lucie", last="Lefèvre-Dupont", born=date(1975, 2, 14)
+    )
+    second = make_voter(
+        email="l.lefevre@example.org", first="LUCIE", last="LEFEVRE dupont", born=date(1975, 2, 14)
+    )
     other = make_voter(email="paul@example.org", first="Paul", last="Lefèvre-Dupont", born=date(1975, 2, 14))
     for voter in (first, second, other):
         cast(app, vote_edition, voter, on_ballot[:3])
@@ -315,8 +392,9 @@ def void(client: FlaskClient, edition: Edition, user: User, reason: str):
     return client.post(url, data={f"{prefix}-csrf_token": token, f"{prefix}-reason": reason})
 
 
-def test_duplicates_report_groups_one_person_across_accounts(app, admin, vote_edition, on_ballot, make_voter,
-                                                             db_session) -> None:
+def test_duplicates_report_groups_one_person_across_accounts(
+    app, admin, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     duplicates_setting(app, vote_edition, on_ballot, make_voter)
     page = text_of(admin.get(f"/gestion/vote/{vote_edition.id}/doublons"))
     groups = re.findall(r"<section class=\"duplicate-group\".*?</section>", page, re.DOTALL)
@@ -328,8 +406,9 @@ def test_duplicates_report_groups_one_person_across_accounts(app, admin, vote_ed
     assert "Annuler le bulletin du compte lucie@example.org" in group
 
 
-def test_voiding_one_duplicate_keeps_the_other_ballot(app, admin, vote_edition, on_ballot, make_voter,
-                                                      db_session) -> None:
+def test_voiding_one_duplicate_keeps_the_other_ballot(
+    app, admin, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     first, second, _ = duplicates_setting(app, vote_edition, on_ballot, make_voter)
     assert counts(db_session, vote_edition) == (3, 0)
     audit_before = db_session.scalar(select(func.count()).select_from(AuditEntry))
@@ -347,10 +426,12 @@ def test_voiding_one_duplicate_keeps_the_other_ballot(app, admin, vote_edition, 
     done = void(admin, vote_edition, second, "Second compte de la même personne, créé après le premier vote.")
     assert done.status_code == 302
     assert counts(db_session, vote_edition) == (2, 1)
-    ballot_of_second = services.find_online_ballot(db_session, db_session.get(Edition, vote_edition.id),
-                                                   db_session.get(User, second.id), SECRET)
-    ballot_of_first = services.find_online_ballot(db_session, db_session.get(Edition, vote_edition.id),
-                                                  db_session.get(User, first.id), SECRET)
+    ballot_of_second = services.find_online_ballot(
+        db_session, db_session.get(Edition, vote_edition.id), db_session.get(User, second.id), SECRET
+    )
+    ballot_of_first = services.find_online_ballot(
+        db_session, db_session.get(Edition, vote_edition.id), db_session.get(User, first.id), SECRET
+    )
     assert ballot_of_second.voided_at is not None and ballot_of_first.voided_at is None
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "ballot.voided"))
     assert entry.actor_id is not None and "Second compte de la même personne" in entry.summary
@@ -362,20 +443,24 @@ def test_voiding_one_duplicate_keeps_the_other_ballot(app, admin, vote_edition, 
     assert again.status_code == 409 and "déjà annulé" in text_of(again)
 
 
-def test_only_flagged_accounts_can_be_voided_and_only_by_admins(app, admin, agent, vote_edition, on_ballot,
-                                                                make_voter, db_session) -> None:
+def test_only_flagged_accounts_can_be_voided_and_only_by_admins(
+    app, admin, agent, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     _, second, other = duplicates_setting(app, vote_edition, on_ballot, make_voter)
     assert void(admin, vote_edition, other, "Sans raison valable").status_code == 404
     assert agent.get(f"/gestion/vote/{vote_edition.id}/doublons").status_code == 403
     token = csrf_token(agent, "/gestion/vote")
-    response = agent.post(f"/gestion/vote/{vote_edition.id}/doublons/{second.id}/annuler",
-                          data={f"compte-{second.id}-csrf_token": token, f"compte-{second.id}-reason": "Doublon"})
+    response = agent.post(
+        f"/gestion/vote/{vote_edition.id}/doublons/{second.id}/annuler",
+        data={f"compte-{second.id}-csrf_token": token, f"compte-{second.id}-reason": "Doublon"},
+    )
     assert response.status_code == 403
     assert counts(db_session, vote_edition) == (3, 0)
 
 
-def test_an_attendance_line_of_a_person_with_an_account_is_flagged(app, admin, agent, vote_edition, on_ballot,
-                                                                   make_voter) -> None:
+def test_an_attendance_line_of_a_person_with_an_account_is_flagged(
+    app, admin, agent, vote_edition, on_ballot, make_voter
+) -> None:
     make_voter(email="lucie@example.org", first="Lucie", last="Lefèvre-Dupont", born=date(1975, 2, 14))
     assert enter_paper(agent, vote_edition, on_ballot[:3]).status_code == 302
     page = text_of(admin.get(f"/gestion/vote/{vote_edition.id}/doublons"))
@@ -393,24 +478,29 @@ def read_csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
 
 
-def test_the_export_waits_for_the_close_even_with_live_results(app, admin, vote_edition, on_ballot,
-                                                               make_voter) -> None:
+def test_the_export_waits_for_the_close_even_with_live_results(
+    app, admin, vote_edition, on_ballot, make_voter
+) -> None:
     cast(app, vote_edition, make_voter(), on_ballot[:3])
     url = f"/gestion/vote/{vote_edition.id}/bulletins.csv"
     early = admin.get(url)
     assert early.status_code == 302
     assert "disponible à la clôture du vote" in text_of(admin.get(early.headers["Location"]))
     # Live results show totals; two exports compared during the vote would show who changed what.
-    post_form(admin, f"/gestion/vote/{vote_edition.id}/resultats-provisoires", {"live": "1"},
-              token_from="/gestion/vote")
+    post_form(
+        admin,
+        f"/gestion/vote/{vote_edition.id}/resultats-provisoires",
+        {"live": "1"},
+        token_from="/gestion/vote",
+    )
     assert admin.get(url).status_code == 302
     close_vote(app, vote_edition)
     assert len(read_csv(admin.get(url))) == 1
 
 
-def test_the_export_lists_counted_ballots_by_random_id_with_channel_and_choices(app, admin, agent, vote_edition,
-                                                                              on_ballot, make_voter,
-                                                                              db_session) -> None:
+def test_the_export_lists_counted_ballots_by_random_id_with_channel_and_choices(
+    app, admin, agent, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     _, second, _ = duplicates_setting(app, vote_edition, on_ballot, make_voter)
     assert enter_paper(agent, vote_edition, on_ballot[2:5], first_name="Jeanne").status_code == 302
     assert void(admin, vote_edition, second, "Second compte de la même personne.").status_code == 302
@@ -418,8 +508,13 @@ def test_the_export_lists_counted_ballots_by_random_id_with_channel_and_choices(
     response = admin.get(f"/gestion/vote/{vote_edition.id}/bulletins.csv")
     assert agent.get(f"/gestion/vote/{vote_edition.id}/bulletins.csv").status_code == 403
     rows = read_csv(response)
-    assert list(rows[0]) == ["Bulletin", "Canal", "Nombre de choix", "Initiatives choisies (n°)",
-                             "Initiatives choisies (titres)"]
+    assert list(rows[0]) == [
+        "Bulletin",
+        "Canal",
+        "Nombre de choix",
+        "Initiatives choisies (n°)",
+        "Initiatives choisies (titres)",
+    ]
     ballots = db_session.scalars(select(Ballot)).all()
     counted = [b for b in ballots if b.voided_at is None]
     assert [r["Bulletin"] for r in rows] == sorted(b.public_id for b in counted)
@@ -429,7 +524,9 @@ def test_the_export_lists_counted_ballots_by_random_id_with_channel_and_choices(
     assert "Second compte" not in response.get_data(as_text=True)
     assert sorted(r["Canal"] for r in rows) == ["en ligne"] * 2 + ["papier"]
     paper = next(r for r in rows if r["Canal"] == "papier")
-    assert paper["Initiatives choisies (n°)"] == " ".join(str(i.id) for i in sorted(on_ballot[2:5], key=lambda i: i.id))
+    assert paper["Initiatives choisies (n°)"] == " ".join(
+        str(i.id) for i in sorted(on_ballot[2:5], key=lambda i: i.id)
+    )
     assert on_ballot[2].title in paper["Initiatives choisies (titres)"] and paper["Nombre de choix"] == "3"
     raw = response.get_data(as_text=True)
     for ballot in ballots:

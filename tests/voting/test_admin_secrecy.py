@@ -41,8 +41,13 @@ def ballot_ids(ballot: Ballot) -> list[str]:
 
 
 def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
-        app: Flask, vote_edition: Edition, on_ballot: list[Initiative], make_voter: Callable[..., User],
-        make_user: Callable[..., User], db_session) -> None:
+    app: Flask,
+    vote_edition: Edition,
+    on_ballot: list[Initiative],
+    make_voter: Callable[..., User],
+    make_user: Callable[..., User],
+    db_session,
+) -> None:
     people = [
         ("zoe.quennehen@example.org", "Zoé", "Quennehen", date(1988, 3, 1), ARRAS),
         ("anatole.wiart@example.org", "Anatole", "Wiart", date(1961, 7, 30), LENS),
@@ -52,7 +57,7 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
     # Inès again, under a second account (her name typed differently): a likely duplicate.
     twin = make_voter(email="ibacquet.bis@example.org", first="INES", last="bacquet", born=date(2010, 1, 9))
     for n, user in enumerate([*users, twin]):
-        cast(app, vote_edition, user, on_ballot[n % 3:n % 3 + 3])
+        cast(app, vote_edition, user, on_ballot[n % 3 : n % 3 + 3])
 
     make_user(email="admin@example.org", roles=(Role.ADMIN,))
     make_user(email="agent@example.org", roles=(Role.AGENT,))
@@ -62,9 +67,21 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
     base = f"/gestion/vote/{vote_edition.id}"
     # Two paper ballots: Gaspard has no account; Zoé also voted online (a clash, settled by the setting).
     for first, last, born in (("Gaspard", "Vandewalle", "1950-12-24"), ("Zoé", "Quennehen", "1988-03-01")):
-        assert post_form(agent, f"{base}/papier", {
-            "first_name": first, "last_name": last, "birth_date": born, "commune": "Arras",
-            "polling_place": "Mairie d'Arras", "choix": [str(i.id) for i in on_ballot[2:5]]}).status_code == 302
+        assert (
+            post_form(
+                agent,
+                f"{base}/papier",
+                {
+                    "first_name": first,
+                    "last_name": last,
+                    "birth_date": born,
+                    "commune": "Arras",
+                    "polling_place": "Mairie d'Arras",
+                    "choix": [str(i.id) for i in on_ballot[2:5]],
+                },
+            ).status_code
+            == 302
+        )
     assert void(admin, vote_edition, twin, "Second compte de la même personne.").status_code == 302
 
     edition = db_session.get(Edition, vote_edition.id)
@@ -75,18 +92,35 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
     twin_ballot = services.find_online_ballot(db_session, edition, db_session.get(User, twin.id), SECRET)
     voters.append(Voter(["ibacquet.bis@example.org", "Bacquet", "bacquet"], ballot_ids(twin_ballot)))
     for line in db_session.scalars(select(PaperAttendance)):
-        paper = db_session.scalar(select(Ballot).where(
-            Ballot.voter_key == voter_key(SECRET, person=person_key(
-                SECRET, line.first_name, line.last_name, line.birth_date, line.commune_code))))
+        paper = db_session.scalar(
+            select(Ballot).where(
+                Ballot.voter_key
+                == voter_key(
+                    SECRET,
+                    person=person_key(
+                        SECRET, line.first_name, line.last_name, line.birth_date, line.commune_code
+                    ),
+                )
+            )
+        )
         voters.append(Voter([line.last_name], ballot_ids(paper)))
     assert len(voters) == 6 and db_session.scalar(select(func.count()).select_from(Ballot)) == 6
     every_ballot_id = [i for v in voters for i in v.ballot_ids[:2]]
 
     people_pages = [f"{base}/papier", f"{base}/doublons"]
-    pages = ["/gestion/", "/gestion/vote", base, *people_pages, "/gestion/journal",
-             "/gestion/journal?objet=ballot", "/gestion/journal?objet=paper_attendance",
-             "/gestion/journal?objet=edition", "/gestion/utilisateurs",
-             *(f"/gestion/utilisateurs/{u.id}" for u in [*users, twin]), "/vote/participation"]
+    pages = [
+        "/gestion/",
+        "/gestion/vote",
+        base,
+        *people_pages,
+        "/gestion/journal",
+        "/gestion/journal?objet=ballot",
+        "/gestion/journal?objet=paper_attendance",
+        "/gestion/journal?objet=edition",
+        "/gestion/utilisateurs",
+        *(f"/gestion/utilisateurs/{u.id}" for u in [*users, twin]),
+        "/vote/participation",
+    ]
 
     def check(fetched: dict[str, str]) -> None:
         for url, body in fetched.items():
@@ -98,9 +132,14 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
             assert not any(i in fetched[url] for i in every_ballot_id), url
 
     # During the vote, with the running tally shown.
-    assert post_form(admin, f"{base}/resultats-provisoires", {"live": "1"}, token_from=base).status_code == 302
+    assert (
+        post_form(admin, f"{base}/resultats-provisoires", {"live": "1"}, token_from=base).status_code == 302
+    )
     fetched = {url: text_of(admin.get(url)) for url in pages}
-    assert "Quennehen" in fetched[f"{base}/papier"] and "zoe.quennehen@example.org" in fetched[f"{base}/doublons"]
+    assert (
+        "Quennehen" in fetched[f"{base}/papier"]
+        and "zoe.quennehen@example.org" in fetched[f"{base}/doublons"]
+    )
     assert admin.get(f"{base}/bulletins.csv").status_code == 302  # no export while the vote is open
     check(fetched)
 
@@ -122,21 +161,36 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
     assert re.search(r"\d:\d\d", export) is None  # no time of day
 
 
-def test_the_attendance_list_and_duplicates_never_say_how_a_ballot_went(app: Flask, vote_edition: Edition,
-                                                                       on_ballot: list[Initiative],
-                                                                       make_voter: Callable[..., User],
-                                                                       make_user: Callable[..., User]) -> None:
+def test_the_attendance_list_and_duplicates_never_say_how_a_ballot_went(
+    app: Flask,
+    vote_edition: Edition,
+    on_ballot: list[Initiative],
+    make_voter: Callable[..., User],
+    make_user: Callable[..., User],
+) -> None:
     """Voided or counted, which choices: none of it appears next to an attendance line."""
     make_voter(email="zoe@example.org", first="Zoé", last="Quennehen", born=date(1988, 3, 1))
     make_user(email="agent@example.org", roles=(Role.AGENT,))
     agent: FlaskClient = app.test_client()
     login(agent, "agent@example.org")
     url = f"/gestion/vote/{vote_edition.id}/papier"
-    assert post_form(agent, url, {"first_name": "Zoé", "last_name": "Quennehen", "birth_date": "1988-03-01",
-                                  "commune": "Arras", "polling_place": "Mairie d'Arras",
-                                  "choix": [str(i.id) for i in on_ballot[:3]]}).status_code == 302
+    assert (
+        post_form(
+            agent,
+            url,
+            {
+                "first_name": "Zoé",
+                "last_name": "Quennehen",
+                "birth_date": "1988-03-01",
+                "commune": "Arras",
+                "polling_place": "Mairie d'Arras",
+                "choix": [str(i.id) for i in on_ballot[:3]],
+            },
+        ).status_code
+        == 302
+    )
     page = text_of(agent.get(url))
-    listing = page[page.index("Liste d'émargement"):]
+    listing = page[page.index("Liste d'émargement") :]
     assert "Quennehen" in listing
     for word in ("annulé", "compté", *(i.title for i in on_ballot)):
         assert word not in listing, word

@@ -15,8 +15,9 @@ from tests.web.helpers import login, post_form, text_of
 from tests.web.test_admin import EDITION_FORM
 
 
-def test_admin_chooses_which_ballot_wins_a_paper_online_clash(app: Flask, make_user: Callable,
-                                                              make_edition: Callable, db_session) -> None:
+def test_admin_chooses_which_ballot_wins_a_paper_online_clash(
+    app: Flask, make_user: Callable, make_edition: Callable, db_session
+) -> None:
     make_user(email="admin@example.org", roles=(Role.ADMIN,))
     admin = app.test_client()
     login(admin, "admin@example.org")
@@ -27,7 +28,12 @@ def test_admin_chooses_which_ballot_wins_a_paper_online_clash(app: Flask, make_u
     assert all(label in page for label in PAPER_CLASH_LABELS.values())
     assert db_session.get(Edition, edition.id).paper_clash_policy == PaperClashPolicy.ONLINE_WINS.value
 
-    form = {**EDITION_FORM, "title": "Budget citoyen test", "payment_credits": "1000000", "envelope": "400000"}
+    form = {
+        **EDITION_FORM,
+        "title": "Budget citoyen test",
+        "payment_credits": "1000000",
+        "envelope": "400000",
+    }
     refused = post_form(admin, url, {**form, "paper_clash_policy": "les_deux"})
     assert refused.status_code == 422 and "Choisissez une des règles proposées." in text_of(refused)
 
@@ -35,7 +41,9 @@ def test_admin_chooses_which_ballot_wins_a_paper_online_clash(app: Flask, make_u
     db_session.expire_all()
     assert db_session.get(Edition, edition.id).paper_clash_policy == PaperClashPolicy.PAPER_WINS.value
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "edition.update"))
-    assert entry.before == {"paper_clash_policy": "online_wins"} and entry.after == {"paper_clash_policy": "paper_wins"}
+    assert entry.before == {"paper_clash_policy": "online_wins"} and entry.after == {
+        "paper_clash_policy": "paper_wins"
+    }
     assert '<option selected value="paper_wins">' in admin.get(url).get_data(as_text=True)
     # A form that does not send the setting (an older page) keeps it.
     assert post_form(admin, url, {**form, "title": "Budget citoyen 2027"}).status_code == 302
@@ -43,10 +51,14 @@ def test_admin_chooses_which_ballot_wins_a_paper_online_clash(app: Flask, make_u
     assert db_session.get(Edition, edition.id).paper_clash_policy == PaperClashPolicy.PAPER_WINS.value
 
 
-def test_a_new_edition_lets_the_online_ballot_win_by_default(app: Flask, make_user: Callable, db_session) -> None:
+def test_a_new_edition_lets_the_online_ballot_win_by_default(
+    app: Flask, make_user: Callable, db_session
+) -> None:
     make_user(email="admin@example.org", roles=(Role.ADMIN,))
     admin = app.test_client()
     login(admin, "admin@example.org")
-    assert '<option selected value="online_wins">' in admin.get("/gestion/editions/nouvelle").get_data(as_text=True)
+    assert '<option selected value="online_wins">' in admin.get("/gestion/editions/nouvelle").get_data(
+        as_text=True
+    )
     assert post_form(admin, "/gestion/editions/nouvelle", EDITION_FORM).status_code == 302
     assert db_session.scalar(select(Edition.paper_clash_policy)) == PaperClashPolicy.ONLINE_WINS.value

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -21,8 +20,8 @@ from budgetcitoyen.voting.models import Ballot, BallotChoice
 from tests.voting.conftest import CALAIS, LENS, SECRET
 
 # Default calendar of 2026: the vote runs 1–30 September, Paris time (UTC+2 in summer).
-OPENS = datetime(2026, 8, 31, 22, 0, tzinfo=timezone.utc)
-CLOSES = datetime(2026, 9, 30, 22, 0, tzinfo=timezone.utc)
+OPENS = datetime(2026, 8, 31, 22, 0, tzinfo=UTC)
+CLOSES = datetime(2026, 9, 30, 22, 0, tzinfo=UTC)
 INSTANT = timedelta(microseconds=1)
 
 
@@ -32,8 +31,14 @@ def ids(initiatives: list[Initiative], *positions: int) -> list[str]:
 
 def cast(app: Flask, edition: Edition, user: User, choices: list[str], now: datetime | None = None) -> Ballot:
     with app.extensions["db_sessionmaker"]() as session:
-        ballot = services.cast_online(session, session.get(Edition, edition.id), session.get(User, user.id),
-                                      choices, SECRET, now or now_utc())
+        ballot = services.cast_online(
+            session,
+            session.get(Edition, edition.id),
+            session.get(User, user.id),
+            choices,
+            SECRET,
+            now or now_utc(),
+        )
         session.commit()
         session.refresh(ballot)
         session.expunge(ballot)
@@ -41,12 +46,15 @@ def cast(app: Flask, edition: Edition, user: User, choices: list[str], now: date
 
 
 def choices_of(db_session, edition: Edition) -> list[list[int]]:
-    ballots = db_session.scalars(select(Ballot).where(Ballot.edition_id == edition.id).order_by(Ballot.id)).all()
+    ballots = db_session.scalars(
+        select(Ballot).where(Ballot.edition_id == edition.id).order_by(Ballot.id)
+    ).all()
     return [sorted(c.initiative_id for c in b.choices) for b in ballots]
 
 
-def test_cast_then_change_keeps_one_ballot_with_the_last_choices(app, vote_edition, on_ballot, make_voter,
-                                                                  db_session) -> None:
+def test_cast_then_change_keeps_one_ballot_with_the_last_choices(
+    app, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     voter = make_voter()
     first = cast(app, vote_edition, voter, ids(on_ballot, 0, 1, 2))
     second = cast(app, vote_edition, voter, ids(on_ballot, 2, 3, 4))
@@ -65,17 +73,22 @@ def test_the_ballot_row_names_nobody(app, vote_edition, on_ballot, make_voter, d
     assert set(BallotChoice.__table__.columns.keys()) == {"ballot_id", "initiative_id"}
     # Only the day is kept: an exact time could be matched with the account's last log-in.
     from budgetcitoyen.clock import to_local
+
     assert to_local(db_session.scalar(select(Ballot.cast_at))).time() == datetime.min.time()
 
 
-@pytest.mark.parametrize(("now", "accepted"), [
-    (OPENS - INSTANT, False),
-    (OPENS, True),
-    (CLOSES - INSTANT, True),
-    (CLOSES, False),
-])
-def test_ballots_are_accepted_only_inside_the_window(app, make_edition, make_ballot_initiative, make_voter,
-                                                     db_session, now, accepted) -> None:
+@pytest.mark.parametrize(
+    ("now", "accepted"),
+    [
+        (OPENS - INSTANT, False),
+        (OPENS, True),
+        (CLOSES - INSTANT, True),
+        (CLOSES, False),
+    ],
+)
+def test_ballots_are_accepted_only_inside_the_window(
+    app, make_edition, make_ballot_initiative, make_voter, db_session, now, accepted
+) -> None:
     edition = make_edition(year=2026, catalogue_published=True)  # default calendar: 1–30 September
     initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(3)]
     voter = make_voter(born=date(1990, 1, 1))
@@ -88,8 +101,9 @@ def test_ballots_are_accepted_only_inside_the_window(app, make_edition, make_bal
         assert db_session.scalar(select(func.count()).select_from(Ballot)) == 0
 
 
-def test_a_closed_vote_keeps_the_counted_ballot(app, make_edition, make_ballot_initiative, make_voter,
-                                                db_session) -> None:
+def test_a_closed_vote_keeps_the_counted_ballot(
+    app, make_edition, make_ballot_initiative, make_voter, db_session
+) -> None:
     edition = make_edition(year=2026, catalogue_published=True)
     initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(4)]
     voter = make_voter()
@@ -99,8 +113,9 @@ def test_a_closed_vote_keeps_the_counted_ballot(app, make_edition, make_ballot_i
     assert choices_of(db_session, edition) == [sorted(int(i) for i in ids(initiatives, 0, 1, 2))]
 
 
-def test_refusals_lose_nothing_already_counted(app, vote_edition, on_ballot, make_voter, make_ballot_initiative,
-                                               make_edition, db_session) -> None:
+def test_refusals_lose_nothing_already_counted(
+    app, vote_edition, on_ballot, make_voter, make_ballot_initiative, make_edition, db_session
+) -> None:
     voter = make_voter()
     cast(app, vote_edition, voter, ids(on_ballot, 0, 1, 2))
     not_labelled = make_ballot_initiative(vote_edition, "Refusé", status=Status.NOT_LABELLED)
@@ -120,8 +135,9 @@ def test_refusals_lose_nothing_already_counted(app, vote_edition, on_ballot, mak
     assert db_session.scalar(select(Ballot.version)) == 1
 
 
-def test_under_age_unconfirmed_and_undeclared_voters_are_refused(app, vote_edition, on_ballot, make_voter,
-                                                                 make_user, db_session) -> None:
+def test_under_age_unconfirmed_and_undeclared_voters_are_refused(
+    app, vote_edition, on_ballot, make_voter, make_user, db_session
+) -> None:
     last_day = services.last_vote_day(vote_edition.window(services.Phase.VOTE).ends_at, services.local_zone())
     just_eleven = last_day.replace(year=last_day.year - 11)
     too_young = just_eleven + timedelta(days=1)
@@ -137,24 +153,45 @@ def test_under_age_unconfirmed_and_undeclared_voters_are_refused(app, vote_editi
 
 def test_out_of_department_commune_is_refused(app, make_user) -> None:
     user = make_user()
-    with app.extensions["db_sessionmaker"]() as session, pytest.raises(DomainError, match="habitants du département"):
-        services.save_profile(session, session.get(User, user.id),
-                              services.Identity("Léa", "Roux", date(1990, 1, 1), "59350"), SECRET, None, now_utc())
+    with (
+        app.extensions["db_sessionmaker"]() as session,
+        pytest.raises(DomainError, match="habitants du département"),
+    ):
+        services.save_profile(
+            session,
+            session.get(User, user.id),
+            services.Identity("Léa", "Roux", date(1990, 1, 1), "59350"),
+            SECRET,
+            None,
+            now_utc(),
+        )
 
 
 def test_identity_is_frozen_once_voted(app, vote_edition, on_ballot, make_voter) -> None:
     voter = make_voter()
     cast(app, vote_edition, voter, ids(on_ballot, 0, 1, 2))
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(DomainError, match="déjà voté"):
-        services.save_profile(session, session.get(User, voter.id),
-                              services.Identity("Autre", "Nom", date(1980, 1, 1), CALAIS), SECRET,
-                              session.get(Edition, vote_edition.id), now_utc())
+        services.save_profile(
+            session,
+            session.get(User, voter.id),
+            services.Identity("Autre", "Nom", date(1980, 1, 1), CALAIS),
+            SECRET,
+            session.get(Edition, vote_edition.id),
+            now_utc(),
+        )
 
 
-def test_territory_scope_offers_only_the_voters_territory(app, make_edition, make_ballot_initiative,
-                                                          make_voter) -> None:
-    edition = make_edition(year=2026, open_phase=services.Phase.VOTE, catalogue_published=True,
-                           ballot_scope=services.BallotScope.TERRITORY, min_choices=1, max_choices=2)
+def test_territory_scope_offers_only_the_voters_territory(
+    app, make_edition, make_ballot_initiative, make_voter
+) -> None:
+    edition = make_edition(
+        year=2026,
+        open_phase=services.Phase.VOTE,
+        catalogue_published=True,
+        ballot_scope=services.BallotScope.TERRITORY,
+        min_choices=1,
+        max_choices=2,
+    )
     arras = make_ballot_initiative(edition, "À Arras")
     lens = make_ballot_initiative(edition, "À Lens", territory="lens-henin")
     voter = make_voter(commune=LENS)
@@ -175,15 +212,21 @@ def test_receipts(app, vote_edition, on_ballot, make_voter) -> None:
         assert services.check_receipt(session, SECRET, first_code).state == "superseded"
         check = services.check_receipt(session, SECRET, second_code)
         assert check.state == "counted" and check.cast_at == second.cast_at
-        for forged in (second_code[:-2] + "xx", second_code.replace("-2.", "-3."), "n'importe quoi", "",
-                       services.receipt_code("other secret", second)):
+        for forged in (
+            second_code[:-2] + "xx",
+            second_code.replace("-2.", "-3."),
+            "n'importe quoi",
+            "",
+            services.receipt_code("other secret", second),
+        ):
             with pytest.raises(DomainError, match="pas valide"):
                 services.check_receipt(session, SECRET, forged)
         assert first.public_id not in second_code and first.receipt_id in second_code
 
 
-def test_twenty_concurrent_first_ballots_of_one_voter_leave_one(app, vote_edition, on_ballot, make_voter,
-                                                                db_session) -> None:
+def test_twenty_concurrent_first_ballots_of_one_voter_leave_one(
+    app, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     voter = make_voter()
     barrier = threading.Barrier(20)
     errors: list[BaseException] = []
@@ -193,7 +236,7 @@ def test_twenty_concurrent_first_ballots_of_one_voter_leave_one(app, vote_editio
         try:
             barrier.wait()
             cast(app, vote_edition, voter, choice)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
@@ -210,15 +253,25 @@ def test_twenty_concurrent_first_ballots_of_one_voter_leave_one(app, vote_editio
 
 
 @pytest.mark.parametrize("policy", ["online_wins", "paper_wins"])
-def test_an_online_declaration_never_voids_a_paper_ballot(app, make_edition, make_ballot_initiative, make_voter,
-                                                         make_user, db_session, policy) -> None:
-    edition = make_edition(open_phase=services.Phase.VOTE, catalogue_published=True, paper_clash_policy=policy)
+def test_an_online_declaration_never_voids_a_paper_ballot(
+    app, make_edition, make_ballot_initiative, make_voter, make_user, db_session, policy
+) -> None:
+    edition = make_edition(
+        open_phase=services.Phase.VOTE, catalogue_published=True, paper_clash_policy=policy
+    )
     initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(3)]
     agent = make_user(email="agent@example.org")
     with app.extensions["db_sessionmaker"]() as session:
-        services.record_paper(session, session.get(Edition, edition.id), session.get(User, agent.id),
-                              services.Identity("Lucie", "Durand", date(1975, 2, 14), "62041"), "Mairie d'Arras",
-                              ids(initiatives, 0, 1, 2), SECRET, now_utc())
+        services.record_paper(
+            session,
+            session.get(Edition, edition.id),
+            session.get(User, agent.id),
+            services.Identity("Lucie", "Durand", date(1975, 2, 14), "62041"),
+            "Mairie d'Arras",
+            ids(initiatives, 0, 1, 2),
+            SECRET,
+            now_utc(),
+        )
         session.commit()
     # Someone who knows her name, birth date and commune declares them online.
     stranger = make_voter(first="lucie", last="DURAND", born=date(1975, 2, 14))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -44,8 +43,9 @@ def test_anonymous_visitors_are_invited_to_log_in(client, vote_edition, on_ballo
     assert client.post("/vote/bulletin").status_code in (302, 400, 403)
 
 
-def test_full_vote_through_the_pages(app: Flask, client, vote_edition, on_ballot, make_user, smtp,
-                                     db_session) -> None:
+def test_full_vote_through_the_pages(
+    app: Flask, client, vote_edition, on_ballot, make_user, smtp, db_session
+) -> None:
     user = make_user(email="votant@example.org")
     login(client, "votant@example.org")
     assert "Indiquer mes informations" in text_of(client.get("/vote"))
@@ -95,8 +95,9 @@ def test_ambiguous_postal_code_lists_the_communes(client, vote_edition, make_use
     assert response.status_code == 400 and "plusieurs communes" in text_of(response)
 
 
-def test_participation_is_public_and_results_hidden_unless_shown(app, client, vote_edition, on_ballot,
-                                                                 make_voter) -> None:
+def test_participation_is_public_and_results_hidden_unless_shown(
+    app, client, vote_edition, on_ballot, make_voter
+) -> None:
     voter = make_voter(email="p@example.org")
     login(client, "p@example.org")
     vote(client, [i.id for i in on_ballot[:3]])
@@ -113,14 +114,17 @@ def test_participation_is_public_and_results_hidden_unless_shown(app, client, vo
 
 
 def test_vote_page_before_and_after_the_window(client, make_edition) -> None:
-    make_edition(year=2026, open_phase=None, catalogue_published=True)  # default calendar, 1–30 September 2026
+    make_edition(
+        year=2026, open_phase=None, catalogue_published=True
+    )  # default calendar, 1–30 September 2026
     page = text_of(client.get("/vote"))
     # Today is after September 2026 or before: either message names the dates.
     assert "30 septembre 2026" in page
 
 
-def test_voters_data_is_exported_then_erased_with_the_account(app, client, vote_edition, on_ballot, make_voter,
-                                                               db_session) -> None:
+def test_voters_data_is_exported_then_erased_with_the_account(
+    app, client, vote_edition, on_ballot, make_voter, db_session
+) -> None:
     make_voter(email="efface@example.org", first="Camille", last="Martin")
     login(client, "efface@example.org")
     vote(client, [i.id for i in on_ballot[:3]])
@@ -128,6 +132,7 @@ def test_voters_data_is_exported_then_erased_with_the_account(app, client, vote_
     assert data["vote"]["identite"]["nom"] == "Martin"
     assert sorted(data["vote"]["bulletins"][0]["choix"]) == sorted(i.title for i in on_ballot[:3])
     from tests.factories import DEFAULT_PASSWORD
+
     deleted = post_form(client, "/compte/supprimer", {"password": DEFAULT_PASSWORD, "confirm": "y"})
     assert deleted.status_code == 302, text_of(deleted)[:500]
     profile = db_session.scalar(select(VoterProfile))

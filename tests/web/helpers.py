@@ -22,8 +22,9 @@ def csrf_token(client: FlaskClient, url: str = "/connexion") -> str:
     return match.group(1)
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, Any], token_from: str | None = None,
-              **kwargs: Any) -> TestResponse:
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], token_from: str | None = None, **kwargs: Any
+) -> TestResponse:
     """POST a form with a valid CSRF token taken from `token_from` (default: the same URL)."""
     payload = {"csrf_token": csrf_token(client, token_from or url), **data}
     return client.post(url, data=payload, **kwargs)

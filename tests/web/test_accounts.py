@@ -25,17 +25,26 @@ def link_in(smtp: SmtpServer, address: str) -> str:
     return match.group(0).replace("http://localhost", "")
 
 
-def signup(client: FlaskClient, email: str = "claire@example.org", password: str = NEW_PASSWORD,
-           confirm: str | None = None):  # type: ignore[no-untyped-def]
-    return post_form(client, "/inscription", {"email": email, "password": password,
-                                              "password_confirm": confirm or password})
+def signup(
+    client: FlaskClient,
+    email: str = "claire@example.org",
+    password: str = NEW_PASSWORD,
+    confirm: str | None = None,
+):  # type: ignore[no-untyped-def]
+    return post_form(
+        client,
+        "/inscription",
+        {"email": email, "password": password, "password_confirm": confirm or password},
+    )
 
 
 def count_users(db_session) -> int:  # type: ignore[no-untyped-def]
     return db_session.scalar(select(func.count()).select_from(User))
 
 
-def test_signup_mails_a_link_that_confirms_the_address(client: FlaskClient, smtp: SmtpServer, db_session) -> None:
+def test_signup_mails_a_link_that_confirms_the_address(
+    client: FlaskClient, smtp: SmtpServer, db_session
+) -> None:
     response = signup(client, "Claire@Example.org")
     assert response.status_code == 302
     mail = smtp.last_to("claire@example.org")
@@ -96,7 +105,9 @@ def test_tampered_confirmation_link_is_refused(client: FlaskClient, smtp: SmtpSe
     assert "Ce lien n'est pas valide" in text_of(response)
 
 
-def test_expired_confirmation_link_is_refused(app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch) -> None:
+def test_expired_confirmation_link_is_refused(
+    app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch
+) -> None:
     signup(client)
     monkeypatch.setitem(app.config, "EMAIL_TOKEN_MAX_AGE", -1)
     response = client.get(link_in(smtp, "claire@example.org"))
@@ -114,17 +125,24 @@ def test_login_and_logout(client: FlaskClient, make_user) -> None:
     assert client.get("/compte").status_code == 302
 
 
-def test_wrong_password_gets_one_message_for_both_unknown_and_known_accounts(client: FlaskClient, make_user) -> None:
+def test_wrong_password_gets_one_message_for_both_unknown_and_known_accounts(
+    client: FlaskClient, make_user
+) -> None:
     make_user(email="jeanne@example.org")
-    wrong = post_form(client, "/connexion", {"email": "jeanne@example.org", "password": "Mauvais-Mot-2-Passe"})
-    unknown = post_form(client, "/connexion", {"email": "inconnu@example.org", "password": "Mauvais-Mot-2-Passe"})
+    wrong = post_form(
+        client, "/connexion", {"email": "jeanne@example.org", "password": "Mauvais-Mot-2-Passe"}
+    )
+    unknown = post_form(
+        client, "/connexion", {"email": "inconnu@example.org", "password": "Mauvais-Mot-2-Passe"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert "Adresse e-mail ou mot de passe incorrect." in text_of(wrong)
     assert "Adresse e-mail ou mot de passe incorrect." in text_of(unknown)
 
 
-def test_login_is_throttled_per_account_even_with_the_right_password(app: Flask, client: FlaskClient,
-                                                                       make_user, db_session) -> None:
+def test_login_is_throttled_per_account_even_with_the_right_password(
+    app: Flask, client: FlaskClient, make_user, db_session
+) -> None:
     make_user(email="cible@example.org")
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
         post_form(client, "/connexion", {"email": "cible@example.org", "password": "Mauvais-Mot-2-Passe"})
@@ -136,8 +154,9 @@ def test_login_is_throttled_per_account_even_with_the_right_password(app: Flask,
     assert keys and all("@" not in key for key in keys)
 
 
-def test_login_is_throttled_per_address_across_accounts(app: Flask, client: FlaskClient, make_user,
-                                                        monkeypatch) -> None:
+def test_login_is_throttled_per_address_across_accounts(
+    app: Flask, client: FlaskClient, make_user, monkeypatch
+) -> None:
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 3)
     make_user(email="autre@example.org")
     for n in range(3):
@@ -155,20 +174,29 @@ def test_successful_login_clears_the_account_failures(client: FlaskClient, make_
 
 def test_remember_me_sets_a_persistent_cookie(client: FlaskClient, make_user) -> None:
     make_user(email="jeanne@example.org")
-    response = post_form(client, "/connexion", {"email": "jeanne@example.org", "password": DEFAULT_PASSWORD,
-                                                "remember": "y"})
+    response = post_form(
+        client, "/connexion", {"email": "jeanne@example.org", "password": DEFAULT_PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert any(c.startswith("remember_token=") and "Expires=" in c and "HttpOnly" in c for c in cookies)
 
 
 def test_login_next_parameter_cannot_redirect_off_site(client: FlaskClient, make_user) -> None:
     make_user(email="jeanne@example.org")
-    response = post_form(client, "/connexion?next=https://exemple-malveillant.test/",
-                         {"email": "jeanne@example.org", "password": DEFAULT_PASSWORD}, token_from="/connexion")
+    response = post_form(
+        client,
+        "/connexion?next=https://exemple-malveillant.test/",
+        {"email": "jeanne@example.org", "password": DEFAULT_PASSWORD},
+        token_from="/connexion",
+    )
     assert response.headers["Location"] == "/"
     post_form(client, "/deconnexion", {}, token_from="/compte")
-    response = post_form(client, "/connexion?next=/compte", {"email": "jeanne@example.org",
-                                                              "password": DEFAULT_PASSWORD}, token_from="/connexion")
+    response = post_form(
+        client,
+        "/connexion?next=/compte",
+        {"email": "jeanne@example.org", "password": DEFAULT_PASSWORD},
+        token_from="/connexion",
+    )
     assert response.headers["Location"] == "/compte"
 
 
@@ -183,10 +211,12 @@ def test_password_reset_link_works_once(client: FlaskClient, make_user, smtp: Sm
     assert client.get(link).status_code == 400  # used up: the password it was made for is gone
 
 
-def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(client: FlaskClient,
-                                                                              smtp: SmtpServer) -> None:
-    response = post_form(client, "/mot-de-passe-oublie", {"email": "personne@example.org"},
-                         follow_redirects=True)
+def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(
+    client: FlaskClient, smtp: SmtpServer
+) -> None:
+    response = post_form(
+        client, "/mot-de-passe-oublie", {"email": "personne@example.org"}, follow_redirects=True
+    )
     assert "Si un compte existe pour cette adresse" in text_of(response)
     assert smtp.messages == []
 
@@ -196,8 +226,11 @@ def test_change_password_logs_out_other_sessions(app: Flask, make_user) -> None:
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, "jeanne@example.org")
     login(phone, "jeanne@example.org")
-    response = post_form(laptop, "/compte/mot-de-passe", {
-        "current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    response = post_form(
+        laptop,
+        "/compte/mot-de-passe",
+        {"current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert laptop.get("/compte").status_code == 200
     assert phone.get("/compte").status_code == 302
@@ -206,14 +239,18 @@ def test_change_password_logs_out_other_sessions(app: Flask, make_user) -> None:
 def test_change_password_with_wrong_current_password(client: FlaskClient, make_user) -> None:
     make_user(email="jeanne@example.org")
     login(client, "jeanne@example.org")
-    response = post_form(client, "/compte/mot-de-passe", {
-        "current_password": "Pas-Le-Bon-123", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    response = post_form(
+        client,
+        "/compte/mot-de-passe",
+        {"current_password": "Pas-Le-Bon-123", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 422
     assert "Le mot de passe actuel est incorrect." in text_of(response)
 
 
-def test_change_email_takes_effect_when_the_new_address_confirms(client: FlaskClient, make_user,
-                                                                 smtp: SmtpServer, db_session) -> None:
+def test_change_email_takes_effect_when_the_new_address_confirms(
+    client: FlaskClient, make_user, smtp: SmtpServer, db_session
+) -> None:
     user = make_user(email="jeanne@example.org")
     make_user(email="prise@example.org")
     login(client, "jeanne@example.org")
@@ -237,7 +274,9 @@ def test_download_my_data(client: FlaskClient, make_user) -> None:
     assert data["compte"]["roles"] == ["holder"]
 
 
-def test_delete_account_erases_personal_data_and_keeps_the_row(client: FlaskClient, make_user, db_session) -> None:
+def test_delete_account_erases_personal_data_and_keeps_the_row(
+    client: FlaskClient, make_user, db_session
+) -> None:
     user = make_user(email="jeanne@example.org", roles=(Role.HOLDER,))
     login(client, "jeanne@example.org")
     refused = post_form(client, "/compte/supprimer", {"password": DEFAULT_PASSWORD})
@@ -255,8 +294,9 @@ def test_delete_account_erases_personal_data_and_keeps_the_row(client: FlaskClie
     assert signup(client, "jeanne@example.org").status_code == 302
 
 
-def test_smtp_failure_keeps_the_account_and_tells_the_person(app: Flask, client: FlaskClient, monkeypatch,
-                                                             db_session) -> None:
+def test_smtp_failure_keeps_the_account_and_tells_the_person(
+    app: Flask, client: FlaskClient, monkeypatch, db_session
+) -> None:
     monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
     response = signup(client)
     assert response.status_code == 302

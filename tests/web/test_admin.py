@@ -19,11 +19,26 @@ from budgetcitoyen.reference.models import Territory
 from tests.web.helpers import login, post_form, text_of
 
 EDITION_FORM = {
-    "year": "2027", "title": "Budget citoyen 2027", "envelope": "450000", "operation_code": "C01-650A01",
-    "imputation": "6568//9365", "budget_label": "Mission ESS", "payment_credits": "", "voting_min_age": "11",
-    "min_choices": "3", "max_choices": "3", "ballot_scope": "department", "allocation_rule": "greedy", "vote_threshold": "0", "mes_utility": "cost",
-    "is_published": "y", "reviewers_per_dossier": "3", "score_aggregation": "mean", "label_threshold": "2.5",
-    "forbid_zero_axis": "y", "disagreement_spread": "2",
+    "year": "2027",
+    "title": "Budget citoyen 2027",
+    "envelope": "450000",
+    "operation_code": "C01-650A01",
+    "imputation": "6568//9365",
+    "budget_label": "Mission ESS",
+    "payment_credits": "",
+    "voting_min_age": "11",
+    "min_choices": "3",
+    "max_choices": "3",
+    "ballot_scope": "department",
+    "allocation_rule": "greedy",
+    "vote_threshold": "0",
+    "mes_utility": "cost",
+    "is_published": "y",
+    "reviewers_per_dossier": "3",
+    "score_aggregation": "mean",
+    "label_threshold": "2.5",
+    "forbid_zero_axis": "y",
+    "disagreement_spread": "2",
 }
 
 
@@ -36,7 +51,9 @@ def admin(app: Flask, make_user: Callable) -> FlaskClient:
 
 
 def entries(db_session, action: str) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
-    return list(db_session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+    return list(
+        db_session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )
 
 
 def test_create_edition_with_usual_calendar_and_categories(admin: FlaskClient, db_session) -> None:
@@ -44,8 +61,12 @@ def test_create_edition_with_usual_calendar_and_categories(admin: FlaskClient, d
     assert response.status_code == 302
     edition = db_session.scalar(select(Edition).where(Edition.year == 2027))
     assert edition.envelope == Decimal("450000.00") and edition.is_published
-    assert [c.code for c in edition.categories] == ["pratique-ess", "innovation-societale", "cooperation",
-                                                   "transformation"]
+    assert [c.code for c in edition.categories] == [
+        "pratique-ess",
+        "innovation-societale",
+        "cooperation",
+        "transformation",
+    ]
     vote = dates_of(edition)[Phase.VOTE]
     assert (vote[0].isoformat(), vote[1].isoformat()) == ("2027-09-01", "2027-09-30")
     [entry] = entries(db_session, "edition.create")
@@ -56,21 +77,30 @@ def test_create_edition_with_usual_calendar_and_categories(admin: FlaskClient, d
 
 
 def test_incoherent_settings_are_refused_in_french(admin: FlaskClient, db_session) -> None:
-    response = post_form(admin, "/gestion/editions/nouvelle", {**EDITION_FORM, "min_choices": "4",
-                                                               "max_choices": "3"})
+    response = post_form(
+        admin, "/gestion/editions/nouvelle", {**EDITION_FORM, "min_choices": "4", "max_choices": "3"}
+    )
     assert response.status_code == 422
     assert "ne peut pas être inférieur au nombre minimal" in text_of(response)
-    response = post_form(admin, "/gestion/editions/nouvelle", {**EDITION_FORM, "envelope": "beaucoup",
-                                                               "title": ""})
+    response = post_form(
+        admin, "/gestion/editions/nouvelle", {**EDITION_FORM, "envelope": "beaucoup", "title": ""}
+    )
     assert response.status_code == 422
     assert "Indiquez un titre." in text_of(response)
     assert db_session.scalar(select(func.count()).select_from(Edition)) == 0
 
 
-def test_update_settings_records_before_and_after(admin: FlaskClient, make_edition: Callable, db_session) -> None:
+def test_update_settings_records_before_and_after(
+    admin: FlaskClient, make_edition: Callable, db_session
+) -> None:
     edition = make_edition(year=2027)
-    form = {**EDITION_FORM, "title": "Budget citoyen test", "payment_credits": "1000000", "envelope": "500000",
-            "voting_min_age": "12"}
+    form = {
+        **EDITION_FORM,
+        "title": "Budget citoyen test",
+        "payment_credits": "1000000",
+        "envelope": "500000",
+        "voting_min_age": "12",
+    }
     assert post_form(admin, f"/gestion/editions/{edition.id}", form).status_code == 302
     [entry] = entries(db_session, "edition.update")
     assert entry.before == {"envelope": "400000.00", "voting_min_age": 11}
@@ -88,9 +118,14 @@ def test_year_of_an_edition_cannot_change(admin: FlaskClient, make_edition: Call
 
 def calendar_form(edition_year: int, **overrides: tuple[str, str]) -> dict[str, str]:
     y = edition_year
-    dates = {"ideas": (f"{y}-01-15", f"{y}-04-05"), "dossiers": (f"{y}-03-01", f"{y}-05-31"),
-             "labelling": (f"{y}-07-01", f"{y}-08-31"), "vote": (f"{y}-09-01", f"{y}-09-30"),
-             "results": (f"{y}-11-01", f"{y}-11-30"), "follow_up": (f"{y}-12-01", f"{y + 2}-12-31")}
+    dates = {
+        "ideas": (f"{y}-01-15", f"{y}-04-05"),
+        "dossiers": (f"{y}-03-01", f"{y}-05-31"),
+        "labelling": (f"{y}-07-01", f"{y}-08-31"),
+        "vote": (f"{y}-09-01", f"{y}-09-30"),
+        "results": (f"{y}-11-01", f"{y}-11-30"),
+        "follow_up": (f"{y}-12-01", f"{y + 2}-12-31"),
+    }
     dates.update(overrides)
     form = {}
     for phase, (first, last) in dates.items():
@@ -100,8 +135,11 @@ def calendar_form(edition_year: int, **overrides: tuple[str, str]) -> dict[str, 
 
 def test_admin_moves_the_vote_dates(admin: FlaskClient, make_edition: Callable, db_session) -> None:
     edition = make_edition(year=2027)
-    response = post_form(admin, f"/gestion/editions/{edition.id}/calendrier",
-                         calendar_form(2027, vote=("2027-09-06", "2027-10-04")))
+    response = post_form(
+        admin,
+        f"/gestion/editions/{edition.id}/calendrier",
+        calendar_form(2027, vote=("2027-09-06", "2027-10-04")),
+    )
     assert response.status_code == 302
     db_session.expire_all()
     vote = dates_of(db_session.get(Edition, edition.id))[Phase.VOTE]
@@ -111,18 +149,28 @@ def test_admin_moves_the_vote_dates(admin: FlaskClient, make_edition: Callable, 
     assert entry.after == {"vote": ["2027-09-06", "2027-10-04"]}
 
 
-def test_incoherent_calendar_is_refused_and_nothing_changes(admin: FlaskClient, make_edition: Callable,
-                                                            db_session) -> None:
+def test_incoherent_calendar_is_refused_and_nothing_changes(
+    admin: FlaskClient, make_edition: Callable, db_session
+) -> None:
     edition = make_edition(year=2027)
-    response = post_form(admin, f"/gestion/editions/{edition.id}/calendrier",
-                         calendar_form(2027, vote=("2027-08-20", "2027-09-30")))
+    response = post_form(
+        admin,
+        f"/gestion/editions/{edition.id}/calendrier",
+        calendar_form(2027, vote=("2027-08-20", "2027-09-30")),
+    )
     assert response.status_code == 422
     assert "doit commencer après la fin de « Labellisation »" in text_of(response)
-    response = post_form(admin, f"/gestion/editions/{edition.id}/calendrier",
-                         calendar_form(2027, vote=("2027-09-30", "2027-09-01")))
+    response = post_form(
+        admin,
+        f"/gestion/editions/{edition.id}/calendrier",
+        calendar_form(2027, vote=("2027-09-30", "2027-09-01")),
+    )
     assert "doit se terminer après son ouverture" in text_of(response)
-    response = post_form(admin, f"/gestion/editions/{edition.id}/calendrier",
-                         {**calendar_form(2027), "vote-first": "pas une date"})
+    response = post_form(
+        admin,
+        f"/gestion/editions/{edition.id}/calendrier",
+        {**calendar_form(2027), "vote-first": "pas une date"},
+    )
     assert response.status_code == 422
     db_session.expire_all()
     assert dates_of(db_session.get(Edition, edition.id))[Phase.VOTE][0].isoformat() == "2027-09-01"
@@ -131,52 +179,86 @@ def test_incoherent_calendar_is_refused_and_nothing_changes(admin: FlaskClient, 
 
 def test_categories_ceilings(admin: FlaskClient, make_edition: Callable, db_session) -> None:
     edition = make_edition(year=2027)
-    categories = db_session.scalars(select(Category).where(Category.edition_id == edition.id)
-                                    .order_by(Category.position)).all()
+    categories = db_session.scalars(
+        select(Category).where(Category.edition_id == edition.id).order_by(Category.position)
+    ).all()
     form = {}
     for i, category in enumerate(categories):
-        form.update({f"categories-{i}-category_id": str(category.id), f"categories-{i}-name": category.name,
-                     f"categories-{i}-ceiling": str(category.ceiling),
-                     f"categories-{i}-description": category.description})
+        form.update(
+            {
+                f"categories-{i}-category_id": str(category.id),
+                f"categories-{i}-name": category.name,
+                f"categories-{i}-ceiling": str(category.ceiling),
+                f"categories-{i}-description": category.description,
+            }
+        )
     form["categories-0-ceiling"] = "5000"
     assert post_form(admin, f"/gestion/editions/{edition.id}/categories", form).status_code == 302
     db_session.expire_all()
     assert db_session.get(Category, categories[0].id).ceiling == Decimal("5000.00")
     [entry] = entries(db_session, "category.update")
     assert entry.before == {"ceiling": "4500.00"} and entry.after == {"ceiling": "5000.00"}
-    refused = post_form(admin, f"/gestion/editions/{edition.id}/categories", {**form, "categories-1-ceiling": "0"})
+    refused = post_form(
+        admin, f"/gestion/editions/{edition.id}/categories", {**form, "categories-1-ceiling": "0"}
+    )
     assert refused.status_code == 422 and "doit être positif" in text_of(refused)
     # A sub-envelope caps what a category's winners get together; empty means none.
-    assert post_form(admin, f"/gestion/editions/{edition.id}/categories",
-                     {**form, "categories-0-ceiling": "5000", "categories-2-sub_envelope": "60 000"}).status_code == 302
+    assert (
+        post_form(
+            admin,
+            f"/gestion/editions/{edition.id}/categories",
+            {**form, "categories-0-ceiling": "5000", "categories-2-sub_envelope": "60 000"},
+        ).status_code
+        == 302
+    )
     db_session.expire_all()
     assert db_session.get(Category, categories[2].id).sub_envelope == Decimal("60000.00")
     assert db_session.get(Category, categories[0].id).sub_envelope is None
-    negative = post_form(admin, f"/gestion/editions/{edition.id}/categories",
-                         {**form, "categories-0-ceiling": "5000", "categories-2-sub_envelope": "-1"})
+    negative = post_form(
+        admin,
+        f"/gestion/editions/{edition.id}/categories",
+        {**form, "categories-0-ceiling": "5000", "categories-2-sub_envelope": "-1"},
+    )
     assert negative.status_code == 422
 
 
 def test_allocation_settings(admin: FlaskClient, make_edition: Callable, db_session) -> None:
     edition = make_edition(year=2027)
     url = f"/gestion/editions/{edition.id}"
-    saved = post_form(admin, url, {**EDITION_FORM, "allocation_rule": "mes", "vote_threshold": "100",
-                                   "mes_utility": "card", "credits_available": "120 285,00"})
+    saved = post_form(
+        admin,
+        url,
+        {
+            **EDITION_FORM,
+            "allocation_rule": "mes",
+            "vote_threshold": "100",
+            "mes_utility": "card",
+            "credits_available": "120 285,00",
+        },
+    )
     assert saved.status_code == 302
     db_session.expire_all()
     stored = db_session.get(Edition, edition.id)
     assert (stored.allocation_rule, stored.vote_threshold, stored.mes_utility, stored.credits_available) == (
-        "mes", 100, "card", Decimal("120285.00"))
+        "mes",
+        100,
+        "card",
+        Decimal("120285.00"),
+    )
     for bad in ({"vote_threshold": "-1"}, {"mes_utility": "euros"}, {"allocation_rule": "greedy_stop"}):
         assert post_form(admin, url, {**EDITION_FORM, **bad}).status_code == 422
 
 
-def test_committee_members_are_added_and_removed(admin: FlaskClient, make_edition: Callable,
-                                                 make_user: Callable, db_session) -> None:
+def test_committee_members_are_added_and_removed(
+    admin: FlaskClient, make_edition: Callable, make_user: Callable, db_session
+) -> None:
     edition = make_edition(year=2027)
     make_user(email="ambassadrice@example.org")
     url = f"/gestion/editions/{edition.id}/comite"
-    assert post_form(admin, url, {"email": "ambassadrice@example.org", "college": "ambassador"}).status_code == 302
+    assert (
+        post_form(admin, url, {"email": "ambassadrice@example.org", "college": "ambassador"}).status_code
+        == 302
+    )
     again = post_form(admin, url, {"email": "ambassadrice@example.org", "college": "finance"})
     assert "fait déjà partie du comité 2027" in text_of(again)
     unknown = post_form(admin, url, {"email": "inconnue@example.org", "college": "finance"})
@@ -187,8 +269,12 @@ def test_committee_members_are_added_and_removed(admin: FlaskClient, make_editio
     assert seat.college == "ambassador"
     assert post_form(admin, f"{url}/{seat.id}/retirer", {}, token_from=url).status_code == 302
     assert db_session.scalar(select(func.count()).select_from(CommitteeMembership)) == 0
-    assert [e.action for e in db_session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "committee_membership"))] == ["committee.add", "committee.remove"]
+    assert [
+        e.action
+        for e in db_session.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == "committee_membership")
+        )
+    ] == ["committee.add", "committee.remove"]
 
 
 def test_roles_are_granted_and_audited(admin: FlaskClient, make_user: Callable, db_session) -> None:
@@ -223,19 +309,35 @@ def test_users_search_and_role_filter(admin: FlaskClient, make_user: Callable) -
 
 def test_territory_pages_list_communes(admin: FlaskClient, db_session) -> None:
     page = text_of(admin.get("/gestion/territoires"))
-    assert all(name in page for name in ("Arrageois", "Artois", "Audomarois", "Boulonnais", "Calaisis",
-                                          "Lens-Hénin", "Montreuillois", "Ternois"))
+    assert all(
+        name in page
+        for name in (
+            "Arrageois",
+            "Artois",
+            "Audomarois",
+            "Boulonnais",
+            "Calaisis",
+            "Lens-Hénin",
+            "Montreuillois",
+            "Ternois",
+        )
+    )
     page = text_of(admin.get("/gestion/territoires/calaisis"))
     assert "Calais" in page and "62193" in page
     assert admin.get("/gestion/territoires/inconnu").status_code == 404
-    assert post_form(admin, "/gestion/territoires/ternois", {"name": "Ternois (7 Vallées)"}).status_code == 302
+    assert (
+        post_form(admin, "/gestion/territoires/ternois", {"name": "Ternois (7 Vallées)"}).status_code == 302
+    )
     db_session.expire_all()
-    assert db_session.scalar(select(Territory.name).where(Territory.code == "ternois")) == "Ternois (7 Vallées)"
+    assert (
+        db_session.scalar(select(Territory.name).where(Territory.code == "ternois")) == "Ternois (7 Vallées)"
+    )
     assert entries(db_session, "territory.rename")[0].after == {"name": "Ternois (7 Vallées)"}
 
 
-def test_outbox_lists_mails_when_no_smtp_host(app: Flask, admin: FlaskClient, make_user: Callable,
-                                              monkeypatch, smtp) -> None:
+def test_outbox_lists_mails_when_no_smtp_host(
+    app: Flask, admin: FlaskClient, make_user: Callable, monkeypatch, smtp
+) -> None:
     monkeypatch.setitem(app.config, "MAIL_HOST", None)
     make_user(email="oubli@example.org")
     post_form(app.test_client(), "/mot-de-passe-oublie", {"email": "oubli@example.org"})
@@ -261,22 +363,40 @@ def test_audit_page_shows_who_and_what(admin: FlaskClient, make_edition: Callabl
 
 def test_labelling_settings(admin: FlaskClient, make_edition: Callable, db_session) -> None:
     edition = make_edition(year=2027)
-    form = {**EDITION_FORM, "title": "Budget citoyen test", "payment_credits": "1000000", "envelope": "400000",
-            "reviewers_per_dossier": "4", "score_aggregation": "median", "label_threshold": "2,75",
-            "disagreement_spread": "3"}
+    form = {
+        **EDITION_FORM,
+        "title": "Budget citoyen test",
+        "payment_credits": "1000000",
+        "envelope": "400000",
+        "reviewers_per_dossier": "4",
+        "score_aggregation": "median",
+        "label_threshold": "2,75",
+        "disagreement_spread": "3",
+    }
     form.pop("forbid_zero_axis")
     assert post_form(admin, f"/gestion/editions/{edition.id}", form).status_code == 302
     db_session.expire_all()
     saved = db_session.get(Edition, edition.id)
-    assert (saved.reviewers_per_dossier, saved.score_aggregation, str(saved.label_threshold),
-            saved.forbid_zero_axis, saved.disagreement_spread) == (4, "median", "2.75", False, 3)
+    assert (
+        saved.reviewers_per_dossier,
+        saved.score_aggregation,
+        str(saved.label_threshold),
+        saved.forbid_zero_axis,
+        saved.disagreement_spread,
+    ) == (4, "median", "2.75", False, 3)
     [entry] = entries(db_session, "edition.update")
     assert entry.after["score_aggregation"] == "median"
-    for field, value in (("reviewers_per_dossier", "0"), ("label_threshold", "5"), ("score_aggregation", "mode")):
+    for field, value in (
+        ("reviewers_per_dossier", "0"),
+        ("label_threshold", "5"),
+        ("score_aggregation", "mode"),
+    ):
         assert post_form(admin, f"/gestion/editions/{edition.id}", {**form, field: value}).status_code == 422
 
 
-def test_ballot_rules_are_frozen_once_the_vote_opens(admin: FlaskClient, make_edition: Callable, db_session) -> None:
+def test_ballot_rules_are_frozen_once_the_vote_opens(
+    admin: FlaskClient, make_edition: Callable, db_session
+) -> None:
     edition = make_edition(year=2026, open_phase=Phase.VOTE)
     url = f"/gestion/editions/{edition.id}"
     form = {**EDITION_FORM, "year": "2026"}

@@ -77,8 +77,10 @@ def test_seed_demo_prints_accounts_and_is_idempotent(app: Flask, db_session) -> 
     from budgetcitoyen.initiatives.models import Initiative, Workshop
 
     def counts() -> list[int]:
-        return [db_session.scalar(select(func.count()).select_from(model))
-                for model in (Edition, User, CommitteeMembership, Initiative, Workshop)]
+        return [
+            db_session.scalar(select(func.count()).select_from(model))
+            for model in (Edition, User, CommitteeMembership, Initiative, Workshop)
+        ]
 
     first_counts = counts()
     assert runner.invoke(args=["seed-demo", "--year", "2026"]).exit_code == 0
@@ -90,10 +92,15 @@ def test_seed_demo_prints_accounts_and_is_idempotent(app: Flask, db_session) -> 
     assert "Vote des habitants" in text_of(app.test_client().get("/"))
     # The vote is open with demo ballots: a participation to show, and a ballot of believable size.
     from budgetcitoyen.voting.models import Ballot
+
     assert db_session.scalar(select(func.count()).select_from(Ballot)) == 400
     assert "<strong>400</strong> votants" in text_of(app.test_client().get("/vote/participation"))
     habitant = app.test_client()
-    login(habitant, "habitant@example.org", next(a.password for a in DEMO_ACCOUNTS if a.email == "habitant@example.org"))
+    login(
+        habitant,
+        "habitant@example.org",
+        next(a.password for a in DEMO_ACCOUNTS if a.email == "habitant@example.org"),
+    )
     assert "Indiquer mes informations" in text_of(habitant.get("/vote"))
 
 
@@ -109,8 +116,9 @@ def test_unknown_url_and_wrong_method_get_french_pages(client: FlaskClient) -> N
     assert wrong.status_code == 405 and "Méthode non autorisée" in text_of(wrong)
 
 
-def test_unexpected_error_shows_a_500_page_without_details(app: Flask, make_user: Callable,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_error_shows_a_500_page_without_details(
+    app: Flask, make_user: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import budgetcitoyen.public.views as views
 
     def broken(_session: object) -> None:
@@ -143,8 +151,14 @@ def test_pages_reference_no_external_asset(client: FlaskClient) -> None:
 def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) -> None:
     from budgetcitoyen.web import Access, access, client_address
 
-    proxied = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789",
-                          "TRUSTED_PROXIES": 1, "HTTPS": True})
+    proxied = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "test-secret-key-0123456789",
+            "TRUSTED_PROXIES": 1,
+            "HTTPS": True,
+        }
+    )
     seen: list[str] = []
 
     @access(Access.PUBLIC)
@@ -181,6 +195,10 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
     for initiative in rows:
         if initiative.status != Status.IDEA.value:
             # Every demo dossier past the idea stage is one that could really have been filed.
-            assert initiative_services.filing_problems(
-                db_session, initiative, initiative_services.dossier_input_of(initiative)) == [], initiative.title
+            assert (
+                initiative_services.filing_problems(
+                    db_session, initiative, initiative_services.dossier_input_of(initiative)
+                )
+                == []
+            ), initiative.title
     assert "initiatives" in text_of(app.test_client().get("/initiatives"))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 import pytest
 from flask import Flask
@@ -25,12 +25,12 @@ XSS_PAYLOADS = [
     "[cliquez](javascript:alert(1))",
     "[cliquez](JAVASCRIPT:alert(1))",
     "[cliquez](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<a href=\"javascript:alert(1)\">x</a>",
+    '<a href="javascript:alert(1)">x</a>',
     "<svg onload=alert(1)>",
-    "<iframe src=\"https://evil.example\"></iframe>",
+    '<iframe src="https://evil.example"></iframe>',
     "<<script>script>alert(1)<</script>/script>",
     "[x](vbscript:msgbox(1))",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
     "**gras**<style>body{display:none}</style>",
 ]
 
@@ -52,7 +52,22 @@ def test_markdown_never_lets_active_content_through(payload: str) -> None:
     parser.feed(str(render(payload)))
     for tag, attrs in parser.elements:
         # Escaped text may still read "onerror=": what matters is what becomes markup.
-        assert tag in {"p", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4", "br", "hr"}
+        assert tag in {
+            "p",
+            "strong",
+            "em",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "code",
+            "pre",
+            "blockquote",
+            "h3",
+            "h4",
+            "br",
+            "hr",
+        }
         for name, value in attrs:
             assert not name.startswith("on") and name != "style", (payload, tag, name)
             if name == "href":
@@ -75,17 +90,38 @@ def published(make_edition: Callable) -> Edition:
 def add(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
     holder = make_user()
 
-    def make(edition: Edition, title: str, status: Status = Status.LABELLED, territory: str = "artois",
-             communes: tuple[str, ...] = (), category: str | None = "cooperation", **fields: object) -> Initiative:
+    def make(
+        edition: Edition,
+        title: str,
+        status: Status = Status.LABELLED,
+        territory: str = "artois",
+        communes: tuple[str, ...] = (),
+        category: str | None = "cooperation",
+        **fields: object,
+    ) -> Initiative:
         now = now_utc()
         with app.extensions["db_sessionmaker"]() as session:
             territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            category_id = session.scalar(select(Category.id).where(Category.edition_id == edition.id,
-                                                                   Category.code == category)) if category else None
-            initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=title,
-                                    summary=fields.pop("summary", f"Résumé de {title}."), territory_id=territory_id,
-                                    category_id=category_id, status=status.value, created_at=now, updated_at=now,
-                                    contact_email="secret-contact@example.org", **fields)
+            category_id = (
+                session.scalar(
+                    select(Category.id).where(Category.edition_id == edition.id, Category.code == category)
+                )
+                if category
+                else None
+            )
+            initiative = Initiative(
+                edition_id=edition.id,
+                holder_id=holder.id,
+                title=title,
+                summary=fields.pop("summary", f"Résumé de {title}."),
+                territory_id=territory_id,
+                category_id=category_id,
+                status=status.value,
+                created_at=now,
+                updated_at=now,
+                contact_email="secret-contact@example.org",
+                **fields,
+            )
             initiative.action_communes = [InitiativeCommune(insee_code=code) for code in communes]
             session.add(initiative)
             session.commit()
@@ -97,14 +133,23 @@ def add(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
 def test_catalogue_lists_only_public_statuses(client: FlaskClient, published: Edition, add: Callable) -> None:
     add(published, "Jardin partagé")
     add(published, "Épicerie solidaire", status=Status.WINNER)
-    for status in (Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.NOT_LABELLED, Status.ABANDONED):
+    for status in (
+        Status.IDEA,
+        Status.DRAFT,
+        Status.FILED,
+        Status.IN_REVIEW,
+        Status.NOT_LABELLED,
+        Status.ABANDONED,
+    ):
         add(published, f"Caché {status.value}", status=status)
     page = text_of(client.get("/initiatives"))
     assert "Jardin partagé" in page and "Épicerie solidaire" in page and "Caché" not in page
     assert "2 initiatives" in page
 
 
-def test_catalogue_is_hidden_until_published(client: FlaskClient, make_edition: Callable, add: Callable) -> None:
+def test_catalogue_is_hidden_until_published(
+    client: FlaskClient, make_edition: Callable, add: Callable
+) -> None:
     edition = make_edition(catalogue_published=False)
     initiative = add(edition, "Jardin partagé")
     assert "Jardin partagé" not in text_of(client.get("/initiatives"))
@@ -116,12 +161,19 @@ def test_catalogue_is_hidden_until_published(client: FlaskClient, make_edition: 
 def test_filters(client: FlaskClient, published: Edition, add: Callable) -> None:
     add(published, "Jardin partagé", territory="artois", communes=("62119",), category="cooperation")
     add(published, "Recyclerie", territory="calaisis", communes=("62193",), category="transformation")
-    add(published, "Café associatif", territory="calaisis", communes=("62193",), category="cooperation",
-        structure_name="Les Amis du Courgain")
+    add(
+        published,
+        "Café associatif",
+        territory="calaisis",
+        communes=("62193",),
+        category="cooperation",
+        structure_name="Les Amis du Courgain",
+    )
     app = client.application
     with app.extensions["db_sessionmaker"]() as session:
         calaisis = session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
         cooperation = session.scalar(select(Category.id).where(Category.code == "cooperation"))
+
     def titles(query: str) -> set[str]:
         page = text_of(client.get(f"/initiatives?{query}"))
         return {t for t in ("Jardin partagé", "Recyclerie", "Café associatif") if t in page}
@@ -136,10 +188,15 @@ def test_filters(client: FlaskClient, published: Edition, add: Callable) -> None
     assert titles("commune=Atlantis") == set()
 
 
-def test_initiative_page_renders_markdown_safely_with_open_graph(client: FlaskClient, published: Edition,
-                                                                add: Callable) -> None:
-    initiative = add(published, "Recyclerie <b>solidaire</b>", summary="Réparer \"ensemble\".",
-                     description="**Ouvert** à tous\n\n<script>alert(1)</script>\n\n[piège](javascript:alert(1))")
+def test_initiative_page_renders_markdown_safely_with_open_graph(
+    client: FlaskClient, published: Edition, add: Callable
+) -> None:
+    initiative = add(
+        published,
+        "Recyclerie <b>solidaire</b>",
+        summary='Réparer "ensemble".',
+        description="**Ouvert** à tous\n\n<script>alert(1)</script>\n\n[piège](javascript:alert(1))",
+    )
     response = client.get(f"/initiatives/{initiative.id}")
     html = response.get_data(as_text=True)
     assert "<strong>Ouvert</strong>" in html
@@ -165,8 +222,9 @@ def test_open_data_json(client: FlaskClient, published: Edition, add: Callable) 
     assert client.get("/api/editions/1999/initiatives.json").status_code == 404
 
 
-def test_structure_name_is_published_only_for_legal_structures(client: FlaskClient, published: Edition,
-                                                               add: Callable) -> None:
+def test_structure_name_is_published_only_for_legal_structures(
+    client: FlaskClient, published: Edition, add: Callable
+) -> None:
     from budgetcitoyen.reference.models import StructureType
 
     app = client.application
@@ -181,7 +239,15 @@ def test_structure_name_is_published_only_for_legal_structures(client: FlaskClie
     assert "Jeanne Dupont" not in data and "Association Re-Faire" in data
 
 
-@pytest.mark.parametrize("query", ["territoire=²", "categorie=¹", "edition=99999999999999999999",
-                                   "territoire=99999999999999999999", "commune=%C2%B2"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "territoire=²",
+        "categorie=¹",
+        "edition=99999999999999999999",
+        "territoire=99999999999999999999",
+        "commune=%C2%B2",
+    ],
+)
 def test_odd_filters_are_not_server_errors(client: FlaskClient, published: Edition, query: str) -> None:
     assert client.get(f"/initiatives?{query}").status_code == 200

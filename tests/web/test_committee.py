@@ -24,16 +24,26 @@ from tests.web.helpers import login, post_form, text_of
 @pytest.fixture
 def committee(app: Flask, make_edition: Callable, make_committee_member: Callable, make_user: Callable):  # type: ignore[no-untyped-def]
     edition = make_edition(open_phase=Phase.LABELLING)
-    members = [make_committee_member(edition, college, email=f"membre{i}@example.org")
-               for i, college in enumerate((College.AMBASSADOR, College.FINANCE, College.QUALIFIED))]
+    members = [
+        make_committee_member(edition, college, email=f"membre{i}@example.org")
+        for i, college in enumerate((College.AMBASSADOR, College.FINANCE, College.QUALIFIED))
+    ]
     outsider = make_committee_member(edition, College.MISSION_ESS, email="autre@example.org")
     holder = make_user(email="porteur@example.org")
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
         territory = session.scalar(select(Territory.id).where(Territory.code == "audomarois"))
-        initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title="Tiers-lieu rural",
-                                summary="Un tiers-lieu.", description="**Ouvert** à tous", territory_id=territory,
-                                status=Status.IN_REVIEW.value, created_at=now, updated_at=now)
+        initiative = Initiative(
+            edition_id=edition.id,
+            holder_id=holder.id,
+            title="Tiers-lieu rural",
+            summary="Un tiers-lieu.",
+            description="**Ouvert** à tous",
+            territory_id=territory,
+            status=Status.IN_REVIEW.value,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(initiative)
         session.flush()
         admin = session.get(User, holder.id)
@@ -63,7 +73,9 @@ def test_member_scores_and_only_then_sees_the_others(app: Flask, committee, db_s
     first, second = client_for(app, "membre0@example.org"), client_for(app, "membre1@example.org")
     assert "Tiers-lieu rural" in text_of(first.get("/comite"))
     # Member 1 submits first.
-    response = post_form(second, url, {**sheet_form(app, edition, 2), "comment": "Fragile", "submit_sheet": "1"})
+    response = post_form(
+        second, url, {**sheet_form(app, edition, 2), "comment": "Fragile", "submit_sheet": "1"}
+    )
     assert response.status_code == 302
     # Member 0 has not submitted: no radar, no other scores.
     page = text_of(first.get(url))
@@ -117,8 +129,9 @@ def test_declaring_an_interest_removes_the_dossier(app: Flask, committee) -> Non
     _, _, _, initiative_id = committee
     client = client_for(app, "membre2@example.org")
     url = f"/comite/dossiers/{initiative_id}"
-    response = post_form(client, f"{url}/interet", {"note": "Je préside l'association."}, token_from=url,
-                         follow_redirects=True)
+    response = post_form(
+        client, f"{url}/interet", {"note": "Je préside l'association."}, token_from=url, follow_redirects=True
+    )
     assert "ni au débat ni au vote" in text_of(response)
     assert client.get(url).status_code == 403
     assert post_form(client, url, {"save": "1"}, token_from="/comite").status_code == 403
@@ -136,9 +149,15 @@ def test_assigned_member_reads_the_attachments(app: Flask, committee) -> None:  
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "abcdefabcdefabcdefabcdefabcdefab.pdf").write_bytes(b"%PDF-1.4\n")
     with app.extensions["db_sessionmaker"]() as session:
-        attachment = Attachment(initiative_id=initiative_id, original_name="budget.pdf",
-                                stored_name="abcdefabcdefabcdefabcdefabcdefab.pdf", content_type="application/pdf",
-                                size=9, sha256="0" * 64, uploaded_at=now_utc())
+        attachment = Attachment(
+            initiative_id=initiative_id,
+            original_name="budget.pdf",
+            stored_name="abcdefabcdefabcdefabcdefabcdefab.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="0" * 64,
+            uploaded_at=now_utc(),
+        )
         session.add(attachment)
         session.commit()
         attachment_id = attachment.id
@@ -151,8 +170,11 @@ def test_public_page_shows_the_aggregate_radar_only(app: Flask, committee, db_se
     edition, members, _, initiative_id = committee
     for index, member in enumerate(members):
         client = client_for(app, member.email)
-        post_form(client, f"/comite/dossiers/{initiative_id}",
-                  {**sheet_form(app, edition, 2 + index), "comment": f"Avis {index}", "submit_sheet": "1"})
+        post_form(
+            client,
+            f"/comite/dossiers/{initiative_id}",
+            {**sheet_form(app, edition, 2 + index), "comment": f"Avis {index}", "submit_sheet": "1"},
+        )
     with app.extensions["db_sessionmaker"]() as session:
         row = session.get(Initiative, initiative_id)
         row.status = Status.LABELLED.value

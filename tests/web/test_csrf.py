@@ -28,16 +28,31 @@ def post_urls(app: Flask, values: dict[str, object]) -> list[str]:
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_every_post_route_refuses_a_missing_token(app: Flask, make_user: Callable, make_edition: Callable,
-                                                  make_committee_member: Callable, db_session,
-                                                  signed_in: bool) -> None:
+def test_every_post_route_refuses_a_missing_token(
+    app: Flask,
+    make_user: Callable,
+    make_edition: Callable,
+    make_committee_member: Callable,
+    db_session,
+    signed_in: bool,
+) -> None:
     edition = make_edition(year=2026)
     member = make_committee_member(edition, College.FINANCE)
-    seat_id = db_session.scalar(select(CommitteeMembership.id).where(CommitteeMembership.user_id == member.id))
+    seat_id = db_session.scalar(
+        select(CommitteeMembership.id).where(CommitteeMembership.user_id == member.id)
+    )
     admin = make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    values = {"edition_id": edition.id, "seat_id": seat_id, "user_id": admin.id, "token": "x",
-              "code": "arrageois", "workshop_id": 1, "initiative_id": 1, "attachment_id": 1,
-              "registration_id": 1}
+    values = {
+        "edition_id": edition.id,
+        "seat_id": seat_id,
+        "user_id": admin.id,
+        "token": "x",
+        "code": "arrageois",
+        "workshop_id": 1,
+        "initiative_id": 1,
+        "attachment_id": 1,
+        "registration_id": 1,
+    }
     values["assignment_id"] = 1
     values["convention_id"] = 1
     values["axis_id"] = 1
@@ -50,8 +65,16 @@ def test_every_post_route_refuses_a_missing_token(app: Flask, make_user: Callabl
         login(client, "admin@example.org")
     audit_before = db_session.scalar(select(func.count()).select_from(AuditEntry))
     for url in urls:
-        response = client.post(url, data={"email": "x@example.org", "password": DEFAULT_PASSWORD,
-                                          "confirm": "y", "name": "Piraté", "title": "Piraté"})
+        response = client.post(
+            url,
+            data={
+                "email": "x@example.org",
+                "password": DEFAULT_PASSWORD,
+                "confirm": "y",
+                "name": "Piraté",
+                "title": "Piraté",
+            },
+        )
         assert response.status_code == 400, url
         assert "falsification de requêtes" in text_of(response), url
     # Nothing was changed by any of those posts.

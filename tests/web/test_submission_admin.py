@@ -31,15 +31,30 @@ def edition(make_edition: Callable) -> Edition:
 
 @pytest.fixture
 def make_initiative(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
-    def make(edition: Edition, status: Status = Status.FILED, title: str = "Jardin partagé",
-             territory: str = "artois", holder_email: str | None = None, **fields: object) -> Initiative:
+    def make(
+        edition: Edition,
+        status: Status = Status.FILED,
+        title: str = "Jardin partagé",
+        territory: str = "artois",
+        holder_email: str | None = None,
+        **fields: object,
+    ) -> Initiative:
         holder = make_user(email=holder_email)
         now = now_utc()
         with app.extensions["db_sessionmaker"]() as session:
             territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=title, summary="Résumé.",
-                                    territory_id=territory_id, status=status.value, created_at=now, updated_at=now,
-                                    filed_at=now if status is Status.FILED else None, **fields)
+            initiative = Initiative(
+                edition_id=edition.id,
+                holder_id=holder.id,
+                title=title,
+                summary="Résumé.",
+                territory_id=territory_id,
+                status=status.value,
+                created_at=now,
+                updated_at=now,
+                filed_at=now if status is Status.FILED else None,
+                **fields,
+            )
             initiative.history.append(StatusChange(to_status=status.value, at=now))
             session.add(initiative)
             session.commit()
@@ -56,9 +71,13 @@ def admin(app: Flask, make_user: Callable) -> FlaskClient:
     return client
 
 
-def test_list_filter_and_csv(admin: FlaskClient, edition: Edition, make_initiative: Callable, db_session) -> None:
+def test_list_filter_and_csv(
+    admin: FlaskClient, edition: Edition, make_initiative: Callable, db_session
+) -> None:
     make_initiative(edition, title="Jardin partagé", territory="artois")
-    make_initiative(edition, title="=HYPERLINK(\"http://x\")", territory="calaisis", structure_name="Ressourcerie")
+    make_initiative(
+        edition, title='=HYPERLINK("http://x")', territory="calaisis", structure_name="Ressourcerie"
+    )
     make_initiative(edition, title="Café associatif", status=Status.DRAFT, territory="calaisis")
     calaisis = db_session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
     page = text_of(admin.get(f"/gestion/dossiers?territoire={calaisis}&statut=filed"))
@@ -74,12 +93,12 @@ def test_list_filter_and_csv(admin: FlaskClient, edition: Edition, make_initiati
     assert rows[0][:4] == ["N°", "Édition", "Titre", "Statut"] and len(rows) == 3
     titles = {row[2] for row in rows[1:]}
     # A title that a spreadsheet would run as a formula is neutralised.
-    assert titles == {"Jardin partagé", "'=HYPERLINK(\"http://x\")"}
+    assert titles == {"Jardin partagé", '\'=HYPERLINK("http://x")'}
 
 
-def test_status_change_mails_the_holder_and_is_audited(admin: FlaskClient, edition: Edition,
-                                                       make_initiative: Callable, smtp: SmtpServer,
-                                                       db_session) -> None:
+def test_status_change_mails_the_holder_and_is_audited(
+    admin: FlaskClient, edition: Edition, make_initiative: Callable, smtp: SmtpServer, db_session
+) -> None:
     initiative = make_initiative(edition, holder_email="porteur@example.org")
     url = f"/gestion/dossiers/{initiative.id}"
     assert post_form(admin, url, {"target": "in_review", "reason": ""}).status_code == 302
@@ -99,8 +118,9 @@ def test_status_change_mails_the_holder_and_is_audited(admin: FlaskClient, editi
     assert "/decision" in text_of(admin.get(url))
 
 
-def test_reopening_lets_the_holder_edit_after_the_deadline(app: Flask, admin: FlaskClient, edition: Edition,
-                                                           make_initiative: Callable, db_session) -> None:
+def test_reopening_lets_the_holder_edit_after_the_deadline(
+    app: Flask, admin: FlaskClient, edition: Edition, make_initiative: Callable, db_session
+) -> None:
     initiative = make_initiative(edition, holder_email="porteur@example.org")
     with app.extensions["db_sessionmaker"]() as session:
         for phase in session.get(Edition, edition.id).phases:
@@ -111,8 +131,12 @@ def test_reopening_lets_the_holder_edit_after_the_deadline(app: Flask, admin: Fl
     no_reason = post_form(admin, url, {"target": "draft", "reason": ""})
     assert no_reason.status_code == 422
     last_day = (now_utc() + timedelta(days=3)).date().isoformat()
-    assert post_form(admin, url, {"target": "draft", "reason": "Budget à corriger",
-                                  "reopen_until": last_day}).status_code == 302
+    assert (
+        post_form(
+            admin, url, {"target": "draft", "reason": "Budget à corriger", "reopen_until": last_day}
+        ).status_code
+        == 302
+    )
     holder = app.test_client()
     login(holder, "porteur@example.org")
     page = text_of(holder.get(f"/dossiers/{initiative.id}"))
@@ -121,8 +145,9 @@ def test_reopening_lets_the_holder_edit_after_the_deadline(app: Flask, admin: Fl
     assert "Budget à corriger" in history
 
 
-def test_agents_see_but_do_not_change(app: Flask, make_user: Callable, edition: Edition,
-                                      make_initiative: Callable) -> None:
+def test_agents_see_but_do_not_change(
+    app: Flask, make_user: Callable, edition: Edition, make_initiative: Callable
+) -> None:
     initiative = make_initiative(edition)
     make_user(email="agent@example.org", roles=(Role.AGENT,))
     agent = app.test_client()
@@ -131,13 +156,21 @@ def test_agents_see_but_do_not_change(app: Flask, make_user: Callable, edition: 
     assert post_form(agent, f"/gestion/dossiers/{initiative.id}", {"target": "in_review"}).status_code == 403
 
 
-def test_comptoirs_management_and_attendance(app: Flask, admin: FlaskClient, edition: Edition, make_user: Callable,
-                                             db_session) -> None:
+def test_comptoirs_management_and_attendance(
+    app: Flask, admin: FlaskClient, edition: Edition, make_user: Callable, db_session
+) -> None:
     territory = db_session.scalar(select(Territory.id).where(Territory.code == "boulonnais"))
     url = f"/gestion/editions/{edition.id}/comptoirs"
     day = (now_utc() + timedelta(days=5)).date().isoformat()
-    form = {"territory_id": str(territory), "host_structure": "Le Cap", "address": "1 quai, Boulogne-sur-Mer",
-            "day": day, "starts": "18:00", "ends": "17:00", "capacity": "2"}
+    form = {
+        "territory_id": str(territory),
+        "host_structure": "Le Cap",
+        "address": "1 quai, Boulogne-sur-Mer",
+        "day": day,
+        "starts": "18:00",
+        "ends": "17:00",
+        "capacity": "2",
+    }
     wrong = post_form(admin, url, form)
     assert wrong.status_code == 422 and "se terminer après son début" in text_of(wrong)
     assert post_form(admin, url, {**form, "ends": "21:00"}).status_code == 302
@@ -147,7 +180,10 @@ def test_comptoirs_management_and_attendance(app: Flask, admin: FlaskClient, edi
     lea = app.test_client()
     login(lea, "lea@example.org")
     # The ideas phase is still open in this calendar (ideas and dossiers overlap).
-    assert post_form(lea, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs").status_code == 302
+    assert (
+        post_form(lea, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs").status_code
+        == 302
+    )
     registration = db_session.scalar(select(WorkshopRegistration))
     assert registration is not None
     # Capacity cannot drop below the sign-ups.
@@ -156,16 +192,28 @@ def test_comptoirs_management_and_attendance(app: Flask, admin: FlaskClient, edi
     make_user(email="agent@example.org", roles=(Role.AGENT,))
     agent = app.test_client()
     login(agent, "agent@example.org")
-    assert post_form(agent, f"/gestion/inscriptions/{registration.id}/presence", {"attended": "yes"},
-                     token_from=f"/gestion/comptoirs/{workshop.id}").status_code == 302
+    assert (
+        post_form(
+            agent,
+            f"/gestion/inscriptions/{registration.id}/presence",
+            {"attended": "yes"},
+            token_from=f"/gestion/comptoirs/{workshop.id}",
+        ).status_code
+        == 302
+    )
     db_session.expire_all()
     assert db_session.get(WorkshopRegistration, registration.id).attended is True
     body = admin.get(f"/gestion/editions/{edition.id}/inscriptions-comptoirs.csv").data.decode("utf-8")
     assert "lea@example.org" in body and "présent" in body
 
 
-def test_reopening_date_must_be_within_a_year(admin: FlaskClient, edition: Edition, make_initiative: Callable) -> None:
+def test_reopening_date_must_be_within_a_year(
+    admin: FlaskClient, edition: Edition, make_initiative: Callable
+) -> None:
     initiative = make_initiative(edition)
-    response = post_form(admin, f"/gestion/dossiers/{initiative.id}", {"target": "draft", "reason": "Corriger",
-                                                                        "reopen_until": "9999-12-31"})
+    response = post_form(
+        admin,
+        f"/gestion/dossiers/{initiative.id}",
+        {"target": "draft", "reason": "Corriger", "reopen_until": "9999-12-31"},
+    )
     assert response.status_code == 422 and "dans un an" in text_of(response)
