@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import Engine
@@ -23,7 +23,7 @@ NAMING_CONVENTION = {
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every engine: SQLite keeps no offset, so it is stripped on write and restored on read."""
+    """Aware UTC datetimes on every engine: SQLite keeps no offset (stripped on write, restored on read)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -46,7 +46,7 @@ class Base(DeclarativeBase):
     """Declarative base of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         Decimal: Numeric(12, 2),
         str: String(255),
@@ -54,7 +54,7 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite turn on foreign keys and let SQLAlchemy own transactions (SAVEPOINTs work)."""
+    """Create an engine; on SQLite: foreign keys on, and SQLAlchemy owns transactions (for SAVEPOINTs)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", 30)
@@ -83,6 +83,39 @@ def _configure_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return  # read-only tooling (tests, reports) must not hold the write lock
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_WROTE = "wrote_in_transaction"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_write(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def has_pending_work(session: Session) -> bool:
+    """True when the session's transaction holds changes: unflushed objects or flushed writes."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+def end_read_transaction(session: Session) -> None:
+    """End a transaction that only read (its loaded objects are refreshed on next use).
+
+    On SQLite every transaction holds the database's write lock (BEGIN IMMEDIATE), so work that must
+    commit on a connection of its own (the rate limiter's counters) first lets go of the request's.
+    Refuses a transaction that wrote: that work must never be dropped or committed half-way.
+    """
+    if not session.in_transaction():
+        return
+    if has_pending_work(session):
+        raise RuntimeError("the request's session holds changes: run this before the use case writes")
+    session.rollback()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -3,6 +3,7 @@
 from budgetcitoyen.accounts import models as accounts_models  # noqa: F401
 from budgetcitoyen.audit import models as audit_models  # noqa: F401
 from budgetcitoyen.conventions import models as conventions_models  # noqa: F401
+from budgetcitoyen.db import Base
 from budgetcitoyen.editions import models as editions_models  # noqa: F401
 from budgetcitoyen.initiatives import models as initiatives_models  # noqa: F401
 from budgetcitoyen.labelling import models as labelling_models  # noqa: F401
@@ -10,6 +11,5 @@ from budgetcitoyen.ratelimit import models as ratelimit_models  # noqa: F401
 from budgetcitoyen.reference import models as reference_models  # noqa: F401
 from budgetcitoyen.results import models as results_models  # noqa: F401
 from budgetcitoyen.voting import models as voting_models  # noqa: F401
-from budgetcitoyen.db import Base
 
 metadata = Base.metadata

@@ -1,19 +1,52 @@
-"""Flask-only helpers: declared access rules (deny by default), loading objects, committing."""
+"""Flask-only helpers: declared access rules (deny by default), object checks, and the one place a view's
+use case is committed.
+
+Every view declares who may reach it with `@access(rule, load=..., check=...)`; the app applies it
+before the view runs (budgetcitoyen.security.enforce_access), so a view body starts with the objects
+it needs already loaded (404) and checked (403). A view that changes anything calls
+`perform(use_case, ...)`: the use case (a service function: session first, flushes, never commits)
+runs, a `DomainError` rolls everything back and becomes a form error or a flash, otherwise the
+transaction is committed once and the mails the use case queued are handed over for delivery.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, flash, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.accounts.permissions import is_admin, is_staff
 from budgetcitoyen.db import get_session
+from budgetcitoyen.errors import DomainError
+from budgetcitoyen.mail import take_pending
+from budgetcitoyen.mail.delivery import deliver_pending, external_url
+
+__all__ = [
+    "Access",
+    "AccessRule",
+    "Outcome",
+    "access",
+    "access_rule_of",
+    "client_address",
+    "current_actor",
+    "db",
+    "declared_access",
+    "external_url",
+    "get_or_404",
+    "id_param",
+    "or_404",
+    "page_number",
+    "perform",
+    "run_use_case",
+    "secret_key",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 ACCESS_ATTRIBUTE = "_access_rule"
 
 
@@ -21,46 +54,53 @@ class Access(enum.StrEnum):
     """Who may reach a view. Every view declares one; a view without is refused."""
 
     PUBLIC = "public"
-    ANONYMOUS_ONLY = "anonymous_only"  # log-in and sign-up pages: signed-in users are sent home
+    ANONYMOUS_ONLY = "anonymous_only"  # log-in and sign-up pages: signed-in users are sent to their account
     AUTHENTICATED = "authenticated"
     STAFF = "staff"
     ADMIN = "admin"
 
 
-def access(rule: Access) -> Callable[[F], F]:
-    """Declare who may reach the decorated view."""
+@dataclass(frozen=True)
+class AccessRule:
+    """A view's declared access: the role rule, the objects its URL names, and the check on them."""
+
+    rule: Access
+    load: Mapping[str, type[Any]]
+    check: Callable[..., bool] | None
+
+
+def access(
+    rule: Access, *, load: Mapping[str, type[Any]] | None = None, check: Callable[..., bool] | None = None
+) -> Callable[[F], F]:
+    """Declare who may reach the decorated view.
+
+    `load` maps URL parts to models: `{"initiative_id": Initiative}` loads the row (404 when missing)
+    and passes it to the view as `initiative` instead of the id. `check(actor, **objects)` is then
+    asked (actor is None when nobody is signed in); False answers 403. Checks are the domains'
+    permission predicates, or thin adapters that gather what a pure predicate needs.
+    """
 
     def decorate(view: F) -> F:
-        setattr(view, ACCESS_ATTRIBUTE, rule)
+        setattr(view, ACCESS_ATTRIBUTE, AccessRule(rule, dict(load or {}), check))
         return view
 
     return decorate
 
 
 def access_rule_of(app: Flask, endpoint: str) -> Access | None:
-    """The rule declared by an endpoint's view, or None."""
+    """The role rule declared by an endpoint's view, or None."""
+    declared = _declared(app, endpoint)
+    return declared.rule if declared else None
+
+
+def declared_access(app: Flask, endpoint: str) -> AccessRule | None:
+    """Everything an endpoint's view declared with @access, or None."""
+    return _declared(app, endpoint)
+
+
+def _declared(app: Flask, endpoint: str) -> AccessRule | None:
     view = app.view_functions.get(endpoint)
     return getattr(view, ACCESS_ATTRIBUTE, None)
-
-
-def enforce_access() -> Any:
-    """before_request hook: apply the endpoint's rule; an endpoint without a rule is refused (fail closed)."""
-    if request.endpoint is None or request.endpoint == "static":
-        return None
-    rule = access_rule_of(current_app, request.endpoint)
-    if rule is None:
-        current_app.logger.error("endpoint %s declares no access rule: refused", request.endpoint)
-        abort(403)
-    if rule in (Access.PUBLIC, Access.ANONYMOUS_ONLY):
-        return None
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-    roles = current_user.role_set
-    if rule is Access.ADMIN and not is_admin(roles):
-        abort(403)
-    if rule is Access.STAFF and not is_staff(roles):
-        abort(403)
-    return None
 
 
 def db() -> Session:
@@ -76,17 +116,21 @@ def get_or_404(model: type[Any], ident: Any) -> Any:
     return obj
 
 
+def or_404(value: T | None) -> T:
+    """The value, or 404 when there is none (`or_404(current_edition(db()))`)."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def secret_key() -> str:
+    """The application secret (signs tokens and receipts, keys identities)."""
+    return str(current_app.config["SECRET_KEY"])
+
+
 def client_address() -> str:
-    """The client's address as seen by the app (behind a proxy, configure ProxyFix in the WSGI entry point)."""
+    """The client's address as seen by the app (behind proxies: BUDGETCITOYEN_TRUSTED_PROXIES)."""
     return (request.remote_addr or "unknown")[:45]
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for a mail: from PUBLIC_URL when set, so a forged Host header cannot redirect it."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def page_number(last_allowed: int = 100_000) -> int:
@@ -103,5 +147,59 @@ def id_param(value: str | None) -> int | None:
 
 
 def current_actor() -> Any:
-    """The signed-in User row itself (not Flask-Login's proxy), to hand to services."""
+    """The signed-in User row itself (not Flask-Login's proxy), to hand to services; None when anonymous."""
+    if not current_user.is_authenticated:
+        return None
     return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+# --- The transaction boundary ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What `perform` did: the use case's value, or the error that rolled it back."""
+
+    value: T | None = None
+    error: DomainError | None = None
+    mail_delivered: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """True when the use case was committed."""
+        return self.error is None
+
+
+def run_use_case(session: Session, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, bool]:
+    """The transaction boundary itself, for views and commands alike: run `use_case(session, ...)`,
+    commit once, then deliver the mails it queued. Any exception rolls everything back and is raised
+    again. Returns the use case's value and whether every mail went out."""
+    try:
+        value = use_case(session, *args, **kwargs)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return value, deliver_pending(take_pending(session))
+
+
+def perform(
+    use_case: Callable[..., T], *args: Any, form: Any = None, flash_error: bool = True, **kwargs: Any
+) -> Outcome[T]:
+    """Run one use case for the view: `use_case(session, *args, **kwargs)`, committed once.
+
+    A DomainError rolls back all of the use case's work and is shown: on `form` (each problem on its
+    field) when given, else as an error flash (unless `flash_error` is False: the caller shows it).
+    After the commit, the mails the use case queued are delivered; `Outcome.mail_delivered` says
+    whether they all went out.
+    """
+    try:
+        value, delivered = run_use_case(db(), use_case, *args, **kwargs)
+    except DomainError as error:
+        if form is not None:
+            for field_name, message in error.problems:
+                form.add_error(field_name, message)
+        elif flash_error:
+            flash(error.message, "error")
+        return Outcome(error=error)
+    return Outcome(value=value, mail_delivered=delivered)

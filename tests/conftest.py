@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import socket
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from alembic import command
 from flask import Flask
@@ -50,6 +52,7 @@ def free_port() -> int:
 
 # --- SMTP ------------------------------------------------------------------------------------
 
+
 class RecordingHandler:
     """aiosmtpd handler keeping every message it receives."""
 
@@ -57,7 +60,7 @@ class RecordingHandler:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -112,6 +115,7 @@ def body_of(message: EmailMessage) -> str:
 
 # --- Database --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("BUDGETCITOYEN_TEST_DATABASE_URL")
@@ -162,9 +166,11 @@ def template_database(database_url: str, tmp_path_factory: pytest.TempPathFactor
     else:
         engine = make_engine(database_url)
         with engine.begin() as conn:
-            names = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            )).scalars().all()
+            names = (
+                conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+                .scalars()
+                .all()
+            )
             conn.execute(text(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}"))
             for table in REFERENCE_TABLES:
                 conn.execute(text(f"CREATE TABLE {SNAPSHOT_SCHEMA}.{table} AS TABLE public.{table}"))
@@ -188,27 +194,33 @@ def restore_database(app: Flask, template: dict[str, Any]) -> None:
         for table in REFERENCE_TABLES:
             conn.execute(text(f"INSERT INTO public.{table} SELECT * FROM {SNAPSHOT_SCHEMA}.{table}"))
         for table in ("territories", "structure_types"):
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            conn.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
 
 
 # --- Application -----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
-def app(template_database: dict[str, Any], smtp_server: SmtpServer,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(
+    template_database: dict[str, Any], smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
-    application = create_app({
-        "INSTANCE_PATH": str(instance),
-        "TESTING": True,
-        "DATABASE_URL": template_database["url"],
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "MAIL_HOST": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        # Playwright and the test client both run on plain http.
-        "SESSION_COOKIE_SECURE": False,
-        # Tests post the sign-up form at once; tests/ratelimit turns the fill-time check back on.
-        "SIGNUP_MIN_FILL_SECONDS": 0,
-    })
+    application = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "TESTING": True,
+            "DATABASE_URL": template_database["url"],
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "MAIL_HOST": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+            # Playwright and the test client both run on plain http.
+            "SESSION_COOKIE_SECURE": False,
+            # Tests post the sign-up form at once; tests/ratelimit turns the fill-time check back on.
+            "SIGNUP_MIN_FILL_SECONDS": 0,
+        }
+    )
     yield application
     application.extensions["db_engine"].dispose()
 
@@ -246,3 +258,42 @@ def db_session(app: Flask) -> Iterator[Any]:
     finally:
         session.rollback()
         session.close()
+
+
+# --- Time ------------------------------------------------------------------------------------
+
+
+class FrozenTime:
+    """The clock of the whole process (app, live server, services) stopped at one instant."""
+
+    def __init__(self, traveller: Any) -> None:
+        self._traveller = traveller
+        self._coordinates = traveller.start()
+
+    def move_to(self, instant: datetime) -> None:
+        """Jump to `instant` (aware); the clock stays stopped there."""
+        self._coordinates.move_to(instant)
+
+    def shift(self, **delta: float) -> None:
+        """Move the clock by a timedelta's arguments: shift(minutes=10)."""
+        self._coordinates.shift(timedelta(**delta))
+
+    def stop(self) -> None:
+        self._traveller.stop()
+
+
+@pytest.fixture
+def freeze_time() -> Iterator[Callable[[datetime], FrozenTime]]:
+    """freeze_time(instant) stops time at `instant` for the rest of the test (datetime.now, time.time)."""
+    started: list[FrozenTime] = []
+
+    def freeze(instant: datetime) -> FrozenTime:
+        if instant.tzinfo is None:
+            raise ValueError("freeze_time needs an aware instant")
+        frozen = FrozenTime(time_machine.travel(instant, tick=False))
+        started.append(frozen)
+        return frozen
+
+    yield freeze
+    for frozen in reversed(started):
+        frozen.stop()

@@ -134,7 +134,7 @@ class CommitteeMembership(Base):
     created_at: Mapped[datetime]
 
     user: Mapped[User] = relationship(back_populates="committee_seats")
-    edition: Mapped["Edition"] = relationship()  # noqa: F821 - resolved by the registry
+    edition: Mapped[Edition] = relationship()  # noqa: F821 - resolved by the registry
 
 
 class LoginAttempt(Base):

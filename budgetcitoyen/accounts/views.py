@@ -19,11 +19,11 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from budgetcitoyen import mail
 from budgetcitoyen.accounts import forms, services
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.errors import DomainError
+from budgetcitoyen.mail import delivery as mail
 from budgetcitoyen.ratelimit import web as ratelimit
 from budgetcitoyen.web import Access, access, client_address, db, external_url
 

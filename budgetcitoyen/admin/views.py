@@ -9,11 +9,17 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from budgetcitoyen import mail
 from budgetcitoyen.accounts import services as account_services
-from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS, College, CommitteeMembership, Role, User
-from budgetcitoyen.audit.models import AuditEntry
+from budgetcitoyen.accounts.models import (
+    COLLEGE_LABELS,
+    ROLE_LABELS,
+    College,
+    CommitteeMembership,
+    Role,
+    User,
+)
 from budgetcitoyen.admin import forms
+from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions import services as edition_services
 from budgetcitoyen.editions.models import (
@@ -25,6 +31,7 @@ from budgetcitoyen.editions.models import (
 )
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
 from budgetcitoyen.errors import DomainError
+from budgetcitoyen.mail import delivery as mail
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.public.views import calendar_rows
 from budgetcitoyen.reference import services as reference_services

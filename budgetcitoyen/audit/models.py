@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from budgetcitoyen.accounts.models import User
 from budgetcitoyen.db import Base
+
+if TYPE_CHECKING:  # the actor is an account; accounts sit above the journal in the package order
+    from budgetcitoyen.accounts.models import User
 
 
 class AuditEntry(Base):
@@ -29,4 +31,4 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit.models import AuditEntry
+
+if TYPE_CHECKING:  # the actor is an account; accounts sit above the journal in the package order
+    from budgetcitoyen.accounts.models import User
 
 
 def _jsonable(value: Any) -> Any:
@@ -29,7 +31,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def changed_fields(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Keep only the keys whose value differs, so the journal shows what actually changed."""
     keys = [k for k in after if _jsonable(before.get(k)) != _jsonable(after.get(k))]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

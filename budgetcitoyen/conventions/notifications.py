@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from budgetcitoyen import mail
 from budgetcitoyen.conventions import rules
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.conventions.services import PendingReminder, recipient_of
+from budgetcitoyen.mail import delivery as mail
 from budgetcitoyen.web import external_url
 
 STEP_SUBJECTS = {

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
+from budgetcitoyen.demo.conventions import seed_conventions
+from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
+from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
-from budgetcitoyen.demo.conventions import seed_conventions
-from budgetcitoyen.demo.votes import seed_votes
-from budgetcitoyen.results import services as results
 from budgetcitoyen.reference.services import load_reference
+from budgetcitoyen.results import services as results
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from budgetcitoyen.audit import services as audit
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import require_phase
-from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
+from budgetcitoyen.errors import Conflict, DomainError, InvalidInput, NotAllowed, PhaseClosed
 from budgetcitoyen.initiatives import rules, uploads
 from budgetcitoyen.initiatives.models import (
     Attachment,
@@ -27,7 +27,13 @@ from budgetcitoyen.initiatives.models import (
     Workshop,
     WorkshopRegistration,
 )
-from budgetcitoyen.initiatives.workflow import Actor, Status, TransitionRefused, check_transition, is_editable_by_holder
+from budgetcitoyen.initiatives.workflow import (
+    Actor,
+    Status,
+    TransitionRefused,
+    check_transition,
+    is_editable_by_holder,
+)
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 
 # --- Comptoirs -------------------------------------------------------------------------------
@@ -233,12 +239,8 @@ class DossierInput:
 FORM_FIELD_OF = {"structure_type": "structure_type_id", "territory": "territory_id", "category": "category_id"}
 
 
-class DossierInvalid(DomainError):
+class DossierInvalid(InvalidInput):
     """A dossier with several problems; each one is kept for the form."""
-
-    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
-        super().__init__(" ".join(message for _, message in problems))
-        self.problems = problems
 
 
 def _check_draft(session: Session, edition: Edition, data: DossierInput) -> list[tuple[str | None, str]]:

@@ -8,21 +8,21 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 from sqlalchemy import select
+from wtforms import SelectChoice
 
-from budgetcitoyen import mail
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions.views import holder_cards
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.filters import euros
 from budgetcitoyen.forms import BaseForm, select_choices
+from budgetcitoyen.french import euros
 from budgetcitoyen.initiatives import forms, rules, services, uploads
 from budgetcitoyen.initiatives.models import Attachment, Initiative, StatusChange, Workshop
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Actor, Status, allowed_targets
 from budgetcitoyen.labelling import services as labelling_services
+from budgetcitoyen.mail import delivery as mail
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.reference.lookup import CommuneIndex, resolve_all, split_entries
 from budgetcitoyen.reference.models import Commune, StructureType, Territory

@@ -14,15 +14,14 @@ from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from budgetcitoyen import mail
 from budgetcitoyen.accounts.models import COLLEGE_LABELS, College, CommitteeMembership, Role, User
 from budgetcitoyen.clock import now_utc, to_local
 from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.filters import euros
 from budgetcitoyen.forms import AmountField, BaseForm, select_choices
+from budgetcitoyen.french import euros
 from budgetcitoyen.initiatives import rules as dossier_rules
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Status
@@ -30,6 +29,7 @@ from budgetcitoyen.labelling import radar, services
 from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Evaluation, Interest, Question, Score
 from budgetcitoyen.labelling.rules import fmt
 from budgetcitoyen.labelling.web_helpers import radar_response
+from budgetcitoyen.mail import delivery as mail
 from budgetcitoyen.web import Access, access, current_actor, db, external_url, get_or_404
 
 bp = Blueprint("labelling_admin", __name__, url_prefix="/gestion")

@@ -25,7 +25,7 @@ def assign(
         for d in dossiers
     }
     fixed = {(d, m) for d, chosen in result.items() for m in chosen}  # kept as the admin set them
-    load = {m: 0 for m in members}
+    load = dict.fromkeys(members, 0)
     for chosen in result.values():
         for m in chosen:
             load[m] += 1
@@ -69,7 +69,7 @@ def assign(
 
 def loads(assignment: Mapping[int, Iterable[int]], members: Iterable[int]) -> dict[int, int]:
     """How many dossiers each member has."""
-    counts = {m: 0 for m in members}
+    counts = dict.fromkeys(members, 0)
     for chosen in assignment.values():
         for m in chosen:
             counts[m] = counts.get(m, 0) + 1

@@ -13,15 +13,26 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from budgetcitoyen import clock
+from budgetcitoyen.db import end_read_transaction
 from budgetcitoyen.ratelimit import services, stamp
 from budgetcitoyen.ratelimit.services import Limit, RateLimited
 from budgetcitoyen.ratelimit.stamp import FormRefused
 from budgetcitoyen.web import client_address, db
 
-__all__ = ["FormRefused", "Limit", "RateLimited", "check_settings", "check_signup", "limit", "limits_for",
-           "parse_limit", "signup_stamp"]
+__all__ = [
+    "FormRefused",
+    "Limit",
+    "RateLimited",
+    "check_settings",
+    "check_signup",
+    "limit",
+    "limits_for",
+    "parse_limit",
+    "signup_stamp",
+]
 
 DIMENSIONS = ("address", "account")
 SIGNUP = "signup"
@@ -39,7 +50,7 @@ def parse_limit(setting: str, value: object) -> Limit | None:
     except ValueError:
         # A typo in a limit must stop the page loudly, not silently lift the protection.
         raise RuntimeError(
-            f"{setting} = {value!r}: expected \"count/seconds\" such as \"10/3600\", a count of at least 1 "
+            f'{setting} = {value!r}: expected "count/seconds" such as "10/3600", a count of at least 1 '
             f"and a window of at most {int(services.KEEP_FOR.total_seconds())} seconds"
         ) from None
 
@@ -60,7 +71,9 @@ def _min_fill_seconds(config: Mapping[str, Any]) -> float:
     except (TypeError, ValueError):
         seconds = -1.0
     if not 0 <= seconds <= 3600:
-        raise RuntimeError(f"SIGNUP_MIN_FILL_SECONDS = {value!r}: expected a number of seconds from 0 to 3600")
+        raise RuntimeError(
+            f"SIGNUP_MIN_FILL_SECONDS = {value!r}: expected a number of seconds from 0 to 3600"
+        )
     return seconds
 
 
@@ -79,9 +92,10 @@ def limit(action: str, *, account: str | None = None) -> None:
     """Count `action` for the client's address and, when given, for `account`; raise RateLimited past a limit.
 
     `account` is an e-mail (normalised by the caller, so one address is one key however it is typed)
-    or a user id; it is stored only as a keyed hash. Call this first in the view, before it changes
-    anything: the count is committed at once with the request's session, so it holds even when the
-    action fails further on (a refused sign-up still counts). On refusal the session is rolled back.
+    or a user id; it is stored only as a keyed hash. The count is committed at once in a short
+    transaction on a connection of its own, so it holds even when the action fails further on (a
+    refused sign-up still counts), and the request's own transaction is never committed by it.
+    Call this before the use case changes anything.
     """
     limits = limits_for(action)
     if not limits:
@@ -91,13 +105,13 @@ def limit(action: str, *, account: str | None = None) -> None:
     keys = {"address": services.keyed(secret, "address", client_address())}
     if account is not None:
         keys["account"] = services.keyed(secret, "account", account)
-    session = db()
-    try:
-        services.hit(session, action, keys, limits, clock.now_utc())
-    except RateLimited:
-        session.rollback()
-        raise
-    session.commit()
+    engine = current_app.extensions["db_engine"]
+    if engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time and the request's transaction holds the lock: let go of it.
+        end_read_transaction(db())
+    with Session(engine) as own:
+        services.hit(own, action, keys, limits, clock.now_utc())
+        own.commit()
 
 
 def signup_stamp() -> str:
@@ -112,5 +126,6 @@ def check_signup(stamp_value: str | None, trap_value: str | None) -> None:
     stamp.check_trap(trap_value)
     minimum = _min_fill_seconds(current_app.config)
     if minimum > 0:
-        stamp.check_stamp(current_app.config["SECRET_KEY"], SIGNUP, stamp_value, clock.now_utc(),
-                          timedelta(seconds=minimum))
+        stamp.check_stamp(
+            current_app.config["SECRET_KEY"], SIGNUP, stamp_value, clock.now_utc(), timedelta(seconds=minimum)
+        )

@@ -26,6 +26,7 @@ from budgetcitoyen.editions.services import require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.voting import notifications
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.voting.eligibility import (
     NotEligible,
@@ -297,6 +298,7 @@ def cast_online(
     ballot, _ = store_ballot(
         session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE, territory_id, band, choices, now
     )
+    notifications.ballot_receipt(session, user, edition, ballot, receipt_code(secret, ballot))
     return ballot
 
 

@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from budgetcitoyen import mail
 from budgetcitoyen.clock import local_zone, now_utc, to_local
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, PhaseStatus
@@ -22,7 +21,7 @@ from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS, voter_k
 from budgetcitoyen.voting.forms import BallotForm, IdentityForm, resolve_commune
 from budgetcitoyen.voting.models import VoterProfile
 from budgetcitoyen.voting.rules import last_vote_day, shuffled_for
-from budgetcitoyen.web import Access, access, current_actor, db, external_url
+from budgetcitoyen.web import Access, access, current_actor, db, perform
 
 bp = Blueprint("voting", __name__)
 
@@ -88,6 +87,10 @@ def ballot() -> Any:
     return _render_ballot(current_edition(db()), BallotForm())
 
 
+def _kept_choices(raw: list[str]) -> set[int]:
+    return {int(r) for r in raw if r.isascii() and r.isdigit() and len(r) <= 9}
+
+
 @bp.route("/vote/bulletin", methods=["POST"])
 @access(Access.AUTHENTICATED)
 def cast() -> Any:
@@ -101,28 +104,13 @@ def cast() -> Any:
     user = current_actor()
     try:
         limit("ballot", account=str(user.id))
-        ballot = services.cast_online(session, edition, user, raw, _secret(), now_utc())
     except DomainError as error:
-        session.rollback()
         form.add_error(None, error.message)
-        kept = {int(r) for r in raw if r.isascii() and r.isdigit() and len(r) <= 9}
-        return _render_ballot(edition, form, chosen=kept, status=error.status_code)
-    version = ballot.version
-    code = services.receipt_code(_secret(), ballot)
-    cast_at = ballot.cast_at
-    session.commit()
-    # After the commit, and delivered in the background: the voter does not wait for the mail
-    # server, and one that is down cannot cost them their ballot.
-    mail.send_in_background(
-        user.email,
-        "Votre vote au Budget citoyen est enregistré",
-        "ballot_receipt",
-        edition=edition,
-        code=code,
-        cast_at=to_local(cast_at),
-        changed=version > 1,
-        link=external_url("voting.receipt", code=code),
-    )
+        return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
+    outcome = perform(services.cast_online, edition, user, raw, _secret(), now_utc(), form=form)
+    if not outcome.ok:
+        return _render_ballot(edition, form, chosen=_kept_choices(raw), status=outcome.error.status_code)
+    version = outcome.value.version
     flash("Votre vote est enregistré." if version == 1 else "Votre vote est modifié : c'est ce dernier qui compte.",
           "success")
     return redirect(url_for("voting.thanks"))

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import free_port
+from tests.factories import DEFAULT_PASSWORD
 
 AXE_SOURCE = (Path(__file__).parent / "assets" / "axe.min.js").read_text(encoding="utf-8")
 # WCAG 2.1 A and AA: what the RGAA 4.1 maps to.
@@ -24,8 +25,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def chromium_path() -> str:
     path = os.environ.get("BUDGETCITOYEN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.fail("Debian's chromium is needed for browser tests: apt-get install chromium "
-                    "(scripts/test does it when run as root)")
+        pytest.fail(
+            "Debian's chromium is needed for browser tests: apt-get install chromium "
+            "(scripts/test does it when run as root)"
+        )
     return path
 
 
@@ -53,8 +56,15 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     launched = playwright_instance.chromium.launch(
         executable_path=chromium_path(),
         headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     )
     yield launched
     launched.close()
@@ -62,7 +72,9 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(10_000)
     opened = context.new_page()
     yield opened
@@ -88,3 +100,12 @@ def assert_accessible(page: Page) -> None:
             targets = [", ".join(node["target"]) for node in violation["nodes"][:5]]
             lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} -> {targets}")
         pytest.fail("\n".join(lines))
+
+
+def log_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Through the real log-in form, as a person would."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Vous êtes connecté.")).to_be_visible()

@@ -17,23 +17,21 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.reference.models import Territory
-from tests.e2e.conftest import assert_accessible
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_text("Vous êtes connecté.")).to_be_visible()
 
-
-def test_member_scores_a_dossier_and_another_recuses(app: Flask, page: Page, browser: Browser, live_server: str,
-                                                     make_edition: Callable, make_committee_member: Callable,
-                                                     make_user: Callable) -> None:
+def test_member_scores_a_dossier_and_another_recuses(
+    app: Flask,
+    page: Page,
+    browser: Browser,
+    live_server: str,
+    make_edition: Callable,
+    make_committee_member: Callable,
+    make_user: Callable,
+) -> None:
     edition = make_edition(open_phase=Phase.LABELLING)
     for i, college in enumerate((College.AMBASSADOR, College.FINANCE, College.QUALIFIED)):
         make_committee_member(edition, college, email=f"membre{i}@example.org")
@@ -43,9 +41,17 @@ def test_member_scores_a_dossier_and_another_recuses(app: Flask, page: Page, bro
         territory = session.scalar(select(Territory.id).where(Territory.code == "montreuillois"))
         ids = []
         for title in ("Ferme pédagogique", "Conserverie coopérative"):
-            initiative = Initiative(edition_id=edition.id, holder_id=holder.id, title=title, summary="Résumé.",
-                                    description="Une **belle** initiative.", territory_id=territory,
-                                    status=Status.IN_REVIEW.value, created_at=now, updated_at=now)
+            initiative = Initiative(
+                edition_id=edition.id,
+                holder_id=holder.id,
+                title=title,
+                summary="Résumé.",
+                description="Une **belle** initiative.",
+                territory_id=territory,
+                status=Status.IN_REVIEW.value,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(initiative)
             session.flush()
             ids.append(initiative.id)
@@ -54,9 +60,15 @@ def test_member_scores_a_dossier_and_another_recuses(app: Flask, page: Page, bro
         axes = services.questionnaire(session, session.get(Edition, edition.id))
         for index in (1, 2):
             member = session.scalar(select(User).where(User.email == f"membre{index}@example.org"))
-            services.save_evaluation(session, member, session.get(Initiative, ids[0]),
-                                     {q.id: 1 + index for a in axes for q in a.questions}, "Avis", submit=True,
-                                     now=now)
+            services.save_evaluation(
+                session,
+                member,
+                session.get(Initiative, ids[0]),
+                {q.id: 1 + index for a in axes for q in a.questions},
+                "Avis",
+                submit=True,
+                now=now,
+            )
         session.commit()
 
     log_in(page, "membre0@example.org")
@@ -86,9 +98,12 @@ def test_member_scores_a_dossier_and_another_recuses(app: Flask, page: Page, bro
     second.goto(f"/comite/dossiers/{ids[1]}")
     second.get_by_label("Nature du lien (facultatif)").fill("Je suis salariée de la structure.")
     second.get_by_role("button", name="Je déclare un intérêt pour ce dossier").click()
-    expect(second.get_by_text("Intérêt enregistré pour « Conserverie coopérative »", exact=False)).to_be_visible()
+    expect(
+        second.get_by_text("Intérêt enregistré pour « Conserverie coopérative »", exact=False)
+    ).to_be_visible()
     assert_accessible(second)
     other.close()
     with app.extensions["db_sessionmaker"]() as session:
-        assert services.has_interest(session, ids[1],
-                                     session.scalar(select(User.id).where(User.email == "membre1@example.org")))
+        assert services.has_interest(
+            session, ids[1], session.scalar(select(User.id).where(User.email == "membre1@example.org"))
+        )

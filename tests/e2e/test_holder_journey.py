@@ -24,8 +24,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Workshop
 from budgetcitoyen.reference.models import Territory
 from tests.conftest import SmtpServer, body_of
-from tests.e2e.conftest import assert_accessible
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -43,26 +42,28 @@ BUDGET = [
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_text("Vous êtes connecté.")).to_be_visible()
-
 
 def make_workshop(app: Flask, edition: Edition) -> None:
     with app.extensions["db_sessionmaker"]() as session:
         territory_id = session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
         start = now_utc() + timedelta(days=3)
-        session.add(Workshop(edition_id=edition.id, territory_id=territory_id, host_structure="La Fabrique",
-                             address="12 rue Royale, Calais", starts_at=start,
-                             ends_at=start + timedelta(hours=3), capacity=10))
+        session.add(
+            Workshop(
+                edition_id=edition.id,
+                territory_id=territory_id,
+                host_structure="La Fabrique",
+                address="12 rue Royale, Calais",
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                capacity=10,
+            )
+        )
         session.commit()
 
 
-def fill_budget_line(page: Page, number: int, account: str, label: str, amount: str, funder: str,
-                     departement: bool) -> None:
+def fill_budget_line(
+    page: Page, number: int, account: str, label: str, amount: str, funder: str, departement: bool
+) -> None:
     """One row of the budget table, through the labels a screen reader announces."""
     page.get_by_label(f"Compte de la ligne {number}", exact=True).select_option(account)
     page.get_by_label(f"Libellé de la ligne {number}", exact=True).fill(label)
@@ -72,8 +73,15 @@ def fill_budget_line(page: Page, number: int, account: str, label: str, amount: 
 
 
 def test_holder_files_a_dossier_and_the_mission_takes_it_up(
-        page: Page, browser: Browser, live_server: str, app: Flask, smtp: SmtpServer, tmp_path: Path,
-        make_user: Callable[..., User], make_edition: Callable[..., Edition]) -> None:
+    page: Page,
+    browser: Browser,
+    live_server: str,
+    app: Flask,
+    smtp: SmtpServer,
+    tmp_path: Path,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     edition = make_edition(open_phase=Phase.DOSSIERS)  # the ideas phase is open too: they overlap
     make_workshop(app, edition)
     make_user(email=HOLDER)
@@ -175,7 +183,8 @@ def test_holder_files_a_dossier_and_the_mission_takes_it_up(
     page.get_by_role("button", name="Déposer le dossier").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text(
-        "Le budget n'est pas équilibré : charges 11 999,00 €, produits 12 000,00 €.")
+        "Le budget n'est pas équilibré : charges 11 999,00 €, produits 12 000,00 €."
+    )
     expect(page.get_by_label("Montant en euros de la ligne 2", exact=True)).to_have_value("6999")
     expect(page.get_by_label("Téléphone du contact")).to_have_value("03 21 99 99 99")
     expect(page.get_by_label("Numéro SIRET")).to_have_value("44067202000037")  # as saved
@@ -204,8 +213,9 @@ def test_holder_files_a_dossier_and_the_mission_takes_it_up(
     assert_accessible(page)
 
     # --- The Mission ESS, in a browser of its own -------------------------------------------------
-    context = browser.new_context(base_url=live_server, locale="fr-FR",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(10_000)
     try:
         staff = context.new_page()

@@ -39,20 +39,33 @@ from budgetcitoyen.labelling import services as labelling
 from budgetcitoyen.reference.models import StructureType, Territory
 from budgetcitoyen.voting import services as voting
 from tests.conftest import SmtpServer, body_of
-from tests.e2e.conftest import assert_accessible
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}  # the `page` fixture's viewport
 PHONE = {"width": 375, "height": 800}
 # Endpoints whose GET answer is not an HTML page: files, radar images, CSV exports, JSON.
-NOT_PAGES = {"static", "public.healthz", "accounts.download_data", "initiatives.attachment_download",
-             "initiatives_admin.registrations_csv", "initiatives_admin.dossiers_csv", "catalogue.radar",
-             "catalogue.open_data", "labelling.radar", "labelling_admin.radar_image",
-             "labelling_admin.scores_csv", "voting_admin.ballots_csv", "conventions.report_download",
-             "conventions_admin.conventions_csv", "results.chart", "results.download", "results.open_data",
-             "results_admin.commission_report_csv"}
+NOT_PAGES = {
+    "static",
+    "public.healthz",
+    "accounts.download_data",
+    "initiatives.attachment_download",
+    "initiatives_admin.registrations_csv",
+    "initiatives_admin.dossiers_csv",
+    "catalogue.radar",
+    "catalogue.open_data",
+    "labelling.radar",
+    "labelling_admin.radar_image",
+    "labelling_admin.scores_csv",
+    "voting_admin.ballots_csv",
+    "conventions.report_download",
+    "conventions_admin.conventions_csv",
+    "results.chart",
+    "results.download",
+    "results.open_data",
+    "results_admin.commission_report_csv",
+}
 
 
 class PageChecker:
@@ -90,14 +103,6 @@ def checker(page: Page) -> PageChecker:
     return PageChecker(page)
 
 
-def log_in(page: Page, email: str) -> None:
-    """Through the real log-in form, as a person would."""
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_text("Vous êtes connecté.")).to_be_visible()
-
 
 # --- Submission phase: comptoirs, ideas, dossiers -----------------------------------------------
 
@@ -106,9 +111,15 @@ def add_workshop(app: Flask, edition: Edition, territory: str = "calaisis", capa
     with app.extensions["db_sessionmaker"]() as session:
         territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
         start = now_utc() + timedelta(days=3)
-        workshop = Workshop(edition_id=edition.id, territory_id=territory_id, host_structure="La Fabrique",
-                            address="12 rue Royale, 62100 Calais", starts_at=start,
-                            ends_at=start + timedelta(hours=3), capacity=capacity)
+        workshop = Workshop(
+            edition_id=edition.id,
+            territory_id=territory_id,
+            host_structure="La Fabrique",
+            address="12 rue Royale, 62100 Calais",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            capacity=capacity,
+        )
         session.add(workshop)
         session.commit()
         return workshop.id
@@ -116,58 +127,113 @@ def add_workshop(app: Flask, edition: Edition, territory: str = "calaisis", capa
 
 def register(app: Flask, workshop_id: int, user: User, attended: bool | None = None) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        registration = services.register_for_workshop(session, session.get(User, user.id),
-                                                      session.get(Workshop, workshop_id), now_utc())
+        registration = services.register_for_workshop(
+            session, session.get(User, user.id), session.get(Workshop, workshop_id), now_utc()
+        )
         registration.attended = attended
         session.commit()
 
 
-def add_dossier(app: Flask, edition: Edition, holder: User, status: Status = Status.FILED,
-                title: str = "Recyclerie solidaire", territory: str = "calaisis") -> int:
+def add_dossier(
+    app: Flask,
+    edition: Edition,
+    holder: User,
+    status: Status = Status.FILED,
+    title: str = "Recyclerie solidaire",
+    territory: str = "calaisis",
+) -> int:
     """A complete dossier (budget, communes, an attachment, its history) as the holder filed it."""
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
         territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-        category_id = session.scalar(select(Category.id).where(Category.edition_id == edition.id,
-                                                               Category.code == "innovation-societale"))
+        category_id = session.scalar(
+            select(Category.id).where(
+                Category.edition_id == edition.id, Category.code == "innovation-societale"
+            )
+        )
         association = session.scalar(select(StructureType.id).where(StructureType.code == "association"))
         initiative = Initiative(
-            edition_id=edition.id, holder_id=holder.id, title=title, status=status.value,
-            summary="Réparer et donner une seconde vie aux objets.", territory_id=territory_id,
-            structure_type_id=association, structure_name="Association Re-Faire", siret="44067202000037",
-            structure_address="3 place d'Armes, 62100 Calais", contact_name="Claire Martin",
-            contact_email="claire@example.org", contact_phone="03 21 00 00 00",
+            edition_id=edition.id,
+            holder_id=holder.id,
+            title=title,
+            status=status.value,
+            summary="Réparer et donner une seconde vie aux objets.",
+            territory_id=territory_id,
+            structure_type_id=association,
+            structure_name="Association Re-Faire",
+            siret="44067202000037",
+            structure_address="3 place d'Armes, 62100 Calais",
+            contact_name="Claire Martin",
+            contact_email="claire@example.org",
+            contact_phone="03 21 00 00 00",
             description="Une recyclerie ouverte à tous.\nUn atelier de réparation le samedi.",
-            problem_addressed="Déchets et isolement.", public_addressed="Habitants du Beau-Marais.",
-            ess_practices="Gouvernance collégiale.", category_id=category_id, amount_asked=Decimal("8000"),
-            starts_on=date(2027, 1, 15), duration_months=12, created_at=now, updated_at=now,
-            filed_at=now if status is not Status.DRAFT else None)
+            problem_addressed="Déchets et isolement.",
+            public_addressed="Habitants du Beau-Marais.",
+            ess_practices="Gouvernance collégiale.",
+            category_id=category_id,
+            amount_asked=Decimal("8000"),
+            starts_on=date(2027, 1, 15),
+            duration_months=12,
+            created_at=now,
+            updated_at=now,
+            filed_at=now if status is not Status.DRAFT else None,
+        )
         initiative.action_communes = [InitiativeCommune(insee_code="62193")]
         initiative.budget_lines = [
-            BudgetLineRow(position=i, account=account, label=label, amount=Decimal(amount), funder=funder,
-                          is_departement=departement)
-            for i, (account, label, amount, funder, departement) in enumerate([
-                ("60", "Outillage", "5000", "", False), ("64", "Animation des ateliers", "7000", "", False),
-                ("70", "Ventes d'objets réparés", "1000", "", False),
-                ("74", "Budget citoyen", "8000", "Département du Pas-de-Calais", True),
-                ("74", "Subvention municipale", "3000", "Ville de Calais", False)])]
-        initiative.attachments = [Attachment(original_name="statuts.pdf", stored_name=f"e2e-{title}-{status}",
-                                             content_type="application/pdf", size=48_000, sha256="0" * 64,
-                                             uploaded_at=now)]
-        initiative.history = [StatusChange(to_status=Status.IDEA.value, actor_id=holder.id, at=now),
-                              StatusChange(from_status=Status.IDEA.value, to_status=Status.DRAFT.value,
-                                           actor_id=holder.id, at=now)]
+            BudgetLineRow(
+                position=i,
+                account=account,
+                label=label,
+                amount=Decimal(amount),
+                funder=funder,
+                is_departement=departement,
+            )
+            for i, (account, label, amount, funder, departement) in enumerate(
+                [
+                    ("60", "Outillage", "5000", "", False),
+                    ("64", "Animation des ateliers", "7000", "", False),
+                    ("70", "Ventes d'objets réparés", "1000", "", False),
+                    ("74", "Budget citoyen", "8000", "Département du Pas-de-Calais", True),
+                    ("74", "Subvention municipale", "3000", "Ville de Calais", False),
+                ]
+            )
+        ]
+        initiative.attachments = [
+            Attachment(
+                original_name="statuts.pdf",
+                stored_name=f"e2e-{title}-{status}",
+                content_type="application/pdf",
+                size=48_000,
+                sha256="0" * 64,
+                uploaded_at=now,
+            )
+        ]
+        initiative.history = [
+            StatusChange(to_status=Status.IDEA.value, actor_id=holder.id, at=now),
+            StatusChange(
+                from_status=Status.IDEA.value, to_status=Status.DRAFT.value, actor_id=holder.id, at=now
+            ),
+        ]
         if status is not Status.DRAFT:
-            initiative.history.append(StatusChange(from_status=Status.DRAFT.value, to_status=status.value,
-                                                   actor_id=holder.id, at=now))
+            initiative.history.append(
+                StatusChange(
+                    from_status=Status.DRAFT.value, to_status=status.value, actor_id=holder.id, at=now
+                )
+            )
         session.add(initiative)
         session.commit()
         return initiative.id
 
 
-def test_public_pages(page: Page, checker: PageChecker, app: Flask, smtp: SmtpServer,
-                      make_user: Callable[..., User], make_edition: Callable[..., Edition],
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_public_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    smtp: SmtpServer,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Home without any published edition, then every public page.
     checker.visit("/", "Budget citoyen")
     for path, heading in [
@@ -236,8 +302,9 @@ def test_account_pages(page: Page, checker: PageChecker, make_user: Callable[...
     checker.finish()
 
 
-def test_back_office_as_agent(page: Page, checker: PageChecker, make_user: Callable[..., User],
-                              make_edition: Callable[..., Edition]) -> None:
+def test_back_office_as_agent(
+    page: Page, checker: PageChecker, make_user: Callable[..., User], make_edition: Callable[..., Edition]
+) -> None:
     """Staff who are not administrators see a reduced back-office (no rename form, no edition links)."""
     make_edition(year=2026)
     agent = make_user(roles=(Role.AGENT,))
@@ -248,10 +315,15 @@ def test_back_office_as_agent(page: Page, checker: PageChecker, make_user: Calla
     checker.finish()
 
 
-def test_back_office_as_admin(page: Page, checker: PageChecker, app: Flask,
-                              make_user: Callable[..., User], make_edition: Callable[..., Edition],
-                              make_committee_member: Callable[..., User],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_back_office_as_admin(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+    make_committee_member: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     admin = make_user(roles=(Role.ADMIN,))
     edition = make_edition(year=2026, open_phase=Phase.DOSSIERS)
     member = make_committee_member(edition)
@@ -297,7 +369,8 @@ def test_back_office_as_admin(page: Page, checker: PageChecker, app: Flask,
     page.get_by_role("button", name="Enregistrer le calendrier").click()
     # The summary names the group of a field that sits in one: "Premier jour" alone would be ambiguous.
     expect(page.get_by_role("alert")).to_contain_text(
-        "Vote des habitants — Premier jour : Indiquez le premier jour.")
+        "Vote des habitants — Premier jour : Indiquez le premier jour."
+    )
     checker.check("Calendrier de l'édition 2026")
     page.goto(f"{base}/comite")
     page.get_by_label("Adresse e-mail du compte").fill("personne@example.org")
@@ -316,8 +389,13 @@ def test_back_office_as_admin(page: Page, checker: PageChecker, app: Flask,
     checker.finish()
 
 
-def test_holder_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                      make_edition: Callable[..., Edition]) -> None:
+def test_holder_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     """Comptoirs, ideas and dossiers as a project holder sees them, errors included."""
     edition = make_edition(year=2026, open_phase=Phase.DOSSIERS)
     add_workshop(app, edition)
@@ -365,8 +443,13 @@ def test_holder_pages(page: Page, checker: PageChecker, app: Flask, make_user: C
     checker.finish()
 
 
-def test_submission_back_office(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                                make_edition: Callable[..., Edition]) -> None:
+def test_submission_back_office(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     """Comptoirs and dossiers as the Mission ESS manages them, errors included; then as an agent."""
     edition = make_edition(year=2026, open_phase=Phase.DOSSIERS)
     workshop = add_workshop(app, edition)
@@ -420,8 +503,10 @@ COLLEGES = (College.AMBASSADOR, College.FINANCE, College.QUALIFIED, College.MISS
 
 def committee_of(edition: Edition, make_committee_member: Callable[..., User]) -> list[User]:
     """Four members, one per college."""
-    return [make_committee_member(edition, college, email=f"membre{i}@example.org")
-            for i, college in enumerate(COLLEGES)]
+    return [
+        make_committee_member(edition, college, email=f"membre{i}@example.org")
+        for i, college in enumerate(COLLEGES)
+    ]
 
 
 def give(app: Flask, dossier: int, members: list[User]) -> None:
@@ -429,13 +514,15 @@ def give(app: Flask, dossier: int, members: list[User]) -> None:
     with app.extensions["db_sessionmaker"]() as session:
         initiative = session.get(Initiative, dossier)
         for member in members:
-            labelling.assign_by_hand(session, session.get(User, member.id), initiative,
-                                     session.get(User, member.id), now_utc())
+            labelling.assign_by_hand(
+                session, session.get(User, member.id), initiative, session.get(User, member.id), now_utc()
+            )
         session.commit()
 
 
-def score(app: Flask, dossier: int, bases: dict[int, int], submit: bool = True,
-          answered: int | None = None) -> None:
+def score(
+    app: Flask, dossier: int, bases: dict[int, int], submit: bool = True, answered: int | None = None
+) -> None:
     """Sheets for these members (id -> base score), varied question by question so the radar has a shape;
     `answered` leaves the later questions blank (a draft)."""
     with app.extensions["db_sessionmaker"]() as session:
@@ -447,16 +534,29 @@ def score(app: Flask, dossier: int, bases: dict[int, int], submit: bool = True,
             if not labelling.is_assigned(session, dossier, member_id):
                 labelling.assign_by_hand(session, member, initiative, member, now_utc())
             sheet = {q: min(4, max(0, base + (n % 3) - 1)) for n, q in enumerate(questions[:answered])}
-            labelling.save_evaluation(session, member, initiative, sheet, f"Avis du membre {member_id}.",
-                                      submit=submit, now=now_utc())
+            labelling.save_evaluation(
+                session,
+                member,
+                initiative,
+                sheet,
+                f"Avis du membre {member_id}.",
+                submit=submit,
+                now=now_utc(),
+            )
         session.commit()
 
 
 def recuse(app: Flask, dossier: int, member: User, by: User) -> None:
     """An interest in the dossier, declared by `by` for `member`."""
     with app.extensions["db_sessionmaker"]() as session:
-        labelling.declare_interest(session, session.get(User, by.id), session.get(Initiative, dossier),
-                                   session.get(User, member.id), "Salariée de la structure", now_utc())
+        labelling.declare_interest(
+            session,
+            session.get(User, by.id),
+            session.get(Initiative, dossier),
+            session.get(User, member.id),
+            "Salariée de la structure",
+            now_utc(),
+        )
         session.commit()
 
 
@@ -464,10 +564,20 @@ def decide(app: Flask, dossier: int, admin: User, labelled: bool) -> None:
     """The committee's decision, as the Mission ESS records it (category « Innovation sociétale »)."""
     with app.extensions["db_sessionmaker"]() as session:
         initiative = session.get(Initiative, dossier)
-        category = session.scalar(select(Category).where(Category.edition_id == initiative.edition_id,
-                                                         Category.code == "innovation-societale"))
-        labelling.decide(session, session.get(User, admin.id), initiative, labelled, category,
-                         "Une réponse solide à un besoin du territoire.", now_utc())
+        category = session.scalar(
+            select(Category).where(
+                Category.edition_id == initiative.edition_id, Category.code == "innovation-societale"
+            )
+        )
+        labelling.decide(
+            session,
+            session.get(User, admin.id),
+            initiative,
+            labelled,
+            category,
+            "Une réponse solide à un besoin du territoire.",
+            now_utc(),
+        )
         session.commit()
 
 
@@ -488,9 +598,14 @@ def check_radar(page: Page) -> None:
     assert caption is not None and caption.startswith("Données du radar"), caption
 
 
-def test_catalogue_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                         make_edition: Callable[..., Edition],
-                         make_committee_member: Callable[..., User]) -> None:
+def test_catalogue_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+    make_committee_member: Callable[..., User],
+) -> None:
     """The public catalogue: results, filters, nothing found, not yet published; an initiative with and
     without the committee's radar."""
     make_edition(year=2025, catalogue_published=False)
@@ -499,8 +614,9 @@ def test_catalogue_pages(page: Page, checker: PageChecker, app: Flask, make_user
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
     with_radar = add_dossier(app, edition, holder, Status.IN_REVIEW)
     score(app, with_radar, {members[0].id: 4, members[1].id: 3, members[2].id: 1})
-    without_scores = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Café associatif",
-                                 territory="artois")
+    without_scores = add_dossier(
+        app, edition, holder, Status.IN_REVIEW, title="Café associatif", territory="artois"
+    )
     hidden = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Ressourcerie", territory="artois")
     for dossier in (with_radar, without_scores):
         decide(app, dossier, admin, labelled=True)
@@ -528,9 +644,14 @@ def test_catalogue_pages(page: Page, checker: PageChecker, app: Flask, make_user
     checker.finish()
 
 
-def test_committee_member_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                                make_edition: Callable[..., Edition],
-                                make_committee_member: Callable[..., User]) -> None:
+def test_committee_member_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+    make_committee_member: Callable[..., User],
+) -> None:
     """A member's list, the score sheet (blank, then refused when incomplete) and the committee's view
     once submitted."""
     edition = make_edition(year=2026, open_phase=Phase.LABELLING)
@@ -538,8 +659,9 @@ def test_committee_member_pages(page: Page, checker: PageChecker, app: Flask, ma
     holder = make_user()
     to_score = add_dossier(app, edition, holder, Status.IN_REVIEW)
     drafted = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Café associatif", territory="artois")
-    linked = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Jardin partagé",
-                         territory="boulonnais")
+    linked = add_dossier(
+        app, edition, holder, Status.IN_REVIEW, title="Jardin partagé", territory="boulonnais"
+    )
     give(app, to_score, [me])
     score(app, to_score, {others[0].id: 4, others[1].id: 2})
     score(app, drafted, {me.id: 3}, submit=False, answered=4)
@@ -574,9 +696,14 @@ def test_committee_member_pages(page: Page, checker: PageChecker, app: Flask, ma
     checker.finish()
 
 
-def test_labelling_back_office(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                               make_edition: Callable[..., Edition],
-                               make_committee_member: Callable[..., User]) -> None:
+def test_labelling_back_office(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+    make_committee_member: Callable[..., User],
+) -> None:
     """Progress, the questionnaire (editable, frozen), the review with its decision form, the printable
     fiche."""
     edition = make_edition(year=2026, open_phase=Phase.LABELLING)
@@ -598,18 +725,21 @@ def test_labelling_back_office(page: Page, checker: PageChecker, app: Flask, mak
     log_in(page, admin.email)
     checker.visit(f"/gestion/editions/{edition.id}/labellisation", "Labellisation")
     expect(page.get_by_role("row", name="Café associatif")).to_contain_text("1 / 3")
-    checker.visit(f"/gestion/editions/{edition.id}/questionnaire",
-                  "Questionnaire des marqueurs de l'ESS — 2026")
+    checker.visit(
+        f"/gestion/editions/{edition.id}/questionnaire", "Questionnaire des marqueurs de l'ESS — 2026"
+    )
     expect(page.get_by_text("Questionnaire figé.")).to_be_visible()
-    checker.visit(f"/gestion/editions/{open_edition.id}/questionnaire",
-                  "Questionnaire des marqueurs de l'ESS — 2027")
+    checker.visit(
+        f"/gestion/editions/{open_edition.id}/questionnaire", "Questionnaire des marqueurs de l'ESS — 2027"
+    )
     expect(page.get_by_role("heading", name="Axes et questions")).to_be_visible()
 
     checker.visit(f"/gestion/dossiers/{reviewed}/decision", "Recyclerie solidaire")
     check_radar(page)
     # The long description (each axis with its range across members) is read with the image, not twice.
     expect(page.locator("figure.radar img")).to_have_accessible_description(
-        re.compile(r"^Utilité sociale : \d,\d\d sur 4 \(de \d,\d\d à \d,\d\d selon les membres\) ;"))
+        re.compile(r"^Utilité sociale : \d,\d\d sur 4 \(de \d,\d\d à \d,\d\d selon les membres\) ;")
+    )
     expect(page.get_by_text("membre3@example.org (Mission ESS) a déclaré un intérêt")).to_be_visible()
     checker.check()
     page.get_by_role("button", name="Enregistrer la décision").click()
@@ -639,9 +769,20 @@ def add_ballot(app: Flask, edition: Edition, titles: list[str], holder: User) ->
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
         territory_id = session.scalar(select(Territory.id).where(Territory.code == "arrageois"))
-        rows = [Initiative(edition_id=edition.id, holder_id=holder.id, title=title, summary="Résumé.",
-                           territory_id=territory_id, status=Status.LABELLED.value, created_at=now,
-                           updated_at=now, amount_asked=Decimal(4500)) for title in titles]
+        rows = [
+            Initiative(
+                edition_id=edition.id,
+                holder_id=holder.id,
+                title=title,
+                summary="Résumé.",
+                territory_id=territory_id,
+                status=Status.LABELLED.value,
+                created_at=now,
+                updated_at=now,
+                amount_asked=Decimal(4500),
+            )
+            for title in titles
+        ]
         session.add_all(rows)
         session.commit()
         return [row.id for row in rows]
@@ -652,15 +793,22 @@ def add_vote(app: Flask, edition: Edition, user: User, first: str, last: str, ch
     secret = app.config["SECRET_KEY"]
     with app.extensions["db_sessionmaker"]() as session:
         voter = session.get(User, user.id)
-        voting.save_profile(session, voter, voting.Identity(first, last, date(1975, 2, 14), "62041"), secret,
-                            None, now_utc())
-        voting.cast_online(session, session.get(Edition, edition.id), voter, [str(c) for c in choices], secret,
-                           now_utc())
+        voting.save_profile(
+            session, voter, voting.Identity(first, last, date(1975, 2, 14), "62041"), secret, None, now_utc()
+        )
+        voting.cast_online(
+            session, session.get(Edition, edition.id), voter, [str(c) for c in choices], secret, now_utc()
+        )
         session.commit()
 
 
-def test_vote_back_office(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                          make_edition: Callable[..., Edition]) -> None:
+def test_vote_back_office(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     """The vote's dashboard (no edition yet, then with the live tally), paper ballots with their errors and
     the attendance list, the duplicates report with a void refused for want of a reason; then as an agent."""
     admin, agent = make_user(roles=(Role.ADMIN,)), make_user(roles=(Role.AGENT,))
@@ -670,8 +818,12 @@ def test_vote_back_office(page: Page, checker: PageChecker, app: Flask, make_use
 
     edition = make_edition(year=2026, open_phase=Phase.VOTE, catalogue_published=True)
     make_edition(year=2025)
-    ids = add_ballot(app, edition, ["Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Café associatif",
-                                    "Atelier vélo"], make_user())
+    ids = add_ballot(
+        app,
+        edition,
+        ["Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Café associatif", "Atelier vélo"],
+        make_user(),
+    )
     add_vote(app, edition, make_user(email="lucie@example.org"), "Lucie", "Lefèvre-Dupont", ids[:3])
     add_vote(app, edition, make_user(email="l.lefevre@example.org"), "LUCIE", "LEFEVRE dupont", ids[1:])
 
@@ -694,7 +846,9 @@ def test_vote_back_office(page: Page, checker: PageChecker, app: Flask, make_use
         page.get_by_label(re.compile(rf"^n° {initiative} — ")).check()
     page.get_by_role("button", name="Enregistrer le bulletin papier").click()
     expect(page.get_by_role("status")).to_contain_text("Bulletin papier enregistré et compté.")
-    expect(page.get_by_role("table", name=re.compile("ligne d'émargement"))).to_contain_text("Vandewalle Gaspard")
+    expect(page.get_by_role("table", name=re.compile("ligne d'émargement"))).to_contain_text(
+        "Vandewalle Gaspard"
+    )
     checker.check("Bulletins papier — 2026")
 
     checker.visit(f"{base}/doublons", "Doublons probables — vote 2026")
@@ -710,8 +864,13 @@ def test_vote_back_office(page: Page, checker: PageChecker, app: Flask, make_use
     checker.finish()
 
 
-def test_voter_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                     make_edition: Callable[..., Edition]) -> None:
+def test_voter_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     """The voter's pages in each state that shows something different: no edition, anonymous, no identity
     yet, the identity form with its errors, the ballot (blank, refused, already voted), the receipt, the
     receipt check (counted, invalid) and the participation with the live tally shown."""
@@ -722,8 +881,12 @@ def test_voter_pages(page: Page, checker: PageChecker, app: Flask, make_user: Ca
     with app.extensions["db_sessionmaker"]() as session:
         session.get(Edition, edition.id).live_results = True  # the Mission ESS shows the running tally
         session.commit()
-    ids = add_ballot(app, edition, ["Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Café associatif",
-                                    "Atelier vélo"], make_user())
+    ids = add_ballot(
+        app,
+        edition,
+        ["Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Café associatif", "Atelier vélo"],
+        make_user(),
+    )
     add_vote(app, edition, make_user(), "Lucie", "Lefèvre", ids[1:])
     checker.visit("/vote", "Voter pour les initiatives citoyennes 2026")
     expect(page.get_by_role("link", name="Se connecter pour voter")).to_be_visible()
@@ -770,8 +933,13 @@ def test_voter_pages(page: Page, checker: PageChecker, app: Flask, make_user: Ca
     checker.finish()
 
 
-def test_convention_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                          make_edition: Callable[..., Edition]) -> None:
+def test_convention_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     """The follow-up of the winners: the list with a late report, a convention at each step with its
     forms (errors included), and the holder's card with the final report's upload."""
     from budgetcitoyen.clock import to_local
@@ -781,17 +949,24 @@ def test_convention_pages(page: Page, checker: PageChecker, app: Flask, make_use
     old = make_edition(year=today.year - 3)
     edition = make_edition(year=today.year)
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
-    make_convention(app, add_winner(app, old, holder, title="Ressourcerie en retard"), admin,
-                    signed_on=date(old.year, 1, 15), paid=True)
+    make_convention(
+        app,
+        add_winner(app, old, holder, title="Ressourcerie en retard"),
+        admin,
+        signed_on=date(old.year, 1, 15),
+        paid=True,
+    )
     to_sign = make_convention(app, add_winner(app, edition, holder, title="Café associatif"), admin)
-    paid = make_convention(app, add_winner(app, edition, holder, title="Recyclerie solidaire"), admin,
-                           signed_on=today, paid=True)
+    paid = make_convention(
+        app, add_winner(app, edition, holder, title="Recyclerie solidaire"), admin, signed_on=today, paid=True
+    )
     add_winner(app, edition, holder, title="Jardin partagé")  # a winner still without convention
 
     log_in(page, admin.email)
     checker.visit(f"/gestion/conventions?edition={old.id}", f"Conventions — {old.year}")
     expect(page.get_by_role("table", name=re.compile("Bilans finaux en retard"))).to_contain_text(
-        "Ressourcerie en retard")
+        "Ressourcerie en retard"
+    )
     checker.visit("/gestion/conventions", f"Conventions — {today.year}")
     expect(page.get_by_label("Initiative lauréate")).to_contain_text("Jardin partagé")
     page.get_by_role("button", name="Créer la convention").click()
@@ -818,7 +993,8 @@ def test_convention_pages(page: Page, checker: PageChecker, app: Flask, make_use
     card = page.locator(f"#convention-{paid}")
     expect(card).to_contain_text("Bilan final à envoyer")
     card.get_by_label(re.compile("Bilan final d'exécution")).set_input_files(
-        files=[{"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        files=[{"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     card.get_by_role("button", name="Envoyer le bilan final").click()
     expect(page.get_by_text("Votre bilan final est envoyé.")).to_be_visible()
     checker.check("Mon espace porteur")
@@ -834,8 +1010,13 @@ def test_convention_pages(page: Page, checker: PageChecker, app: Flask, make_use
     checker.finish()
 
 
-def test_results_pages(page: Page, checker: PageChecker, app: Flask, make_user: Callable[..., User],
-                       make_edition: Callable[..., Edition]) -> None:
+def test_results_pages(
+    page: Page,
+    checker: PageChecker,
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     """The results before publication; the allocation page through the close of the vote (a reason refused
     then given), the computation, the publication (refused without the confirmation); the Commission
     permanente report before and after; the published results with their charts."""
@@ -848,10 +1029,14 @@ def test_results_pages(page: Page, checker: PageChecker, app: Flask, make_user: 
 
     log_in(page, admin.email)
     base = f"/gestion/editions/{YEAR}"
-    checker.visit(f"{base}/commission-permanente", f"Rapport à la Commission permanente — Budget citoyen {YEAR}")
+    checker.visit(
+        f"{base}/commission-permanente", f"Rapport à la Commission permanente — Budget citoyen {YEAR}"
+    )
     checker.visit(f"{base}/repartition", "Répartition de l'enveloppe")
     page.get_by_role("button", name="Clore le vote maintenant").click()
-    expect(page.get_by_role("alert")).to_contain_text("Indiquez pourquoi le vote est clos avant la date prévue.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Indiquez pourquoi le vote est clos avant la date prévue."
+    )
     checker.check("Répartition de l'enveloppe")
     page.get_by_label("Motif de la clôture anticipée").fill("Démonstration devant la CDESS.")
     page.get_by_role("button", name="Clore le vote maintenant").click()
@@ -859,7 +1044,9 @@ def test_results_pages(page: Page, checker: PageChecker, app: Flask, make_user: 
     checker.check("Répartition de l'enveloppe")
     page.get_by_role("button", name="Calculer la répartition").click()
     expect(page.get_by_role("status")).to_contain_text("Répartition calculée : 3 lauréates")
-    expect(page.get_by_role("table", name=re.compile("proposés \\(aperçu\\)"))).to_contain_text("Ressourcerie d'Arras")
+    expect(page.get_by_role("table", name=re.compile("proposés \\(aperçu\\)"))).to_contain_text(
+        "Ressourcerie d'Arras"
+    )
     checker.check("Répartition de l'enveloppe")
     page.get_by_role("button", name="Publier les résultats").click()
     expect(page.get_by_role("alert")).to_contain_text("Cochez la case pour confirmer la publication.")
@@ -868,8 +1055,12 @@ def test_results_pages(page: Page, checker: PageChecker, app: Flask, make_user: 
     page.get_by_role("button", name="Publier les résultats").click()
     expect(page.get_by_role("status")).to_contain_text("Résultats publiés : 3 lauréates")
     checker.check("Répartition de l'enveloppe")
-    checker.visit(f"{base}/commission-permanente", f"Rapport à la Commission permanente — Budget citoyen {YEAR}")
-    expect(page.get_by_role("table", name=re.compile("Imputation budgétaire")).locator("tbody tr")).to_have_count(3)
+    checker.visit(
+        f"{base}/commission-permanente", f"Rapport à la Commission permanente — Budget citoyen {YEAR}"
+    )
+    expect(
+        page.get_by_role("table", name=re.compile("Imputation budgétaire")).locator("tbody tr")
+    ).to_have_count(3)
 
     checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
     for image in page.locator("figure.chart img").all():
@@ -881,22 +1072,66 @@ def test_results_pages(page: Page, checker: PageChecker, app: Flask, make_user: 
 def test_every_get_page_is_covered(app: Flask) -> None:
     """A page added to the app must be added to one of the journeys above."""
     covered = {
-        "public.home", "public.how_it_works", "public.legal", "public.privacy", "public.accessibility",
-        "public.sitemap", "accounts.signup", "accounts.confirm", "accounts.resend_confirmation",
-        "accounts.login", "accounts.forgot_password", "accounts.reset_password", "accounts.account",
-        "accounts.change_password", "accounts.change_email", "accounts.apply_email_change",
-        "accounts.delete_account", "admin.dashboard", "admin.editions", "admin.edition_new", "admin.edition",
-        "admin.edition_calendar", "admin.edition_categories", "admin.edition_committee", "admin.territories",
-        "admin.territory", "admin.users", "admin.user", "admin.outbox", "admin.outbox_mail",
-        "admin.audit_log", "initiatives.dashboard", "initiatives.workshops", "initiatives.new_idea",
-        "initiatives.dossier", "initiatives_admin.workshops", "initiatives_admin.workshop",
-        "initiatives_admin.dossiers", "initiatives_admin.dossier", "catalogue.index", "catalogue.show",
-        "labelling.index", "labelling.dossier", "labelling_admin.progress", "labelling_admin.questionnaire",
-        "labelling_admin.decision", "labelling_admin.fiche",
-        "voting_admin.dashboard", "voting_admin.paper", "voting_admin.duplicates",
-        "voting.ballot", "voting.identity", "voting.thanks", "voting.receipt", "voting.participation",
-        "conventions_admin.conventions", "conventions_admin.convention",
-        "results.show", "results_admin.allocation", "results_admin.commission_report",
+        "public.home",
+        "public.how_it_works",
+        "public.legal",
+        "public.privacy",
+        "public.accessibility",
+        "public.sitemap",
+        "accounts.signup",
+        "accounts.confirm",
+        "accounts.resend_confirmation",
+        "accounts.login",
+        "accounts.forgot_password",
+        "accounts.reset_password",
+        "accounts.account",
+        "accounts.change_password",
+        "accounts.change_email",
+        "accounts.apply_email_change",
+        "accounts.delete_account",
+        "admin.dashboard",
+        "admin.editions",
+        "admin.edition_new",
+        "admin.edition",
+        "admin.edition_calendar",
+        "admin.edition_categories",
+        "admin.edition_committee",
+        "admin.territories",
+        "admin.territory",
+        "admin.users",
+        "admin.user",
+        "admin.outbox",
+        "admin.outbox_mail",
+        "admin.audit_log",
+        "initiatives.dashboard",
+        "initiatives.workshops",
+        "initiatives.new_idea",
+        "initiatives.dossier",
+        "initiatives_admin.workshops",
+        "initiatives_admin.workshop",
+        "initiatives_admin.dossiers",
+        "initiatives_admin.dossier",
+        "catalogue.index",
+        "catalogue.show",
+        "labelling.index",
+        "labelling.dossier",
+        "labelling_admin.progress",
+        "labelling_admin.questionnaire",
+        "labelling_admin.decision",
+        "labelling_admin.fiche",
+        "voting_admin.dashboard",
+        "voting_admin.paper",
+        "voting_admin.duplicates",
+        "voting.ballot",
+        "voting.identity",
+        "voting.thanks",
+        "voting.receipt",
+        "voting.participation",
+        "conventions_admin.conventions",
+        "conventions_admin.convention",
+        "results.show",
+        "results_admin.allocation",
+        "results_admin.commission_report",
     }
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())}
     assert pages - NOT_PAGES - covered == set()

@@ -37,10 +37,13 @@ def publish_for_real(app: Flask, scenario: Scenario, admin: User) -> None:
         session.commit()
 
 
-def test_a_visitor_checks_and_recomputes_the_published_results(page: Page, app: Flask,
-                                                                make_edition: Callable[..., Edition],
-                                                                make_user: Callable[..., User],
-                                                                tmp_path: Path) -> None:
+def test_a_visitor_checks_and_recomputes_the_published_results(
+    page: Page,
+    app: Flask,
+    make_edition: Callable[..., Edition],
+    make_user: Callable[..., User],
+    tmp_path: Path,
+) -> None:
     scenario = make_scenario(app, make_edition, make_user)
     publish_for_real(app, scenario, make_user(roles=(Role.ADMIN,)))
 
@@ -49,7 +52,9 @@ def test_a_visitor_checks_and_recomputes_the_published_results(page: Page, app: 
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Résultats du Budget citoyen {YEAR}")
     ranking = page.get_by_role("table", name=re.compile("Classement des initiatives"))
     expect(ranking.get_by_role("row", name=re.compile("Ressourcerie d'Arras"))).to_contain_text("Lauréate")
-    expect(ranking.get_by_role("row", name=re.compile("Jardin partagé de Calais"))).to_contain_text("Non retenue")
+    expect(ranking.get_by_role("row", name=re.compile("Jardin partagé de Calais"))).to_contain_text(
+        "Non retenue"
+    )
 
     # Every chart has loaded, says what it shows, and its data table comes right after it.
     figures = page.locator("figure.chart")
@@ -88,13 +93,18 @@ def test_a_visitor_checks_and_recomputes_the_published_results(page: Page, app: 
     result = json.loads(outcome.output)
     assert result["selected"] == [str(scenario.ids[key]) for key in "ABD"]
     assert result["spent"] == 21500
-    expect(page.get_by_text(re.compile(
-        rf"{scenario.ids['A']}, {scenario.ids['B']}, {scenario.ids['D']}, pour un total de 21\s500,00\s€"))).to_be_visible()
+    expect(
+        page.get_by_text(
+            re.compile(
+                rf"{scenario.ids['A']}, {scenario.ids['B']}, {scenario.ids['D']}, pour un total de 21\s500,00\s€"
+            )
+        )
+    ).to_be_visible()
 
 
-def test_the_commission_permanente_report_prints_without_menus(page: Page, app: Flask,
-                                                                make_edition: Callable[..., Edition],
-                                                                make_user: Callable[..., User]) -> None:
+def test_the_commission_permanente_report_prints_without_menus(
+    page: Page, app: Flask, make_edition: Callable[..., Edition], make_user: Callable[..., User]
+) -> None:
     scenario = make_scenario(app, make_edition, make_user)
     admin = make_user(roles=(Role.ADMIN,))
     publish_for_real(app, scenario, admin)
@@ -104,7 +114,10 @@ def test_the_commission_permanente_report_prints_without_menus(page: Page, app: 
     table = page.get_by_role("table", name=re.compile("Imputation budgétaire"))
     expect(table.locator("tbody tr")).to_have_count(3)
     expect(table.locator("tbody tr").first).to_contain_text("120\u202f285,00\u00a0€")
-    menus = [page.get_by_role("navigation", name="Menu principal"), page.get_by_role("navigation", name="Menu de la gestion")]
+    menus = [
+        page.get_by_role("navigation", name="Menu principal"),
+        page.get_by_role("navigation", name="Menu de la gestion"),
+    ]
     for menu in menus:
         expect(menu).to_be_visible()
     page.emulate_media(media="print")

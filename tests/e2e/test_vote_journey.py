@@ -44,14 +44,24 @@ def put_on_ballot(app: Flask, edition: Edition, make_user: Callable[..., User]) 
     now = now_utc()
     ids = {}
     with app.extensions["db_sessionmaker"]() as session:
-        category_id = session.scalar(select(Category.id).where(Category.edition_id == edition.id,
-                                                               Category.code == "innovation-societale"))
+        category_id = session.scalar(
+            select(Category.id).where(
+                Category.edition_id == edition.id, Category.code == "innovation-societale"
+            )
+        )
         for title, territory in ON_BALLOT:
             initiative = Initiative(
-                edition_id=edition.id, holder_id=holder.id, title=title, status=Status.LABELLED.value,
+                edition_id=edition.id,
+                holder_id=holder.id,
+                title=title,
+                status=Status.LABELLED.value,
                 summary="Une initiative de l'économie sociale et solidaire près de chez vous.",
                 territory_id=session.scalar(select(Territory.id).where(Territory.code == territory)),
-                category_id=category_id, amount_asked=6000, created_at=now, updated_at=now)
+                category_id=category_id,
+                amount_asked=6000,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(initiative)
             session.flush()
             ids[title] = initiative.id
@@ -137,9 +147,14 @@ def check_receipt(page: Page, code: str) -> None:
     page.get_by_role("button", name="Vérifier").click()
 
 
-def test_newcomer_votes_then_changes_the_vote(page: Page, app: Flask, smtp: SmtpServer, db_session,
-                                              make_user: Callable[..., User],
-                                              make_edition: Callable[..., Edition]) -> None:
+def test_newcomer_votes_then_changes_the_vote(
+    page: Page,
+    app: Flask,
+    smtp: SmtpServer,
+    db_session,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+) -> None:
     edition = make_edition(year=2026, open_phase=Phase.VOTE, catalogue_published=True)
     ids = put_on_ballot(app, edition, make_user)
     scripts = ScriptsOff(page)
@@ -183,7 +198,8 @@ def test_newcomer_votes_then_changes_the_vote(page: Page, app: Flask, smtp: Smtp
     page.get_by_label("Commune de résidence").press_sequentially("Lille")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Commune de résidence : Commune inconnue dans le Pas-de-Calais")
+        "Commune de résidence : Commune inconnue dans le Pas-de-Calais"
+    )
     expect(page).to_have_title(re.compile(r"^Erreur"))
     expect(page.get_by_label("Prénom")).to_have_value("Nadia")
     expect(page.get_by_label("Date de naissance")).to_have_value("1988-03-12")
@@ -212,7 +228,8 @@ def test_newcomer_votes_then_changes_the_vote(page: Page, app: Flask, smtp: Smtp
         expect(page.locator(f"#{box_id}")).to_be_checked()
     # The group itself says it is in error, for those who reach it without the summary.
     expect(page.get_by_role("group", name="Mon bulletin")).to_have_accessible_description(
-        re.compile("Choisissez exactement 3 initiatives"))
+        re.compile("Choisissez exactement 3 initiatives")
+    )
     scripts.assert_accessible()
     # The summary's link leads into the ballot.
     tab_to(page, summary.get_by_role("link"))

@@ -19,7 +19,8 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.reference.models import Territory
-from budgetcitoyen.web import access_rule_of, enforce_access
+from budgetcitoyen.security import enforce_access
+from budgetcitoyen.web import access_rule_of
 from tests.web.helpers import login, post_form
 
 ROLES = ("anonymous", "resident", "holder", "committee", "agent", "admin")
@@ -38,8 +39,22 @@ EXPECTED = {
     # Not public (an idea, or a catalogue not yet published): the same 404 for everyone.
     "hidden": dict.fromkeys(ROLES, 404),
     # Staff only, and nothing to show yet (a radar before any submitted sheet): 404 for the staff.
-    "staff_empty": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 403, "agent": 404, "admin": 404},
-    "committee": {"anonymous": 302, "resident": 403, "holder": 403, "committee": 200, "agent": 403, "admin": 403},
+    "staff_empty": {
+        "anonymous": 302,
+        "resident": 403,
+        "holder": 403,
+        "committee": 403,
+        "agent": 404,
+        "admin": 404,
+    },
+    "committee": {
+        "anonymous": 302,
+        "resident": 403,
+        "holder": 403,
+        "committee": 200,
+        "agent": 403,
+        "admin": 403,
+    },
     # A dossier not assigned to anyone of these roles: committee pages refuse everyone.
     "assigned_member": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
 }
@@ -95,7 +110,10 @@ GET_ROUTES = {
     "initiatives.attachment_download": ("/dossiers/{initiative}/pieces/{attachment}", "staff"),
     "initiatives_admin.workshops": ("/gestion/editions/{edition}/comptoirs", "staff"),
     "initiatives_admin.workshop": ("/gestion/comptoirs/{workshop}", "staff"),
-    "initiatives_admin.registrations_csv": ("/gestion/editions/{edition}/inscriptions-comptoirs.csv", "staff"),
+    "initiatives_admin.registrations_csv": (
+        "/gestion/editions/{edition}/inscriptions-comptoirs.csv",
+        "staff",
+    ),
     "initiatives_admin.dossiers": ("/gestion/dossiers", "staff"),
     "initiatives_admin.dossiers_csv": ("/gestion/dossiers.csv", "staff"),
     "initiatives_admin.dossier": ("/gestion/dossiers/{initiative}", "staff"),
@@ -123,7 +141,10 @@ GET_ROUTES = {
     "results.open_data": ("/api/editions/2026/results.json", "hidden"),
     "results_admin.allocation": ("/gestion/editions/2026/repartition", "admin"),
     "results_admin.commission_report": ("/gestion/editions/2026/commission-permanente", "staff"),
-    "results_admin.commission_report_csv": ("/gestion/editions/2026/commission-permanente.csv", "staff_empty"),
+    "results_admin.commission_report_csv": (
+        "/gestion/editions/2026/commission-permanente.csv",
+        "staff_empty",
+    ),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
@@ -188,16 +209,36 @@ def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> 
     (folder / "0123456789abcdef0123456789abcdef.pdf").write_bytes(b"%PDF-1.4\n")
     with app.extensions["db_sessionmaker"]() as session:
         territory_id = session.scalar(select(Territory.id).where(Territory.code == "artois"))
-        initiative = Initiative(edition_id=edition_id, holder_id=holder_id, title="Jardin partagé", summary="Un jardin.",
-                                territory_id=territory_id, created_at=now, updated_at=now)
-        initiative.attachments.append(Attachment(original_name="statuts.pdf",
-                                                 stored_name="0123456789abcdef0123456789abcdef.pdf",
-                                                 content_type="application/pdf", size=9, sha256="0" * 64,
-                                                 uploaded_at=now))
+        initiative = Initiative(
+            edition_id=edition_id,
+            holder_id=holder_id,
+            title="Jardin partagé",
+            summary="Un jardin.",
+            territory_id=territory_id,
+            created_at=now,
+            updated_at=now,
+        )
+        initiative.attachments.append(
+            Attachment(
+                original_name="statuts.pdf",
+                stored_name="0123456789abcdef0123456789abcdef.pdf",
+                content_type="application/pdf",
+                size=9,
+                sha256="0" * 64,
+                uploaded_at=now,
+            )
+        )
         session.add(initiative)
         start = now + timedelta(days=5)
-        workshop = Workshop(edition_id=edition_id, territory_id=territory_id, host_structure="Maison des associations",
-                            address="Béthune", starts_at=start, ends_at=start + timedelta(hours=2), capacity=5)
+        workshop = Workshop(
+            edition_id=edition_id,
+            territory_id=territory_id,
+            host_structure="Maison des associations",
+            address="Béthune",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=5,
+        )
         session.add(workshop)
         session.commit()
         return initiative.id, initiative.attachments[0].id, workshop.id
@@ -212,30 +253,52 @@ def _convention_with_report(app: Flask, initiative_id: int) -> int:
     with app.extensions["db_sessionmaker"]() as session:
         initiative = session.get(Initiative, initiative_id)
         convention = Convention(
-            initiative_id=initiative_id, edition_id=initiative.edition_id, status="report_received",
-            amount_granted=Decimal("5000"), duration_months=18, created_at=now, updated_at=now,
-            signed_on=date(2026, 1, 31), end_on=date(2027, 7, 31), report_due_on=date(2028, 1, 31),
-            paid_on=date(2026, 2, 2), amount_paid=Decimal("5000"), report_original_name="bilan.pdf",
-            report_stored_name="fedcba9876543210fedcba9876543210.pdf", report_content_type="application/pdf",
-            report_size=9, report_sha256="0" * 64, report_received_at=now)
+            initiative_id=initiative_id,
+            edition_id=initiative.edition_id,
+            status="report_received",
+            amount_granted=Decimal("5000"),
+            duration_months=18,
+            created_at=now,
+            updated_at=now,
+            signed_on=date(2026, 1, 31),
+            end_on=date(2027, 7, 31),
+            report_due_on=date(2028, 1, 31),
+            paid_on=date(2026, 2, 2),
+            amount_paid=Decimal("5000"),
+            report_original_name="bilan.pdf",
+            report_stored_name="fedcba9876543210fedcba9876543210.pdf",
+            report_content_type="application/pdf",
+            report_size=9,
+            report_sha256="0" * 64,
+            report_received_at=now,
+        )
         session.add(convention)
         session.commit()
         return convention.id
 
 
 @pytest.fixture
-def as_role(app: Flask, make_user: Callable, make_edition: Callable,
-            make_committee_member: Callable) -> Callable[[str], tuple[FlaskClient, dict[str, str]]]:
+def as_role(
+    app: Flask, make_user: Callable, make_edition: Callable, make_committee_member: Callable
+) -> Callable[[str], tuple[FlaskClient, dict[str, str]]]:
     edition = make_edition(year=2026)
     target = make_user(email="cible@example.org")
     outbox = Path(app.config["OUTBOX_FOLDER"])
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / OUTBOX_MAIL).write_bytes(
-        b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n")
+        b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n"
+    )
     initiative_id, attachment_id, workshop_id = _initiative_with_attachment(app, edition.id, target.id)
     convention_id = _convention_with_report(app, initiative_id)
-    params = {"edition": str(edition.id), "user": str(target.id), "mail": OUTBOX_MAIL,
-              "initiative": str(initiative_id), "attachment": str(attachment_id), "workshop": str(workshop_id), "convention": str(convention_id)}
+    params = {
+        "edition": str(edition.id),
+        "user": str(target.id),
+        "mail": OUTBOX_MAIL,
+        "initiative": str(initiative_id),
+        "attachment": str(attachment_id),
+        "workshop": str(workshop_id),
+        "convention": str(convention_id),
+    }
 
     def make(role: str) -> tuple[FlaskClient, dict[str, str]]:
         client = app.test_client()
@@ -271,7 +334,9 @@ def test_post_only_routes(role: str, as_role: Callable, app: Flask, make_committ
     seat_owner = make_committee_member(SimpleNamespace(id=int(params["edition"])), College.FINANCE)
     with app.app_context():
         session = app.extensions["db_sessionmaker"]()
-        seat_id = session.scalar(select(CommitteeMembership.id).where(CommitteeMembership.user_id == seat_owner.id))
+        seat_id = session.scalar(
+            select(CommitteeMembership.id).where(CommitteeMembership.user_id == seat_owner.id)
+        )
         session.close()
     remove_url = f"/gestion/editions/{params['edition']}/comite/{seat_id}/retirer"
     expected_remove = {"anonymous": 302, "admin": 302}.get(role, 403)

@@ -1,4 +1,5 @@
-"""Sending mail: real SMTP when a host is configured, otherwise .eml files in the instance outbox."""
+"""Rendering and sending mail (Flask side): real SMTP when a host is configured, otherwise .eml files
+in the instance outbox folder."""
 
 from __future__ import annotations
 
@@ -17,35 +18,44 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
+
+from budgetcitoyen.mail import Link, MailAttachment, PendingMail, one_line
 
 OUTBOX_NAME = re.compile(r"[0-9T_-]+[0-9a-f]{8}\.eml")
 
 
-@dataclass(frozen=True)
-class MailAttachment:
-    """A file joined to a mail (the radar of a decision, for instance)."""
-
-    filename: str
-    content: bytes
-    maintype: str
-    subtype: str
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for a mail: from PUBLIC_URL when set, so a forged Host header cannot redirect it."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
-def build_message(to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (),
-                  **context: Any) -> EmailMessage:
+def _resolve(value: Any) -> Any:
+    return external_url(value.endpoint, **dict(value.values)) if isinstance(value, Link) else value
+
+
+def build_message(
+    to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any
+) -> EmailMessage:
     """Render templates/emails/<template>.txt into a plain-text message (plain text reads well everywhere)."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = one_line(to)
+    message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain="budget-citoyen.localhost")
-    body = render_template(f"emails/{template}.txt", **context)
+    body = render_template(f"emails/{template}.txt", **{name: _resolve(v) for name, v in context.items()})
     message.set_content(body, charset="utf-8")
     for attachment in attachments:
-        message.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
-                               filename=attachment.filename)
+        message.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+        )
     return message
 
 
@@ -63,9 +73,25 @@ def deliver(message: EmailMessage) -> bool:
     return True
 
 
-def send(to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any) -> bool:
+def send(
+    to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any
+) -> bool:
     """Build and deliver in one call."""
     return deliver(build_message(to, subject, template, attachments, **context))
+
+
+def deliver_pending(mails: list[PendingMail]) -> bool:
+    """Send what a committed use case queued; False if any mail could not be delivered (each is logged)."""
+    delivered = True
+    for pending in mails:
+        message = build_message(
+            pending.to, pending.subject, pending.template, pending.attachments, **pending.context
+        )
+        if pending.background:
+            _deliver_in_background(message)
+        else:
+            delivered = deliver(message) and delivered
+    return delivered
 
 
 # A few threads per process: a receipt waits for a free one rather than a ballot waiting for SMTP.
@@ -83,14 +109,13 @@ def _executor() -> ThreadPoolExecutor:
         return _background
 
 
-def send_in_background(to: str, subject: str, template: str, **context: Any) -> None:
-    """Build the mail now, deliver it from a background thread.
+def _deliver_in_background(message: EmailMessage) -> None:
+    """Deliver from a background thread.
 
     For mails that confirm what is already saved (a ballot receipt): the person does not wait for
     the SMTP server, and a server that is down costs them nothing but the mail (logged). Not tied
     to the response's close, which some servers skip when the client hangs up first.
     """
-    message = build_message(to, subject, template, **context)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def _deliver() -> None:
@@ -103,7 +128,9 @@ def send_in_background(to: str, subject: str, template: str, **context: Any) -> 
 def _send_smtp(message: EmailMessage, config: Any) -> None:
     host, port, timeout = config["MAIL_HOST"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
     if config["MAIL_USE_SSL"]:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(host, port, timeout=timeout)
     with client:

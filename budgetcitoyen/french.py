@@ -1,0 +1,75 @@
+"""French formatting for pages, mails and exports (Babel, fr_FR): amounts, numbers, dates, file sizes.
+
+Plain functions, no Flask: templates get them as filters (budgetcitoyen.templating), charts and
+CSV exports call them directly, so a figure reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from budgetcitoyen.clock import to_local
+
+LOCALE = "fr_FR"
+
+
+def euros(value: Decimal | int | float | None) -> str:
+    """12 500,00 € style (narrow no-break spaces as in French typography); "—" for no value."""
+    if value is None:
+        return "—"
+    return format_currency(value, "EUR", locale=LOCALE)
+
+
+def whole_euros(value: Decimal | int | float) -> str:
+    """12 500 € (no cents), for chart axes."""
+    return format_currency(value, "EUR", locale=LOCALE, format="#,##0 ¤", currency_digits=False)
+
+
+def number(value: Decimal | int | float) -> str:
+    """1 204 or 12,5: thousands separated, decimal comma."""
+    return format_decimal(value, locale=LOCALE)
+
+
+def percent(value: Decimal | float, digits: int = 1) -> str:
+    """12,3 % from 0.123."""
+    pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
+    return format_percent(value, format=pattern, locale=LOCALE)
+
+
+def long_date(value: date | datetime | None) -> str:
+    """« 1 septembre 2026 », in Paris time for instants."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return format_date(value, format="long", locale=LOCALE)
+
+
+def short_date(value: date | datetime | None) -> str:
+    """« 01/09/2026 », in Paris time for instants; "" for no value."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def date_time(value: datetime | None) -> str:
+    """« 23/11/2026 21:05 » in Paris time."""
+    if value is None:
+        return "—"
+    return format_datetime(to_local(value), "dd/MM/yyyy HH:mm", locale=LOCALE)
+
+
+def file_size(size: int) -> str:
+    """« 842 octets », « 12,3 ko », « 4,5 Mo »: powers of 1000, as file managers and upload limits say."""
+    if size < 1000:
+        return f"{size} octet" + ("s" if size > 1 else "")
+    for unit, scale in (("ko", 1000), ("Mo", 1000**2), ("Go", 1000**3)):
+        if size < scale * 1000 or unit == "Go":
+            return f"{format_decimal(size / scale, format='#,##0.0', locale=LOCALE)} {unit}"
+    raise AssertionError("unreachable")

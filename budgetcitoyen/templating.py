@@ -1,0 +1,48 @@
+"""Templates: the Jinja filters (French formatting, safe linking) and what every page knows (site, roles)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from budgetcitoyen.accounts.permissions import is_admin, is_staff
+from budgetcitoyen.french import date_time, euros, file_size, long_date, number, short_date
+from budgetcitoyen.markdown import render as render_markdown
+
+URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def linkify(text: str) -> Markup:
+    """Escape plain text, then turn its URLs into links (used to show demo mails)."""
+    escaped = str(escape(text))
+    return Markup(URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and the context every page gets."""
+    app.jinja_env.filters.update(
+        euros=euros,
+        long_date=long_date,
+        short_date=short_date,
+        date_time=date_time,
+        number=number,
+        file_size=file_size,
+        linkify=linkify,
+        markdown=render_markdown,
+    )
+
+    @app.context_processor
+    def _context() -> dict[str, Any]:
+        roles = current_user.role_set if current_user.is_authenticated else frozenset()
+        return {
+            "user_on_committee": current_user.is_authenticated and bool(current_user.committee_seats),
+            "site_name": app.config["SITE_NAME"],
+            "collectivite": app.config["COLLECTIVITE"],
+            "demo_mode": app.config["DEMO_MODE"],
+            "user_is_admin": is_admin(roles),
+            "user_is_staff": is_staff(roles),
+        }

@@ -1,0 +1,18 @@
+"""Mails of the vote: the receipt of a ballot (queued with the ballot, sent once it is committed)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from budgetcitoyen.accounts.models import User
+from budgetcitoyen.clock import to_local
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.mail import Link, queue
+from budgetcitoyen.voting.models import Ballot
+
+
+def ballot_receipt(session: Session, user: User, edition: Edition, ballot: Ballot, code: str) -> None:
+    """The voter's receipt: delivered in the background, so the voter never waits for the mail server."""
+    queue(session, user.email, "Votre vote au Budget citoyen est enregistré", "ballot_receipt",
+          background=True, edition=edition, code=code, cast_at=to_local(ballot.cast_at),
+          changed=ballot.version > 1, link=Link.to("voting.receipt", code=code))
