@@ -22,6 +22,8 @@ VIEW_MODULES = (
     "budgetcitoyen.initiatives.catalogue",
     "budgetcitoyen.labelling.views",
     "budgetcitoyen.labelling.admin_views",
+    "budgetcitoyen.labelling.questionnaire_views",
+    "budgetcitoyen.labelling.decision_views",
     "budgetcitoyen.conventions.views",
     "budgetcitoyen.conventions.views:admin_bp",
     "budgetcitoyen.voting.views",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
 from budgetcitoyen.db import make_engine
@@ -54,5 +55,36 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database_url
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
         command.upgrade(config, "head")  # and back up again
+    finally:
+        engine.dispose()
+
+
+def test_editions_without_a_questionnaire_get_the_default_one(empty_database_url: str) -> None:
+    """Revision 0007: the questionnaire now comes with its edition; older editions that never had one
+    (it used to be created when first read) get the default one, and an existing one is left alone."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0006")
+    engine = make_engine(empty_database_url)
+    editions, axes, questions = (metadata.tables[name] for name in
+                                 ("editions", "labelling_axes", "labelling_questions"))
+    try:
+        with engine.begin() as conn:
+            for year in (2025, 2026):
+                conn.execute(editions.insert().values(id=year - 2024, year=year, title=f"Édition {year}",
+                                                      envelope=0, created_at=datetime.now(UTC)))
+            conn.execute(axes.insert().values(edition_id=2, position=0, name="Axe maison", weight=1))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            names = conn.execute(select(axes.c.name).where(axes.c.edition_id == 1)
+                                 .order_by(axes.c.position)).scalars().all()
+            assert len(names) == 7 and names[0] == "Utilité sociale"
+            texts = conn.execute(select(questions.c.text, questions.c.level_labels)
+                                 .join(axes, questions.c.axis_id == axes.c.id)
+                                 .where(axes.c.edition_id == 1)).all()
+            assert len(texts) == 14
+            assert all(labels == ["Absent", "Émergent", "Partiel", "Affirmé", "Exemplaire"]
+                       for _, labels in texts)
+            kept = conn.execute(select(axes.c.name).where(axes.c.edition_id == 2)).scalars().all()
+            assert kept == ["Axe maison"]
     finally:
         engine.dispose()

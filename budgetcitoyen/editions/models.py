@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from budgetcitoyen.db import Base
@@ -163,3 +163,38 @@ class Category(Base):
     position: Mapped[int] = mapped_column(default=0)
 
     edition: Mapped[Edition] = relationship(back_populates="categories")
+
+
+# The questionnaire is part of an edition's configuration, like its calendar and its categories: created
+# with the edition (editions.questionnaire), scored by the committee (budgetcitoyen.labelling).
+
+
+class Axis(Base):
+    """An ESS marker of an edition's questionnaire."""
+
+    __tablename__ = "labelling_axes"
+    __table_args__ = (CheckConstraint("weight > 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120))
+    weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("1"))
+
+    edition: Mapped[Edition] = relationship()
+    questions: Mapped[list[Question]] = relationship(back_populates="axis", cascade="all, delete-orphan",
+                                                     order_by="Question.position")
+
+
+class Question(Base):
+    """A question of an axis, scored 0 to 4, with a label for each level."""
+
+    __tablename__ = "labelling_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    axis_id: Mapped[int] = mapped_column(ForeignKey("labelling_axes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(String(300))
+    level_labels: Mapped[list[str]] = mapped_column(JSON)  # five labels, for 0 to 4
+
+    axis: Mapped[Axis] = relationship(back_populates="questions")

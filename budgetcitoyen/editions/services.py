@@ -17,6 +17,7 @@ from budgetcitoyen.accounts.models import College, CommitteeMembership, User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_day_bounds, to_local
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Category, Edition, EditionPhase
+from budgetcitoyen.editions.questionnaire import add_default_questionnaire
 from budgetcitoyen.editions.rules import (
     PHASE_LABELS,
     CalendarError,
@@ -151,6 +152,7 @@ def create_edition(session: Session, actor: User | None, year: int, data: Editio
             session.flush()
     except IntegrityError as exc:
         raise Conflict(f"Une édition {year} existe déjà.", field="year") from exc
+    add_default_questionnaire(session, edition)
     audit.record(
         session, actor=actor, action="edition.create", object_type="edition", object_id=edition.id, now=now,
         summary=f"Création de l'édition {year}", after={"year": year, **_snapshot(edition)},

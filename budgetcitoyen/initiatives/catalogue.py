@@ -13,8 +13,8 @@ from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
 from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Status, is_public
 from budgetcitoyen.labelling import services as labelling_services
+from budgetcitoyen.labelling.presenters import radar_response
 from budgetcitoyen.labelling.rules import fmt
-from budgetcitoyen.labelling.web_helpers import radar_response
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.web import Access, access, db, external_url, id_param, page_number

@@ -1,4 +1,5 @@
-"""Pure assignment of dossiers to committee members: k each, never to a member with an interest, loads balanced."""
+"""Pure assignment of dossiers to committee members: k each, never to a member with an interest, loads
+balanced."""
 
 from __future__ import annotations
 

@@ -1,48 +1,17 @@
-"""Questionnaire (axes and questions), assignments, declared interests, evaluations, scores and decisions."""
+"""Assignments, declared interests, evaluations, scores and decisions. The questionnaire they score (axes
+and questions) is part of the edition: budgetcitoyen.editions.models."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.db import Base
-from budgetcitoyen.editions.models import Category, Edition
+from budgetcitoyen.editions.models import Category
 from budgetcitoyen.initiatives.models import Initiative
-
-
-class Axis(Base):
-    """An ESS marker of an edition's questionnaire."""
-
-    __tablename__ = "labelling_axes"
-    __table_args__ = (CheckConstraint("weight > 0", name="weight_positive"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]
-    name: Mapped[str] = mapped_column(String(120))
-    weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("1"))
-
-    edition: Mapped[Edition] = relationship()
-    questions: Mapped[list[Question]] = relationship(back_populates="axis", cascade="all, delete-orphan",
-                                                     order_by="Question.position")
-
-
-class Question(Base):
-    """A question of an axis, scored 0 to 4, with a label for each level."""
-
-    __tablename__ = "labelling_questions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    axis_id: Mapped[int] = mapped_column(ForeignKey("labelling_axes.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]
-    text: Mapped[str] = mapped_column(String(300))
-    level_labels: Mapped[list[str]] = mapped_column(JSON)  # five labels, for 0 to 4
-
-    axis: Mapped[Axis] = relationship(back_populates="questions")
 
 
 class Assignment(Base):

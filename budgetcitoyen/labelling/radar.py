@@ -14,10 +14,14 @@ import secrets
 import textwrap
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from budgetcitoyen.labelling.services.decisions import DossierReview
 
 SCALE_MAX = 4
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -41,6 +45,18 @@ class RadarData:
         payload = json.dumps({"v": DRAWING_VERSION, "fmt": fmt, **asdict(self)}, sort_keys=True,
                              ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def radar_data(review: DossierReview, title: str, *, with_members: bool) -> RadarData:
+    """The radar of a review: the aggregate, and each member's polygon in the committee's view only."""
+    result = review.result
+    members: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    if with_members:
+        members = tuple((f"Membre {index + 1}",
+                         tuple(round(float(r.member_values[m]), 2) for r in result.axes))
+                        for index, m in enumerate(result.members))
+    return RadarData(tuple(r.axis.name for r in result.axes),
+                     tuple(round(float(r.value), 2) for r in result.axes), members, title)
 
 
 def _angles(count: int) -> list[float]:
@@ -74,7 +90,8 @@ def figure(data: RadarData) -> Figure:
         colour = MEMBER_COLOURS[index % len(MEMBER_COLOURS)]
         ax.plot(closed, [*values, values[0]], linewidth=1, linestyle="--", color=colour, label=label,
                 gid=f"member-{index}")
-    ax.fill(closed, [*data.aggregate, data.aggregate[0]], color=AGGREGATE_COLOUR, alpha=0.25, gid="aggregate-fill")
+    ax.fill(closed, [*data.aggregate, data.aggregate[0]], color=AGGREGATE_COLOUR, alpha=0.25,
+            gid="aggregate-fill")
     ax.plot(closed, [*data.aggregate, data.aggregate[0]], linewidth=2.5, color=AGGREGATE_COLOUR,
             label="Agrégat du comité", gid="aggregate")
     if data.members:
@@ -108,7 +125,8 @@ class RadarCache:
         return self.folder / f"{data.cache_key(fmt)}.{fmt}"
 
     def get(self, data: RadarData, fmt: str = "png") -> Path:
-        """The cached file, rendered first if missing (written atomically: no half-written image is ever served)."""
+        """The cached file, rendered first if missing (written atomically: no half-written image is ever
+        served)."""
         path = self.path_for(data, fmt)
         if path.is_file():
             return path

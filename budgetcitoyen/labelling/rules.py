@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 MIN_SCORE, MAX_SCORE = 0, 4
+# A radar needs three spokes; an axis is the mean of at most four questions.
+MIN_AXES, MAX_QUESTIONS_PER_AXIS = 3, 4
 
 
 class Aggregation(enum.StrEnum):
@@ -95,7 +97,8 @@ def member_axis_score(axis: Axis, sheet: Mapping[int, int]) -> Fraction:
 
 def aggregate(axes: Sequence[Axis], sheets: Mapping[int, Mapping[int, int]],
               method: Aggregation = Aggregation.MEAN) -> Aggregate:
-    """Combine the submitted sheets (member -> question -> score); recused members are simply not passed in."""
+    """Combine the submitted sheets (member -> question -> score); recused members are simply not passed
+    in."""
     for sheet in sheets.values():
         check_sheet(axes, sheet, complete=True)
     members = tuple(sorted(sheets))
@@ -130,7 +133,8 @@ def suggest(result: Aggregate, threshold: Fraction, *, forbid_zero_axis: bool = 
             reasons.append("Axe à 0 : " + ", ".join(zeros) + ".")
     if reasons:
         return Suggestion(False, tuple(reasons))
-    return Suggestion(True, (f"Total pondéré {fmt(result.total)} / 4, au moins égal au seuil de {fmt(threshold)}.",))
+    return Suggestion(True, (f"Total pondéré {fmt(result.total)} / 4, au moins égal au seuil de "
+                             f"{fmt(threshold)}.",))
 
 
 def fmt(value: Fraction | float) -> str:

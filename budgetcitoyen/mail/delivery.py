@@ -34,7 +34,12 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 def _resolve(value: Any) -> Any:
-    return external_url(value.endpoint, **dict(value.values)) if isinstance(value, Link) else value
+    """A Link becomes its absolute URL, also inside a list or a tuple (dossiers listed with their links)."""
+    if isinstance(value, Link):
+        return external_url(value.endpoint, **dict(value.values))
+    if type(value) in (list, tuple):
+        return type(value)(_resolve(item) for item in value)
+    return value
 
 
 def build_message(

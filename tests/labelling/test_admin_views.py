@@ -1,4 +1,5 @@
-"""Back-office of labelling: assignment, interests, reminders, questionnaire, review and decision, exports, fiche."""
+"""Back-office of labelling: assignment, interests, reminders, questionnaire, review and decision, exports,
+fiche."""
 
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ from sqlalchemy import func, select
 from budgetcitoyen.accounts.models import College, Role, User
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.editions.models import Category, Edition
+from budgetcitoyen.editions.models import Axis, Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import BudgetLineRow, Initiative, StatusChange
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services
-from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Interest
+from budgetcitoyen.labelling.models import Assignment, Decision, Interest
 from budgetcitoyen.reference.models import Territory
 from tests.conftest import SmtpServer, body_of
 from tests.web.helpers import csrf_token, login, post_form, text_of
@@ -49,7 +50,8 @@ def setting(
     edition = make_edition(open_phase=Phase.LABELLING)
     colleges = (College.AMBASSADOR, College.FINANCE, College.QUALIFIED, College.MISSION_ESS)
     members = [
-        make_committee_member(edition, college, email=email) for college, email in zip(colleges, MEMBERS)
+        make_committee_member(edition, college, email=email)
+        for college, email in zip(colleges, MEMBERS, strict=True)
     ]
     holder = make_user(email="porteur@example.org")
     make_user(email="admin@example.org", roles=(Role.ADMIN,))
@@ -109,7 +111,8 @@ def assign_and_score(
     values: dict[int, int],
     comments: dict[int, str] | None = None,
 ) -> None:
-    """Give the dossier to these members (by index) and submit their sheets (every question at the given value)."""
+    """Give the dossier to these members (by index) and submit their sheets (every question at the given
+    value)."""
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
         edition = session.get(Edition, setting.edition_id)
@@ -563,8 +566,8 @@ def test_fiche_shows_the_recusal_formula(app: Flask, setting: Setting) -> None:
 def test_questionnaire_structure_edits(
     app: Flask, make_edition: Callable, make_user: Callable, db_session
 ) -> None:
-    from budgetcitoyen.labelling.models import Axis as AxisRow
-    from budgetcitoyen.labelling.models import Question as QuestionRow
+    from budgetcitoyen.editions.models import Axis as AxisRow
+    from budgetcitoyen.editions.models import Question as QuestionRow
 
     edition = make_edition(open_phase=Phase.DOSSIERS)
     make_user(email="chef@example.org", roles=(Role.ADMIN,))

@@ -1,4 +1,5 @@
-"""The radar figure: one spoke per axis, the right values (read from the figure, not from pixels), the cache."""
+"""The radar figure: one spoke per axis, the right values (read from the figure, not from pixels), the
+cache."""
 
 from __future__ import annotations
 

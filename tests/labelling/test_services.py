@@ -287,7 +287,7 @@ def test_a_removed_member_no_longer_counts(app: Flask, setup) -> None:  # type: 
 
 
 def test_labelling_into_a_category_below_the_amount_is_refused(app: Flask, setup) -> None:  # type: ignore[no-untyped-def]
-    edition, members, admin, ids = setup
+    edition, _, admin, ids = setup
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
         initiative = session.get(Initiative, ids[0])

@@ -68,7 +68,7 @@ def sheet_form(app: Flask, edition: Edition, value: int) -> dict[str, str]:
 
 
 def test_member_scores_and_only_then_sees_the_others(app: Flask, committee, db_session) -> None:  # type: ignore[no-untyped-def]
-    edition, members, _, initiative_id = committee
+    edition, _, _, initiative_id = committee
     url = f"/comite/dossiers/{initiative_id}"
     first, second = client_for(app, "membre0@example.org"), client_for(app, "membre1@example.org")
     assert "Tiers-lieu rural" in text_of(first.get("/comite"))

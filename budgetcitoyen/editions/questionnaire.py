@@ -1,6 +1,14 @@
-"""The default ESS markers questionnaire (domain.md): seven axes, two questions each, scored 0 to 4."""
+"""The default ESS markers questionnaire (domain.md), created with every edition: seven axes, two
+questions each, scored 0 to 4. The Mission ESS may then reword, re-weight, add or remove axes and
+questions until labelling opens (budgetcitoyen.labelling)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from budgetcitoyen.editions.models import Axis, Edition, Question
 
 LEVELS = ("Absent", "Émergent", "Partiel", "Affirmé", "Exemplaire")
 
@@ -34,3 +42,20 @@ DEFAULT_QUESTIONNAIRE: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Il sensibilise ses publics à la transition écologique.",
     )),
 )
+
+
+def new_question(position: int, text: str) -> Question:
+    """A question with the usual labels of its five levels."""
+    return Question(position=position, text=text, level_labels=list(LEVELS))
+
+
+def add_default_questionnaire(session: Session, edition: Edition) -> list[Axis]:
+    """Give a new edition the default markers (flushed, so their ids are stable from the start)."""
+    axes = []
+    for position, (name, questions) in enumerate(DEFAULT_QUESTIONNAIRE):
+        axis = Axis(edition_id=edition.id, position=position, name=name, weight=Decimal("1"))
+        axis.questions = [new_question(index, text) for index, text in enumerate(questions)]
+        session.add(axis)
+        axes.append(axis)
+    session.flush()
+    return axes
