@@ -4,9 +4,10 @@ and questions) is part of the edition: budgetcitoyen.editions.models."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.db import Base
@@ -14,15 +15,23 @@ from budgetcitoyen.editions.models import Category
 from budgetcitoyen.initiatives.models import Initiative
 
 
-class Assignment(Base):
-    """A dossier given to a committee member to score."""
-
-    __tablename__ = "labelling_assignments"
-    __table_args__ = (UniqueConstraint("initiative_id", "member_id", name="uq_labelling_assignments_pair"),)
+class _OncePerMemberAndDossier:
+    """A row held once per (dossier, committee member) pair: an assignment, an interest, a sheet."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint("initiative_id", "member_id", name=f"uq_{cls.__tablename__}_pair"),)
+
+
+class Assignment(_OncePerMemberAndDossier, Base):
+    """A dossier given to a committee member to score."""
+
+    __tablename__ = "labelling_assignments"
+
     assigned_at: Mapped[datetime]
     by_hand: Mapped[bool] = mapped_column(default=False)
 
@@ -30,31 +39,23 @@ class Assignment(Base):
     member: Mapped[User] = relationship()
 
 
-class Interest(Base):
+class Interest(_OncePerMemberAndDossier, Base):
     """A member's declared interest in a dossier: they take part neither in its debate nor in its vote."""
 
     __tablename__ = "labelling_interests"
-    __table_args__ = (UniqueConstraint("initiative_id", "member_id", name="uq_labelling_interests_pair"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     declared_at: Mapped[datetime]
     declared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(500), default="")
 
-    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    member: Mapped[User] = relationship(foreign_keys="Interest.member_id")
 
 
-class Evaluation(Base):
+class Evaluation(_OncePerMemberAndDossier, Base):
     """A member's score sheet for a dossier: a draft until submitted, then frozen."""
 
     __tablename__ = "labelling_evaluations"
-    __table_args__ = (UniqueConstraint("initiative_id", "member_id", name="uq_labelling_evaluations_pair"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     comment: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]

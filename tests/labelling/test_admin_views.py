@@ -19,13 +19,12 @@ from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Axis, Category, Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.initiatives.models import BudgetLineRow, Initiative, StatusChange
+from budgetcitoyen.initiatives.models import BudgetLineRow, Initiative
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Assignment, Decision, Interest
-from budgetcitoyen.reference.models import Territory
 from tests.conftest import SmtpServer, body_of
-from tests.web.helpers import csrf_token, login, post_form, text_of
+from tests.web.helpers import csrf_token, post_form, text_of
 
 MEMBERS = ("membre0@example.org", "membre1@example.org", "membre2@example.org", "membre3@example.org")
 
@@ -45,7 +44,8 @@ class Setting:
 
 @pytest.fixture
 def setting(
-    app: Flask, make_edition: Callable, make_committee_member: Callable, make_user: Callable
+    make_edition: Callable, make_committee_member: Callable, make_user: Callable, make_initiative: Callable,
+    login_as: Callable,
 ) -> Setting:
     edition = make_edition(open_phase=Phase.LABELLING)
     colleges = (College.AMBASSADOR, College.FINANCE, College.QUALIFIED, College.MISSION_ESS)
@@ -54,53 +54,39 @@ def setting(
         for college, email in zip(colleges, MEMBERS, strict=True)
     ]
     holder = make_user(email="porteur@example.org")
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    now = now_utc()
     ids = []
-    with app.extensions["db_sessionmaker"]() as session:
-        territory = session.scalar(select(Territory.id).where(Territory.code == "ternois"))
-        for n, (title, status) in enumerate(
-            (
-                ("Tiers-lieu rural", Status.IN_REVIEW),
-                ("Ressourcerie", Status.IN_REVIEW),
-                ("Café associatif", Status.FILED),
-            )
-        ):
-            initiative = Initiative(
-                edition_id=edition.id,
-                holder_id=holder.id,
-                title=title,
-                summary="Un lieu.",
-                territory_id=territory,
-                status=status.value,
-                created_at=now,
-                updated_at=now,
-                filed_at=now,
-                structure_name="Association des Sept Vallées",
-                amount_asked=Decimal("8000"),
-            )
-            initiative.history.append(StatusChange(to_status=status.value, at=now))
-            initiative.budget_lines.append(
-                BudgetLineRow(position=0, account="60", label=f"Achats {n}", amount=Decimal("8000"))
-            )
-            initiative.budget_lines.append(
-                BudgetLineRow(
-                    position=1,
-                    account="74",
-                    label="Subvention",
-                    amount=Decimal("8000"),
-                    funder="Département",
-                    is_departement=True,
-                )
-            )
-            session.add(initiative)
-            session.flush()
-            ids.append(initiative.id)
-        session.commit()
-    admin, agent = app.test_client(), app.test_client()
-    login(admin, "admin@example.org")
-    login(agent, "agent@example.org")
+    for n, (title, status) in enumerate(
+        (
+            ("Tiers-lieu rural", Status.IN_REVIEW),
+            ("Ressourcerie", Status.IN_REVIEW),
+            ("Café associatif", Status.FILED),
+        )
+    ):
+        budget = [
+            BudgetLineRow(position=0, account="60", label=f"Achats {n}", amount=Decimal("8000")),
+            BudgetLineRow(
+                position=1,
+                account="74",
+                label="Subvention",
+                amount=Decimal("8000"),
+                funder="Département",
+                is_departement=True,
+            ),
+        ]
+        initiative = make_initiative(
+            edition,
+            status,
+            title=title,
+            territory="ternois",
+            holder=holder,
+            summary="Un lieu.",
+            structure_name="Association des Sept Vallées",
+            amount_asked=Decimal("8000"),
+            budget_lines=budget,
+        )
+        ids.append(initiative.id)
+    admin = login_as(Role.ADMIN, email="admin@example.org")
+    agent = login_as(Role.AGENT, email="agent@example.org")
     return Setting(edition.id, [m.id for m in members], ids, admin, agent)
 
 
@@ -563,18 +549,14 @@ def test_fiche_shows_the_recusal_formula(app: Flask, setting: Setting) -> None:
     assert 'class="no-print"' in page
 
 
-def test_questionnaire_structure_edits(
-    app: Flask, make_edition: Callable, make_user: Callable, db_session
-) -> None:
+def test_questionnaire_structure_edits(make_edition: Callable, login_as: Callable, db_session) -> None:
     from budgetcitoyen.editions.models import Axis as AxisRow
     from budgetcitoyen.editions.models import Question as QuestionRow
 
     edition = make_edition(open_phase=Phase.DOSSIERS)
-    make_user(email="chef@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "chef@example.org")
+    client = login_as(Role.ADMIN, email="chef@example.org")
     page_url = f"/gestion/editions/{edition.id}/questionnaire"
-    client.get(page_url)  # creates the default markers
+    assert client.get(page_url).status_code == 200  # the default markers came with the edition
     axes = db_session.scalars(
         select(AxisRow).where(AxisRow.edition_id == edition.id).order_by(AxisRow.position)
     ).all()

@@ -17,11 +17,11 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Assignment
-from budgetcitoyen.reference.models import Territory
 
 
 @pytest.fixture
-def setup(app: Flask, make_edition: Callable, make_user: Callable, make_committee_member: Callable):  # type: ignore[no-untyped-def]
+def setup(make_edition: Callable, make_user: Callable, make_committee_member: Callable,  # type: ignore[no-untyped-def]
+          make_initiative: Callable):
     edition = make_edition(open_phase=Phase.LABELLING)
     members = [
         make_committee_member(edition, college)
@@ -29,25 +29,12 @@ def setup(app: Flask, make_edition: Callable, make_user: Callable, make_committe
     ]
     admin = make_user()
     holder = make_user()
-    now = now_utc()
-    with app.extensions["db_sessionmaker"]() as session:
-        territory = session.scalar(select(Territory.id).where(Territory.code == "ternois"))
-        ids = []
-        for n in range(6):
-            initiative = Initiative(
-                edition_id=edition.id,
-                holder_id=holder.id,
-                title=f"Dossier {n}",
-                summary=".",
-                territory_id=territory,
-                status=Status.IN_REVIEW.value,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(initiative)
-            session.flush()
-            ids.append(initiative.id)
-        session.commit()
+    ids = [
+        make_initiative(
+            edition, Status.IN_REVIEW, title=f"Dossier {n}", territory="ternois", holder=holder, summary="."
+        ).id
+        for n in range(6)
+    ]
     return edition, members, admin, ids
 
 
@@ -142,26 +129,18 @@ def test_scoring_refusals(app: Flask, setup) -> None:  # type: ignore[no-untyped
 
 
 def test_scoring_needs_the_labelling_phase(
-    app: Flask, make_edition: Callable, make_committee_member: Callable, make_user: Callable
+    app: Flask, make_edition: Callable, make_committee_member: Callable, make_user: Callable,
+    make_initiative: Callable,
 ) -> None:
     edition = make_edition(open_phase=Phase.VOTE)
     member = make_committee_member(edition)
     holder, admin = make_user(), make_user()
+    late = make_initiative(
+        edition, Status.IN_REVIEW, title="Tard", territory="ternois", holder=holder, summary="."
+    )
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
-        territory = session.scalar(select(Territory.id).where(Territory.code == "ternois"))
-        initiative = Initiative(
-            edition_id=edition.id,
-            holder_id=holder.id,
-            title="Tard",
-            summary=".",
-            territory_id=territory,
-            status=Status.IN_REVIEW.value,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(initiative)
-        session.flush()
+        initiative = session.get(Initiative, late.id)
         services.assign_by_hand(
             session, session.get(User, admin.id), initiative, session.get(User, member.id), now
         )

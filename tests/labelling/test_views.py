@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from budgetcitoyen.accounts.models import College, Role, User
@@ -17,12 +16,14 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Evaluation
-from budgetcitoyen.reference.models import Territory
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import post_form, text_of
 
 
 @pytest.fixture
-def committee(app: Flask, make_edition: Callable, make_committee_member: Callable, make_user: Callable):  # type: ignore[no-untyped-def]
+def committee(  # type: ignore[no-untyped-def]
+    app: Flask, make_edition: Callable, make_committee_member: Callable, make_user: Callable,
+    make_initiative: Callable,
+):
     edition = make_edition(open_phase=Phase.LABELLING)
     members = [
         make_committee_member(edition, college, email=f"membre{i}@example.org")
@@ -30,34 +31,15 @@ def committee(app: Flask, make_edition: Callable, make_committee_member: Callabl
     ]
     outsider = make_committee_member(edition, College.MISSION_ESS, email="autre@example.org")
     holder = make_user(email="porteur@example.org")
+    initiative = make_initiative(edition, Status.IN_REVIEW, title="Tiers-lieu rural", territory="audomarois",
+                                 holder=holder, summary="Un tiers-lieu.", description="**Ouvert** à tous")
     now = now_utc()
     with app.extensions["db_sessionmaker"]() as session:
-        territory = session.scalar(select(Territory.id).where(Territory.code == "audomarois"))
-        initiative = Initiative(
-            edition_id=edition.id,
-            holder_id=holder.id,
-            title="Tiers-lieu rural",
-            summary="Un tiers-lieu.",
-            description="**Ouvert** à tous",
-            territory_id=territory,
-            status=Status.IN_REVIEW.value,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(initiative)
-        session.flush()
-        admin = session.get(User, holder.id)
+        row, admin = session.get(Initiative, initiative.id), session.get(User, holder.id)
         for member in members:
-            services.assign_by_hand(session, admin, initiative, session.get(User, member.id), now)
+            services.assign_by_hand(session, admin, row, session.get(User, member.id), now)
         session.commit()
-        initiative_id = initiative.id
-    return edition, members, outsider, initiative_id
-
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    login(client, email)
-    return client
+    return edition, members, outsider, initiative.id
 
 
 def sheet_form(app: Flask, edition: Edition, value: int) -> dict[str, str]:
@@ -67,10 +49,10 @@ def sheet_form(app: Flask, edition: Edition, value: int) -> dict[str, str]:
         return {f"q-{q.id}": str(value) for axis in axes for q in axis.questions}
 
 
-def test_member_scores_and_only_then_sees_the_others(app: Flask, committee, db_session) -> None:  # type: ignore[no-untyped-def]
-    edition, _, _, initiative_id = committee
+def test_member_scores_and_only_then_sees_the_others(app: Flask, committee, db_session, login_as) -> None:  # type: ignore[no-untyped-def]
+    edition, members, _, initiative_id = committee
     url = f"/comite/dossiers/{initiative_id}"
-    first, second = client_for(app, "membre0@example.org"), client_for(app, "membre1@example.org")
+    first, second = login_as(members[0]), login_as(members[1])
     assert "Tiers-lieu rural" in text_of(first.get("/comite"))
     # Member 1 submits first.
     response = post_form(
@@ -102,32 +84,30 @@ def test_member_scores_and_only_then_sees_the_others(app: Flask, committee, db_s
     assert {s.value for s in evaluation.scores} == {4}
 
 
-def test_scores_outside_0_to_4_are_refused(app: Flask, committee) -> None:  # type: ignore[no-untyped-def]
-    edition, _, _, initiative_id = committee
-    client = client_for(app, "membre0@example.org")
+def test_scores_outside_0_to_4_are_refused(app: Flask, committee, login_as) -> None:  # type: ignore[no-untyped-def]
+    edition, members, _, initiative_id = committee
+    client = login_as(members[0])
     form = sheet_form(app, edition, 3)
     form[next(iter(form))] = "5"
     response = post_form(client, f"/comite/dossiers/{initiative_id}", {**form, "submit_sheet": "1"})
     assert response.status_code == 422 and "entier de 0 à 4" in text_of(response)
 
 
-def test_unassigned_and_outsiders_are_refused(app: Flask, committee, make_user: Callable) -> None:  # type: ignore[no-untyped-def]
-    _, _, _, initiative_id = committee
+def test_unassigned_and_outsiders_are_refused(committee, login_as) -> None:  # type: ignore[no-untyped-def]
+    _, _, outsider, initiative_id = committee
     url = f"/comite/dossiers/{initiative_id}"
-    unassigned = client_for(app, "autre@example.org")
+    unassigned = login_as(outsider)
     assert unassigned.get(url).status_code == 403
     assert post_form(unassigned, url, {"save": "1"}, token_from="/comite").status_code == 403
-    make_user(email="habitant@example.org")
-    resident = client_for(app, "habitant@example.org")
+    resident = login_as(email="habitant@example.org")
     assert resident.get("/comite").status_code == 403
     assert resident.get(url).status_code == 403
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    assert client_for(app, "agent@example.org").get(f"{url}/radar.png").status_code == 403
+    assert login_as(Role.AGENT, email="agent@example.org").get(f"{url}/radar.png").status_code == 403
 
 
-def test_declaring_an_interest_removes_the_dossier(app: Flask, committee) -> None:  # type: ignore[no-untyped-def]
-    _, _, _, initiative_id = committee
-    client = client_for(app, "membre2@example.org")
+def test_declaring_an_interest_removes_the_dossier(committee, login_as) -> None:  # type: ignore[no-untyped-def]
+    _, members, _, initiative_id = committee
+    client = login_as(members[2])
     url = f"/comite/dossiers/{initiative_id}"
     response = post_form(
         client, f"{url}/interet", {"note": "Je préside l'association."}, token_from=url, follow_redirects=True
@@ -139,12 +119,12 @@ def test_declaring_an_interest_removes_the_dossier(app: Flask, committee) -> Non
     assert "déclaré un intérêt" in page and "Tiers-lieu rural" in page
 
 
-def test_assigned_member_reads_the_attachments(app: Flask, committee) -> None:  # type: ignore[no-untyped-def]
+def test_assigned_member_reads_the_attachments(app: Flask, committee, login_as) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from budgetcitoyen.initiatives.models import Attachment
 
-    _, _, _, initiative_id = committee
+    _, members, outsider, initiative_id = committee
     folder = Path(app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "abcdefabcdefabcdefabcdefabcdefab.pdf").write_bytes(b"%PDF-1.4\n")
@@ -162,14 +142,14 @@ def test_assigned_member_reads_the_attachments(app: Flask, committee) -> None:  
         session.commit()
         attachment_id = attachment.id
     url = f"/dossiers/{initiative_id}/pieces/{attachment_id}"
-    assert client_for(app, "membre0@example.org").get(url).status_code == 200
-    assert client_for(app, "autre@example.org").get(url).status_code == 403
+    assert login_as(members[0]).get(url).status_code == 200
+    assert login_as(outsider).get(url).status_code == 403
 
 
-def test_public_page_shows_the_aggregate_radar_only(app: Flask, committee, db_session) -> None:  # type: ignore[no-untyped-def]
+def test_public_page_shows_the_aggregate_radar_only(app: Flask, committee, db_session, login_as) -> None:  # type: ignore[no-untyped-def]
     edition, members, _, initiative_id = committee
     for index, member in enumerate(members):
-        client = client_for(app, member.email)
+        client = login_as(member)
         post_form(
             client,
             f"/comite/dossiers/{initiative_id}",

@@ -7,7 +7,6 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import CommitteeMembership, User
@@ -19,6 +18,7 @@ from budgetcitoyen.labelling import assignment, notifications
 from budgetcitoyen.labelling.models import Assignment, Evaluation, Interest
 from budgetcitoyen.labelling.permissions import REVIEWABLE
 from budgetcitoyen.labelling.services.committee import (
+    add_once,
     evaluation_of,
     has_interest,
     is_member,
@@ -73,12 +73,7 @@ def assign_by_hand(session: Session, actor: User, initiative: Initiative, member
     if initiative.holder_id == member.id:
         raise Conflict("Ce membre porte ce dossier : il ne peut pas l'évaluer.")
     row = Assignment(initiative_id=initiative.id, member_id=member.id, assigned_at=now, by_hand=True)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("Ce membre évalue déjà ce dossier.") from exc
+    add_once(session, row, "Ce membre évalue déjà ce dossier.")
     audit.record(session, actor=actor, action="labelling.assign", object_type="initiative",
                  object_id=initiative.id, now=now, summary="Dossier confié à un membre du comité",
                  after={"member_id": member.id})

@@ -4,10 +4,13 @@ views' access checks build on (labelling.permissions holds the predicates themse
 from __future__ import annotations
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen.accounts.models import CommitteeMembership, User
+from budgetcitoyen.db import Base
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.errors import Conflict
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.labelling import permissions
 from budgetcitoyen.labelling.models import Assignment, Evaluation, Interest
@@ -72,6 +75,17 @@ def committee_record(session: Session, member: User) -> CommitteeRecord:
         submitted=ids(select(Evaluation.initiative_id).where(Evaluation.member_id == member.id,
                                                              Evaluation.submitted_at.is_not(None))),
     )
+
+
+def add_once(session: Session, row: Base, conflict: str) -> None:
+    """Insert a row a unique constraint keeps single (an assignment, a sheet, a decision): when the same
+    action lands twice at once, the second is refused with the `conflict` message."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc
 
 
 def can_score(session: Session, initiative: Initiative, member: User) -> bool:

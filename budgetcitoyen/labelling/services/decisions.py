@@ -8,7 +8,6 @@ from datetime import datetime
 from fractions import Fraction
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen.accounts.models import CommitteeMembership, User
@@ -21,6 +20,7 @@ from budgetcitoyen.initiatives.rules import amount_problem
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import notifications, rules
 from budgetcitoyen.labelling.models import Decision, Evaluation, Interest
+from budgetcitoyen.labelling.services.committee import add_once
 from budgetcitoyen.labelling.services.questionnaire import questionnaire, rule_axes
 
 ALREADY_DECIDED = "Une décision est déjà enregistrée pour ce dossier."
@@ -101,12 +101,7 @@ def decide(session: Session, actor: User, initiative: Initiative, labelled: bool
     decision = Decision(initiative_id=initiative.id, labelled=labelled,
                         category_id=category.id if labelled and category else None,
                         motivation=motivation.strip(), decided_at=now, decided_by_id=actor.id)
-    try:
-        with session.begin_nested():
-            session.add(decision)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(ALREADY_DECIDED) from exc
+    add_once(session, decision, ALREADY_DECIDED)
     if labelled and category is not None:
         initiative.category_id = category.id
     initiative_services.change_status(session, actor, initiative,

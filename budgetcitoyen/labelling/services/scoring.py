@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User
@@ -16,7 +15,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.labelling import rules
 from budgetcitoyen.labelling.models import Evaluation, Score
 from budgetcitoyen.labelling.permissions import REVIEWABLE
-from budgetcitoyen.labelling.services.committee import committee_record, evaluation_of
+from budgetcitoyen.labelling.services.committee import add_once, committee_record, evaluation_of
 from budgetcitoyen.labelling.services.questionnaire import questionnaire, rule_axes
 
 
@@ -38,12 +37,7 @@ def _sheet_of(session: Session, member: User, initiative: Initiative, now: datet
     evaluation = evaluation_of(session, initiative.id, member.id)
     if evaluation is None:
         evaluation = Evaluation(initiative_id=initiative.id, member_id=member.id, updated_at=now)
-        try:
-            with session.begin_nested():
-                session.add(evaluation)
-                session.flush()
-        except IntegrityError as exc:
-            raise Conflict("Votre évaluation vient d'être enregistrée : rechargez la page.") from exc
+        add_once(session, evaluation, "Votre évaluation vient d'être enregistrée : rechargez la page.")
     elif evaluation.submitted_at is not None:
         raise Conflict("Votre évaluation est déjà soumise : elle ne peut plus être modifiée.")
     return evaluation
