@@ -276,3 +276,13 @@ def test_labelling_into_a_category_below_the_amount_is_refused(app: Flask, setup
         )
         with pytest.raises(DomainError, match="dépasse le plafond"):
             services.decide(session, session.get(User, admin.id), initiative, True, small, "Bien.", now)
+
+
+def test_the_default_questionnaire_comes_with_the_edition(make_edition: Callable, db_session) -> None:  # type: ignore[no-untyped-def]
+    """Created with the edition, not when first read: no page has to write it on a GET."""
+    from budgetcitoyen.editions.models import Axis
+
+    edition = make_edition()
+    axes = db_session.scalars(select(Axis).where(Axis.edition_id == edition.id).order_by(Axis.position)).all()
+    assert [len(axis.questions) for axis in axes] == [2] * 7 and axes[0].name == "Utilité sociale"
+    assert axes[0].questions[0].level_labels == ["Absent", "Émergent", "Partiel", "Affirmé", "Exemplaire"]

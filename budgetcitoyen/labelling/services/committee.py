@@ -1,5 +1,6 @@
 """Who sits on the committee and where a member stands on the dossiers: the reads the use cases and the
-views' access checks build on (labelling.permissions holds the predicates themselves)."""
+views' access checks build on (labelling.permissions holds the predicates themselves), and `add_once`
+for the rows a unique constraint keeps single."""
 
 from __future__ import annotations
 
