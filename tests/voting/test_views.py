@@ -43,11 +43,9 @@ def test_anonymous_visitors_are_invited_to_log_in(client, vote_edition, on_ballo
     assert client.post("/vote/bulletin").status_code in (302, 400, 403)
 
 
-def test_full_vote_through_the_pages(
-    app: Flask, client, vote_edition, on_ballot, make_user, smtp, db_session
-) -> None:
-    user = make_user(email="votant@example.org")
-    login(client, "votant@example.org")
+def test_full_vote_through_the_pages(app: Flask, login_as, vote_edition, on_ballot, smtp, db_session) -> None:
+    client = login_as(email="votant@example.org")
+    user = client.user
     assert "Indiquer mes informations" in text_of(client.get("/vote"))
 
     refused = declare(client, commune="Lille")
@@ -88,9 +86,8 @@ def test_forged_receipt_is_refused_plainly(client, vote_edition) -> None:
     assert client.get("/vote/recu").status_code == 200
 
 
-def test_ambiguous_postal_code_lists_the_communes(client, vote_edition, make_user) -> None:
-    make_user(email="v@example.org")
-    login(client, "v@example.org")
+def test_ambiguous_postal_code_lists_the_communes(login_as, vote_edition) -> None:
+    client = login_as(email="v@example.org")
     response = declare(client, commune="62000")  # Arras and Dainville
     assert response.status_code == 400 and "plusieurs communes" in text_of(response)
 
