@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 from flask import Flask
@@ -13,7 +14,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import Ballot, VoterProfile
 from tests.conftest import body_of
 from tests.voting.conftest import ARRAS
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import csrf_token, login, post_form, text_of
 
 
 def receipt_mail(smtp, address: str, code: str, timeout: float = 10.0) -> str:
@@ -137,3 +138,49 @@ def test_voters_data_is_exported_then_erased_with_the_account(
     # The ballot already cast still counts, and the identity hash still finds a second account.
     assert db_session.scalar(select(func.count()).select_from(Ballot).where(Ballot.voided_at.is_(None))) == 1
     assert len(profile.person_key) == 64
+
+
+def test_twenty_concurrent_first_ballots_through_the_page_leave_one(
+    login_as, vote_edition, on_ballot, make_voter, smtp, db_session
+) -> None:
+    """The ballot page under a burst: each POST counts against the limit on its own connection, then runs
+    the use case once; one ballot remains, at the last version, and every accepted ballot has its receipt."""
+    voter = make_voter(email="rafale@example.org")
+    clients = [login_as(voter) for _ in range(20)]
+    tokens = [csrf_token(client, "/vote") for client in clients]
+    choices = [[str(on_ballot[(n + k) % 5].id) for k in range(3)] for n in range(20)]
+    barrier = threading.Barrier(20)
+    statuses: list[int] = [0] * 20
+
+    def submit(n: int) -> None:
+        barrier.wait()
+        response = clients[n].post("/vote/bulletin", data={"csrf_token": tokens[n], "choix": choices[n]})
+        statuses[n] = response.status_code
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302] * 20
+    ballots = db_session.scalars(select(Ballot)).all()
+    assert len(ballots) == 1 and ballots[0].version == 20 and len(ballots[0].choices) == 3
+    deadline = time.monotonic() + 10
+    while len(smtp.messages) < 20 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sum("rafale@example.org" in str(m["To"]) for m in smtp.messages) == 20
+
+
+def test_a_rate_limited_ballot_changes_nothing(
+    login_as, vote_edition, on_ballot, make_voter, db_session
+) -> None:
+    client = login_as(make_voter(email="presse@example.org"))
+    first = [i.id for i in on_ballot[:3]]
+    for _ in range(20):  # RATE_LIMIT_BALLOT_PER_ACCOUNT: 20 in ten minutes
+        assert vote(client, first).status_code == 302
+    refused = vote(client, [i.id for i in on_ballot[2:5]])
+    assert refused.status_code == 429
+    # What the voter had ticked is still ticked, and the ballot is the one counted before.
+    assert re.search(rf'value="{on_ballot[4].id}"[^>]*checked', refused.get_data(as_text=True))
+    ballot = db_session.scalar(select(Ballot))
+    assert ballot.version == 20 and sorted(c.initiative_id for c in ballot.choices) == sorted(first)
