@@ -31,8 +31,8 @@ from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.results import charts, services
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.views import decisions_of, ranking_rows, recompute_command, rule_description
-from budgetcitoyen.voting import services as voting
-from budgetcitoyen.voting.rules import last_vote_day
+from budgetcitoyen.voting import figures as vote_figures
+from budgetcitoyen.voting.rules import last_vote_day, vote_window_status
 from budgetcitoyen.web import Access, access, current_actor, db
 
 bp = Blueprint("results_admin", __name__, url_prefix="/gestion/editions")
@@ -107,9 +107,9 @@ def _render(edition: Edition, *, close_form: CloseVoteForm | None = None, comput
         "results/admin.html",
         edition=edition,
         window=window,
-        vote_status=voting.vote_window_status(edition, now),
+        vote_status=vote_window_status(edition, now),
         last_day=last_vote_day(window.ends_at, local_zone()) if window else None,
-        figures=voting.participation(session, edition),
+        figures=vote_figures.participation(session, edition),
         result=result,
         rows=rows,
         winners=sum(1 for r in rows if r.funded),

@@ -30,9 +30,9 @@ from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.reference.lookup import fold
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results import services
+from budgetcitoyen.voting.ballots import cast_day
 from budgetcitoyen.voting.eligibility import age_band
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
-from budgetcitoyen.voting.services import cast_day
 
 # Imported initiatives need an owner: this account holds them, and nobody can log into it.
 IMPORT_HOLDER = "donnees-importees@budget-citoyen.invalid"

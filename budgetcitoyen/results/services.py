@@ -32,8 +32,9 @@ from budgetcitoyen.initiatives.services import change_status
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
+from budgetcitoyen.voting import ballots as voting_ballots
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
-from budgetcitoyen.voting.services import BALLOT_STATUSES
+from budgetcitoyen.voting.rules import BALLOT_STATUSES
 
 PB_NAME = "budget-citoyen-{year}-bulletins.pb"
 CSV_NAME = "budget-citoyen-{year}-bulletins.csv"
@@ -176,6 +177,16 @@ def run_rule(edition: Edition, instance: EditionInstance) -> allocation.Outcome:
 
 def result_of(session: Session, edition: Edition) -> AllocationResult | None:
     return session.scalar(select(AllocationResult).where(AllocationResult.edition_id == edition.id))
+
+
+def results_published(session: Session, edition_id: int) -> bool:
+    """Once results are published, the counted ballots are those of the published files."""
+    published_at = select(AllocationResult.published_at).where(AllocationResult.edition_id == edition_id)
+    return session.scalar(published_at) is not None
+
+
+# The vote refuses to enter or void any ballot once the count is final (results builds on voting).
+voting_ballots.FINAL_COUNT_CHECKS.append(results_published)
 
 
 def compute(session: Session, edition: Edition, actor: User, now: datetime) -> AllocationResult:

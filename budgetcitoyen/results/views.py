@@ -25,9 +25,9 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.results import charts
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, result_of, results_folder
-from budgetcitoyen.voting import services as voting
+from budgetcitoyen.voting import figures as vote_figures
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
-from budgetcitoyen.voting.rules import last_vote_day
+from budgetcitoyen.voting.rules import last_vote_day, vote_window_status
 from budgetcitoyen.web import Access, access, db, external_url
 
 bp = Blueprint("results", __name__)
@@ -157,7 +157,7 @@ def recompute_command(result: AllocationResult, year: int) -> str:
 
 
 def chart_specs(result: AllocationResult, rows: list[RankingRow],
-                figures: voting.Participation) -> dict[str, charts.ChartSpec]:
+                figures: vote_figures.Participation) -> dict[str, charts.ChartSpec]:
     """The four charts of the page, from the stored result and the counted ballots."""
     return {
         "voix": charts.votes_chart([(r.initiative.title, r.votes, r.funded) for r in rows], result.voters),
@@ -169,7 +169,7 @@ def chart_specs(result: AllocationResult, rows: list[RankingRow],
     }
 
 
-def age_rows(figures: voting.Participation) -> list[tuple[str, int]]:
+def age_rows(figures: vote_figures.Participation) -> list[tuple[str, int]]:
     return [(AGE_BAND_LABELS[name], figures.by_age_band.get(name, 0)) for _, _, name in AGE_BANDS]
 
 
@@ -249,12 +249,12 @@ def show(year: int) -> Any:
         announced = edition.window(Phase.RESULTS)
         return render_template(
             "results/pending.html", edition=edition, vote=vote,
-            vote_status=voting.vote_window_status(edition, now),
+            vote_status=vote_window_status(edition, now),
             last_day=last_vote_day(vote.ends_at, local_zone()) if vote else None,
             announced=announced if announced is not None and announced.starts_at > now else None,
         )
     rows = ranking_rows(result, decisions_of(session, result))
-    figures = voting.participation(session, edition)
+    figures = vote_figures.participation(session, edition)
     return render_template(
         "results/show.html", edition=edition, result=result, rows=rows, figures=figures,
         winners=sum(1 for r in rows if r.funded), specs=chart_specs(result, rows, figures),
@@ -275,7 +275,7 @@ def chart(year: int, name: str) -> Any:
     edition = _edition_or_404(year)
     result = _published_or_404(edition)
     spec = chart_specs(result, ranking_rows(result, decisions_of(session, result)),
-                       voting.participation(session, edition))[name]
+                       vote_figures.participation(session, edition))[name]
     cache = charts.ChartCache(Path(current_app.instance_path) / "results-charts")
     response = send_file(cache.get(spec), mimetype=charts.MIMETYPE, max_age=0)
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -313,7 +313,7 @@ def open_data(year: int) -> Any:
     edition = _edition_or_404(year)
     result = _published_or_404(edition)
     rows = ranking_rows(result, decisions_of(session, result))
-    figures = voting.participation(session, edition)
+    figures = vote_figures.participation(session, edition)
     settings = result.settings or {}
     response = jsonify({
         "edition": edition.year,

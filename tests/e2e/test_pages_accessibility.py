@@ -37,7 +37,8 @@ from budgetcitoyen.initiatives.models import (
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import services as labelling
 from budgetcitoyen.reference.models import StructureType, Territory
-from budgetcitoyen.voting import services as voting
+from budgetcitoyen.voting.ballots import cast_online
+from budgetcitoyen.voting.identity import Identity, save_profile
 from tests.conftest import SmtpServer, body_of
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -793,10 +794,9 @@ def add_vote(app: Flask, edition: Edition, user: User, first: str, last: str, ch
     secret = app.config["SECRET_KEY"]
     with app.extensions["db_sessionmaker"]() as session:
         voter = session.get(User, user.id)
-        voting.save_profile(
-            session, voter, voting.Identity(first, last, date(1975, 2, 14), "62041"), secret, None, now_utc()
-        )
-        voting.cast_online(
+        identity = Identity(first, last, date(1975, 2, 14), "62041")
+        save_profile(session, voter, identity, secret, None, now_utc())
+        cast_online(
             session, session.get(Edition, edition.id), voter, [str(c) for c in choices], secret, now_utc()
         )
         session.commit()

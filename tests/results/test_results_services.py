@@ -23,9 +23,11 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.results import services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.voting import services as voting
+from budgetcitoyen.voting.ballots import store_ballot, void
 from budgetcitoyen.voting.eligibility import voter_key
+from budgetcitoyen.voting.identity import Identity
 from budgetcitoyen.voting.models import Channel
+from budgetcitoyen.voting.paper import record_paper
 from tests.voting.conftest import SECRET, make_ballot_initiative  # noqa: F401 - fixture
 
 
@@ -50,7 +52,7 @@ def seed(
         window = session.get(Edition, edition.id).window(Phase.VOTE)
         territory_id = session.get(Initiative, initiatives[0].id).territory_id
         for n, positions in enumerate(ballots):
-            voting.store_ballot(
+            store_ballot(
                 session,
                 session.get(Edition, edition.id),
                 voter_key(SECRET, user_id=10_000 + n),
@@ -107,7 +109,7 @@ def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(
     seule = make_ballot_initiative(edition, "Seule")
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
-        voting.store_ballot(
+        store_ballot(
             session,
             ed,
             voter_key(SECRET, user_id=1),
@@ -187,14 +189,14 @@ def test_publish_writes_files_statuses_and_conventions_once(
         from budgetcitoyen.voting.models import Ballot
 
         with pytest.raises(Conflict, match="résultats de cette édition sont publiés"):
-            voting.void(session, session.scalars(select(Ballot)).first(), admin, "Trop tard", now_utc())
+            void(session, session.scalars(select(Ballot)).first(), admin, "Trop tard", now_utc())
         agent = session.get(User, admin_user.id)
         with pytest.raises(PhaseClosed, match="publiés"):
-            voting.record_paper(
+            record_paper(
                 session,
                 ed,
                 agent,
-                voting.Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
+                Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
                 "Mairie",
                 [str(a.id), str(b.id), str(c.id)],
                 SECRET,
@@ -231,7 +233,7 @@ def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winne
     with app.extensions["db_sessionmaker"]() as session:
         # A paper ballot typed in after the computation: same winners, different votes and files.
         edition = session.get(Edition, closed_vote.id)
-        voting.store_ballot(
+        store_ballot(
             session,
             edition,
             voter_key(SECRET, person="late-paper"),
@@ -253,7 +255,7 @@ def test_voided_ballots_do_not_count(app, closed_vote, make_ballot_initiative, a
         from budgetcitoyen.voting.models import Ballot
 
         ballot = session.scalars(select(Ballot)).first()
-        voting.void(session, ballot, session.get(User, admin_user.id), "Doublon", now_utc())
+        void(session, ballot, session.get(User, admin_user.id), "Doublon", now_utc())
         result = services.compute(
             session, session.get(Edition, closed_vote.id), session.get(User, admin_user.id), now_utc()
         )
