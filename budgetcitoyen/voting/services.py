@@ -25,7 +25,7 @@ from budgetcitoyen.editions.rules import Phase, PhaseStatus, phase_status
 from budgetcitoyen.editions.services import require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting import notifications
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.voting.eligibility import (

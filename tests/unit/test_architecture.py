@@ -31,6 +31,7 @@ ORDER = [
     "conventions",
     "results",
     "public",
+    "dashboards",
     "admin",
     "demo",
     "app",

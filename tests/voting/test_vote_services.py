@@ -14,7 +14,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.errors import DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting import services
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from tests.voting.conftest import CALAIS, LENS, SECRET
