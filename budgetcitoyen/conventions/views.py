@@ -12,7 +12,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.accounts.models import User
 from budgetcitoyen.accounts.permissions import is_admin
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import forms, notifications, rules, services

@@ -26,8 +26,8 @@ from budgetcitoyen.editions.services import require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
-from budgetcitoyen.voting import notifications
 from budgetcitoyen.reference.models import Commune, Territory
+from budgetcitoyen.voting import notifications
 from budgetcitoyen.voting.eligibility import (
     NotEligible,
     VoterFacts,
