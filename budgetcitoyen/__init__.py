@@ -15,11 +15,11 @@ from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_sett
 # Every module that serves pages, one blueprint each (`bp`, or the one named after a colon), domain by domain.
 VIEW_MODULES = (
     "budgetcitoyen.public.views",
+    "budgetcitoyen.public.catalogue_views",
     "budgetcitoyen.accounts.views",
     "budgetcitoyen.admin.views",
     "budgetcitoyen.initiatives.views",
     "budgetcitoyen.initiatives.admin_views",
-    "budgetcitoyen.initiatives.catalogue",
     "budgetcitoyen.labelling.views",
     "budgetcitoyen.labelling.admin_views",
     "budgetcitoyen.conventions.views",
@@ -28,6 +28,7 @@ VIEW_MODULES = (
     "budgetcitoyen.voting.admin_views",
     "budgetcitoyen.results.views",
     "budgetcitoyen.results.admin_views",
+    "budgetcitoyen.dashboards.views",
 )
 
 

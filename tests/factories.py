@@ -25,7 +25,7 @@ from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Territory
 
 DEFAULT_PASSWORD = "Correct-Horse-Battery-62"

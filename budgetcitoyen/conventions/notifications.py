@@ -18,7 +18,7 @@ STEP_SUBJECTS = {
 
 
 def _link(convention: Convention) -> str:
-    return external_url("initiatives.dashboard", _anchor=f"convention-{convention.id}")
+    return external_url("dashboards.holder", _anchor=f"convention-{convention.id}")
 
 
 def notify_step(convention: Convention, step: str) -> bool:

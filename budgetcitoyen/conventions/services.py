@@ -25,8 +25,8 @@ from budgetcitoyen.conventions.rules import ConventionStatus, DueReminder
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
-from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.money import euros_amount
 
 

@@ -12,11 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.accounts.models import User
 from budgetcitoyen.accounts.permissions import is_admin
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import forms, notifications, rules, services
 from budgetcitoyen.conventions.models import Convention
+from budgetcitoyen.conventions.presenters import holder_report_prefix
 from budgetcitoyen.conventions.rules import ConventionStatus
 from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Edition
@@ -25,7 +25,7 @@ from budgetcitoyen.errors import DomainError
 from budgetcitoyen.forms import select_choices
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import STATUS_LABELS as INITIATIVE_LABELS
+from budgetcitoyen.initiatives.rules import STATUS_LABELS as INITIATIVE_LABELS
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.web import Access, access, current_actor, db, get_or_404, id_param
 
@@ -53,20 +53,6 @@ def _fr_date(day: Any) -> str:
 
 
 # --- Holder ----------------------------------------------------------------------------------
-
-
-def holder_cards(session: Session, user: User) -> dict[str, Any]:
-    """What the holder's dashboard needs to show a card per convention (see templates/conventions/_holder_card.html)."""
-    today = services.local_today(now_utc())
-    conventions = services.conventions_for_holder(session, user)
-    return {"conventions": conventions, "convention_labels": rules.STATUS_LABELS,
-            "report_forms": {c.id: forms.ReportForm(prefix=holder_report_prefix(c)) for c in conventions},
-            "convention_today": today, "is_report_late": rules.is_report_late}
-
-
-def holder_report_prefix(convention: Convention) -> str:
-    """One upload form per card on the dashboard: distinct ids."""
-    return f"bilan-{convention.id}"
 
 
 def _holder_convention(initiative_id: int) -> Convention:
@@ -118,7 +104,7 @@ def report_upload(initiative_id: int) -> Any:
     """The holder sends the final report; a refused file leaves nothing behind."""
     convention = _holder_convention(initiative_id)
     form = forms.ReportForm(prefix=holder_report_prefix(convention))
-    back = redirect(url_for("initiatives.dashboard", _anchor=f"convention-{convention.id}"))
+    back = redirect(url_for("dashboards.holder", _anchor=f"convention-{convention.id}"))
     if not form.validate_on_submit():
         abort(400)
     if _store_report(convention, form, as_staff=False):

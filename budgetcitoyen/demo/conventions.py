@@ -17,7 +17,7 @@ from budgetcitoyen.conventions.models import Convention, ConventionReminder
 from budgetcitoyen.conventions.rules import ConventionStatus, Reminder
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.money import euros_amount
 
 

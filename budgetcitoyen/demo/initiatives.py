@@ -20,7 +20,7 @@ from budgetcitoyen.initiatives.models import (
     Workshop,
     WorkshopRegistration,
 )
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 
 # (title, what it does, for whom, structure type, structure name pattern)

@@ -24,7 +24,7 @@ from budgetcitoyen.forms import AmountField, BaseForm, select_choices
 from budgetcitoyen.french import euros
 from budgetcitoyen.initiatives import rules as dossier_rules
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Status
+from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.labelling import radar, services
 from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Evaluation, Interest, Question, Score
 from budgetcitoyen.labelling.rules import fmt

@@ -20,8 +20,8 @@ from budgetcitoyen.editions.services import require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives import services as initiative_services
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.rules import amount_problem as rules_amount_problem
-from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.labelling import assignment, rules
 from budgetcitoyen.labelling.defaults import DEFAULT_QUESTIONNAIRE, LEVELS
 from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Evaluation, Interest, Question, Score

@@ -24,10 +24,11 @@ from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, AllocationRule
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.forms import BaseForm
-from budgetcitoyen.initiatives.catalogue import public_structure_name
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.views import notify_status
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.notifications import status_changed
+from budgetcitoyen.initiatives.rules import Status, public_structure_name
+from budgetcitoyen.mail import take_pending
+from budgetcitoyen.mail.delivery import deliver_pending
 from budgetcitoyen.results import charts, services
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.views import decisions_of, ranking_rows, recompute_command, rule_description
@@ -198,7 +199,8 @@ def publish(year: int) -> Any:
     for initiative in session.scalars(select(Initiative).where(Initiative.id.in_(initiative_ids))):
         last = initiative.history[-1] if initiative.history else None
         if last is not None and last.to_status in (Status.WINNER.value, Status.NOT_SELECTED.value):
-            notify_status(initiative, last)
+            status_changed(session, initiative, last)
+    deliver_pending(take_pending(session))
     flash(f"Résultats publiés : {winners} lauréate{'s' if winners > 1 else ''}, autant de conventions à signer. "
           "Les porteurs sont prévenus par e-mail.", "success")
     return redirect(url_for(".allocation", year=edition.year))

@@ -26,7 +26,7 @@ from budgetcitoyen.editions.models import AllocationRule, BallotScope, Category,
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.lookup import fold
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results import services

@@ -28,8 +28,8 @@ from budgetcitoyen.editions.models import Category, Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
-from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.voting import ballots as voting_ballots

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from budgetcitoyen.clock import local_zone
 from budgetcitoyen.editions.rules import Phase, PhaseStatus, phase_status
 from budgetcitoyen.errors import PhaseClosed
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting.eligibility import normalise_name
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from budgetcitoyen.conventions import services
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Territory
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

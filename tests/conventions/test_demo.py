@@ -19,7 +19,7 @@ from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from tests.conventions.helpers import add_winner, make_convention
 
 # The initiative's status each convention status goes with.

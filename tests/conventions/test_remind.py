@@ -13,7 +13,7 @@ from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.conventions.models import ConventionReminder
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from tests.conftest import SmtpServer, body_of
 from tests.conventions.helpers import add_winner, make_convention
 

@@ -21,7 +21,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from tests.conventions.helpers import PDF, PNG, add_winner, at_noon, load, make_convention
 
 

@@ -18,7 +18,7 @@ from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc, to_local
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from tests.conftest import SmtpServer, body_of
 from tests.conventions.helpers import PDF, add_winner, load, make_convention
 from tests.web.helpers import csrf_token, login, text_of

@@ -25,7 +25,7 @@ from budgetcitoyen.accounts.models import College, Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.initiatives import services
+from budgetcitoyen.initiatives import workshops
 from budgetcitoyen.initiatives.models import (
     Attachment,
     BudgetLineRow,
@@ -34,7 +34,7 @@ from budgetcitoyen.initiatives.models import (
     StatusChange,
     Workshop,
 )
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services as labelling
 from budgetcitoyen.reference.models import StructureType, Territory
 from budgetcitoyen.voting.ballots import cast_online
@@ -51,7 +51,7 @@ NOT_PAGES = {
     "static",
     "public.healthz",
     "accounts.download_data",
-    "initiatives.attachment_download",
+    "dashboards.dossier_attachment",
     "initiatives_admin.registrations_csv",
     "initiatives_admin.dossiers_csv",
     "catalogue.radar",
@@ -128,7 +128,7 @@ def add_workshop(app: Flask, edition: Edition, territory: str = "calaisis", capa
 
 def register(app: Flask, workshop_id: int, user: User, attended: bool | None = None) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        registration = services.register_for_workshop(
+        registration = workshops.register_for_workshop(
             session, session.get(User, user.id), session.get(Workshop, workshop_id), now_utc()
         )
         registration.attended = attended
@@ -1103,7 +1103,7 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "admin.outbox",
         "admin.outbox_mail",
         "admin.audit_log",
-        "initiatives.dashboard",
+        "dashboards.holder",
         "initiatives.workshops",
         "initiatives.new_idea",
         "initiatives.dossier",

@@ -17,7 +17,7 @@ from budgetcitoyen.accounts.models import User
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from tests.conftest import SmtpServer, body_of
 from tests.e2e.conftest import assert_accessible

@@ -24,7 +24,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import StructureType, Territory
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder

@@ -20,7 +20,7 @@ from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Status
+from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from tests.conftest import SmtpServer, body_of

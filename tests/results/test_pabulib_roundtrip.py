@@ -16,7 +16,7 @@ from budgetcitoyen.allocation.pabulib import parse_pb_bytes
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.results import services
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from tests.results.test_results_services import admin_user, closed_vote, seed  # noqa: F401 - fixtures

@@ -20,7 +20,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.results import services
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.voting.ballots import store_ballot, void

@@ -15,7 +15,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting.identity import Identity, save_profile
 
 SECRET = "test-secret-key-not-for-production"

@@ -15,7 +15,7 @@ from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting.ballots import cast_online
 from budgetcitoyen.voting.identity import Identity, save_profile
 from budgetcitoyen.voting.models import Ballot, BallotChoice

@@ -19,7 +19,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import BudgetLineRow, Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Assignment, Axis, Decision, Interest
 from budgetcitoyen.reference.models import Territory
