@@ -17,6 +17,7 @@ from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, calendar_around
+from budgetcitoyen.mail import take_pending
 from budgetcitoyen.reference.services import load_reference
 from budgetcitoyen.results import services as results
 
@@ -105,6 +106,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     if admin is not None and open_phase in (Phase.RESULTS, Phase.FOLLOW_UP) and results.result_of(session, edition) is None:
         results.compute(session, edition, admin, now)
         results.publish(session, edition, admin, instance_path, now)
+        take_pending(session)  # the demo's holders are not mailed about its results
         if open_phase is Phase.FOLLOW_UP:
             seed_conventions(session, edition, now)
         session.flush()

@@ -14,7 +14,8 @@ from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import rules
 from budgetcitoyen.conventions.models import Convention
-from budgetcitoyen.conventions.services import late_reports, local_today, pending_reminders
+from budgetcitoyen.conventions.reminders import pending_reminders
+from budgetcitoyen.conventions.services import late_reports, local_today
 from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives
 from budgetcitoyen.editions.models import Edition

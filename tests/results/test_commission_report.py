@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.editions.models import Edition
-from budgetcitoyen.results.admin_views import running_balance
+from budgetcitoyen.results.admin_presenters import running_balance
 from tests.results.helpers import YEAR, Scenario, set_vote_window, visible, write_result
 from tests.web.helpers import login
 

@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.french import file_size as size_label
 from budgetcitoyen.results import charts
+from budgetcitoyen.results.presenters import CHART_NAMES
 from budgetcitoyen.results.services import results_folder
-from budgetcitoyen.results.views import CHART_NAMES, size_label
 from tests.results.helpers import (
     CSV_CONTENT,
     PB_CONTENT,
