@@ -35,12 +35,16 @@ class DemoAccount:
 
 # Fixed on purpose: the README documents them. They only ever exist in a demo database.
 DEMO_ACCOUNTS = (
-    DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None, "administrateur (mission ESS)"),
+    DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None,
+                "administrateur (mission ESS)"),
     DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent de la mission ESS"),
     DemoAccount("porteur@example.org", "Initiative-Locale-62", (Role.HOLDER,), None, "porteur d'initiative"),
-    DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR, "membre du comité (ambassadeurs)"),
-    DemoAccount("comite2@example.org", "Radar-Marqueurs-ESS2", (), College.FINANCE, "membre du comité (finance)"),
-    DemoAccount("comite3@example.org", "Radar-Marqueurs-ESS3", (), College.QUALIFIED, "membre du comité (qualifié)"),
+    DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR,
+                "membre du comité (ambassadeurs)"),
+    DemoAccount("comite2@example.org", "Radar-Marqueurs-ESS2", (), College.FINANCE,
+                "membre du comité (finance)"),
+    DemoAccount("comite3@example.org", "Radar-Marqueurs-ESS3", (), College.QUALIFIED,
+                "membre du comité (qualifié)"),
     DemoAccount("habitant@example.org", "Vote-Septembre-62", (), None, "habitant (électeur)"),
 )
 
@@ -103,7 +107,8 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     session.flush()
     seed_votes(session, edition, secret, now)
     session.flush()
-    if admin is not None and open_phase in (Phase.RESULTS, Phase.FOLLOW_UP) and results.result_of(session, edition) is None:
+    after_vote = open_phase in (Phase.RESULTS, Phase.FOLLOW_UP)
+    if admin is not None and after_vote and results.result_of(session, edition) is None:
         results.compute(session, edition, admin, now)
         results.publish(session, edition, admin, instance_path, now)
         take_pending(session)  # the demo's holders are not mailed about its results

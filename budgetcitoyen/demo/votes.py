@@ -17,8 +17,8 @@ from budgetcitoyen.voting import services
 from budgetcitoyen.voting.eligibility import age_band, age_on, voter_key
 from budgetcitoyen.voting.models import Ballot, Channel, VoterProfile
 
-FIRST_NAMES = ["Camille", "Léa", "Hugo", "Inès", "Lucas", "Chloé", "Nathan", "Manon", "Louis", "Emma", "Jules",
-               "Sarah", "Gabriel", "Zoé", "Arthur", "Louise", "Théo", "Jade", "Noah", "Lina"]
+FIRST_NAMES = ["Camille", "Léa", "Hugo", "Inès", "Lucas", "Chloé", "Nathan", "Manon", "Louis", "Emma",
+               "Jules", "Sarah", "Gabriel", "Zoé", "Arthur", "Louise", "Théo", "Jade", "Noah", "Lina"]
 LAST_NAMES = ["Martin", "Lefebvre", "Dubois", "Lemaire", "Dupont", "Leroy", "Caron", "Fontaine", "Delattre",
               "Lefèvre", "Roussel", "Dumont", "Lecomte", "Deprez", "Vasseur", "Carpentier"]
 
@@ -40,7 +40,8 @@ def seed_votes(session: Session, edition: Edition, secret: str, now: datetime, v
     rng = random.Random(edition.year * 7919)
     weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(initiatives))]
     rng.shuffle(weights)
-    communes = session.execute(select(Commune.insee_code, Commune.territory_id).order_by(Commune.insee_code)).all()
+    communes = session.execute(
+        select(Commune.insee_code, Commune.territory_id).order_by(Commune.insee_code)).all()
     # No one logs into these accounts: a single hash keeps seeding fast.
     password_hash = generate_password_hash("compte-de-demonstration-sans-connexion")
     last_day = services.last_vote_day(window.ends_at, services.local_zone())
@@ -63,7 +64,7 @@ def seed_votes(session: Session, edition: Edition, secret: str, now: datetime, v
         while len(choices) < edition.max_choices:
             choices.add(rng.choices(initiatives, weights)[0].id)
         at = window.starts_at + timedelta(seconds=rng.randrange(span))
-        services.store_ballot(session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE, territory_id,
-                              age_band(age_on(born, last_day)), sorted(choices), at)
+        services.store_ballot(session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE,
+                              territory_id, age_band(age_on(born, last_day)), sorted(choices), at)
         cast += 1
     return cast
