@@ -10,13 +10,14 @@ from flask.cli import with_appcontext
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import reminders, rules, services
+from budgetcitoyen.french import short_date
 from budgetcitoyen.web import db, run_use_case
 
 
 def _describe(pending: reminders.PendingReminder) -> str:
-    convention = pending.convention
+    convention, reminder = pending.convention, pending.reminder
     return (f"convention n° {convention.id} « {convention.initiative.title} » — "
-            f"{rules.REMINDER_LABELS[pending.reminder.kind]} (étape du {pending.reminder.due_on:%d/%m/%Y})")
+            f"{rules.REMINDER_LABELS[reminder.kind]} (étape du {short_date(reminder.due_on)})")
 
 
 def _plural(count: int) -> str:
@@ -66,12 +67,12 @@ def remind(dry_run: bool, on: datetime | None) -> None:
                 click.echo(f"Échec de l'envoi à {item.recipient}, nouvel essai au prochain passage : "
                            f"{_describe(item)}", err=True)
     if dry_run:
-        click.echo(f"{len(pending)} rappel{_plural(len(pending))} à envoyer le {today:%d/%m/%Y} "
+        click.echo(f"{len(pending)} rappel{_plural(len(pending))} à envoyer le {short_date(today)} "
                    "(simulation : rien n'a été envoyé).")
     elif not pending:
-        click.echo(f"Aucun rappel à envoyer le {today:%d/%m/%Y}.")
+        click.echo(f"Aucun rappel à envoyer le {short_date(today)}.")
     else:
-        click.echo(f"{sent} rappel{_plural(sent)} envoyé{_plural(sent)} le {today:%d/%m/%Y}"
+        click.echo(f"{sent} rappel{_plural(sent)} envoyé{_plural(sent)} le {short_date(today)}"
                    + (f", {failed} en échec." if failed else "."))
     if failed:
         raise SystemExit(1)
