@@ -23,7 +23,7 @@ VIEW_MODULES = (
     "budgetcitoyen.labelling.views",
     "budgetcitoyen.labelling.admin_views",
     "budgetcitoyen.conventions.views",
-    "budgetcitoyen.conventions.views:admin_bp",
+    "budgetcitoyen.conventions.admin_views",
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
     "budgetcitoyen.results.views",

@@ -20,8 +20,8 @@ from budgetcitoyen.voting.identity import Identity, save_profile
 from budgetcitoyen.voting.models import Ballot, Channel, VoterProfile
 from budgetcitoyen.voting.rules import last_vote_day
 
-FIRST_NAMES = ["Camille", "Léa", "Hugo", "Inès", "Lucas", "Chloé", "Nathan", "Manon", "Louis", "Emma", "Jules",
-               "Sarah", "Gabriel", "Zoé", "Arthur", "Louise", "Théo", "Jade", "Noah", "Lina"]
+FIRST_NAMES = ["Camille", "Léa", "Hugo", "Inès", "Lucas", "Chloé", "Nathan", "Manon", "Louis", "Emma",
+               "Jules", "Sarah", "Gabriel", "Zoé", "Arthur", "Louise", "Théo", "Jade", "Noah", "Lina"]
 LAST_NAMES = ["Martin", "Lefebvre", "Dubois", "Lemaire", "Dupont", "Leroy", "Caron", "Fontaine", "Delattre",
               "Lefèvre", "Roussel", "Dumont", "Lecomte", "Deprez", "Vasseur", "Carpentier"]
 
@@ -43,7 +43,8 @@ def seed_votes(session: Session, edition: Edition, secret: str, now: datetime, v
     rng = random.Random(edition.year * 7919)
     weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(initiatives))]
     rng.shuffle(weights)
-    communes = session.execute(select(Commune.insee_code, Commune.territory_id).order_by(Commune.insee_code)).all()
+    communes = session.execute(
+        select(Commune.insee_code, Commune.territory_id).order_by(Commune.insee_code)).all()
     # No one logs into these accounts: a single hash keeps seeding fast.
     password_hash = generate_password_hash("compte-de-demonstration-sans-connexion")
     last_day = last_vote_day(window.ends_at, local_zone())
@@ -66,7 +67,7 @@ def seed_votes(session: Session, edition: Edition, secret: str, now: datetime, v
         while len(choices) < edition.max_choices:
             choices.add(rng.choices(initiatives, weights)[0].id)
         at = window.starts_at + timedelta(seconds=rng.randrange(span))
-        store_ballot(session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE, territory_id,
-                              age_band(age_on(born, last_day)), sorted(choices), at)
+        store_ballot(session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE,
+                              territory_id, age_band(age_on(born, last_day)), sorted(choices), at)
         cast += 1
     return cast

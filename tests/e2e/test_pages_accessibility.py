@@ -939,28 +939,30 @@ def test_convention_pages(
     app: Flask,
     make_user: Callable[..., User],
     make_edition: Callable[..., Edition],
+    make_initiative: Callable[..., Initiative],
 ) -> None:
     """The follow-up of the winners: the list with a late report, a convention at each step with its
     forms (errors included), and the holder's card with the final report's upload."""
     from budgetcitoyen.clock import to_local
-    from tests.conventions.helpers import PDF, add_winner, make_convention
+    from tests.conventions.helpers import PDF, make_convention, winner_maker
 
+    add_winner = winner_maker(make_initiative)
     today = to_local(now_utc()).date()
     old = make_edition(year=today.year - 3)
     edition = make_edition(year=today.year)
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
     make_convention(
         app,
-        add_winner(app, old, holder, title="Ressourcerie en retard"),
+        add_winner(old, holder, title="Ressourcerie en retard"),
         admin,
         signed_on=date(old.year, 1, 15),
         paid=True,
     )
-    to_sign = make_convention(app, add_winner(app, edition, holder, title="Café associatif"), admin)
+    to_sign = make_convention(app, add_winner(edition, holder, title="Café associatif"), admin)
     paid = make_convention(
-        app, add_winner(app, edition, holder, title="Recyclerie solidaire"), admin, signed_on=today, paid=True
+        app, add_winner(edition, holder, title="Recyclerie solidaire"), admin, signed_on=today, paid=True
     )
-    add_winner(app, edition, holder, title="Jardin partagé")  # a winner still without convention
+    add_winner(edition, holder, title="Jardin partagé")  # a winner still without convention
 
     log_in(page, admin.email)
     checker.visit(f"/gestion/conventions?edition={old.id}", f"Conventions — {old.year}")
