@@ -12,7 +12,8 @@ written to a temporary .pb file, then timed:
   and so is the ratio, shown as ">N x").
 
 Times are CPU seconds of the timed process (time.process_time), so that other work on the machine
-does not blur the ratios. Run (the project installed in the venv): .venv/bin/python benchmarks/allocation.py [--sizes 50x10000,150x100000] [--pabutools-timeout 600]
+does not blur the ratios. Run (the project installed in the venv):
+.venv/bin/python benchmarks/allocation.py [--sizes 50x10000,150x100000] [--pabutools-timeout 600]
 """
 
 from __future__ import annotations

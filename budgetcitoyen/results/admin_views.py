@@ -18,9 +18,10 @@ from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from budgetcitoyen.accounts.models import User
+from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.clock import local_zone, now_utc
 from budgetcitoyen.csv_export import csv_response
-from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, AllocationRule, Edition
+from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.forms import BaseForm
@@ -251,7 +252,7 @@ def commission_report(year: int) -> Any:
         "results/commission_permanente.html", edition=edition, result=result, rows=rows, start=start, total=total,
         over=start is not None and total > start,
         count=charts.count,
-        rule_label=ALLOCATION_RULE_LABELS[AllocationRule(result.rule)]
+        rule_label=AllocationRule(result.rule).label
         if result is not None and result.rule in {r.value for r in AllocationRule} else None,
     )
 

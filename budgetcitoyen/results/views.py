@@ -17,8 +17,9 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.clock import local_zone, now_utc
-from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, AllocationRule, Edition
+from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.initiatives.models import Initiative
@@ -35,32 +36,6 @@ bp = Blueprint("results", __name__)
 CHART_NAMES = ("voix", "enveloppe", "participation-territoires", "participation-ages")
 OPEN_LICENCE = "Licence Ouverte / Open Licence 2.0"
 
-# What each rule does, in a few sentences for residents (the short label is in editions.models).
-RULE_DETAILS = {
-    AllocationRule.GREEDY: (
-        "Les initiatives sont classées par nombre de voix. En descendant le classement, chacune reçoit le "
-        "montant demandé (dans la limite du plafond de sa catégorie) tant que l'enveloppe le permet ; une "
-        "initiative qui ne tient plus dans ce qui reste est passée, et l'examen continue jusqu'à la fin du "
-        "classement."
-    ),
-    AllocationRule.TERRITORIAL: (
-        "D'abord, l'initiative la mieux votée de chaque territoire est financée si elle tient dans l'enveloppe ; "
-        "ensuite, les autres initiatives sont examinées par ordre de voix, chacune financée si elle tient "
-        "dans ce qui reste."
-    ),
-    AllocationRule.MES_RAW: (
-        "Méthode des parts égales : chaque votant dispose d'une part égale de l'enveloppe. À chaque étape, "
-        "on finance l'initiative que ses soutiens peuvent payer en demandant à chacun la plus petite "
-        "contribution maximale ; on s'arrête quand plus aucune initiative ne peut être payée par ses soutiens."
-    ),
-    AllocationRule.MES: (
-        "Méthode des parts égales : chaque votant dispose d'une part égale de l'enveloppe ; on finance tour à "
-        "tour l'initiative que ses soutiens peuvent payer avec la plus petite contribution maximale. Comme à "
-        "Wieliczka, Świecie ou Assen, la part de chaque votant est ensuite augmentée d'un euro à la fois tant "
-        "que le total financé tient dans l'enveloppe ; ce qui reste va aux initiatives suivantes par ordre "
-        "de voix."
-    ),
-}
 TIE_BREAK_TEXTS = {
     "edition": "plus de voix, puis le montant le plus bas, puis le dossier déposé le plus tôt, puis le plus "
                "petit numéro d'initiative",
@@ -136,8 +111,8 @@ def rule_description(edition: Edition, settings: dict[str, Any], rule: str) -> d
     items.append(("En cas d'égalité", TIE_BREAK_TEXTS.get(tie_break, tie_break)))
     return {
         "code": rule,
-        "label": ALLOCATION_RULE_LABELS[AllocationRule(rule)] if known else rule,
-        "details": RULE_DETAILS[AllocationRule(rule)] if known else "",
+        "label": AllocationRule(rule).label if known else rule,
+        "details": AllocationRule(rule).details if known else "",
         "lines": items,
     }
 
