@@ -19,7 +19,6 @@ from budgetcitoyen.allocation.values import (
     check_unique_ids,
 )
 
-
 # -- money in integer units ---------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -75,50 +75,36 @@ def equal_shares_raw(context: Context, ballots: Ballots, cardinal: bool) -> None
 
 
 def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
-    """Equal shares made exhaustive as Wieliczka 2023, Świecie 2023 and Assen 2024 did ("Add1").
+    """`mes`: equal shares completed as Wieliczka 2023, Świecie 2023 and Assen 2024 did ("Add1").
 
     1. Run equal shares at the exact share (envelope ÷ voters).
-    2. While that outcome is not exhaustive, raise the share to floor(envelope ÷ voters) + 1, then one
-       currency unit more at a time, and rerun (a virtual envelope of share × voters). Keep each new
-       outcome whose total cost fits the real envelope; stop at the first one that does not (and keep
-       the previous). If the very first raised share already overspends, the base is therefore the
-       outcome at the exact share.
+    2. Raise the share to floor(envelope ÷ voters) + 1, then one currency unit more at a time, and rerun
+       (a virtual envelope of share × voters), as long as the outcome fits the real envelope: keep each
+       outcome that fits and stop at the first one that does not, keeping the previous (so, if the first
+       raised share already overspends, the outcome at the exact share). Raising stops earlier only when
+       equal shares buys every project it can buy (eligible, with a supporter and a non-zero cost).
+       It does *not* stop at the first exhaustive outcome (one where nothing else fits in what is left):
+       a larger share can still change what is bought, and the official outcomes are those of the
+       keep-raising rule (`keep_raising`).
     3. Fill what is left with `greedy`, in the vote ranking.
 
-    "Exhaustive" is checked, as pabutools' ``voter_budget_increment`` and the reference code of
-    equalshares.net do, before each raise: once no project equal shares could buy (eligible, with a
-    supporter and a non-zero utility) fits in what is left of the real envelope, raising further is
-    not tried. Świecie 2023's official outcome is reproduced with this stop, not without it; and
-    without it the loop would never end when everything equal shares can buy fits in the envelope.
-    With it the loop ends, at the latest once the share alone pays for the dearest project.
-
-    pabutools' own iteration starts at exactly envelope ÷ voters + 1 (not floor + 1), so it agrees
-    with this one when the envelope is a multiple of the number of voters; its greedy completion is
-    ``greedy_utilitarian_welfare`` with the outcome as initial allocation, as here.
+    pabutools' ``voter_budget_increment`` stops at the first exhaustive outcome and starts from exactly
+    envelope ÷ voters + 1 (not floor + 1): it gives the same outcome whenever its stop and this one fall
+    on the same share. Its greedy completion is ``greedy_utilitarian_welfare`` with the outcome as
+    initial allocation, as here.
     """
     voters = ballots.num_voters
     index = SupportIndex.build(ballots)
-    free = [j for j in context.ranking
-            if cardinal and context.granted[j] == 0 and index.support(j) > 0 and context.eligible(j)]
-    available = [j for j in range(len(context.projects))
-                 if context.eligible(j) and index.support(j) > 0 and context.granted[j] > 0]
     bought = Bought()
     if voters:
         exact_share = Fraction(context.envelope, voters)
         bought = run_at(context, index, exact_share, cardinal)
-        share: Fraction = exact_share
-        unit = context.money.unit
-        raised = (context.envelope // (voters * unit)) * unit
-        while not _exhaustive(context, free + bought.selected, available):
-            raised += unit
-            attempt = run_at(context, index, Fraction(raised), cardinal)
-            if sum(context.granted[j] for j in attempt.selected) > context.envelope:
-                break
-            bought = attempt
-            share = Fraction(raised)
+        available = [j for j in range(len(context.projects))
+                     if context.eligible(j) and index.support(j) > 0 and context.granted[j] > 0]
+        bought, raised = keep_raising(context, index, cardinal, available, bought)
         text = f"Part de chaque votant : {_share_text(context, exact_share)} (enveloppe ÷ {voters} votants)"
-        if share != exact_share:
-            text += f", portée à {_share_text(context, share)} par le complément « +1 par votant »"
+        if raised is not None:
+            text += f", portée à {_share_text(context, Fraction(raised))} par le complément « +1 par votant »"
         context.notes.append(text + " ; puis complément glouton dans l'ordre des voix.")
     else:
         context.notes.append("Aucun bulletin : seul le complément glouton s'applique.")
@@ -126,10 +112,20 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
     context.greedy_pass(context.ranking, FUNDED_COMPLETION)
 
 
-def _exhaustive(context: Context, chosen: list[int], available: list[int]) -> bool:
-    spent = sum(context.granted[j] for j in chosen)
-    taken = set(chosen)
-    return not any(j not in taken and spent + context.granted[j] <= context.envelope for j in available)
+def keep_raising(context: Context, index: SupportIndex, cardinal: bool, available: list[int], base: Bought
+                 ) -> tuple[Bought, int | None]:
+    """The Add1 loop as defined, one run per currency unit: the last outcome that fits the envelope and
+    its share (None: no raised share fits, `base` is kept)."""
+    unit = context.money.unit
+    share = (context.envelope // (index.num_voters * unit)) * unit
+    bought, kept = base, None
+    while len(bought.selected) < len(available):
+        share += unit
+        attempt = run_at(context, index, Fraction(share), cardinal)
+        if sum(context.granted[j] for j in attempt.selected) > context.envelope:
+            break
+        bought, kept = attempt, share
+    return bought, kept
 
 
 def _share_text(context: Context, share: Fraction) -> str:
