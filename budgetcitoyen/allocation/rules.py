@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from budgetcitoyen.allocation import french, mes_rules
+from budgetcitoyen.allocation import french
 from budgetcitoyen.allocation.context import Context, build_context
 from budgetcitoyen.allocation.explanations import outcome
 from budgetcitoyen.allocation.values import (
@@ -78,6 +78,9 @@ def allocate(projects: Sequence[Project], envelope: Amount, *, rule: str = "gree
         if ballots.num_projects != len(projects):
             raise AllocationError(f"Les bulletins portent sur {ballots.num_projects} projets, "
                                   f"la liste en compte {len(projects)}.")
+        # Imported when needed: the greedy rules (and `allocate --rule greedy`) start without it.
+        from budgetcitoyen.allocation import mes_rules
+
         if rule == "mes-raw":
             mes_rules.equal_shares_raw(context, ballots, utility == "card")
         else:
