@@ -22,6 +22,10 @@ How it stays fast and exact
   therefore always decided exactly, never by float noise.
 * Budgets only decrease, so a project's rho only increases: its last lower bound stays valid and, as
   in pabutools, a round stops evaluating once the lower bounds exceed the best rho found.
+
+`certify` tells, from a run at one share and a run at a larger one, whether every share in between buys
+the same projects in the same order (see its docstring): the "Add1" completion (`add1`) uses it to skip
+the units of share where the outcome cannot change.
 """
 
 from __future__ import annotations
@@ -34,18 +38,48 @@ import numpy as np
 
 from budgetcitoyen.allocation.budget_classes import NEAR, Evaluation, Run, SupportIndex
 
-__all__ = ["EqualSharesResult", "SupportIndex", "equal_shares"]
+__all__ = ["EqualSharesResult", "SupportIndex", "certify", "equal_shares"]
 
 
 @dataclass(frozen=True, eq=False)
 class EqualSharesResult:
-    """Projects bought, in order; the level of each purchase (the most one supporter paid, float, for
-    explanations); and for every project the money its supporters still hold at the end."""
+    """Projects bought, in order, and the level of each purchase (the most one supporter paid, float, for
+    explanations); the run's budgets at the end and each purchase as it was evaluated, for `leftover`
+    and for `certify`; and, round by round, the rho (float) of the other projects that were evaluated,
+    for guessing how far a larger share leaves the outcome unchanged (`add1`)."""
 
     selected: tuple[int, ...]
     levels: tuple[float, ...]
-    leftover: np.ndarray
+    run: Run
+    chosen: tuple[Evaluation, ...]
+    seen: tuple[dict[int, float], ...]
 
+    def leftover(self) -> np.ndarray:
+        """For every project, the money its supporters still hold at the end."""
+        return self.run.leftover()
+
+
+def _start(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int], share: Fraction,
+           cardinal: bool) -> tuple[Run, list[int], np.ndarray]:
+    """A run at this share, the projects in play and a lower bound of each one's rho.
+
+    First round, for all projects at once: every supporter holds the share, so rho is at least the cost
+    shared equally (divided by the utility). Only certainly unaffordable projects are dropped here.
+    """
+    run = Run(index, costs, share, cardinal)
+    support = np.diff(index.ptr).astype(np.float64)
+    cost_array = np.array(costs, dtype=np.float64)
+    utility = np.ones(len(costs)) if cardinal else np.maximum(cost_array, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower_bound = cost_array / support / utility * (1 - NEAR)
+    affordable = float(share) * support >= cost_array * (1 - NEAR)
+    active = [j for j in candidates if costs[j] > 0 and index.support(j) > 0 and affordable[j]]
+    return run, active, lower_bound
+
+
+def _by_lower_bound(active: list[int], lower_bound: np.ndarray) -> list[int]:
+    in_play = np.array(active, dtype=np.int64)
+    return in_play[np.argsort(lower_bound[in_play], kind="stable")].tolist()
 
 
 def equal_shares(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int], share: Fraction, *,
@@ -56,26 +90,14 @@ def equal_shares(index: SupportIndex, costs: Sequence[int], candidates: Sequence
     unit, `candidates` the positions allowed to be bought (those without supporters or with a zero cost
     are ignored), and `tie_rank` orders exact ties of rho: the lower rank wins.
     """
-    run = Run(index, costs, share, cardinal)
-    active = [j for j in candidates if costs[j] > 0 and index.support(j) > 0]
-    # First round, for all projects at once: every supporter holds the share, so rho is the cost
-    # shared equally (divided by the utility). Only certainly unaffordable projects are dropped here.
-    support = np.diff(index.ptr).astype(np.float64)
-    cost_array = np.array(costs, dtype=np.float64)
-    utility = np.ones(len(costs)) if cardinal else np.maximum(cost_array, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lower_bound = cost_array / support / utility * (1 - NEAR)
-    affordable = float(share) * support >= cost_array * (1 - NEAR)
-    active = [j for j in active if affordable[j]]
-    selected: list[int] = []
-    levels: list[float] = []
+    run, active, lower_bound = _start(index, costs, candidates, share, cardinal)
+    chosen_ones: list[Evaluation] = []
+    seen: list[dict[int, float]] = []
     while active:
-        in_play = np.array(active, dtype=np.int64)
-        order = in_play[np.argsort(lower_bound[in_play], kind="stable")].tolist()
         best_high = float("inf")
         evaluated: list[Evaluation] = []
         dropped: set[int] = set()
-        for project in order:
+        for project in _by_lower_bound(active, lower_bound):
             if lower_bound[project] > best_high:
                 break
             evaluation = run.evaluate(project)
@@ -95,7 +117,63 @@ def equal_shares(index: SupportIndex, costs: Sequence[int], candidates: Sequence
         else:
             chosen = min(contenders, key=lambda e: (run.exact_rho(e), tie_rank[e.project]))
         run.pay(chosen)
-        selected.append(chosen.project)
-        levels.append(chosen.level)
+        chosen_ones.append(chosen)
+        seen.append({e.project: e.rho for e in evaluated if e is not chosen})
         active.remove(chosen.project)
-    return EqualSharesResult(tuple(selected), tuple(levels), run.leftover())
+    return EqualSharesResult(tuple(e.project for e in chosen_ones), tuple(e.level for e in chosen_ones), run,
+                             tuple(chosen_ones), tuple(seen))
+
+
+def certify(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int], base: EqualSharesResult,
+            share: Fraction, *, cardinal: bool, tie_rank: Sequence[int]) -> EqualSharesResult | None:
+    """The run at `share` if equal shares certainly buys what `base` bought, in the same order, at every
+    share from `base`'s up to this one; None when that is not certain (then nothing is known).
+
+    Why it holds. Take two shares s < t and suppose the purchases are the same up to some round. Then at
+    t every voter holds at least as much as at s: a purchase's level is lower when its supporters hold
+    more, and a supporter keeps max(budget - level, 0). So at any share between s and t, each project's
+    rho lies between its rho at s and at t, and is lowest at t; and a project unaffordable at t is
+    unaffordable at s too. Hence if, round after round at t, no other project gets below the rho that
+    `base`'s purchase had at s (equal only when it loses the tie), and after the last purchase nothing
+    is affordable at t, no share in between can decide a round otherwise: by induction on the rounds,
+    they all buy the same projects. The rho of other projects at t are bounded as the run itself does
+    (lower bounds that only grow, floats with error bounds, exact fractions when too close to call).
+    """
+    run, active, lower_bound = _start(index, costs, candidates, share, cardinal)
+    chosen_ones: list[Evaluation] = []
+    seen: list[dict[int, float]] = []
+    for reference in base.chosen:
+        target = reference.project
+        if target not in active:
+            return None
+        dropped: set[int] = set()
+        rhos: dict[int, float] = {}
+        for project in _by_lower_bound(active, lower_bound):
+            if lower_bound[project] > reference.high:
+                break  # this one, and every one after it, is certainly dearer at t than the purchase at s
+            if project == target:
+                continue
+            evaluation = run.evaluate(project)
+            if evaluation is None:
+                dropped.add(project)  # unaffordable at t, so at every smaller share, now and later
+                continue
+            lower_bound[project] = evaluation.low
+            rhos[project] = evaluation.rho
+            if evaluation.low > reference.high:
+                continue
+            if evaluation.high < reference.low:
+                return None
+            mine, theirs = run.exact_rho(evaluation), base.run.exact_rho(reference)
+            if mine < theirs or (mine == theirs and tie_rank[project] < tie_rank[target]):
+                return None
+        bought = run.evaluate(target)
+        if bought is None:
+            return None  # cannot happen (budgets are larger at t): no certificate rather than a wrong one
+        run.pay(bought)
+        chosen_ones.append(bought)
+        seen.append(rhos)
+        active = [j for j in active if j != target and j not in dropped]
+    if any(run.evaluate(project) is not None for project in active):
+        return None
+    return EqualSharesResult(tuple(e.project for e in chosen_ones), tuple(e.level for e in chosen_ones), run,
+                             tuple(chosen_ones), tuple(seen))

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 from budgetcitoyen.allocation import french
+from budgetcitoyen.allocation.add1 import keep_raising, run_at
 from budgetcitoyen.allocation.context import Context, Fate
-from budgetcitoyen.allocation.equalshares import SupportIndex, equal_shares
+from budgetcitoyen.allocation.equalshares import EqualSharesResult, SupportIndex
 from budgetcitoyen.allocation.values import (
     FUNDED_COMPLETION,
     FUNDED_EQUAL_SHARES,
@@ -19,25 +19,8 @@ from budgetcitoyen.allocation.values import (
 )
 
 
-@dataclass
-class Bought:
-    """What equal shares bought at one share: the positions in purchase order, the level of each purchase
-    (the most one supporter paid), and what the supporters of each project still held at the end."""
-
-    selected: list[int] = field(default_factory=list)
-    levels: list[float] = field(default_factory=list)
-    leftover: list[float] | None = None
-
-
-def run_at(context: Context, index: SupportIndex, share: Fraction, cardinal: bool) -> Bought:
-    """Equal shares at this per-voter share, among the eligible projects."""
-    candidates = [j for j in range(len(context.projects)) if context.eligible(j)]
-    result = equal_shares(index, context.granted, candidates, share, cardinal=cardinal,
-                          tie_rank=context.tie_rank)
-    return Bought(list(result.selected), list(result.levels), result.leftover.tolist())
-
-
-def _record(context: Context, index: SupportIndex, cardinal: bool, bought: Bought) -> None:
+def _record(context: Context, index: SupportIndex, cardinal: bool, bought: EqualSharesResult | None
+            ) -> None:
     """Fund what equal shares took (zero-cost projects first, when it takes them), and say why each other
     eligible project was not funded."""
     if cardinal:
@@ -46,8 +29,10 @@ def _record(context: Context, index: SupportIndex, cardinal: bool, bought: Bough
         for j in context.ranking:
             if context.granted[j] == 0 and index.support(j) > 0 and context.eligible(j):
                 context.fund(j, FUNDED_EQUAL_SHARES, level=0.0)
-    for purchase, (j, level) in enumerate(zip(bought.selected, bought.levels, strict=True), start=1):
-        context.fund(j, FUNDED_EQUAL_SHARES, level=level, purchase=purchase)
+    if bought is not None:
+        for purchase, (j, level) in enumerate(zip(bought.selected, bought.levels, strict=True), start=1):
+            context.fund(j, FUNDED_EQUAL_SHARES, level=level, purchase=purchase)
+    leftover = bought.leftover().tolist() if bought is not None else [0.0] * len(context.projects)
     funded = set(context.selected)
     for j in range(len(context.projects)):
         if j in funded or not context.eligible(j):
@@ -57,13 +42,13 @@ def _record(context: Context, index: SupportIndex, cardinal: bool, bought: Bough
         elif context.granted[j] == 0 and not cardinal:
             context.fates[j] = Fate(ZERO_COST_IGNORED)
         else:
-            context.fates[j] = Fate(SUPPORTERS_SHORT, leftover=bought.leftover[j] if bought.leftover else 0.0)
+            context.fates[j] = Fate(SUPPORTERS_SHORT, leftover=leftover[j])
 
 
 def equal_shares_raw(context: Context, ballots: Ballots, cardinal: bool) -> None:
     """`mes-raw`: equal shares at envelope ÷ voters, nothing more."""
     index = SupportIndex.build(ballots)
-    bought = Bought()
+    bought = None
     if ballots.num_voters:
         share = Fraction(context.envelope, ballots.num_voters)
         bought = run_at(context, index, share, cardinal)
@@ -85,7 +70,8 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
        equal shares buys every project it can buy (eligible, with a supporter and a non-zero cost).
        It does *not* stop at the first exhaustive outcome (one where nothing else fits in what is left):
        a larger share can still change what is bought, and the official outcomes are those of the
-       keep-raising rule (`keep_raising`).
+       keep-raising rule (`add1.keep_raising_unit_by_unit`; `add1.keep_raising` gives the same outcome
+       without a run at every unit).
     3. Fill what is left with `greedy`, in the vote ranking.
 
     pabutools' ``voter_budget_increment`` stops at the first exhaustive outcome and starts from exactly
@@ -95,7 +81,7 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
     """
     voters = ballots.num_voters
     index = SupportIndex.build(ballots)
-    bought = Bought()
+    bought = None
     if voters:
         exact_share = Fraction(context.envelope, voters)
         bought = run_at(context, index, exact_share, cardinal)
@@ -110,22 +96,6 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
         context.notes.append("Aucun bulletin : seul le complément glouton s'applique.")
     _record(context, index, cardinal, bought)
     context.greedy_pass(context.ranking, FUNDED_COMPLETION)
-
-
-def keep_raising(context: Context, index: SupportIndex, cardinal: bool, available: list[int], base: Bought
-                 ) -> tuple[Bought, int | None]:
-    """The Add1 loop as defined, one run per currency unit: the last outcome that fits the envelope and
-    its share (None: no raised share fits, `base` is kept)."""
-    unit = context.money.unit
-    share = (context.envelope // (index.num_voters * unit)) * unit
-    bought, kept = base, None
-    while len(bought.selected) < len(available):
-        share += unit
-        attempt = run_at(context, index, Fraction(share), cardinal)
-        if sum(context.granted[j] for j in attempt.selected) > context.envelope:
-            break
-        bought, kept = attempt, share
-    return bought, kept
 
 
 def _share_text(context: Context, share: Fraction) -> str:
