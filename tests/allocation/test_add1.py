@@ -85,7 +85,7 @@ def test_a_certificate_holds_at_every_share_it_covers(election: dict[str, object
     unit = context.money.unit
     base = add1.run_at(context, index, Fraction(start * unit), cardinal)
     end = Fraction((start + length) * unit)
-    proof = certify(index, context.granted, add1._candidates(context), base, end, cardinal=cardinal,
+    proof = certify(index, context.granted, add1.candidates_of(context), base, end, cardinal=cardinal,
                     tie_rank=context.tie_rank)
     event("proved" if proof is not None else "not proved")
     if proof is None:
