@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.clock import local_zone
-from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, AllocationRule, Edition
+from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.french import euros, file_size, number
 from budgetcitoyen.initiatives.models import Initiative
@@ -31,33 +32,6 @@ from budgetcitoyen.web import external_url
 CHART_NAMES = ("voix", "enveloppe", "participation-territoires", "participation-ages")
 OPEN_LICENCE = "Licence Ouverte / Open Licence 2.0"
 
-# What each rule does, in a few sentences for residents (the short label is in editions.models).
-RULE_DETAILS = {
-    AllocationRule.GREEDY: (
-        "Les initiatives sont classées par nombre de voix. En descendant le classement, chacune reçoit le "
-        "montant demandé (dans la limite du plafond de sa catégorie) tant que l'enveloppe le permet ; une "
-        "initiative qui ne tient plus dans ce qui reste est passée, et l'examen continue jusqu'à la fin du "
-        "classement."
-    ),
-    AllocationRule.TERRITORIAL: (
-        "D'abord, l'initiative la mieux votée de chaque territoire est financée si elle tient dans "
-        "l'enveloppe ; ensuite, les autres initiatives sont examinées par ordre de voix, chacune financée si "
-        "elle tient dans ce qui reste."
-    ),
-    AllocationRule.MES_RAW: (
-        "Méthode des parts égales : chaque votant dispose d'une part égale de l'enveloppe. À chaque étape, "
-        "on finance l'initiative que ses soutiens peuvent payer en demandant à chacun la plus petite "
-        "contribution maximale ; on s'arrête quand plus aucune initiative ne peut être payée par ses "
-        "soutiens."
-    ),
-    AllocationRule.MES: (
-        "Méthode des parts égales : chaque votant dispose d'une part égale de l'enveloppe ; on finance tour "
-        "à tour l'initiative que ses soutiens peuvent payer avec la plus petite contribution maximale. Comme "
-        "à Wieliczka, Świecie ou Assen, la part de chaque votant est ensuite augmentée d'un euro à la fois "
-        "tant que le total financé tient dans l'enveloppe ; ce qui reste va aux initiatives suivantes par "
-        "ordre de voix."
-    ),
-}
 TIE_BREAK_TEXTS = {
     "edition": "plus de voix, puis le montant le plus bas, puis le dossier déposé le plus tôt, puis le plus "
                "petit numéro d'initiative",
@@ -105,7 +79,7 @@ def ranking_rows(result: AllocationResult, decisions: list[AllocationDecision]) 
 def rule_label(rule: str) -> str | None:
     """The short French name of a rule, None for a rule this version does not know."""
     known = rule in {r.value for r in AllocationRule}
-    return ALLOCATION_RULE_LABELS[AllocationRule(rule)] if known else None
+    return AllocationRule(rule).label if known else None
 
 
 def rule_description(edition: Edition, settings: dict[str, Any], rule: str) -> dict[str, Any]:
@@ -125,7 +99,7 @@ def rule_description(edition: Edition, settings: dict[str, Any], rule: str) -> d
     tie_break = str(settings.get("tie_break") or "edition")
     items.append(("En cas d'égalité", TIE_BREAK_TEXTS.get(tie_break, tie_break)))
     label = rule_label(rule)
-    details = RULE_DETAILS[AllocationRule(rule)] if label else ""
+    details = AllocationRule(rule).details if label else ""
     return {"code": rule, "label": label or rule, "details": details, "lines": items}
 
 
