@@ -12,14 +12,27 @@ written to a temporary .pb file, then timed:
   and so is the ratio, shown as ">N x").
 
 Times are CPU seconds of the timed process (time.process_time), so that other work on the machine
-does not blur the ratios. Run (the project installed in the venv): .venv/bin/python benchmarks/allocation.py [--sizes 50x10000,150x100000] [--pabutools-timeout 600]
+does not blur the ratios. Run (the project installed in the venv):
+.venv/bin/python benchmarks/allocation.py [--sizes 50x10000,150x100000] [--pabutools-timeout 600]
+
+With --real [FOLDER] (default: tests/allocation/data), the real Pabulib elections are timed as a user
+runs them instead: the whole command `budgetcitoyen allocate --pb FILE --rule RULE --json` in a fresh
+process (wall time, median of --repeat runs, interpreter start included), next to pabutools' parse +
+rule in the same run (wall time inside its worker, its interpreter start and imports left out), and
+the ratio per row and summed. RULE is the election's own (greedy for Łódź with its 100-vote threshold
+and Amsterdam, mes for Świecie and Assen); --rules greedy,mes times every file under both. For mes,
+pabutools runs the same rule (its equal shares, the share raised one unit at a time while the outcome
+fits, then its greedy); the load average and the machine are printed with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,10 +113,10 @@ def ours(path: Path, rule: str, repeat: int) -> Timing:
     return best
 
 
-def pabutools(path: Path, rule: str, timeout: float) -> Timing:
+def pabutools(path: Path, rule: str, timeout: float, threshold: int = 0, wall: bool = False) -> Timing:
     """Run the worker; if killed at the timeout, `seconds` is the CPU time it had spent on the task
     (its CPU time minus what it had used before starting the clock), a lower bound."""
-    command = [sys.executable, __file__, "--pabutools-worker", rule, str(path)]
+    command = [sys.executable, __file__, "--pabutools-worker", rule, str(path), str(threshold)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
@@ -114,30 +127,37 @@ def pabutools(path: Path, rule: str, timeout: float) -> Timing:
         started = float(stderr.split()[-1]) if stderr.strip() else 0.0
         return Timing(used - started, None, killed=True)
     answer = json.loads(done.stdout)
-    return Timing(answer["seconds"], answer["selected"], answer["parse_seconds"])
+    return Timing(answer["wall_seconds" if wall else "seconds"], answer["selected"], answer["parse_seconds"])
 
 
-def pabutools_worker(rule: str, path: str) -> None:
+def pabutools_worker(rule: str, path: str, threshold: int = 0) -> None:
     """Parse with pabutools and apply its rules; print the outcome and the time as JSON."""
     from copy import deepcopy
 
-    from pabutools.election import Cost_Sat, parse_pabulib
+    from pabutools.election import Cost_Sat, Instance, parse_pabulib
     from pabutools.election.instance import total_cost
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 
     start = time.process_time()
+    wall = time.perf_counter()
     print(start, file=sys.stderr, flush=True)  # CPU already used (imports): not part of the timing
     instance, profile = parse_pabulib(path)
     parsed = time.process_time()
+    if threshold:
+        # pabutools has no vote threshold: a project below it is simply not a candidate.
+        kept = [p for p in instance if profile.approval_score(p) >= threshold]
+        instance = Instance(kept, budget_limit=instance.budget_limit)
     if rule == "greedy":
         outcome = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
     else:
+        # The rule as this project defines it: raise the share one unit at a time from
+        # floor(budget / voters) + 1 while the outcome fits, until everything equal shares can buy is bought.
         budget, voters = instance.budget_limit, profile.num_ballots()
         approvals = {p: profile.approval_score(p) for p in instance}
-        available = [p for p in instance if p.cost > 0 and approvals[p] > 0]
+        available = {p for p in instance if p.cost > 0 and approvals[p] > 0}
         outcome = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
         share = int(budget) // voters
-        while not instance.is_exhaustive(outcome, available_projects=available):
+        while not available <= set(outcome):
             share += 1
             virtual = deepcopy(instance)
             virtual.budget_limit = share * voters
@@ -151,13 +171,19 @@ def pabutools_worker(rule: str, path: str) -> None:
     seconds = time.process_time() - start
     print(
         json.dumps(
-            {"selected": [p.name for p in outcome], "seconds": seconds, "parse_seconds": parsed - start}
+            {
+                "selected": [p.name for p in outcome],
+                "seconds": seconds,
+                "parse_seconds": parsed - start,
+                "wall_seconds": time.perf_counter() - wall,
+            }
         )
     )
 
 
 def ratio(theirs: Timing, mine: Timing) -> str:
-    return f"{'>' if theirs.killed else ''}{theirs.seconds / mine.seconds:,.0f} x"
+    value = theirs.seconds / mine.seconds
+    return f"{'>' if theirs.killed else ''}{value:,.0f} x" if value >= 10 else f"{value:.2f} x"
 
 
 def parse_sizes(text: str | None) -> list[tuple[int, int]]:
@@ -170,9 +196,68 @@ def parse_sizes(text: str | None) -> list[tuple[int, int]]:
     return sizes
 
 
+# The real elections of tests/allocation/data, each with the rule (and threshold) that gives its outcome.
+OWN_RULES = {
+    "Poland_Lodz_2023_Chojny": ("greedy", 100),
+    "Netherlands_Amsterdam_166": ("greedy", 0),
+    "Poland_Swiecie_2023": ("mes", 0),
+    "Netherlands_Assen_2024": ("mes", 0),
+}
+
+
+def command_times(path: Path, rule: str, threshold: int, repeat: int) -> tuple[list[float], list[str]]:
+    """Wall seconds of the whole `budgetcitoyen allocate` process, run `repeat` times, and its selection."""
+    command = [str(Path(sys.executable).with_name("budgetcitoyen")), "allocate", "--pb", str(path),
+               "--rule", rule, "--tie-break", "id", "--threshold", str(threshold), "--json"]
+    seconds, selected = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        seconds.append(time.perf_counter() - start)
+        selected = json.loads(done.stdout)["selected"]
+    return seconds, selected
+
+
+def machine() -> str:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+                 platform.processor())
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{model}, {os.cpu_count()} logical cores, Python {platform.python_version()}, "
+            f"numpy {np.__version__}; load average {load}")
+
+
+def real(folder: Path, rules: list[str] | None, repeat: int, timeout: float) -> None:
+    print(machine())
+    header = (f"{'election':<28} {'rule':>6} {'command median (s)':>19} {'min..max':>13} "
+              f"{'pabutools (s)':>14} {'ratio':>8} {'identical':>9}")
+    print(header)
+    print("-" * len(header))
+    mine_total = theirs_total = 0.0
+    for name, (own_rule, threshold) in OWN_RULES.items():
+        path = folder / f"{name}.pb"
+        for rule in rules or [own_rule]:
+            limit = threshold if rule == own_rule else 0
+            seconds, selected = command_times(path, rule, limit, repeat)
+            theirs = pabutools(path, rule, timeout, limit, wall=True)
+            median = statistics.median(seconds)
+            mine_total += median
+            theirs_total += theirs.seconds
+            same = "?" if theirs.selected is None else (
+                "yes" if set(theirs.selected) == set(selected) else "NO")
+            spread = f"{min(seconds):.3f}..{max(seconds):.3f}"
+            their_time = f">{theirs.seconds:.1f}" if theirs.killed else f"{theirs.seconds:.2f}"
+            print(f"{name:<28} {rule:>6} {median:>19.3f} {spread:>13} {their_time:>14} "
+                  f"{ratio(theirs, Timing(median, selected)):>8} {same:>9}", flush=True)
+    print("-" * len(header))
+    print(f"{'summed':<28} {'':>6} {mine_total:>19.3f} {'':>13} {theirs_total:>14.2f} "
+          f"{theirs_total / mine_total:>7,.0f} x")
+    print(machine())
+
+
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--pabutools-worker":
-        pabutools_worker(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--pabutools-worker":
+        pabutools_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,7 +269,14 @@ def main() -> None:
     parser.add_argument("--rules", default=",".join(RULES), help="greedy,mes (default both)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of ours, best kept (default 3)")
     parser.add_argument("--no-pabutools", action="store_true", help="time ours only")
+    parser.add_argument("--real", nargs="?", type=Path,
+                        const=Path(__file__).parents[1] / "tests/allocation/data",
+                        help="time the whole command on the real elections of this folder (see above)")
     args = parser.parse_args()
+    if args.real is not None:
+        chosen = [r for r in args.rules.split(",") if r] if "--rules" in sys.argv else None
+        real(args.real, chosen, args.repeat if "--repeat" in sys.argv else 5, args.pabutools_timeout)
+        return
     rules = [r for r in args.rules.split(",") if r]
     header = (
         f"{'projects':>8} {'ballots':>8} {'rule':>6} {'ours (s)':>9} {'parse %':>8} {'pabutools (s)':>14} "

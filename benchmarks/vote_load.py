@@ -1,11 +1,12 @@
-"""Vote load benchmark: gunicorn on PostgreSQL, concurrent voters log in and cast ballots, /healthz as baseline.
+"""Vote load benchmark: gunicorn on PostgreSQL, concurrent voters log in and cast ballots, /healthz as
+baseline.
 
 What it does, in one run:
 1. creates a dedicated PostgreSQL database (default `budgetcitoyen_bench` on the local cluster), brings it to
    the latest schema with `budgetcitoyen db upgrade` and loads the demo with `seed-demo --phase vote` (an
    edition whose vote is open, catalogue published, 14 labelled initiatives on the ballot);
 2. creates N confirmed voters with a declared identity directly through the models and
-   `voting.services.save_profile` (one password hash computed once and shared: scrypt per voter would
+   `voting.identity.save_profile` (one password hash computed once and shared: scrypt per voter would
    dominate the set-up);
 3. serves `budgetcitoyen:create_app()` with gunicorn (gthread workers, keep-alive) and drives it with C client
    processes, each holding one keep-alive connection (http.client, nothing to install);
@@ -28,6 +29,7 @@ ballot), 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import math
 import multiprocessing
@@ -376,7 +378,8 @@ class Pool:
             self.processes.append(process)
 
     def run(self, phase: str, tasks: list[Any]) -> tuple[float, int, list[dict[str, Any]]]:
-        """Split tasks round-robin, run them concurrently; (wall seconds, connections opened, results in order)."""
+        """Split tasks round-robin, run them concurrently; (wall seconds, connections opened, results in
+        order)."""
         size = len(self.pipes)
         shares = [tasks[i::size] for i in range(size)]
         for pipe, share in zip(self.pipes, shares, strict=True):
@@ -392,10 +395,8 @@ class Pool:
 
     def close(self) -> None:
         for pipe in self.pipes:
-            try:
+            with contextlib.suppress(OSError):
                 pipe.send(None)
-            except OSError:
-                pass
         for process in self.processes:
             process.join(timeout=10)
             if process.is_alive():
@@ -499,7 +500,9 @@ def create_voters(url: str, secret: str, instance: Path, count: int) -> Setup:
     from budgetcitoyen.clock import now_utc
     from budgetcitoyen.editions.services import current_edition
     from budgetcitoyen.reference.models import Commune
-    from budgetcitoyen.voting import services
+    from budgetcitoyen.voting.ballots import ballot_initiatives
+    from budgetcitoyen.voting.identity import Identity, save_profile
+    from budgetcitoyen.voting.rules import vote_window_status
 
     started = time.perf_counter()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "INSTANCE_PATH": str(instance)})
@@ -509,9 +512,9 @@ def create_voters(url: str, secret: str, instance: Path, count: int) -> Setup:
     voters: list[dict[str, Any]] = []
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:
         edition = current_edition(session)
-        if edition is None or services.vote_window_status(edition, now) is None:
+        if edition is None or vote_window_status(edition, now) is None:
             raise SystemExit("seed-demo did not leave an edition whose vote is open")
-        on_ballot = len(services.ballot_initiatives(session, edition))
+        on_ballot = len(ballot_initiatives(session, edition))
         if on_ballot < 10:
             raise SystemExit(f"only {on_ballot} initiatives on the ballot: at least 10 are needed")
         communes = list(session.scalars(select(Commune.insee_code)))
@@ -529,13 +532,13 @@ def create_voters(url: str, secret: str, instance: Path, count: int) -> Setup:
             for offset, user in enumerate(batch):
                 i = start + offset
                 born = youngest.fromordinal(youngest.toordinal() - rng.randrange(span))
-                identity = services.Identity(
+                identity = Identity(
                     FIRST_NAMES[i % len(FIRST_NAMES)],
                     LAST_NAMES[(i // len(FIRST_NAMES)) % len(LAST_NAMES)],
                     born,
                     rng.choice(communes),
                 )
-                services.save_profile(session, user, identity, secret, edition, now)
+                save_profile(session, user, identity, secret, edition, now)
                 voters.append(
                     {
                         "index": i,
@@ -692,7 +695,8 @@ def existing_ballot_keys(url: str, edition_id: int) -> set[str]:
 def check_ballots(
     url: str, secret: str, edition_id: int, voters: list[dict[str, Any]], existing: set[str]
 ) -> tuple[list[Check], int]:
-    """Compare the database with what the server answered; returns the checks and the benchmark's ballot count."""
+    """Compare the database with what the server answered; returns the checks and the benchmark's ballot
+    count."""
     from sqlalchemy import create_engine, func, select
 
     from budgetcitoyen.voting.eligibility import voter_key
@@ -794,11 +798,11 @@ def print_table(results: list[PhaseResult]) -> None:
 PROFILE_PARTS = (
     ("whole view (voting.views.cast)", "budgetcitoyen/voting/views.py", "cast"),
     ("  rate limit (ratelimit.web.limit, own commit)", "budgetcitoyen/ratelimit/web.py", "limit"),
-    ("  cast_online (checks, paper clash, store)", "budgetcitoyen/voting/services.py", "cast_online"),
-    ("    ballot_initiatives (allowed ids)", "budgetcitoyen/voting/services.py", "ballot_initiatives"),
+    ("  cast_online (checks, paper clash, store)", "budgetcitoyen/voting/ballots.py", "cast_online"),
+    ("    _allowed_ids (initiatives on the ballot)", "budgetcitoyen/voting/ballots.py", "_allowed_ids"),
     (
         "    store_ballot (row lock, insert or update, choices)",
-        "budgetcitoyen/voting/services.py",
+        "budgetcitoyen/voting/ballots.py",
         "store_ballot",
     ),
     ("  receipt mail (mail.send: render + write)", "budgetcitoyen/mail/delivery.py", "send"),
@@ -880,7 +884,8 @@ def profile_ballot(
 
     health = app.test_client()
     print(
-        f"\nProfile (in process, Flask test client, no HTTP server, {len(clients)} voters who already voted once):"
+        f"\nProfile (in process, Flask test client, no HTTP server, {len(clients)} voters who already "
+        "voted once):"
     )
     for client, voter in clients[:5]:
         get_page(client, voter)  # compiles the templates
@@ -972,7 +977,8 @@ def main() -> int:
         schema_seconds = time.perf_counter() - started
         setup = create_voters(url, secret, instance, args.voters)
         print(
-            f"Set-up: schema and demo {schema_seconds:.1f} s; {args.voters} voters (confirmed, identity declared, "
+            f"Set-up: schema and demo {schema_seconds:.1f} s; {args.voters} voters (confirmed, identity "
+            "declared, "
             f"one shared password hash) {setup.seconds:.1f} s; {setup.on_ballot} initiatives on the ballot, "
             f"{setup.min_choices}-{setup.max_choices} choices"
         )
@@ -990,7 +996,8 @@ def main() -> int:
             f"per-account limits at their defaults"
         )
         print(
-            f"Mail: no SMTP host, so each ballot's receipt is written to the outbox by a background mail thread "
+            "Mail: no SMTP host, so each ballot's receipt is written to the outbox by a background mail "
+            "thread "
             f"({instance / 'outbox'}) once the ballot is saved"
         )
         print(
@@ -1089,7 +1096,8 @@ def main() -> int:
         )
         print(f"Ratio ballots/s ÷ healthz/s:               {ratio:8.1%}   (target ≥ {TARGET_RATIO:.0%})")
         print(
-            f"Whole vote (GET /vote then POST) per second: {journey:6.1f}   ({journey / baseline:.1%} of the baseline)"
+            f"Whole vote (GET /vote then POST) per second: {journey:6.1f}   "
+            f"({journey / baseline:.1%} of the baseline)"
         )
         # Throughputs move with whatever else the shared machine runs; CPU per request much less so.
         cost = {
@@ -1098,18 +1106,21 @@ def main() -> int:
         }
         health_cost = sum(cost[h.label] for h in health) / 2
         print(
-            f"CPU per request (app + pg + clients): ballot {cost[cast.label]:.1f} ms, healthz {health_cost:.2f} ms: "
+            f"CPU per request (app + pg + clients): ballot {cost[cast.label]:.1f} ms, "
+            f"healthz {health_cost:.2f} ms: "
             f"ratio {health_cost / cost[cast.label]:.1%} on an idle machine with the CPU as the limit"
         )
         load = os.getloadavg()
         print(
-            f"Load average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; CPU used by others during "
+            f"Load average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+            "CPU used by others during "
             f"the ballot phase: {cast.cpu['other'] / cast.wall:.2f} cores of {os.cpu_count()}"
         )
         print(f"Errors (all phases): {errors}")
         for check in checks:
             print(
-                f"  [{'ok' if check.ok else 'FAILED'}] {check.label}: expected {check.expected}, found {check.found}"
+                f"  [{'ok' if check.ok else 'FAILED'}] {check.label}: "
+                f"expected {check.expected}, found {check.found}"
             )
         met = ratio >= TARGET_RATIO and errors == 0 and all(c.ok for c in checks)
         print(
@@ -1119,8 +1130,9 @@ def main() -> int:
         )
         print(
             "CPU ms per request is measured from /proc: app = gunicorn master and workers, pg = PostgreSQL "
-            "backends of the benchmark database, clients = the client processes, other = the rest of the machine "
-            "(other engineers' work, PostgreSQL's WAL writer…). reconn = connections reopened during the phase "
+            "backends of the benchmark database, clients = the client processes, "
+            "other = the rest of the machine (other engineers' work, PostgreSQL's WAL writer…). "
+            "reconn = connections reopened during the phase "
             "(0: every request of the phase used the client's keep-alive connection)."
         )
 

@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from budgetcitoyen.clock import configure_zone
-from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_settings
+if TYPE_CHECKING:
+    from flask import Flask
 
 # Every module that serves pages, one blueprint each (`bp`, or the one named after a colon), domain by domain.
 VIEW_MODULES = (
     "budgetcitoyen.public.views",
+    "budgetcitoyen.public.catalogue_views",
     "budgetcitoyen.accounts.views",
     "budgetcitoyen.admin.views",
     "budgetcitoyen.initiatives.views",
     "budgetcitoyen.initiatives.admin_views",
-    "budgetcitoyen.initiatives.catalogue",
     "budgetcitoyen.labelling.views",
     "budgetcitoyen.labelling.admin_views",
     "budgetcitoyen.labelling.questionnaire_views",
     "budgetcitoyen.labelling.decision_views",
     "budgetcitoyen.conventions.views",
-    "budgetcitoyen.conventions.views:admin_bp",
+    "budgetcitoyen.conventions.admin_views",
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
     "budgetcitoyen.results.views",
     "budgetcitoyen.results.admin_views",
+    "budgetcitoyen.dashboards.views",
 )
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Assemble the application (settings, database, log-in, CSRF, blueprints, CLI, errors); nothing else."""
+    # Imported here, not at the top: `import budgetcitoyen` stays light for `budgetcitoyen allocate`.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from budgetcitoyen.clock import configure_zone
+    from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_settings
+
     templates, static = PROJECT_ROOT / "templates", PROJECT_ROOT / "static"
     if not templates.is_dir():
         # Templates live at the repository's top level: install with `pip install -e .`.
@@ -68,3 +74,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(getattr(importlib.import_module(module_name), attribute or "bp"))
     cli.register_commands(app)
     return app
+
+
+def console() -> None:
+    """The `budgetcitoyen` command. `allocate` needs neither the application nor Flask: it runs before the
+    Flask command group is imported, so that it starts fast; everything else goes to that group (cli.py)."""
+    if sys.argv[1:2] == ["allocate"]:
+        from budgetcitoyen.allocation.commands import allocate_command
+
+        allocate_command.main(sys.argv[2:], prog_name="budgetcitoyen allocate")
+    else:
+        from budgetcitoyen.cli import main
+
+        main()

@@ -1,4 +1,7 @@
-"""The `budgetcitoyen` command: Flask's CLI plus database, reference-data, admin and demo commands."""
+"""The `budgetcitoyen` command: Flask's CLI plus database, reference-data, admin and demo commands.
+
+Commands that change data run one use case each through `budgetcitoyen.web.run_use_case` (committed
+once; a DomainError rolls it back and is shown as the command's error)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.db import get_session
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.migrate import alembic_config
+from budgetcitoyen.web import run_use_case
 
 
 def _create_app() -> Flask:
@@ -82,9 +86,7 @@ def reference_load() -> None:
     """Load or update the shipped reference data (idempotent)."""
     from budgetcitoyen.reference.services import load_reference
 
-    session = get_session()
-    report = load_reference(session)
-    session.commit()
+    report, _ = run_use_case(get_session(), load_reference)
     click.echo(
         f"{report.territories} territoires, {report.communes_added} communes ajoutées, "
         f"{report.communes_updated} mises à jour, {report.structure_types} types de structure."
@@ -98,12 +100,10 @@ def reference_import_communes(path: Path) -> None:
     """Replace the commune list from a CSV (insee_code,name,postal_codes,territory_code)."""
     from budgetcitoyen.reference.services import import_communes_file
 
-    session = get_session()
     try:
-        added, updated = import_communes_file(session, path)
+        (added, updated), _ = run_use_case(get_session(), import_communes_file, path)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    session.commit()
     click.echo(f"{added} communes ajoutées, {updated} mises à jour.")
 
 
@@ -116,19 +116,17 @@ def create_admin(email: str, password: str) -> None:
     """Create an administrator account EMAIL (or make an existing account administrator)."""
     from budgetcitoyen.accounts.services import create_admin as make_admin
 
-    session = get_session()
     try:
-        user = make_admin(session, email, password, now_utc())
+        user, _ = run_use_case(get_session(), make_admin, email, password, now_utc())
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    session.commit()
     click.echo(f"Administrateur : {user.email}")
 
 
 @click.command("seed-demo")
 @click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
-@click.option("--phase", type=click.Choice(["ideas", "dossiers", "labelling", "vote", "results", "follow_up"]),
-              default="vote", show_default=True,
+@click.option("--phase", default="vote", show_default=True,
+              type=click.Choice(["ideas", "dossiers", "labelling", "vote", "results", "follow_up"]),
               help="Build the calendar so that this phase is open today (the demo is then usable at once).")
 @with_appcontext
 def seed_demo(year: int | None, phase: str) -> None:
@@ -137,11 +135,9 @@ def seed_demo(year: int | None, phase: str) -> None:
     from budgetcitoyen.demo.seed import seed_demo as seed
     from budgetcitoyen.editions.rules import Phase
 
-    session = get_session()
     now = now_utc()
-    edition = seed(session, now, year or now.year, Phase(phase), current_app.config["SECRET_KEY"],
-                   current_app.instance_path)
-    session.commit()
+    edition, _ = run_use_case(get_session(), seed, now, year or now.year, Phase(phase),
+                              current_app.config["SECRET_KEY"], current_app.instance_path)
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
     for account in DEMO_ACCOUNTS:

@@ -28,5 +28,6 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[o
     return Response(
         buffer.getvalue().encode("utf-8"),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
     )

@@ -29,6 +29,14 @@ class BaseForm(FlaskForm):
             self.form_errors.append(message)
 
 
+def optional_int(value: object) -> int | None:
+    """The `coerce` of a SelectField of ids: the id, or None for the empty choice or a tampered value."""
+    try:
+        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
 def select_choices(pairs: Iterable[tuple[object, str]], blank: str | None = "— Choisir —") -> list[SelectChoice]:
     """Choices for a SelectField from (value, label) pairs, with an optional empty first option."""
     options = [SelectChoice("", blank)] if blank is not None else []

@@ -20,12 +20,11 @@ from werkzeug.security import generate_password_hash
 
 from budgetcitoyen.accounts.models import College, Role, User, UserRole
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.demo.seed import calendar_around
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
-from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.editions.rules import Phase, calendar_around
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Territory
 
 DEFAULT_PASSWORD = "Correct-Horse-Battery-62"

@@ -19,7 +19,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from budgetcitoyen.accounts.models import COLLEGE_LABELS, ROLE_LABELS, Role
-from budgetcitoyen.editions.models import ALLOCATION_RULE_LABELS, BALLOT_SCOPE_LABELS
+from budgetcitoyen.allocation import AllocationRule
+from budgetcitoyen.editions.models import BALLOT_SCOPE_LABELS
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
 from budgetcitoyen.forms import AmountField, BaseForm
 from budgetcitoyen.voting.models import PAPER_CLASH_LABELS, PaperClashPolicy
@@ -66,7 +67,8 @@ class EditionForm(BaseForm):
         default=PaperClashPolicy.ONLINE_WINS.value,
         invalid_choice_message="Choisissez une des règles proposées.",
         description="Le bulletin qui n'est pas retenu est annulé, avec son motif, dans le journal.")
-    allocation_rule = SelectField("Règle de répartition de l'enveloppe", choices=_choices(ALLOCATION_RULE_LABELS))
+    allocation_rule = SelectField("Règle de répartition de l'enveloppe",
+                                  choices=_choices({rule: rule.label for rule in AllocationRule}))
     vote_threshold = IntegerField(
         "Nombre minimal de voix pour être financé", default=0,
         validators=[InputRequired("Indiquez un nombre (0 : pas de minimum)."), NumberRange(0, 10_000_000, "Au moins 0.")],

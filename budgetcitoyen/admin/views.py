@@ -23,7 +23,6 @@ from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions import services as edition_services
 from budgetcitoyen.editions.models import (
-    ALLOCATION_RULE_LABELS,
     BALLOT_SCOPE_LABELS,
     AllocationRule,
     BallotScope,
@@ -148,7 +147,7 @@ def edition(edition_id: int) -> Any:
                 return redirect(url_for("admin.edition", edition_id=edition.id))
     return render_template(
         "admin/edition_form.html", form=form, edition=edition, rows=calendar_rows(edition),
-        rule_labels=ALLOCATION_RULE_LABELS, scope_labels=BALLOT_SCOPE_LABELS,
+        scope_labels=BALLOT_SCOPE_LABELS,
     ), 200 if not form.errors else 422
 
 

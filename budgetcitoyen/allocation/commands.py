@@ -1,4 +1,5 @@
-"""`budgetcitoyen allocate`: run an allocation rule on a Pabulib file, without the application or its database.
+"""`budgetcitoyen allocate`: run an allocation rule on a Pabulib file, without the application or its
+database.
 
 The command is attached to the top-level group itself (not to the app's CLI), so Flask never builds
 the application for it: no instance folder, no database connection.
@@ -15,9 +16,9 @@ from typing import IO, Any
 import click
 
 from budgetcitoyen.allocation import french
-from budgetcitoyen.allocation.model import RULES, AllocationError, Outcome
 from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES, PbElection, read_pb
-from budgetcitoyen.allocation.rules import RULE_LABELS, allocate
+from budgetcitoyen.allocation.rules import allocate
+from budgetcitoyen.allocation.values import RULES, AllocationError, AllocationRule, Outcome
 
 PROGRESS_FROM_BYTES = 20 * 1024 * 1024  # below this a file is read in well under a second
 
@@ -53,7 +54,8 @@ def _read(path: Path, max_bytes: int, show_progress: bool) -> PbElection:
               help="Fichier Pabulib (.pb) à répartir, votes par approbation.")
 @click.option("--rule", type=click.Choice(RULES), default="greedy", show_default=True,
               help="greedy : par voix décroissantes ; mes-raw : parts égales ; mes : parts égales complétées "
-                   "(+1 par votant puis glouton) ; territorial : meilleur projet de chaque territoire d'abord.")
+                   "(+1 par votant puis glouton) ; territorial : meilleur projet de chaque territoire "
+                   "d'abord.")
 @click.option("--utility", type=click.Choice(["cost", "card"]), default=None,
               help="Utilité des parts égales : coût du projet (cost) ou 1 par projet approuvé (card). "
                    "Par défaut : la clé utility de META si le fichier en a une, sinon cost.")
@@ -61,16 +63,17 @@ def _read(path: Path, max_bytes: int, show_progress: bool) -> PbElection:
               help="Nombre minimal de voix pour être financé. Par défaut : la clé threshold de META si le "
                    "fichier en a une, sinon 0.")
 @click.option("--tie-break", type=click.Choice(["id", "edition"]), default=None,
-              help="id : à égalité, le plus petit identifiant (comparé comme texte) l'emporte, comme pabutools ; "
-                   "edition : plus de voix, moindre coût, dépôt le plus ancien (colonne filed_order), identifiant. "
+              help="id : à égalité, le plus petit identifiant (comparé comme texte) l'emporte, comme "
+                   "pabutools ; edition : plus de voix, moindre coût, dépôt le plus ancien (colonne "
+                   "filed_order), identifiant. "
                    "Par défaut : la clé tie_break de META si le fichier en a une, sinon id.")
 @click.option("--json", "as_json", is_flag=True,
               help='Affiche un seul objet JSON {"selected": [...], "spent": …, "budget": …}; '
                    "selected dans l'ordre de sélection.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Taille maximale du fichier accepté, en octets.")
-def allocate_command(pb_path: Path, rule: str, utility: str | None, threshold: int | None, tie_break: str | None,
-                     as_json: bool, max_bytes: int) -> None:
+def allocate_command(pb_path: Path, rule: str, utility: str | None, threshold: int | None,
+                     tie_break: str | None, as_json: bool, max_bytes: int) -> None:
     """Répartit l'enveloppe d'un fichier Pabulib selon une règle, et explique le sort de chaque projet.
 
     Les fichiers exportés par Budget citoyen (pb-export) portent dans META les réglages de l'édition
@@ -84,7 +87,8 @@ def allocate_command(pb_path: Path, rule: str, utility: str | None, threshold: i
         outcome = allocate(
             election.allocation_projects(), election.budget, rule=rule, ballots=election.ballots,
             threshold=threshold if threshold is not None else _meta_threshold(meta),
-            utility=utility or meta.get("utility", "cost"), tie_break=tie_break or meta.get("tie_break", "id"),
+            utility=utility or meta.get("utility", "cost"),
+            tie_break=tie_break or meta.get("tie_break", "id"),
             sub_envelopes=_meta_sub_envelopes(meta) if rule in ("greedy", "territorial") else None,
             currency=election.currency)
     except AllocationError as error:
@@ -114,7 +118,8 @@ def _meta_sub_envelopes(meta: dict[str, str]) -> dict[str, Decimal] | None:
         try:
             envelopes[code.strip()] = Decimal(amount.strip())
         except ArithmeticError:
-            raise AllocationError(f"META : sous-enveloppe « {item} » invalide (code:montant attendu).") from None
+            raise AllocationError(
+                f"META : sous-enveloppe « {item} » invalide (code:montant attendu).") from None
         if not code.strip():
             raise AllocationError(f"META : sous-enveloppe « {item} » invalide (code:montant attendu).")
     return envelopes
@@ -123,8 +128,9 @@ def _meta_sub_envelopes(meta: dict[str, str]) -> dict[str, Decimal] | None:
 def _print_table(election: PbElection, outcome: Outcome, rule: str) -> None:
     currency = election.currency
     description = election.meta.get("description", "")
-    click.echo(f"{description} — règle : {RULE_LABELS[rule]}")
-    click.echo(f"Enveloppe : {french.amount(outcome.envelope, currency)} ; {election.ballots.num_voters} bulletins, "
+    click.echo(f"{description} — règle : {AllocationRule(rule).summary}")
+    click.echo(f"Enveloppe : {french.amount(outcome.envelope, currency)} ; "
+               f"{election.ballots.num_voters} bulletins, "
                f"{len(election.projects)} projets.")
     for note in outcome.notes:
         click.echo(note)
@@ -132,11 +138,13 @@ def _print_table(election: PbElection, outcome: Outcome, rule: str) -> None:
     rows = [("Rang", "Projet", "Voix", "Accordé", "Explication")]
     for decision in sorted(outcome.decisions, key=lambda d: d.rank):
         rows.append((str(decision.rank), decision.project_id, str(decision.votes),
-                     french.amount(decision.granted, currency) if decision.funded else "—", decision.explanation))
+                     french.amount(decision.granted, currency) if decision.funded else "—",
+                     decision.explanation))
     widths = [max(len(row[c]) for row in rows) for c in range(4)]
     for row in rows:
         click.echo(f"{row[0]:>{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  "
                    f"{row[3]:>{widths[3]}}  {row[4]}")
     click.echo("")
-    click.echo(f"{len(outcome.selected)} projets financés ; dépensé : {french.amount(outcome.spent, currency)} ; "
+    click.echo(f"{len(outcome.selected)} projets financés ; "
+               f"dépensé : {french.amount(outcome.spent, currency)} ; "
                f"reste : {french.amount(outcome.remaining, currency)}.")

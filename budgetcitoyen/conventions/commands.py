@@ -9,61 +9,70 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.conventions import notifications, rules, services
-from budgetcitoyen.db import get_session
+from budgetcitoyen.conventions import reminders, rules, services
+from budgetcitoyen.french import short_date
+from budgetcitoyen.web import db, run_use_case
 
 
-def _describe(pending: services.PendingReminder) -> str:
-    convention = pending.convention
+def _describe(pending: reminders.PendingReminder) -> str:
+    convention, reminder = pending.convention, pending.reminder
     return (f"convention n° {convention.id} « {convention.initiative.title} » — "
-            f"{rules.REMINDER_LABELS[pending.reminder.kind]} (étape du {pending.reminder.due_on:%d/%m/%Y})")
+            f"{rules.REMINDER_LABELS[reminder.kind]} (étape du {short_date(reminder.due_on)})")
+
+
+def _plural(count: int) -> str:
+    return "s" if count > 1 else ""
+
+
+def _send(pending: reminders.PendingReminder) -> bool | None:
+    """Book the reminder with its mail (one transaction), then deliver; a mail that could not be delivered
+    releases the booking, for the next run to try again. None when another run booked it first."""
+    session = db()
+    booking, delivered = run_use_case(session, reminders.book_reminder, pending, now_utc())
+    if booking is None:
+        return None
+    if not delivered:
+        run_use_case(session, reminders.release_reminder, booking)
+    return delivered
 
 
 @click.command("remind")
-@click.option("--dry-run", is_flag=True, help="Show the reminders that would be sent; send and record nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show the reminders that would be sent; send and record nothing.")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Act as if today were this day (YYYY-MM-DD); default: today in the configured time zone.")
 @with_appcontext
 def remind(dry_run: bool, on: datetime | None) -> None:
     """Send the convention reminders due today: extension window opening, final report due in 30 days,
-    final report overdue. Safe to run every day: a reminder is booked before it is mailed, under a
-    unique key, so it never goes twice; one that could not be delivered is released and tried again
-    on the next run."""
+    final report overdue. Safe to run every day: a reminder is booked with its mail, under a unique
+    key, so it never goes twice; one that could not be delivered is released and tried again on the
+    next run."""
     today: date = on.date() if on else services.local_today(now_utc())
-    session = get_session()
     # Links in the mails are built with url_for, which needs a request: the public address stands in.
     base_url = current_app.config.get("PUBLIC_URL") or "http://localhost"
     with current_app.test_request_context("/", base_url=base_url):
-        pending = services.pending_reminders(session, today)
+        pending = reminders.pending_reminders(db(), today)
         sent = failed = 0
         for item in pending:
             if item.recipient is None:
                 # The account is deleted and the dossier gives no contact: nothing to retry by mail.
                 click.echo(f"Sans adresse, non envoyé : {_describe(item)}", err=True)
-                continue
-            if dry_run:
+            elif dry_run:
                 click.echo(f"[simulation] À envoyer à {item.recipient} : {_describe(item)}")
-                continue
-            if services.claim_reminder(session, item, now_utc()) is None:
-                session.rollback()
-                continue  # another run took it
-            if notifications.send_reminder(item):
-                session.commit()
+            elif (delivered := _send(item)) is True:
                 sent += 1
                 click.echo(f"Envoyé à {item.recipient} : {_describe(item)}")
-            else:
-                session.rollback()
+            elif delivered is False:
                 failed += 1
                 click.echo(f"Échec de l'envoi à {item.recipient}, nouvel essai au prochain passage : "
                            f"{_describe(item)}", err=True)
-        session.rollback()
     if dry_run:
-        click.echo(f"{len(pending)} rappel{'s' if len(pending) > 1 else ''} à envoyer le {today:%d/%m/%Y} "
+        click.echo(f"{len(pending)} rappel{_plural(len(pending))} à envoyer le {short_date(today)} "
                    "(simulation : rien n'a été envoyé).")
     elif not pending:
-        click.echo(f"Aucun rappel à envoyer le {today:%d/%m/%Y}.")
+        click.echo(f"Aucun rappel à envoyer le {short_date(today)}.")
     else:
-        click.echo(f"{sent} rappel{'s' if sent > 1 else ''} envoyé{'s' if sent > 1 else ''} le {today:%d/%m/%Y}"
+        click.echo(f"{sent} rappel{_plural(sent)} envoyé{_plural(sent)} le {short_date(today)}"
                    + (f", {failed} en échec." if failed else "."))
     if failed:
         raise SystemExit(1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -37,8 +39,8 @@ class SignForm(BaseForm):
         "Durée (mois)", default=DEFAULT_DURATION_MONTHS,
         description=f"{DEFAULT_DURATION_MONTHS} mois à compter de la signature, sans reconduction tacite.",
         validators=[InputRequired("Indiquez la durée en mois."),
-                    NumberRange(min=1, max=MAX_DURATION_MONTHS,
-                                message=f"La durée doit être comprise entre 1 et {MAX_DURATION_MONTHS} mois.")])
+                    NumberRange(min=1, max=MAX_DURATION_MONTHS, message="La durée doit être comprise entre 1 "
+                                f"et {MAX_DURATION_MONTHS} mois.")])
     submit = SubmitField("Enregistrer la signature")
 
 
@@ -57,6 +59,13 @@ class ReportForm(BaseForm):
     file = FileField("Bilan final d'exécution (PDF, PNG ou JPEG, 10 Mo au plus)")
     submit = SubmitField("Envoyer le bilan final")
 
+    def upload(self) -> tuple[BinaryIO | None, str]:
+        """The file sent and its name; (None, "") when none was chosen."""
+        sent = self.file.data
+        if sent is None or not getattr(sent, "filename", ""):
+            return None, ""
+        return sent.stream, sent.filename
+
 
 class CloseForm(BaseForm):
     """Closing after the check of actual spending."""
@@ -73,11 +82,13 @@ class CloseForm(BaseForm):
 class TerminateForm(BaseForm):
     """Termination, with the sums to pay back."""
 
-    terminated_on = DateField("Date de résiliation", validators=[InputRequired("Indiquez la date de résiliation.")])
+    terminated_on = DateField("Date de résiliation",
+                              validators=[InputRequired("Indiquez la date de résiliation.")])
     reason = TextAreaField("Motif de la résiliation",
                            validators=[DataRequired("Indiquez le motif de la résiliation."),
                                        Length(max=2000, message="Au plus 2 000 caractères.")])
     amount_to_repay = AmountField(
         "Montant à reverser (€)", places=2, description="Entre 0 et le montant versé.",
-        validators=[InputRequired("Indiquez le montant à reverser (0 si rien n'est réclamé)."), _AMOUNT_RANGE])
+        validators=[InputRequired("Indiquez le montant à reverser (0 si rien n'est réclamé)."),
+                    _AMOUNT_RANGE])
     submit = SubmitField("Résilier la convention")

@@ -30,7 +30,8 @@ class Convention(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_VALUES})", name="known_status"),
         CheckConstraint("amount_granted > 0", name="amount_granted_positive"),
-        CheckConstraint(f"duration_months >= 1 AND duration_months <= {MAX_DURATION_MONTHS}", name="duration_range"),
+        CheckConstraint(f"duration_months >= 1 AND duration_months <= {MAX_DURATION_MONTHS}",
+                        name="duration_range"),
         CheckConstraint("amount_paid IS NULL OR (amount_paid > 0 AND amount_paid <= amount_granted)",
                         name="paid_within_grant"),
         CheckConstraint("amount_to_repay IS NULL OR (amount_to_repay >= 0 AND amount_to_repay <= "

@@ -1,32 +1,33 @@
-"""Use cases of the follow-up: create, sign, pay, receive the final report, close, terminate, remind.
+"""Use cases of the follow-up: create, sign, pay, receive the final report, close, terminate.
 
 Flush, never commit; every change is audited. The initiative follows along through the initiatives'
 workflow (winner → under agreement on signature, → closed on closing, → abandoned on termination).
-Mails are the caller's business, after its commit (conventions.notifications).
+Each step queues the holder's mail (conventions.notifications), sent once the step is committed.
+The reminders' use cases are in conventions.reminders.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, event, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen.accounts.models import User
-from budgetcitoyen.accounts.permissions import is_admin, is_staff
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import to_local
-from budgetcitoyen.conventions import rules
-from budgetcitoyen.conventions.models import Convention, ConventionReminder
-from budgetcitoyen.conventions.rules import ConventionStatus, DueReminder
+from budgetcitoyen.conventions import notifications, permissions, rules
+from budgetcitoyen.conventions.models import Convention
+from budgetcitoyen.conventions.rules import ConventionStatus
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
-from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.money import euros_amount
 
 
@@ -42,11 +43,12 @@ def _snapshot(convention: Convention) -> dict[str, object]:
         "termination_reason", "amount_to_repay")}
 
 
-def _audit(session: Session, actor: User | None, convention: Convention, action: str, before: dict[str, object],
-           now: datetime) -> None:
+def _audit(session: Session, actor: User | None, convention: Convention, action: str,
+           before: dict[str, object], now: datetime) -> None:
     before, after = audit.changed_fields(before, _snapshot(convention))
-    audit.record(session, actor=actor, action=action, object_type="convention", object_id=convention.id, now=now,
-                 summary=f"Convention « {convention.initiative.title[:80]} »", before=before, after=after)
+    audit.record(session, actor=actor, action=action, object_type="convention", object_id=convention.id,
+                 now=now, summary=f"Convention « {convention.initiative.title[:80]} »", before=before,
+                 after=after)
 
 
 def _lock(session: Session, convention: Convention) -> ConventionStatus:
@@ -109,9 +111,10 @@ def create_convention(session: Session, initiative: Initiative, amount: Decimal,
     if problem := rules.grant_problem(value):
         raise DomainError(problem, field="amount")
     if initiative.status_enum is not Status.WINNER:
-        raise Conflict(f"Seule une initiative lauréate reçoit une convention : « {initiative.title} » ne l'est pas.")
+        raise Conflict(f"Seule une initiative lauréate reçoit une convention : « {initiative.title} » ne "
+                       "l'est pas.", field="initiative_id")
     if convention_of(session, initiative) is not None:
-        raise Conflict(f"L'initiative « {initiative.title} » a déjà une convention.")
+        raise Conflict(f"L'initiative « {initiative.title} » a déjà une convention.", field="initiative_id")
     convention = Convention(initiative=initiative, edition_id=initiative.edition_id,
                             status=ConventionStatus.TO_SIGN.value, amount_granted=euros_amount(value),
                             duration_months=rules.DEFAULT_DURATION_MONTHS, created_at=now, updated_at=now,
@@ -121,28 +124,40 @@ def create_convention(session: Session, initiative: Initiative, amount: Decimal,
             session.add(convention)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"L'initiative « {initiative.title} » a déjà une convention.") from exc
-    audit.record(session, actor=actor, action="convention.create", object_type="convention", object_id=convention.id,
-                 now=now, summary=f"Convention « {initiative.title[:80]} »",
+        raise Conflict(f"L'initiative « {initiative.title} » a déjà une convention.",
+                       field="initiative_id") from exc
+    audit.record(session, actor=actor, action="convention.create", object_type="convention",
+                 object_id=convention.id, now=now, summary=f"Convention « {initiative.title[:80]} »",
                  after={"initiative_id": initiative.id, "amount_granted": convention.amount_granted})
     session.flush()
     return convention
 
 
+def create_for_winner(session: Session, actor: User, initiative_id: int | None, amount: Decimal,
+                      now: datetime) -> Convention:
+    """The Mission ESS creates the convention of a winner that the allocation left without one."""
+    initiative = session.get(Initiative, initiative_id) if initiative_id is not None else None
+    if initiative is None:
+        raise DomainError("Initiative inconnue.", field="initiative_id")
+    return create_convention(session, initiative, euros_amount(amount), now, actor=actor)
+
+
 def winners_without_convention(session: Session, edition_id: int) -> list[Initiative]:
     """Winners of an edition still waiting for their convention."""
     return list(session.scalars(
-        select(Initiative).where(Initiative.edition_id == edition_id, Initiative.status == Status.WINNER.value,
-                                 ~exists().where(Convention.initiative_id == Initiative.id))
+        select(Initiative)
+        .where(Initiative.edition_id == edition_id, Initiative.status == Status.WINNER.value,
+               ~exists().where(Convention.initiative_id == Initiative.id))
         .order_by(Initiative.title)))
 
 
 # --- Steps -----------------------------------------------------------------------------------
 
 
-def sign(session: Session, actor: User, convention: Convention, signed_on: date | None, duration_months: int | None,
-         now: datetime) -> Convention:
-    """Record the signature by both parties; the dates follow from it and the initiative is under agreement."""
+def sign(session: Session, actor: User, convention: Convention, signed_on: date | None,
+         duration_months: int | None, now: datetime) -> Convention:
+    """Record the signature by both parties; the dates follow from it and the initiative is under
+    agreement."""
     today = local_today(now)
     _lock(session, convention)
     _require_move(convention, ConventionStatus.SIGNED)
@@ -161,6 +176,7 @@ def sign(session: Session, actor: User, convention: Convention, signed_on: date 
                   as_staff=True)
     _audit(session, actor, convention, "convention.sign", before, now)
     session.flush()
+    notifications.step_recorded(session, convention, "signed")
     return convention
 
 
@@ -180,29 +196,25 @@ def record_payment(session: Session, actor: User, convention: Convention, paid_o
     convention.updated_at = now
     _audit(session, actor, convention, "convention.pay", before, now)
     session.flush()
+    notifications.step_recorded(session, convention, "paid")
     return convention
-
-
-def can_see(convention: Convention, user: User) -> bool:
-    """The holder and the Mission ESS see a convention and its final report."""
-    return convention.initiative.holder_id == user.id or is_staff(user.role_set)
 
 
 def check_can_send_report(convention: Convention, user: User, *, as_staff: bool) -> None:
     """Refuse before any file is written: not one's convention, or not the moment for a report."""
     if as_staff:
-        if not is_admin(user.role_set):
-            raise NotAllowed("Seuls les administrateurs enregistrent un bilan pour le porteur.")
-    elif convention.initiative.holder_id != user.id:
-        raise NotAllowed("Cette convention n'est pas la vôtre.")
+        if not permissions.can_record_steps(user):
+            raise NotAllowed("Seuls les administrateurs enregistrent un bilan pour le porteur.", field="file")
+    elif not permissions.is_holder_of(user, convention.initiative):
+        raise NotAllowed("Cette convention n'est pas la vôtre.", field="file")
     status = convention.status_enum
     if status is ConventionStatus.REPORT_RECEIVED:
         return  # a corrected report replaces the first one until the convention is closed
     if status in (ConventionStatus.TO_SIGN, ConventionStatus.SIGNED):
         raise Conflict("Le bilan final s'envoie une fois la subvention versée.", field="file")
     if status is not ConventionStatus.PAID:
-        raise Conflict(f"Cette convention est « {rules.STATUS_LABELS[status]} » : elle n'attend plus de bilan.",
-                       field="file")
+        raise Conflict(f"Cette convention est « {rules.STATUS_LABELS[status]} » : elle n'attend plus de "
+                       "bilan.", field="file")
 
 
 def record_report(session: Session, actor: User, convention: Convention, stored: uploads.StoredFile,
@@ -222,7 +234,53 @@ def record_report(session: Session, actor: User, convention: Convention, stored:
     convention.updated_at = now
     _audit(session, actor, convention, "convention.report", before, now)
     session.flush()
+    notifications.step_recorded(session, convention, "report")
     return replaced
+
+
+def send_report(session: Session, actor: User, convention: Convention, stream: BinaryIO | None,
+                original_name: str, folder: Path, now: datetime, *, as_staff: bool) -> None:
+    """The final report sent by its holder (or recorded by an administrator): checked, stored on disk,
+    recorded. The stored file is removed again if the transaction is rolled back, even at its commit;
+    the report it replaces is removed once the new one is committed."""
+    if stream is None or not original_name:
+        raise DomainError("Choisissez le fichier du bilan final.", field="file")
+    check_can_send_report(convention, actor, as_staff=as_staff)
+    stored = uploads.store(stream, folder)
+    _remove_unless_committed(session, uploads.path_of(folder, stored.stored_name))
+    replaced = record_report(session, actor, convention, stored, original_name, now, as_staff=as_staff)
+    if replaced:
+        _remove_once_committed(session, uploads.path_of(folder, replaced))
+
+
+# Files follow the transaction that wrote them: kept only if it commits.
+_WRITTEN, _REPLACED = "conventions.files_written", "conventions.files_replaced"
+
+
+def _remove_unless_committed(session: Session, path: Path) -> None:
+    session.info.setdefault(_WRITTEN, []).append(path)
+
+
+def _remove_once_committed(session: Session, path: Path) -> None:
+    session.info.setdefault(_REPLACED, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _files_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction may still be rolled back
+    session.info.pop(_WRITTEN, None)
+    for path in session.info.pop(_REPLACED, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _files_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is not None:
+        return
+    session.info.pop(_REPLACED, None)
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)
 
 
 def close(session: Session, actor: User, convention: Convention, closed_on: date | None,
@@ -240,12 +298,14 @@ def close(session: Session, actor: User, convention: Convention, closed_on: date
         raise DomainError("La note de clôture ne doit pas dépasser 2 000 caractères.", field="note")
     before = _snapshot(convention)
     _move(convention, ConventionStatus.CLOSED)
-    change_status(session, actor, convention.initiative, Status.CLOSED, "Convention soldée.", now, as_staff=True)
+    change_status(session, actor, convention.initiative, Status.CLOSED, "Convention soldée.", now,
+                  as_staff=True)
     convention.closed_on, convention.amount_to_repay = closed_on, euros_amount(repay)
     convention.closing_note = note.strip()
     convention.updated_at = now
     _audit(session, actor, convention, "convention.close", before, now)
     session.flush()
+    notifications.step_recorded(session, convention, "closed")
     return convention
 
 
@@ -269,13 +329,14 @@ def terminate(session: Session, actor: User, convention: Convention, terminated_
     before = _snapshot(convention)
     _move(convention, ConventionStatus.TERMINATED)
     if convention.initiative.status_enum is not Status.ABANDONED:
-        change_status(session, actor, convention.initiative, Status.ABANDONED, f"Convention résiliée : {reason}"[:1000],
-                      now, as_staff=True)
+        change_status(session, actor, convention.initiative, Status.ABANDONED,
+                      f"Convention résiliée : {reason}"[:1000], now, as_staff=True)
     convention.terminated_on, convention.termination_reason = terminated_on, reason
     convention.amount_to_repay = euros_amount(repay)
     convention.updated_at = now
     _audit(session, actor, convention, "convention.terminate", before, now)
     session.flush()
+    notifications.step_recorded(session, convention, "terminated")
     return convention
 
 
@@ -306,56 +367,3 @@ def conventions_for_holder(session: Session, user: User) -> list[Convention]:
         select(Convention).join(Initiative, Convention.initiative_id == Initiative.id)
         .where(Initiative.holder_id == user.id).options(selectinload(Convention.initiative))
         .order_by(Convention.created_at.desc(), Convention.id.desc())))
-
-
-# --- Reminders -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PendingReminder:
-    """A reminder due today for a convention, and where it goes."""
-
-    convention: Convention
-    reminder: DueReminder
-    recipient: str | None
-
-
-def recipient_of(convention: Convention) -> str | None:
-    """The holder's address, or the dossier's contact when the account is gone."""
-    holder = convention.initiative.holder
-    if not holder.is_deleted:
-        return holder.email
-    return convention.initiative.contact_email or None
-
-
-def pending_reminders(session: Session, today: date) -> list[PendingReminder]:
-    """Every reminder due on `today` and not sent yet, for conventions still awaiting their report."""
-    conventions = session.scalars(
-        select(Convention).join(Initiative, Convention.initiative_id == Initiative.id)
-        .where(Convention.status.in_([s.value for s in rules.AWAITING_REPORT]),
-               # An initiative abandoned from its dossier page has nothing more to report.
-               Initiative.status == Status.UNDER_AGREEMENT.value)
-        .options(selectinload(Convention.reminders),
-                 selectinload(Convention.initiative).selectinload(Initiative.holder))
-        .order_by(Convention.id))
-    pending = []
-    for convention in conventions:
-        sent = {(r.kind_enum, r.due_on) for r in convention.reminders}
-        for due in rules.due_reminders(convention.status_enum, convention.schedule, today, sent):
-            pending.append(PendingReminder(convention, due, recipient_of(convention)))
-    return pending
-
-
-def claim_reminder(session: Session, pending: PendingReminder, now: datetime) -> ConventionReminder | None:
-    """Book the reminder before mailing it; None when another run booked it first (the unique key decides)."""
-    if pending.recipient is None:
-        return None
-    row = ConventionReminder(convention_id=pending.convention.id, kind=pending.reminder.kind.value,
-                             due_on=pending.reminder.due_on, sent_at=now, recipient=pending.recipient)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row

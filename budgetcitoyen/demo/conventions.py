@@ -17,7 +17,7 @@ from budgetcitoyen.conventions.models import Convention, ConventionReminder
 from budgetcitoyen.conventions.rules import ConventionStatus, Reminder
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.money import euros_amount
 
 
@@ -32,7 +32,8 @@ def _granted(initiative: Initiative) -> Decimal:
 def _demo_pdf(title: str) -> bytes:
     """A small but well-formed PDF, so the demo's report links open something."""
     text = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
-    stream = b"BT /F1 14 Tf 60 780 Td (Bilan final d'execution - demonstration) Tj 0 -24 Td (" + text + b") Tj ET"
+    stream = (b"BT /F1 14 Tf 60 780 Td (Bilan final d'execution - demonstration) Tj 0 -24 Td (" + text
+              + b") Tj ET")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -120,10 +121,10 @@ def _apply(convention: Convention, plan: str, today: date, now: datetime, folder
         convention.status = ConventionStatus.CLOSED.value
         convention.closed_on = today - timedelta(days=60)
         reduced = plan == "closed_reduced"
-        convention.amount_to_repay = min(Decimal("1200.00"), convention.amount_paid or Decimal("0")) if reduced \
-            else Decimal("0.00")
-        convention.closing_note = ("Dépenses réalisées inférieures au budget prévisionnel : la différence est "
-                                   "à reverser." if reduced else "Bilan conforme, dépenses justifiées.")
+        convention.amount_to_repay = (min(Decimal("1200.00"), convention.amount_paid or Decimal("0"))
+                                      if reduced else Decimal("0.00"))
+        convention.closing_note = ("Dépenses réalisées inférieures au budget prévisionnel : la différence "
+                                   "est à reverser." if reduced else "Bilan conforme, dépenses justifiées.")
         return Status.CLOSED
     elif plan == "terminated":
         _signed(convention, today - timedelta(days=150))
@@ -150,8 +151,8 @@ def _follow(initiative: Initiative, convention: Convention, target: Status) -> N
     for source, reached in zip(path[start:], path[start + 1:], strict=False):
         day, reason = days[reached]
         assert day is not None
-        initiative.history.append(StatusChange(from_status=source.value, to_status=reached.value, reason=reason,
-                                               at=local_midnight(day)))
+        initiative.history.append(StatusChange(from_status=source.value, to_status=reached.value,
+                                               reason=reason, at=local_midnight(day)))
         initiative.status = reached.value
 
 
@@ -163,15 +164,17 @@ UNDER_AGREEMENT_PLAN = ("signed", "extension_window", "late_report", "report_rec
 CLOSED_PLAN = ("closed", "closed_reduced")
 
 
-def seed_conventions(session: Session, edition: Edition, now: datetime, *, upload_folder: Path | None = None) -> int:
+def seed_conventions(session: Session, edition: Edition, now: datetime, *,
+                     upload_folder: Path | None = None) -> int:
     """Conventions in every status for the edition's winners (those the allocation's publication left "to
     sign" included) and for initiatives already under agreement or closed without one: to sign, signed,
     paid, in the extension window, with a late final report (and the reminders sent about it), report
     received, closed (one with a reduction), terminated. Dates are counted back from today, so the late
     report is late whatever the edition's year. Returns how many conventions were created or advanced;
     with no winner it does nothing, and once run it does nothing again."""
-    if session.scalar(select(Convention.id).where(Convention.edition_id == edition.id,
-                                                  Convention.status != ConventionStatus.TO_SIGN.value).limit(1)):
+    moved = select(Convention.id).where(Convention.edition_id == edition.id,
+                                        Convention.status != ConventionStatus.TO_SIGN.value)
+    if session.scalar(moved.limit(1)):
         return 0
     folder = _upload_folder(upload_folder)
     today = services.local_today(now)
@@ -190,9 +193,10 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *, uploa
         is_new = convention is None
         if convention is None:
             convention = Convention(initiative=initiative, edition_id=initiative.edition_id,
-                                    status=ConventionStatus.TO_SIGN.value, amount_granted=_granted(initiative),
-                                    duration_months=rules.DEFAULT_DURATION_MONTHS, created_at=now, updated_at=now,
-                                    closing_note="", termination_reason="")
+                                    status=ConventionStatus.TO_SIGN.value,
+                                    amount_granted=_granted(initiative),
+                                    duration_months=rules.DEFAULT_DURATION_MONTHS, created_at=now,
+                                    updated_at=now, closing_note="", termination_reason="")
             session.add(convention)
         elif status is not Status.WINNER:
             continue  # already followed by someone: leave it alone

@@ -20,22 +20,25 @@ from budgetcitoyen.initiatives.models import (
     Workshop,
     WorkshopRegistration,
 )
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 
 # (title, what it does, for whom, structure type, structure name pattern)
 PROJECTS = [
     ("Recyclerie solidaire", "collecte, répare et revend à petits prix meubles et objets du quotidien",
      "les familles aux revenus modestes et les jeunes qui s'installent", "association", "Re-Faire"),
-    ("Jardin partagé et nourricier", "cultive des légumes en commun au pied des immeubles et partage les récoltes",
+    ("Jardin partagé et nourricier",
+     "cultive des légumes en commun au pied des immeubles et partage les récoltes",
      "les habitants du quartier, les écoles voisines", "association", "Les Mains Vertes"),
     ("Café associatif", "ouvre un lieu convivial où l'on boit un café, joue, échange des savoirs",
      "les habitants isolés, les aînés, les nouveaux arrivants", "collectif", "Le Comptoir des voisins"),
     ("Épicerie solidaire", "vend des produits de qualité à prix réduit et accompagne les budgets serrés",
      "les ménages orientés par les travailleurs sociaux", "association", "Panier Commun"),
-    ("Atelier vélo participatif", "apprend à réparer son vélo, récupère et remet en état des vélos abandonnés",
+    ("Atelier vélo participatif",
+     "apprend à réparer son vélo, récupère et remet en état des vélos abandonnés",
      "les jeunes, les salariés sans voiture, les étudiants", "association", "Cycl'Opale"),
-    ("Repair café itinérant", "répare gratuitement petit électroménager, vêtements et jouets avec des bénévoles",
+    ("Repair café itinérant",
+     "répare gratuitement petit électroménager, vêtements et jouets avec des bénévoles",
      "tous les habitants des villages du territoire", "collectif", "Répar'Ensemble"),
     ("Tiers-lieu rural", "ouvre un espace de travail partagé, un fab lab et une salle d'activités",
      "les indépendants, les associations et les jeunes du canton", "scic", "La Grange Commune"),
@@ -49,7 +52,8 @@ PROJECTS = [
      "les familles et retraités du groupe projet", "cooperative", "Toit Partagé"),
     ("Cantine de quartier", "cuisine des repas à prix libre avec des produits locaux et de saison",
      "les habitants du quartier prioritaire, les étudiants", "association", "La Marmite"),
-    ("Monnaie locale complémentaire", "développe une monnaie locale acceptée par les commerçants du territoire",
+    ("Monnaie locale complémentaire",
+     "développe une monnaie locale acceptée par les commerçants du territoire",
      "les commerçants indépendants et leurs clients", "association", "La Gaillette"),
     ("Accorderie", "organise l'échange de services entre habitants, une heure donnée valant une heure reçue",
      "tous les habitants, en particulier les plus isolés", "association", "Accorderie du Littoral"),
@@ -81,7 +85,8 @@ PATHS = {
     Status.IN_REVIEW: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW],
     Status.LABELLED: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED],
     Status.NOT_LABELLED: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.NOT_LABELLED],
-    Status.ON_BALLOT: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED, Status.ON_BALLOT],
+    Status.ON_BALLOT: [Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED,
+                       Status.ON_BALLOT],
     Status.ABANDONED: [Status.IDEA, Status.DRAFT, Status.ABANDONED],
 }
 REASONS = {
@@ -150,8 +155,9 @@ def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, W
     for index, territory in enumerate(territories):
         host, address = HOSTS.get(territory.code, ("Maison des associations", territory.name))
         start = (anchor + timedelta(days=2 * index)).replace(hour=17, minute=0, second=0, microsecond=0)
-        workshop = Workshop(edition_id=edition.id, territory_id=territory.id, host_structure=host, address=address,
-                            starts_at=start, ends_at=start + timedelta(hours=3), capacity=25, seats_taken=0)
+        workshop = Workshop(edition_id=edition.id, territory_id=territory.id, host_structure=host,
+                            address=address, starts_at=start, ends_at=start + timedelta(hours=3), capacity=25,
+                            seats_taken=0)
         session.add(workshop)
         workshops[territory.id] = workshop
     session.flush()
@@ -160,7 +166,8 @@ def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, W
 
 def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime) -> int:
     """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made."""
-    if session.scalar(select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)):
+    made = select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)
+    if session.scalar(made):
         return 0
     rng = random.Random(edition.year)
     workshops = _comptoirs(session, edition, now)
@@ -198,7 +205,8 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
         created = now - timedelta(days=300 - index)
         initiative = Initiative(
             edition_id=edition.id, holder_id=holder.id, status=status.value,
-            title=f"{title} à {main_commune.name}", territory_id=territory.id, commune_code=main_commune.insee_code,
+            title=f"{title} à {main_commune.name}", territory_id=territory.id,
+            commune_code=main_commune.insee_code,
             summary=f"Une initiative qui {action}, pour {public}.",
             created_at=created, updated_at=created + timedelta(days=20),
         )
@@ -207,19 +215,25 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
             initiative.structure_type_id = structure_type.id
             initiative.structure_name = f"{structure} ({main_commune.name})"
             initiative.siret = _siret(rng) if structure_type.can_receive_grant else ""
-            initiative.structure_address = f"{rng.randint(1, 80)} rue de la République, {main_commune.postal_codes.split()[0]} {main_commune.name}"
-            initiative.contact_name = rng.choice(["Claire", "Karim", "Sophie", "Jean-Marc", "Nadia", "Louis"]) + " " + \
-                rng.choice(["Lefebvre", "Dubois", "Benali", "Martin", "Duhamel", "Vasseur"])
+            postal_code = main_commune.postal_codes.split()[0]
+            initiative.structure_address = (f"{rng.randint(1, 80)} rue de la République, {postal_code} "
+                                            f"{main_commune.name}")
+            first_name = rng.choice(["Claire", "Karim", "Sophie", "Jean-Marc", "Nadia", "Louis"])
+            last_name = rng.choice(["Lefebvre", "Dubois", "Benali", "Martin", "Duhamel", "Vasseur"])
+            initiative.contact_name = f"{first_name} {last_name}"
             initiative.contact_email = f"contact{index}@example.org"
-            initiative.contact_phone = f"03 21 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            initiative.contact_phone = (f"03 21 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+                                        f"{rng.randint(10, 99)}")
             initiative.description = (
-                f"**{title}** {action}.\n\nConcrètement :\n\n- un lieu ouvert chaque semaine à {main_commune.name} ;\n"
-                f"- des bénévoles et un animateur ou une animatrice à mi-temps ;\n- des partenariats avec les "
-                f"structures voisines du {territory.name}.")
-            initiative.problem_addressed = "Le territoire manque de lieux et de services de proximité accessibles à tous."
+                f"**{title}** {action}.\n\nConcrètement :\n\n- un lieu ouvert chaque semaine à "
+                f"{main_commune.name} ;\n- des bénévoles et un animateur ou une animatrice à mi-temps ;\n"
+                f"- des partenariats avec les structures voisines du {territory.name}.")
+            initiative.problem_addressed = ("Le territoire manque de lieux et de services de proximité "
+                                            "accessibles à tous.")
             initiative.public_addressed = public[0].upper() + public[1:] + "."
-            initiative.ess_practices = ("Gouvernance collégiale où les usagers siègent au conseil d'administration ; "
-                                        "excédents réinvestis dans le projet ; coopération avec les acteurs locaux.")
+            initiative.ess_practices = ("Gouvernance collégiale où les usagers siègent au conseil "
+                                        "d'administration ; excédents réinvestis dans le projet ; "
+                                        "coopération avec les acteurs locaux.")
             initiative.category_id = category.id
             initiative.amount_asked = asked
             initiative.starts_on = date(edition.year, 10, 1) + timedelta(days=30 * (index % 4))
@@ -231,8 +245,8 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
             initiative.budget_lines = _budget(rng, asked)
             if holder.id not in registered:
                 workshop = workshops[territory.id]
-                session.add(WorkshopRegistration(edition_id=edition.id, workshop_id=workshop.id, user_id=holder.id,
-                                                 created_at=created, attended=True))
+                session.add(WorkshopRegistration(edition_id=edition.id, workshop_id=workshop.id,
+                                                 user_id=holder.id, created_at=created, attended=True))
                 workshop.seats_taken += 1
                 registered.add(holder.id)
         path = PATHS[status]
@@ -248,7 +262,8 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
     return len(statuses)
 
 
-def seed_labelling(session: Session, edition: Edition, admin: User, committee: list[User], now: datetime) -> None:
+def seed_labelling(session: Session, edition: Edition, admin: User, committee: list[User],
+                   now: datetime) -> None:
     """Committee work for the demo: dossiers in review given to the three members (one recusal), and scores,
     decisions and radars for every dossier the committee has already decided on."""
     from budgetcitoyen.labelling import services as labelling
@@ -267,8 +282,9 @@ def seed_labelling(session: Session, edition: Edition, admin: User, committee: l
             members = committee
             if not recused_once and len(committee) >= 3:
                 # The third member is linked to this structure: recused, as the deliberations record.
-                session.add(Interest(initiative_id=initiative.id, member_id=committee[2].id, declared_at=now,
-                                     declared_by_id=committee[2].id, note="Membre du conseil d'administration."))
+                session.add(Interest(initiative_id=initiative.id, member_id=committee[2].id,
+                                     declared_at=now, declared_by_id=committee[2].id,
+                                     note="Membre du conseil d'administration."))
                 members = committee[:2]
                 recused_once = True
             for member in members:
@@ -278,13 +294,15 @@ def seed_labelling(session: Session, edition: Edition, admin: User, committee: l
             for member in committee:
                 session.add(Assignment(initiative_id=initiative.id, member_id=member.id, assigned_at=now))
                 evaluation = Evaluation(initiative_id=initiative.id, member_id=member.id, updated_at=now,
-                                        submitted_at=now, comment="Dossier solide." if good else "À retravailler.")
+                                        submitted_at=now,
+                                        comment="Dossier solide." if good else "À retravailler.")
                 low, high = (2, 4) if good else (0, 2)
                 evaluation.scores = [Score(question_id=q.id, value=rng.randint(low, high)) for q in questions]
                 session.add(evaluation)
             category = initiative.category
             session.add(Decision(
-                initiative_id=initiative.id, labelled=good, category_id=category.id if good and category else None,
+                initiative_id=initiative.id, labelled=good,
+                category_id=category.id if good and category else None,
                 motivation=(REASONS[Status.LABELLED] if good else REASONS[Status.NOT_LABELLED]),
                 decided_at=now, decided_by_id=admin.id))
     session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,7 +16,8 @@ from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
-from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.editions.rules import Phase, calendar_around
+from budgetcitoyen.mail import take_pending
 from budgetcitoyen.reference.services import load_reference
 from budgetcitoyen.results import services as results
 
@@ -34,31 +35,18 @@ class DemoAccount:
 
 # Fixed on purpose: the README documents them. They only ever exist in a demo database.
 DEMO_ACCOUNTS = (
-    DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None, "administrateur (mission ESS)"),
+    DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None,
+                "administrateur (mission ESS)"),
     DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent de la mission ESS"),
     DemoAccount("porteur@example.org", "Initiative-Locale-62", (Role.HOLDER,), None, "porteur d'initiative"),
-    DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR, "membre du comité (ambassadeurs)"),
-    DemoAccount("comite2@example.org", "Radar-Marqueurs-ESS2", (), College.FINANCE, "membre du comité (finance)"),
-    DemoAccount("comite3@example.org", "Radar-Marqueurs-ESS3", (), College.QUALIFIED, "membre du comité (qualifié)"),
+    DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR,
+                "membre du comité (ambassadeurs)"),
+    DemoAccount("comite2@example.org", "Radar-Marqueurs-ESS2", (), College.FINANCE,
+                "membre du comité (finance)"),
+    DemoAccount("comite3@example.org", "Radar-Marqueurs-ESS3", (), College.QUALIFIED,
+                "membre du comité (qualifié)"),
     DemoAccount("habitant@example.org", "Vote-Septembre-62", (), None, "habitant (électeur)"),
 )
-
-# A typical calendar as (first day, length in days) from the opening of ideas; ideas and
-# dossiers overlap by a month, as they do in the département's real calendar.
-PHASE_OFFSETS = {
-    Phase.IDEAS: (0, 60), Phase.DOSSIERS: (30, 60), Phase.LABELLING: (90, 45), Phase.VOTE: (135, 30),
-    Phase.RESULTS: (165, 30), Phase.FOLLOW_UP: (195, 540),
-}
-
-
-def calendar_around(today: date, open_phase: Phase) -> dict[Phase, tuple[date, date]]:
-    """A coherent calendar in which `open_phase` opened a week ago."""
-    origin = today - timedelta(days=7 + PHASE_OFFSETS[open_phase][0])
-    return {
-        phase: (origin + timedelta(days=offset), origin + timedelta(days=offset + length - 1))
-        for phase, (offset, length) in PHASE_OFFSETS.items()
-    }
-
 
 def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str,
               instance_path: str) -> Edition:
@@ -119,9 +107,11 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     session.flush()
     seed_votes(session, edition, secret, now)
     session.flush()
-    if admin is not None and open_phase in (Phase.RESULTS, Phase.FOLLOW_UP) and results.result_of(session, edition) is None:
+    after_vote = open_phase in (Phase.RESULTS, Phase.FOLLOW_UP)
+    if admin is not None and after_vote and results.result_of(session, edition) is None:
         results.compute(session, edition, admin, now)
         results.publish(session, edition, admin, instance_path, now)
+        take_pending(session)  # the demo's holders are not mailed about its results
         if open_phase is Phase.FOLLOW_UP:
             seed_conventions(session, edition, now)
         session.flush()

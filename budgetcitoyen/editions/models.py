@@ -9,25 +9,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.db import Base
 from budgetcitoyen.editions.rules import EditionSettings, Phase, PhaseWindow
-
-
-class AllocationRule(enum.StrEnum):
-    """How the envelope goes to winners (computed by the allocation module)."""
-
-    GREEDY = "greedy"
-    TERRITORIAL = "territorial"
-    MES = "mes"
-    MES_RAW = "mes-raw"
-
-
-ALLOCATION_RULE_LABELS = {
-    AllocationRule.GREEDY: "Par ordre des votes, en passant les projets qui ne tiennent plus dans l'enveloppe",
-    AllocationRule.TERRITORIAL: "D'abord le projet le mieux voté de chaque territoire, puis par ordre des votes",
-    AllocationRule.MES: "Méthode des parts égales, complétée (comme Wieliczka, Świecie, Assen)",
-    AllocationRule.MES_RAW: "Méthode des parts égales, sans complément",
-}
 
 
 class BallotScope(enum.StrEnum):
@@ -52,7 +36,7 @@ class Edition(Base):
         CheckConstraint("voting_min_age >= 0 AND voting_min_age <= 120", name="voting_age_range"),
         CheckConstraint("min_choices >= 1 AND max_choices >= min_choices", name="choices_range"),
         CheckConstraint(
-            "allocation_rule IN ('greedy', 'territorial', 'mes', 'mes-raw')",
+            "allocation_rule IN (" + ", ".join(f"'{rule}'" for rule in AllocationRule) + ")",
             name="known_allocation_rule",
         ),
         CheckConstraint("ballot_scope IN ('department', 'territory')", name="known_ballot_scope"),

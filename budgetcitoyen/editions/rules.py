@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 
@@ -153,3 +153,20 @@ def validate_ceilings(ceilings: Mapping[str, Decimal]) -> None:
     for name, ceiling in ceilings.items():
         if ceiling <= 0:
             raise SettingsError(f"Le plafond de la catégorie « {name} » doit être positif.")
+
+
+# A typical calendar as (first day, length in days) from the opening of ideas; ideas and
+# dossiers overlap by a month, as they do in the département's real calendar.
+PHASE_OFFSETS = {
+    Phase.IDEAS: (0, 60), Phase.DOSSIERS: (30, 60), Phase.LABELLING: (90, 45), Phase.VOTE: (135, 30),
+    Phase.RESULTS: (165, 30), Phase.FOLLOW_UP: (195, 540),
+}
+
+
+def calendar_around(today: date, open_phase: Phase) -> dict[Phase, tuple[date, date]]:
+    """A coherent calendar in which `open_phase` opened a week ago (the demo, imports, tests)."""
+    origin = today - timedelta(days=7 + PHASE_OFFSETS[open_phase][0])
+    return {
+        phase: (origin + timedelta(days=offset), origin + timedelta(days=offset + length - 1))
+        for phase, (offset, length) in PHASE_OFFSETS.items()
+    }

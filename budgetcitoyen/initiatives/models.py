@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.db import Base
 from budgetcitoyen.editions.models import Category, Edition
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 
 _STATUS_VALUES = ", ".join(f"'{s.value}'" for s in Status)
@@ -52,7 +52,8 @@ class WorkshopRegistration(Base):
     """A person's sign-up for a comptoir; one per person per edition."""
 
     __tablename__ = "workshop_registrations"
-    __table_args__ = (UniqueConstraint("edition_id", "user_id", name="uq_workshop_registrations_edition_user"),)
+    __table_args__ = (UniqueConstraint("edition_id", "user_id",
+                                       name="uq_workshop_registrations_edition_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
@@ -140,7 +141,8 @@ class InitiativeCommune(Base):
 
     __tablename__ = "initiative_communes"
 
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"),
+                                               primary_key=True)
     insee_code: Mapped[str] = mapped_column(ForeignKey("communes.insee_code"), primary_key=True)
 
     initiative: Mapped[Initiative] = relationship(back_populates="action_communes")

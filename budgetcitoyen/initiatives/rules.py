@@ -1,4 +1,5 @@
-"""Pure dossier rules: SIRET, provisional budget, amount ceiling, completeness (no Flask, no database)."""
+"""Pure rules of an initiative: its status machine (every allowed transition and who may make it), SIRET,
+provisional budget, amount ceiling, completeness before filing. Stdlib only: no Flask, no database."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from budgetcitoyen.initiatives.models import Initiative
 
 SUMMARY_MAX_LENGTH = 500
 NARROW_NBSP = "\u202f"  # the thousands separator of French typography
@@ -14,16 +19,145 @@ NARROW_NBSP = "\u202f"  # the thousands separator of French typography
 LA_POSTE_SIREN = "356000000"
 
 
+# --- The status machine -----------------------------------------------------------------------
+
+
+class Status(enum.StrEnum):
+    """Where an initiative stands, from idea to closed convention."""
+
+    IDEA = "idea"
+    DRAFT = "draft"
+    FILED = "filed"
+    IN_REVIEW = "in_review"
+    LABELLED = "labelled"
+    NOT_LABELLED = "not_labelled"
+    ON_BALLOT = "on_ballot"
+    WINNER = "winner"
+    NOT_SELECTED = "not_selected"
+    UNDER_AGREEMENT = "under_agreement"
+    CLOSED = "closed"
+    ABANDONED = "abandoned"
+
+
+STATUS_LABELS = {
+    Status.IDEA: "Idée",
+    Status.DRAFT: "Brouillon",
+    Status.FILED: "Déposé",
+    Status.IN_REVIEW: "En instruction",
+    Status.LABELLED: "Labellisé",
+    Status.NOT_LABELLED: "Non labellisé",
+    Status.ON_BALLOT: "Soumis au vote",
+    Status.WINNER: "Lauréat",
+    Status.NOT_SELECTED: "Non retenu",
+    Status.UNDER_AGREEMENT: "Conventionné",
+    Status.CLOSED: "Soldé",
+    Status.ABANDONED: "Abandonné",
+}
+
+
+class Actor(enum.StrEnum):
+    """Who asks for the transition."""
+
+    HOLDER = "holder"
+    STAFF = "staff"  # the Mission ESS (admin)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move, who may make it, and whether a reason must be given."""
+
+    source: Status
+    target: Status
+    actor: Actor
+    needs_reason: bool = False
+
+
+# Statuses from which the holder may still withdraw: once the grant is agreed, stopping is a
+# matter for the convention (reduction, claim back), handled by the Mission ESS.
+_WITHDRAWABLE = (Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED, Status.ON_BALLOT)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Status.IDEA, Status.DRAFT, Actor.HOLDER),
+    Transition(Status.DRAFT, Status.FILED, Actor.HOLDER),
+    Transition(Status.FILED, Status.DRAFT, Actor.STAFF, needs_reason=True),  # reopened for corrections
+    Transition(Status.FILED, Status.IN_REVIEW, Actor.STAFF),
+    Transition(Status.IN_REVIEW, Status.DRAFT, Actor.STAFF, needs_reason=True),
+    Transition(Status.IN_REVIEW, Status.LABELLED, Actor.STAFF, needs_reason=True),
+    Transition(Status.IN_REVIEW, Status.NOT_LABELLED, Actor.STAFF, needs_reason=True),
+    Transition(Status.LABELLED, Status.ON_BALLOT, Actor.STAFF),
+    Transition(Status.ON_BALLOT, Status.WINNER, Actor.STAFF),
+    Transition(Status.ON_BALLOT, Status.NOT_SELECTED, Actor.STAFF),
+    Transition(Status.WINNER, Status.UNDER_AGREEMENT, Actor.STAFF),
+    Transition(Status.UNDER_AGREEMENT, Status.CLOSED, Actor.STAFF),
+    *(Transition(source, Status.ABANDONED, Actor.HOLDER) for source in _WITHDRAWABLE),
+    *(Transition(source, Status.ABANDONED, Actor.STAFF, needs_reason=True)
+      for source in (*_WITHDRAWABLE, Status.WINNER, Status.UNDER_AGREEMENT)),
+)
+
+_BY_KEY = {(t.source, t.target, t.actor): t for t in TRANSITIONS}
+
+
+class TransitionRefused(ValueError):
+    """A move the workflow does not allow; the message is French."""
+
+
+def allowed_targets(source: Status, actor: Actor) -> list[Status]:
+    """The statuses `actor` may move an initiative to from `source`, in workflow order."""
+    targets = {t.target for t in TRANSITIONS if t.source == source and t.actor == actor}
+    return [s for s in Status if s in targets]
+
+
+def staff_moves(source: Status) -> list[Status]:
+    """Where the Mission ESS may move a dossier from its page: labelled and not labelled are recorded with
+    their category and motivation on the committee's decision page instead."""
+    decided_elsewhere = (Status.LABELLED, Status.NOT_LABELLED)
+    return [t for t in allowed_targets(source, Actor.STAFF) if t not in decided_elsewhere]
+
+
+def check_transition(source: Status, target: Status, actor: Actor, reason: str = "") -> Transition:
+    """The transition if allowed (with its reason when one is required), else TransitionRefused."""
+    transition = _BY_KEY.get((source, target, actor))
+    if transition is None:
+        raise TransitionRefused(
+            f"Impossible de passer de « {STATUS_LABELS[source]} » à « {STATUS_LABELS[target]} »."
+        )
+    if transition.needs_reason and not reason.strip():
+        raise TransitionRefused("Indiquez le motif de ce changement de statut.")
+    return transition
+
+
+def is_editable_by_holder(status: Status) -> bool:
+    """The holder edits an idea or a draft; a filed dossier is frozen unless the Mission ESS reopens it."""
+    return status in (Status.IDEA, Status.DRAFT)
+
+
+def is_public(status: Status) -> bool:
+    """Statuses shown in the public catalogue (once the edition's catalogue is published)."""
+    return status in (Status.LABELLED, Status.ON_BALLOT, Status.WINNER, Status.NOT_SELECTED,
+                      Status.UNDER_AGREEMENT, Status.CLOSED)
+
+
+def public_structure_name(initiative: Initiative) -> str | None:
+    """The holder structure's name, published only for legal structures: for an individual or an informal
+    collective, the "structure name" is in practice a person's name."""
+    kind = initiative.structure_type
+    if kind is None or not kind.can_receive_grant:
+        return None
+    return initiative.structure_name or None
+
+
+# --- The dossier ------------------------------------------------------------------------------
+
+
 def siret_problem(raw: str) -> str | None:
     """None when the SIRET is valid (14 digits, Luhn checksum), else a French explanation."""
     siret = "".join(raw.split())
     if not re.fullmatch(r"[0-9]{14}", siret):  # ASCII digits only: isdigit() accepts ² or ١
         return "Le numéro SIRET doit comporter exactement 14 chiffres."
-    if siret.startswith(LA_POSTE_SIREN):
-        valid = sum(int(d) for d in siret) % 5 == 0
-    else:
-        valid = luhn_valid(siret)
-    return None if valid else "Ce numéro SIRET n'est pas valide : vérifiez-le sur votre avis de situation INSEE."
+    valid = sum(int(d) for d in siret) % 5 == 0 if siret.startswith(LA_POSTE_SIREN) else luhn_valid(siret)
+    if valid:
+        return None
+    return "Ce numéro SIRET n'est pas valide : vérifiez-le sur votre avis de situation INSEE."
 
 
 def luhn_valid(digits: str) -> bool:
@@ -92,6 +226,21 @@ class BudgetLine:
     is_departement: bool = False  # the line asking the département for this grant
 
 
+class SavedBudgetLine(Protocol):
+    """A budget line as the dossier stores it (the ORM row): its attributes are read, nothing more."""
+
+    account: str
+    label: str
+    amount: Decimal
+    funder: str
+    is_departement: bool
+
+
+def budget_of(rows: Iterable[SavedBudgetLine]) -> list[BudgetLine]:
+    """A saved budget as the rules' values, in its order (`budget_of(initiative.budget_lines)`)."""
+    return [BudgetLine(r.account, r.label, r.amount, r.funder, r.is_departement) for r in rows]
+
+
 @dataclass(frozen=True)
 class BudgetTotals:
     """Totals per side."""
@@ -118,7 +267,8 @@ def budget_totals(lines: Iterable[BudgetLine]) -> BudgetTotals:
     for line in lines:
         if line.account in ACCOUNTS:
             sums[ACCOUNTS[line.account][0]] += line.amount
-    return BudgetTotals(sums[Side.CHARGE], sums[Side.PRODUCT], sums[Side.IN_KIND_USE], sums[Side.IN_KIND_SOURCE])
+    return BudgetTotals(sums[Side.CHARGE], sums[Side.PRODUCT], sums[Side.IN_KIND_USE],
+                        sums[Side.IN_KIND_SOURCE])
 
 
 def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None) -> list[str]:
@@ -142,7 +292,8 @@ def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None) -> li
         problems.append("Le budget doit comporter au moins une charge.")
     if totals.charges != totals.products:
         problems.append(
-            f"Le budget n'est pas équilibré : charges {_fr(totals.charges)} €, produits {_fr(totals.products)} €."
+            f"Le budget n'est pas équilibré : charges {_fr(totals.charges)} €, "
+            f"produits {_fr(totals.products)} €."
         )
     if totals.in_kind_uses != totals.in_kind_sources:
         problems.append(
@@ -151,7 +302,8 @@ def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None) -> li
         )
     departement_lines = [line for line in lines if line.is_departement]
     if len(departement_lines) != 1:
-        problems.append("Le budget doit comporter une et une seule ligne de subvention demandée au Département.")
+        problems.append("Le budget doit comporter une et une seule ligne de subvention demandée au "
+                        "Département.")
     elif amount_asked is not None and departement_lines[0].amount != amount_asked:
         problems.append(
             f"La subvention demandée au Département dans le budget ({_fr(departement_lines[0].amount)} €) "

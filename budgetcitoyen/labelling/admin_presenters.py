@@ -17,7 +17,7 @@ from budgetcitoyen.clock import to_local
 from budgetcitoyen.editions.models import Axis, Edition, Question
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import STATUS_LABELS
+from budgetcitoyen.initiatives.rules import STATUS_LABELS
 from budgetcitoyen.labelling import permissions, services
 from budgetcitoyen.labelling.models import Assignment, Decision, Evaluation, Interest, Score
 from budgetcitoyen.labelling.rules import fmt

@@ -61,9 +61,8 @@ def sheet_state(evaluation: Evaluation | None) -> str:
 
 def dossier_budget(initiative: Initiative) -> dict[str, Any]:
     """The budget's totals and the chart of accounts, for the budget table of a dossier."""
-    lines = [dossier_rules.BudgetLine(b.account, b.label, b.amount, b.funder, b.is_departement)
-             for b in initiative.budget_lines]
-    return {"totals": dossier_rules.budget_totals(lines), "accounts": dossier_rules.ACCOUNTS}
+    return {"totals": dossier_rules.budget_totals(dossier_rules.budget_of(initiative.budget_lines)),
+            "accounts": dossier_rules.ACCOUNTS}
 
 
 def member_dossiers(session: Session, member: User) -> dict[str, Any]:

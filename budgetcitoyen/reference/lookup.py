@@ -78,3 +78,9 @@ def resolve_all(index: CommuneIndex, entries: Iterable[str]) -> tuple[list[str],
         elif code not in found:
             found.append(code)
     return found, unknown
+
+
+def commune_datalist(session: Session) -> list[tuple[str, str]]:
+    """Every commune as (name, INSEE code) in name order: the suggestions of a commune field's datalist."""
+    return [(name, code) for name, code in session.execute(select(Commune.name, Commune.insee_code)
+                                                           .order_by(Commune.name))]

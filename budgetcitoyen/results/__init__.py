@@ -1,1 +1,2 @@
-"""The envelope's allocation for an edition, its publication, public results and the Commission permanente report."""
+"""The envelope's allocation for an edition, its publication, the public results and the Commission
+permanente report."""

@@ -23,11 +23,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import matplotlib
-from babel.numbers import format_currency, format_decimal, format_percent
 from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from budgetcitoyen.french import euros, number, percent, whole_euros
 
 # Bump when the drawing changes, so cached images of the old drawing are not served.
 DRAWING_VERSION = 2
@@ -41,21 +42,11 @@ LABEL_WIDTH = 40  # characters of an initiative's title on the chart (the table 
 KINDS = ("bars", "split")
 
 
-def count(value: int) -> str:
-    """« 12 345 » (French digit grouping)."""
-    return format_decimal(value, locale="fr_FR")
-
-
-def euros(value: Decimal | int | str) -> str:
-    """« 12 500,00 € »."""
-    return format_currency(Decimal(value), "EUR", locale="fr_FR")
-
-
 def share(part: int | Decimal, whole: int | Decimal) -> str:
     """« 12,3 % »: part of whole, one decimal; « — » when the whole is zero."""
     if not whole:
         return "—"
-    return format_percent(Decimal(part) / Decimal(whole), locale="fr_FR", format="#,##0.0 %")
+    return percent(Decimal(part) / Decimal(whole))
 
 
 def short(label: str, width: int = LABEL_WIDTH) -> str:
@@ -118,10 +109,10 @@ def _bars(fig: Figure, spec: ChartSpec) -> None:
     top = max(values, default=0) or 1
     ax.set_xlim(0, top * 1.15)
     for position, value in zip(positions, values, strict=True):
-        ax.text(value + top * 0.01, position, count(value), va="center", fontsize=8.5, color=TEXT_COLOUR)
+        ax.text(value + top * 0.01, position, number(value), va="center", fontsize=8.5, color=TEXT_COLOUR)
     # Whole numbers only: with a handful of votes, matplotlib would tick every half vote.
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: count(int(x))))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: number(int(x))))
     ax.tick_params(axis="x", labelsize=8.5, colors=TEXT_COLOUR)
     ax.spines[["top", "right"]].set_visible(False)
     if spec.axis_label:
@@ -153,8 +144,7 @@ def _split(fig: Figure, spec: ChartSpec) -> None:
     ax.set_xlim(0, float(total) or 1)
     ax.set_ylim(-0.6, 0.6)
     ax.set_yticks([])
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(
-        lambda x, _: format_currency(x, "EUR", locale="fr_FR", format="#,##0 ¤", currency_digits=False)))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: whole_euros(x)))
     ax.tick_params(axis="x", labelsize=8.5, colors=TEXT_COLOUR)
     ax.spines[["top", "right", "left"]].set_visible(False)
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.02, 0.02), ncol=2, fontsize=9.5,
@@ -215,10 +205,10 @@ def votes_chart(rows: list[tuple[str, int, bool]], voters: int) -> ChartSpec:
     winners = sum(1 for _, _, funded in rows if funded)
     if rows:
         first, last = rows[0], rows[-1]
-        summary = (f"Diagramme en barres horizontales des voix de chacune des {len(rows)} initiatives, dans l'ordre "
-                   f"du classement : de {count(first[1])} voix (« {first[0]} ») à {count(last[1])} voix "
-                   f"(« {last[0]} »), pour {count(voters)} votants. Les {winners} lauréates sont en vert plein et "
-                   f"leur nom en gras, les autres hachurées en gris.")
+        summary = (f"Diagramme en barres horizontales des voix de chacune des {len(rows)} initiatives, dans "
+                   f"l'ordre du classement : de {number(first[1])} voix (« {first[0]} ») à {number(last[1])} "
+                   f"voix (« {last[0]} »), pour {number(voters)} votants. Les {winners} lauréates sont en "
+                   f"vert plein et leur nom en gras, les autres hachurées en gris.")
     else:
         summary = "Aucune initiative n'était soumise au vote."
     return ChartSpec(
@@ -242,8 +232,8 @@ def envelope_chart(envelope: Decimal, spent: Decimal, remaining: Decimal) -> Cha
 def participation_chart(title: str, what: str, rows: list[tuple[str, int]]) -> ChartSpec:
     """Voters per group (territory, age band); `what` names the groups in the text alternative."""
     total = sum(n for _, n in rows)
-    parts = " ; ".join(f"{label} : {count(n)} ({share(n, total)})" for label, n in rows)
-    summary = f"Diagramme en barres horizontales des votants par {what}, {count(total)} au total. {parts}."
+    parts = " ; ".join(f"{label} : {number(n)} ({share(n, total)})" for label, n in rows)
+    summary = f"Diagramme en barres horizontales des votants par {what}, {number(total)} au total. {parts}."
     return ChartSpec(kind="bars", title=title, description=summary, labels=tuple(label for label, _ in rows),
                      values=tuple(str(n) for _, n in rows), axis_label="Nombre de votants")
 

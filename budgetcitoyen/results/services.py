@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen import allocation
 from budgetcitoyen.accounts.models import User
@@ -26,14 +26,17 @@ from budgetcitoyen.audit import services as audit
 from budgetcitoyen.conventions.services import create_convention
 from budgetcitoyen.editions.models import Category, Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
+from budgetcitoyen.initiatives import notifications
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
-from budgetcitoyen.initiatives.workflow import Status
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
+from budgetcitoyen.voting import ballots as voting_ballots
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
-from budgetcitoyen.voting.services import BALLOT_STATUSES
+from budgetcitoyen.voting.rules import BALLOT_STATUSES
 
 PB_NAME = "budget-citoyen-{year}-bulletins.pb"
 CSV_NAME = "budget-citoyen-{year}-bulletins.csv"
@@ -77,7 +80,8 @@ def close_vote_now(session: Session, edition: Edition, actor: User, reason: str,
     if not reason:
         raise DomainError("Indiquez pourquoi le vote est clos avant la date prévue.", field="reason")
     row = session.scalar(
-        select(EditionPhase).where(EditionPhase.edition_id == edition.id, EditionPhase.phase == Phase.VOTE.value)
+        select(EditionPhase)
+        .where(EditionPhase.edition_id == edition.id, EditionPhase.phase == Phase.VOTE.value)
         .with_for_update()
     )
     if row is None or now < row.starts_at:
@@ -87,8 +91,8 @@ def close_vote_now(session: Session, edition: Edition, actor: User, reason: str,
     before = row.ends_at
     row.ends_at = now
     session.flush()
-    audit.record(session, actor=actor, action="vote.closed_early", object_type="edition", object_id=edition.id,
-                 now=now, summary=f"Vote clos avant la date prévue : {reason[:400]}",
+    audit.record(session, actor=actor, action="vote.closed_early", object_type="edition",
+                 object_id=edition.id, now=now, summary=f"Vote clos avant la date prévue : {reason[:400]}",
                  before={"ends_at": before}, after={"ends_at": now})
 
 
@@ -130,7 +134,8 @@ def load_instance(session: Session, edition: Edition) -> EditionInstance:
             id=str(initiative.id),
             cost=initiative.amount_asked or Decimal(0),
             votes=int(votes[n]),
-            category=categories[initiative.category_id].code if initiative.category_id in categories else None,
+            category=(categories[initiative.category_id].code if initiative.category_id in categories
+                      else None),
             territory=territories.get(initiative.territory_id),
             filed_order=n,
             name=initiative.title,
@@ -174,8 +179,51 @@ def run_rule(edition: Edition, instance: EditionInstance) -> allocation.Outcome:
     )
 
 
+def edition_of_year(session: Session, year: int, *, published_only: bool = False) -> Edition | None:
+    """The edition of a year (only once published, for the public pages), or None."""
+    query = select(Edition).where(Edition.year == year)
+    if published_only:
+        query = query.where(Edition.is_published.is_(True))
+    return session.scalar(query)
+
+
 def result_of(session: Session, edition: Edition) -> AllocationResult | None:
     return session.scalar(select(AllocationResult).where(AllocationResult.edition_id == edition.id))
+
+
+def published_result_of(session: Session, edition: Edition) -> AllocationResult | None:
+    """The edition's result once published; None before (nothing of it is shown until then)."""
+    result = result_of(session, edition)
+    return result if result is not None and result.published_at is not None else None
+
+
+def published_results_year(session: Session) -> int | None:
+    """The year of the current edition when its results are published (for the home page's link)."""
+    edition = current_edition(session)
+    if edition is None:
+        return None
+    return edition.year if published_result_of(session, edition) is not None else None
+
+
+def decisions_of(session: Session, result: AllocationResult) -> list[AllocationDecision]:
+    """The decisions in ranking order, with what the tables show of each initiative."""
+    initiative = selectinload(AllocationDecision.initiative)
+    return list(session.scalars(
+        select(AllocationDecision).where(AllocationDecision.result_id == result.id)
+        .options(initiative.selectinload(Initiative.territory), initiative.selectinload(Initiative.category),
+                 initiative.selectinload(Initiative.structure_type))
+        .order_by(AllocationDecision.rank, AllocationDecision.id)
+    ))
+
+
+def results_published(session: Session, edition_id: int) -> bool:
+    """Once results are published, the counted ballots are those of the published files."""
+    published_at = select(AllocationResult.published_at).where(AllocationResult.edition_id == edition_id)
+    return session.scalar(published_at) is not None
+
+
+# The vote refuses to enter or void any ballot once the count is final (results builds on voting).
+voting_ballots.FINAL_COUNT_CHECKS.append(results_published)
 
 
 def compute(session: Session, edition: Edition, actor: User, now: datetime) -> AllocationResult:
@@ -183,7 +231,8 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
     _require_vote_over(edition, now)
     existing = result_of(session, edition)
     if existing is not None and existing.published_at is not None:
-        raise Conflict("Les résultats de cette édition sont déjà publiés : la répartition ne peut plus changer.")
+        raise Conflict("Les résultats de cette édition sont déjà publiés : la répartition ne peut plus "
+                       "changer.")
     instance = load_instance(session, edition)
     if not instance.projects:
         raise DomainError("Aucune initiative n'est soumise au vote dans cette édition.")
@@ -216,9 +265,10 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
         ))
     session.add(result)
     session.flush()
-    audit.record(session, actor=actor, action="allocation.computed", object_type="edition", object_id=edition.id,
-                 now=now, summary=f"Répartition calculée ({edition.allocation_rule}) : "
-                 f"{len(outcome.selected)} lauréats, {outcome.spent} € attribués, {outcome.remaining} € restants")
+    audit.record(session, actor=actor, action="allocation.computed", object_type="edition",
+                 object_id=edition.id, now=now,
+                 summary=f"Répartition calculée ({edition.allocation_rule}) : {len(outcome.selected)} "
+                 f"lauréats, {outcome.spent} € attribués, {outcome.remaining} € restants")
     return result
 
 
@@ -232,8 +282,8 @@ def ballots_csv(edition: Edition, instance: EditionInstance) -> bytes:
     writer.writerow(["bulletin", "canal", "initiatives"])
     for n, public_id in enumerate(instance.ballot_ids):
         chosen = instance.ballots.ballot(n)
-        writer.writerow([public_id, "papier" if instance.ballot_channels[n] == Channel.PAPER.value else "en ligne",
-                         ",".join(instance.projects[j].id for j in chosen)])
+        channel = "papier" if instance.ballot_channels[n] == Channel.PAPER.value else "en ligne"
+        writer.writerow([public_id, channel, ",".join(instance.projects[j].id for j in chosen)])
     return out.getvalue().encode("utf-8")
 
 
@@ -248,7 +298,8 @@ def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, 
     projects = [
         pabulib.PbProject(
             id=project.id,
-            cost=min(project.cost, ceilings[project.category]) if project.category in ceilings else project.cost,
+            cost=(min(project.cost, ceilings[project.category]) if project.category in ceilings
+                  else project.cost),
             votes=project.votes,
             name=project.name,
             category=project.category,
@@ -260,7 +311,8 @@ def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, 
     extra_meta = {"tie_break": "edition", "threshold": str(settings["threshold"]),
                   "utility": settings["utility"]}
     if settings["sub_envelopes"]:
-        extra_meta["sub_envelopes"] = ",".join(f"{code}:{amount}" for code, amount in settings["sub_envelopes"].items())
+        extra_meta["sub_envelopes"] = ",".join(
+            f"{code}:{amount}" for code, amount in settings["sub_envelopes"].items())
     election = pabulib.PbElection.new(
         description=f"{edition.title} : bulletins anonymisés comptés", unit="Département du Pas-de-Calais",
         instance=str(edition.year), budget=edition.envelope, projects=projects, ballots=instance.ballots,
@@ -280,10 +332,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def publish(session: Session, edition: Edition, actor: User, instance_path: str, now: datetime) -> AllocationResult:
+def publish(session: Session, edition: Edition, actor: User, instance_path: str,
+            now: datetime) -> AllocationResult:
     """Publish the computed allocation: statuses, conventions for the winners, and the files, once.
 
-    The caller mails the holders after the commit.
+    Each holder's mail is queued with the publication (sent once it is committed).
 
     Refused if nothing is computed, if already published, or if a ballot changed since the
     computation (the published files must give back exactly the published outcome).
@@ -306,8 +359,8 @@ def publish(session: Session, edition: Edition, actor: User, instance_path: str,
              for d in outcome.decisions}
     if (stored != fresh or result.voters != instance.ballots.num_voters or result.envelope != outcome.envelope
             or result.settings != rule_settings(edition, instance)):
-        raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la répartition "
-                       "avant de publier.")
+        raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la "
+                       "répartition avant de publier.")
     pb = ballots_pb(edition, instance, result.settings)
     table = ballots_csv(edition, instance)
     folder = results_folder(instance_path, edition.year)
@@ -326,11 +379,13 @@ def publish(session: Session, edition: Edition, actor: User, instance_path: str,
         if initiative.status == Status.LABELLED.value:
             change_status(session, actor, initiative, Status.ON_BALLOT, "", now, as_staff=True)
         target = Status.WINNER if decision.funded else Status.NOT_SELECTED
-        change_status(session, actor, initiative, target, decision.explanation, now, as_staff=True)
+        change = change_status(session, actor, initiative, target, decision.explanation, now, as_staff=True)
+        notifications.status_changed(session, initiative, change)
         if decision.funded:
             create_convention(session, initiative, decision.granted, now, actor=actor)
     session.flush()
-    audit.record(session, actor=actor, action="allocation.published", object_type="edition", object_id=edition.id,
-                 now=now, summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
+    audit.record(session, actor=actor, action="allocation.published", object_type="edition",
+                 object_id=edition.id, now=now,
+                 summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
                  after={"pb_sha256": result.ballots_pb_sha256, "csv_sha256": result.ballots_csv_sha256})
     return result

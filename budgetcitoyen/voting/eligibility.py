@@ -63,7 +63,9 @@ def check_eligibility(facts: VoterFacts, min_age: int, last_vote_day: date, toda
     from 1 September: the rule the département applies to the whole campaign, not day by day.
     """
     if not facts.email_confirmed:
-        raise NotEligible("Confirmez d'abord votre adresse électronique (lien reçu par courriel) pour pouvoir voter.")
+        raise NotEligible(
+            "Confirmez d'abord votre adresse électronique (lien reçu par courriel) pour pouvoir voter."
+        )
     if facts.birth_date > today:
         raise NotEligible("La date de naissance ne peut pas être dans le futur.")
     if facts.birth_date.year < 1900:
@@ -74,7 +76,9 @@ def check_eligibility(facts: VoterFacts, min_age: int, last_vote_day: date, toda
             f"({last_vote_day.strftime('%d/%m/%Y')})."
         )
     if not facts.commune_in_department:
-        raise NotEligible("Le vote est réservé aux habitants du département : choisissez votre commune de résidence.")
+        raise NotEligible(
+            "Le vote est réservé aux habitants du département : choisissez votre commune de résidence."
+        )
 
 
 def normalise_name(name: str) -> str:

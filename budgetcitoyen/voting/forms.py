@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Length
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune
+from budgetcitoyen.voting.identity import Identity
+from budgetcitoyen.voting.models import VoterProfile
 
 
 class IdentityForm(BaseForm):
@@ -39,6 +41,27 @@ class IdentityForm(BaseForm):
     )
     submit = SubmitField("Enregistrer et continuer")
 
+    def fill_from(self, profile: VoterProfile) -> None:
+        """Show the identity already declared."""
+        self.first_name.data = profile.first_name
+        self.last_name.data = profile.last_name
+        self.birth_date.data = profile.birth_date
+        self.commune.data = f"{profile.commune.name} ({profile.commune_code})"
+
+
+def declared_identity(session: Session, form: IdentityForm) -> Identity | None:
+    """The identity typed on a validated form, or None with a French error on the commune field."""
+    commune_code = resolve_commune(session, form)
+    if commune_code is None:
+        return None
+    return Identity(form.first_name.data, form.last_name.data, form.birth_date.data, commune_code)
+
+
+def commune_options(session: Session) -> list[tuple[str, str]]:
+    """(name, INSEE code) of every commune, for the identity forms' list of suggestions."""
+    return [(name, code) for name, code in session.execute(
+        select(Commune.name, Commune.insee_code).order_by(Commune.name))]
+
 
 def resolve_commune(session: Session, form: IdentityForm) -> str | None:
     """The INSEE code of the commune typed on a voter's form, or None with a French error on the field."""
@@ -52,8 +75,8 @@ def resolve_commune(session: Session, form: IdentityForm) -> str | None:
         form.add_error("commune", "Ce code postal couvre plusieurs communes : indiquez le nom de la commune ("
                        + ", ".join(names[:12]) + ").")
     else:
-        form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : le vote est réservé aux habitants du "
-                       "département. Vérifiez l'orthographe ou indiquez le code postal.")
+        form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : le vote est réservé aux "
+                       "habitants du département. Vérifiez l'orthographe ou indiquez le code postal.")
     return None
 
 
@@ -77,7 +100,8 @@ class VoidForm(BaseForm):
     """Voiding a ballot from the duplicates report."""
 
     reason = TextAreaField(
-        "Motif de l'annulation", validators=[DataRequired("Indiquez le motif de l'annulation."), Length(max=500)]
+        "Motif de l'annulation",
+        validators=[DataRequired("Indiquez le motif de l'annulation."), Length(max=500)],
     )
     submit = SubmitField("Annuler ce bulletin")
 

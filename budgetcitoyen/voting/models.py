@@ -72,7 +72,8 @@ class Ballot(Base):
         CheckConstraint("channel IN ('online', 'paper')", name="known_channel"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(
-            "(voided_at IS NULL AND void_reason IS NULL) OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
+            "(voided_at IS NULL AND void_reason IS NULL) "
+            "OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
             name="void_has_reason",
         ),
         Index("ix_ballots_edition_voided", "edition_id", "voided_at"),
@@ -119,7 +120,9 @@ class PaperAttendance(Base):
     """
 
     __tablename__ = "paper_attendances"
-    __table_args__ = (UniqueConstraint("edition_id", "person_key", name="uq_paper_attendances_edition_person"),)
+    __table_args__ = (
+        UniqueConstraint("edition_id", "person_key", name="uq_paper_attendances_edition_person"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))

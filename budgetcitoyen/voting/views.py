@@ -4,80 +4,66 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 
-from budgetcitoyen.clock import local_zone, now_utc, to_local
+from budgetcitoyen.accounts import services as accounts_services
+from budgetcitoyen.accounts.models import User
+from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import BallotScope, Edition
-from budgetcitoyen.editions.rules import Phase, PhaseStatus
+from budgetcitoyen.editions.rules import PhaseStatus
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.ratelimit.web import limit
-from budgetcitoyen.reference.models import Commune
-from budgetcitoyen.voting import services
-from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS, voter_key
-from budgetcitoyen.voting.forms import BallotForm, IdentityForm, resolve_commune
-from budgetcitoyen.voting.models import VoterProfile
-from budgetcitoyen.voting.rules import last_vote_day, shuffled_for
-from budgetcitoyen.web import Access, access, current_actor, db, perform
+from budgetcitoyen.voting import ballots, figures, permissions, personal_data, receipts
+from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
+from budgetcitoyen.voting.forms import BallotForm, IdentityForm, commune_options, declared_identity
+from budgetcitoyen.voting.identity import declare_identity, find_online_ballot, profile_of
+from budgetcitoyen.voting.rules import ballot_is_public, vote_calendar, vote_window_status
+from budgetcitoyen.web import Access, access, current_actor, db, perform, secret_key
 
 bp = Blueprint("voting", __name__)
 
 
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
+def _export_voter_data(session: Session, user: User) -> dict[str, object]:
+    # The account's export runs within a request: the secret that finds the person's ballots is the app's.
+    return personal_data.export_voter_data(session, user, secret_key())
+
+
+accounts_services.PERSONAL_DATA_EXPORTERS.append(_export_voter_data)
+accounts_services.PERSONAL_DATA_ERASERS.append(personal_data.erase_voter_data)
 
 
 def _vote_context(edition: Edition | None) -> dict[str, Any]:
     """Where the vote stands, for every page of the vote."""
     if edition is None:
-        return {"edition": None, "vote_status": None, "window": None, "last_day": None, "ballot_public": False}
-    now = now_utc()
-    window = edition.window(Phase.VOTE)
-    return {
-        "edition": edition,
-        "vote_status": services.vote_window_status(edition, now),
-        "window": window,
-        "last_day": last_vote_day(window.ends_at, local_zone()) if window else None,
-        "ballot_public": services.ballot_is_public(edition),
-    }
-
-
-def _ordered_for_voter(initiatives: list[Initiative], seed: str) -> list[Initiative]:
-    by_id = {i.id: i for i in initiatives}
-    return [by_id[i] for i in shuffled_for(seed, list(by_id))]
+        return {"edition": None, "vote_status": None, "window": None, "last_day": None,
+                "ballot_public": False}
+    return {"edition": edition, "ballot_public": ballot_is_public(edition),
+            **vote_calendar(edition, now_utc())}
 
 
 def _render_ballot(edition: Edition | None, form: BallotForm, chosen: set[int] | None = None,
                    status: int = 200) -> tuple[str, int]:
-    context = _vote_context(edition)
-    session = db()
-    profile = ballot = None
-    initiatives: list[Initiative] = []
-    if edition is not None and current_user.is_authenticated:
-        user = current_actor()
-        profile = services.profile_of(session, user)
-        ballot = services.find_online_ballot(session, edition, user, _secret())
-        if profile is not None:
-            territory_id = session.scalar(select(Commune.territory_id).where(Commune.insee_code == profile.commune_code))
-            seed = f"{edition.id}:{voter_key(_secret(), user_id=user.id)}"
-            initiatives = _ordered_for_voter(services.ballot_initiatives(session, edition, territory_id), seed)
-        if chosen is None and ballot is not None:
-            chosen = {c.initiative_id for c in ballot.choices}
+    user = current_actor()
+    mine = ballots.VoterBallot(None, None, [])
+    if edition is not None and user is not None:
+        mine = ballots.ballot_of_voter(db(), edition, user, secret_key())
+        if chosen is None and mine.ballot is not None:
+            chosen = {c.initiative_id for c in mine.ballot.choices}
     elif edition is not None:
-        initiatives = services.ballot_initiatives(session, edition)
+        mine = ballots.VoterBallot(None, None, ballots.ballot_initiatives(db(), edition))
     return render_template(
-        "voting/ballot.html",
-        form=form,
-        profile=profile,
-        ballot=ballot,
-        initiatives=initiatives,
-        chosen=chosen or set(),
+        "voting/ballot.html", form=form, profile=mine.profile, ballot=mine.ballot,
+        initiatives=mine.initiatives, chosen=chosen or set(),
         territory_scope=edition is not None and edition.ballot_scope == BallotScope.TERRITORY.value,
-        **context,
+        **_vote_context(edition),
     ), status
+
+
+def _kept_choices(raw: list[str]) -> set[int]:
+    """What the voter had ticked, shown ticked again on a refused ballot."""
+    return {int(r) for r in raw if r.isascii() and r.isdigit() and len(r) <= 9}
 
 
 @bp.route("/vote")
@@ -87,32 +73,27 @@ def ballot() -> Any:
     return _render_ballot(current_edition(db()), BallotForm())
 
 
-def _kept_choices(raw: list[str]) -> set[int]:
-    return {int(r) for r in raw if r.isascii() and r.isdigit() and len(r) <= 9}
-
-
 @bp.route("/vote/bulletin", methods=["POST"])
 @access(Access.AUTHENTICATED)
 def cast() -> Any:
     """Cast or change the ballot; the last one sent before the close counts."""
-    session = db()
-    edition = current_edition(session)
+    edition = current_edition(db())
     form = BallotForm()
     raw = request.form.getlist("choix")
     if edition is None or not form.validate_on_submit():
         return _render_ballot(edition, form, status=400)
     user = current_actor()
     try:
+        # Counted on a connection of its own, before the use case writes anything.
         limit("ballot", account=str(user.id))
     except DomainError as error:
         form.add_error(None, error.message)
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
-    outcome = perform(services.cast_online, edition, user, raw, _secret(), now_utc(), form=form)
+    outcome = perform(ballots.cast_online, edition, user, raw, secret_key(), now_utc(), form=form)
     if not outcome.ok:
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=outcome.error.status_code)
-    version = outcome.value.version
-    flash("Votre vote est enregistré." if version == 1 else "Votre vote est modifié : c'est ce dernier qui compte.",
-          "success")
+    flash("Votre vote est enregistré." if outcome.value.version == 1
+          else "Votre vote est modifié : c'est ce dernier qui compte.", "success")
     return redirect(url_for("voting.thanks"))
 
 
@@ -122,19 +103,16 @@ def thanks() -> Any:
     """The receipt of the voter's current ballot."""
     session = db()
     edition = current_edition(session)
-    ballot = services.find_online_ballot(session, edition, current_actor(), _secret()) if edition else None
+    ballot = find_online_ballot(session, edition, current_actor(), secret_key()) if edition else None
     if ballot is None:
         return render_template("voting/thanks.html", edition=edition, ballot=None)
     return render_template(
         "voting/thanks.html",
         edition=edition,
         ballot=ballot,
-        code=services.receipt_code(_secret(), ballot),
-        choices=session.scalars(
-            select(Initiative).where(Initiative.id.in_([c.initiative_id for c in ballot.choices]))
-            .order_by(Initiative.title)
-        ).all(),
-        vote_open=services.vote_window_status(edition, now_utc()) is PhaseStatus.OPEN,
+        code=receipts.receipt_code(secret_key(), ballot),
+        choices=ballots.chosen_initiatives(session, ballot),
+        vote_open=vote_window_status(edition, now_utc()) is PhaseStatus.OPEN,
     )
 
 
@@ -144,38 +122,19 @@ def identity() -> Any:
     """Declare (or correct, before voting) the identity one votes with."""
     session = db()
     edition = current_edition(session)
-    user = current_actor()
-    profile: VoterProfile | None = services.profile_of(session, user)
+    profile = profile_of(session, current_actor())
     form = IdentityForm()
     if request.method == "GET" and profile is not None:
-        form.first_name.data = profile.first_name
-        form.last_name.data = profile.last_name
-        form.birth_date.data = profile.birth_date
-        form.commune.data = f"{profile.commune.name} ({profile.commune_code})"
-    status = 200
-    if form.validate_on_submit():
-        commune_code = resolve_commune(session, form)
-        if not form.errors:
-            identity_data = services.Identity(form.first_name.data, form.last_name.data, form.birth_date.data,
-                                              commune_code)
-            try:
-                services.save_profile(session, user, identity_data, _secret(), edition, now_utc())
-                if edition is not None and services.vote_window_status(edition, now_utc()) is not None:
-                    services.check_person(edition, identity_data, email_confirmed=user.is_confirmed,
-                                          today=to_local(now_utc()).date())
-            except DomainError as error:
-                session.rollback()
-                form.add_error(error.field, error.message)
-            else:
-                session.commit()
-                flash("Vos informations sont enregistrées.", "success")
-                return redirect(url_for("voting.ballot"))
-        status = 400
-    elif request.method == "POST":
-        status = 400
-    communes = session.execute(select(Commune.name, Commune.insee_code).order_by(Commune.name)).all()
-    return render_template("voting/identity.html", form=form, profile=profile, communes=communes,
-                           **_vote_context(edition)), status
+        form.fill_from(profile)
+    if form.validate_on_submit() and (declared := declared_identity(session, form)) is not None:
+        outcome = perform(declare_identity, current_actor(), declared, secret_key(), edition,
+                          now_utc(), form=form)
+        if outcome.ok:
+            flash("Vos informations sont enregistrées.", "success")
+            return redirect(url_for("voting.ballot"))
+    return render_template("voting/identity.html", form=form, profile=profile,
+                           communes=commune_options(session), **_vote_context(edition)), \
+        (400 if request.method == "POST" else 200)
 
 
 @bp.route("/vote/recu")
@@ -186,10 +145,11 @@ def receipt() -> Any:
     check = error = None
     if code:
         try:
-            check = services.check_receipt(db(), _secret(), code)
+            check = receipts.check_receipt(db(), secret_key(), code)
         except DomainError as exc:
             error = exc.message
-    return render_template("voting/receipt.html", code=code, check=check, error=error), (400 if error else 200)
+    status = 400 if error else 200
+    return render_template("voting/receipt.html", code=code, check=check, error=error), status
 
 
 @bp.route("/vote/participation")
@@ -198,18 +158,11 @@ def participation() -> Any:
     """Voters so far, in total and by territory; the running tally only if the Mission ESS shows it."""
     session = db()
     edition = current_edition(session)
-    figures = services.participation(session, edition) if edition else None
-    tally_rows: list[tuple[Initiative, int]] = []
-    if edition is not None and edition.live_results and services.ballot_is_public(edition):
-        counts = services.tally(session, edition)
-        tally_rows = sorted(
-            ((i, counts.get(i.id, 0)) for i in services.ballot_initiatives(session, edition)),
-            key=lambda row: (-row[1], row[0].title),
-        )
+    shown = edition is not None and permissions.public_sees_tally(edition)
     return render_template(
         "voting/participation.html",
-        figures=figures,
-        tally_rows=tally_rows,
+        figures=figures.participation(session, edition) if edition else None,
+        tally_rows=figures.public_tally(session, edition) if shown else [],
         age_bands=[(name, AGE_BAND_LABELS[name]) for _, _, name in AGE_BANDS],
         **_vote_context(edition),
     )

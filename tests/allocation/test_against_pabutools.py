@@ -9,7 +9,7 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pabutools.election import ApprovalBallot, ApprovalProfile, Cardinality_Sat, Cost_Sat, Instance
 from pabutools.election import Project as PabuProject
@@ -87,26 +87,37 @@ def names(projects) -> list[str]:  # type: ignore[no-untyped-def]
     return [p.name for p in projects]
 
 
-def reference_mes(case: Case) -> set[str]:
-    """The completion of `rules._completed`, built on pabutools' own equal shares and greedy."""
+def reference_mes(case: Case, *, stop_when_exhaustive: bool = False) -> tuple[set[str], int | None]:
+    """`mes` built on pabutools' own equal shares and greedy: the share raised one unit at a time from
+    floor(budget / voters) + 1 while the outcome fits, until everything equal shares can buy is bought
+    (the keep-raising rule); with `stop_when_exhaustive`, also stopped at the first exhaustive outcome,
+    as pabutools' own ``voter_budget_increment`` does. The selection, and the share kept (None: the
+    exact share's outcome)."""
     instance, profile, available = case.pabutools()
     sat = SAT[case.utility]
     outcome = method_of_equal_shares(instance, profile, sat_class=sat)
     voters = len(case.ballots)
+    kept = None
     if voters:
         share = case.budget // voters
-        while not instance.is_exhaustive(outcome, available_projects=available):
+
+        def done(outcome) -> bool:  # type: ignore[no-untyped-def]
+            if stop_when_exhaustive:
+                return instance.is_exhaustive(outcome, available_projects=available)
+            return set(available) <= set(outcome)
+
+        while not done(outcome):
             share += 1
             virtual = deepcopy(instance)
             virtual.budget_limit = share * voters
             attempt = method_of_equal_shares(virtual, profile, sat_class=sat)
             if total_cost(attempt) > case.budget:
                 break
-            outcome = attempt
+            outcome, kept = attempt, share
     final = greedy_utilitarian_welfare(
         instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
     )
-    return set(names(final))
+    return set(names(final)), kept
 
 
 def check_greedy(case: Case) -> None:
@@ -143,21 +154,37 @@ def test_mes_raw_matches_pabutools(case: Case) -> None:
 @settings(max_examples=150, deadline=None)
 @given(cases())
 def test_mes_matches_the_completion_built_on_pabutools(case: Case) -> None:
-    assert set(case.ours("mes")) == reference_mes(case)
+    assert set(case.ours("mes")) == reference_mes(case)[0]
 
 
 @settings(max_examples=100, deadline=None)
 @given(cases(), st.integers(0, 12))
-def test_mes_matches_pabutools_own_increment_when_the_share_is_whole(case: Case, share: int) -> None:
+def test_mes_matches_pabutools_own_increment_where_the_rules_coincide(case: Case, share: int) -> None:
     # pabutools iterates from exactly budget / voters, by 1: the same shares as ours when that is whole.
+    # It stops at the first exhaustive outcome; the keep-raising rule goes on while the outcome fits,
+    # so the two agree when they keep the same share (and ours always agrees with the keep-raising
+    # loop built on pabutools' equal shares).
     voters = len(case.ballots)
     case = Case(case.ids, case.costs, case.ballots, share * voters, case.threshold, case.utility)
     instance, profile, _ = case.pabutools()
-    outcome = method_of_equal_shares(instance, profile, sat_class=SAT[case.utility], voter_budget_increment=1)
-    final = greedy_utilitarian_welfare(
-        instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
+    outcome = method_of_equal_shares(
+        instance, profile, sat_class=SAT[case.utility], voter_budget_increment=1
     )
-    assert set(case.ours("mes")) == set(names(final))
+    theirs = set(
+        names(
+            greedy_utilitarian_welfare(
+                instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
+            )
+        )
+    )
+    early, early_share = reference_mes(case, stop_when_exhaustive=True)
+    assert early == theirs  # the early-stop reference is pabutools' own rule
+    keep, keep_share = reference_mes(case)
+    ours = set(case.ours("mes"))
+    assert ours == keep
+    event("rules coincide" if keep_share == early_share else "rules differ")
+    if keep_share == early_share:
+        assert ours == theirs
 
 
 @settings(
@@ -167,4 +194,4 @@ def test_mes_matches_pabutools_own_increment_when_the_share_is_whole(case: Case,
 def test_larger_instances_match_pabutools(case: Case) -> None:
     check_greedy(case)
     check_mes_raw(case)
-    assert set(case.ours("mes")) == reference_mes(case)
+    assert set(case.ours("mes")) == reference_mes(case)[0]

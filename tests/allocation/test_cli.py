@@ -136,3 +136,60 @@ def test_settings_written_in_meta_by_our_exports_apply_unless_overridden(tmp_pat
     path.write_text(broken, encoding="utf-8")
     result = CliRunner().invoke(main, ["allocate", "--pb", str(path)])
     assert result.exit_code == 1 and "sous-enveloppe « jeunes:beaucoup » invalide" in result.stderr
+
+
+LEAN = """
+import sys
+from budgetcitoyen import console
+sys.argv = ["budgetcitoyen", *sys.argv[1:]]
+code = None
+try:
+    console()
+except SystemExit as done:
+    code = done.code
+heavy = sorted({name.split(".")[0] for name in sys.modules}
+               & {"flask", "werkzeug", "sqlalchemy", "alembic", "matplotlib", "babel", "jinja2", "wtforms"})
+print(" ".join(heavy) or "-", code, file=sys.stderr)
+"""
+
+
+def test_the_console_entry_runs_allocate_without_flask_nor_the_database(tmp_path: Path) -> None:
+    # The console script (`budgetcitoyen = "budgetcitoyen:console"`) hands `allocate` to its own click
+    # command before the Flask command group is imported: nothing of the web application is loaded.
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-c", LEAN, "allocate", "--pb", str(path), "--rule", "mes", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert json.loads(completed.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
+    assert completed.stderr.split() == ["-", "0"]
+    usage = subprocess.run(
+        [sys.executable, "-c", LEAN, "allocate", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert usage.stdout.startswith("Usage: budgetcitoyen allocate [OPTIONS]")
+    assert usage.stderr.split() == ["-", "0"]
+
+
+def test_the_console_entry_hands_every_other_command_to_the_flask_group(tmp_path: Path) -> None:
+    env = {**os.environ, "BUDGETCITOYEN_INSTANCE_PATH": str(tmp_path / "instance")}
+    completed = subprocess.run(
+        [sys.executable, "-c", LEAN, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert "allocate" in completed.stdout and "pb-import" in completed.stdout and "db" in completed.stdout
+    assert completed.stderr.split()[0] != "-"  # Flask is loaded for these

@@ -34,7 +34,9 @@ def test_swiecie_2023_equal_shares_with_add1_completion() -> None:
     election = read_pb(DATA / "Poland_Swiecie_2023.pb")
     outcome = run(election, "mes")
     assert set(outcome.selected) == official(election)
-    assert "portée à 646" in outcome.notes[0].replace("\u00a0", " ")
+    # The share is raised while the outcome fits: 646 gives this outcome first (the first exhaustive
+    # one, where pabutools stops), 663 overspends, so 662 is kept.
+    assert "portée à 662 PLN" in outcome.notes[0].replace("\u00a0", " ")
 
 
 def test_assen_2024_equal_shares_part() -> None:

@@ -264,24 +264,55 @@ def test_mes_without_supporters_and_too_expensive() -> None:
 def test_mes_completion_raises_the_share_then_fills_greedily() -> None:
     # 4 voters, 25 each of 100. A (60) has 2 supporters: 50 < 60, unaffordable at the exact share.
     # Raised to 26, 27, … it becomes affordable at 30 (2 × 30 = 60): then B (40, 2 supporters) at 20 each.
+    # That outcome spends the whole envelope, but raising goes on while the outcome fits: at 50, C (30,
+    # v4 only) is bought too (130 > 100), so the share kept is 49, with the same outcome.
     projects = [Project("A", 60, 2), Project("B", 40, 2), Project("C", 30, 1)]
     ballots = Ballots.from_lists([[0], [0], [1], [1, 2]], 3)
     assert mes_raw(projects, 100, ballots).selected == ("B",)
     outcome = mes(projects, 100, ballots)
     assert set(outcome.selected) == {"A", "B"}
     assert outcome.spent == Decimal(100)
-    assert any("portée à 30" in plain(note) for note in outcome.notes)
+    assert any("portée à 49" in plain(note) for note in outcome.notes)
+
+
+def test_mes_keeps_raising_past_the_first_exhaustive_outcome() -> None:
+    # 2 voters, 50 each of 100: A (40, v1) and C (10, v2) tie at rho 1 and are bought; B (60, v2) is out
+    # of v2's reach. That outcome is exhaustive (50 left, B does not fit) but raising goes on: at 60, A, B
+    # and C tie at rho 1, A then B are bought and v2 has nothing left for C: 100, it fits. At 70, C is
+    # bought as well (110): the share stops at 69, and A and B are funded, not A and C.
+    projects = [Project("A", 40, 1), Project("B", 60, 1), Project("C", 10, 1)]
+    ballots = Ballots.from_lists([[0], [1, 2]], 3)
+    assert mes_raw(projects, 100, ballots, tie_break="id").selected == ("A", "C")
+    outcome = mes(projects, 100, ballots, tie_break="id")
+    assert outcome.selected == ("A", "B")
+    assert (outcome.spent, outcome.remaining) == (Decimal(100), Decimal(0))
+    assert [d.reason for d in outcome.decisions] == ["funded_equal_shares", "funded_equal_shares", "no_room"]
+    assert plain(outcome.notes[0]).startswith(
+        "Part de chaque votant : 50 € (enveloppe ÷ 2 votants), portée à 69 € par le complément"
+    )
+
+
+def test_mes_stops_raising_once_everything_is_bought() -> None:
+    # 2 voters, 50 each of 100: A (30, v1) is bought, B (60, v2) is out of reach. At 60 B is bought too:
+    # 90 fits and nothing is left to buy, so the share stops there (it never overspends).
+    projects = [Project("A", 30, 1), Project("B", 60, 1)]
+    ballots = Ballots.from_lists([[0], [1]], 2)
+    outcome = mes(projects, 100, ballots)
+    assert outcome.selected == ("A", "B")
+    assert [d.reason for d in outcome.decisions] == ["funded_equal_shares", "funded_equal_shares"]
+    assert any("portée à 60 €" in plain(note) for note in outcome.notes)
 
 
 def test_mes_raises_the_share_by_whole_euros_when_amounts_have_cents() -> None:
-    # Same as above with an envelope of 100.50: the exact share is 25.125, then 26, 27… whole euros.
+    # Same as above with an envelope of 100.50: the exact share is 25.125, then 26, 27… whole euros
+    # (at 50, 130 > 100.50: the share stops at 49).
     projects = [Project("A", Decimal("60.00"), 2), Project("B", 40, 2), Project("C", 30, 1)]
     ballots = Ballots.from_lists([[0], [0], [1], [1, 2]], 3)
     outcome = mes(projects, Decimal("100.50"), ballots)
     assert outcome.selected == ("B", "A")
     assert (outcome.spent, outcome.remaining) == (Decimal(100), Decimal("0.50"))
     assert plain(outcome.notes[0]).startswith(
-        "Part de chaque votant : 25,13 € (enveloppe ÷ 4 votants), portée à 30 €"
+        "Part de chaque votant : 25,13 € (enveloppe ÷ 4 votants), portée à 49 €"
     )
     assert outcome.decision("A").granted == Decimal("60.00")
 
@@ -296,11 +327,12 @@ def test_mes_keeps_the_exact_share_when_the_first_raise_overspends() -> None:
     assert by_id.selected == ("B", "C")
     assert by_id.decision("C").reason == "funded_completion"
     assert not any("portée" in note for note in by_id.notes)
-    # In an edition B is cheaper and wins the tie: the raised share is kept and buys C too.
+    # In an edition B is cheaper and wins the tie: the raised share is kept and buys C too; raising goes
+    # on (B, then C) until A is within reach after B, at 101 (50 + 51 each, 203 > 101): kept at 100.
     edition = mes(projects, 101, ballots)
     assert edition.selected == ("B", "C")
     assert edition.decision("C").reason == "funded_equal_shares"
-    assert any("portée à 51" in plain(note) for note in edition.notes)
+    assert any("portée à 100 " in plain(note) for note in edition.notes)
 
 
 def test_mes_with_no_ballot_is_greedy() -> None:

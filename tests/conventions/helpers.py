@@ -2,55 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask
-from sqlalchemy import select
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import local_midnight, now_utc
 from budgetcitoyen.conventions import services
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
-from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.workflow import Status
-from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.rules import Status
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def add_winner(
-    app: Flask,
-    edition: Edition,
-    holder: User,
-    title: str = "Recyclerie solidaire",
-    status: Status = Status.WINNER,
-    amount: Decimal = Decimal("8000"),
-) -> int:
-    """An initiative that reached `status` (winner by default), owned by `holder`."""
-    now = now_utc()
-    with app.extensions["db_sessionmaker"]() as session:
-        territory_id = session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
-        initiative = Initiative(
-            edition_id=edition.id,
-            holder_id=holder.id,
-            title=title,
-            status=status.value,
-            summary="Réparer et donner une seconde vie aux objets.",
-            territory_id=territory_id,
-            structure_name="Association Re-Faire",
-            siret="44067202000037",
-            contact_email="contact@example.org",
-            amount_asked=amount,
-            created_at=now,
-            updated_at=now,
+WINNER_COLUMNS = {
+    "summary": "Réparer et donner une seconde vie aux objets.",
+    "structure_name": "Association Re-Faire",
+    "siret": "44067202000037",
+    "contact_email": "contact@example.org",
+}
+
+
+def winner_maker(make_initiative: Callable[..., Initiative]) -> Callable[..., int]:
+    """add_winner(edition, holder, title=..., status=WINNER, amount=8000) -> the id of an initiative that
+    reached `status` (winner by default), owned by `holder`, built with the shared make_initiative."""
+
+    def add_winner(
+        edition: Edition,
+        holder: User,
+        title: str = "Recyclerie solidaire",
+        status: Status = Status.WINNER,
+        amount: Decimal = Decimal("8000"),
+    ) -> int:
+        initiative = make_initiative(
+            edition, status, title, territory="calaisis", holder=holder, amount_asked=amount, **WINNER_COLUMNS
         )
-        initiative.history = [StatusChange(to_status=status.value, at=now)]
-        session.add(initiative)
-        session.commit()
         return initiative.id
+
+    return add_winner
 
 
 def at_noon(day: date) -> datetime:

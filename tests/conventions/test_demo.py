@@ -14,13 +14,14 @@ from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import rules
 from budgetcitoyen.conventions.models import Convention
-from budgetcitoyen.conventions.services import late_reports, local_today, pending_reminders
+from budgetcitoyen.conventions.reminders import pending_reminders
+from budgetcitoyen.conventions.services import late_reports, local_today
 from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
-from tests.conventions.helpers import add_winner, make_convention
+from budgetcitoyen.initiatives.rules import Status
+from tests.conventions.helpers import make_convention
 
 # The initiative's status each convention status goes with.
 EXPECTED = {
@@ -34,16 +35,20 @@ EXPECTED = {
 
 
 def test_demo_conventions_in_every_status(
-    app: Flask, tmp_path: Path, make_edition: Callable[..., Edition], make_user: Callable[..., User]
+    app: Flask,
+    tmp_path: Path,
+    make_edition: Callable[..., Edition],
+    make_user: Callable[..., User],
+    add_winner: Callable[..., int],
 ) -> None:
     now = now_utc()
     edition, holder = make_edition(year=now.year), make_user()
     admin = make_user(roles=(Role.ADMIN,))
-    winners = [add_winner(app, edition, holder, title=f"Lauréat {n:02d}") for n in range(11)]
+    winners = [add_winner(edition, holder, title=f"Lauréat {n:02d}") for n in range(11)]
     # The allocation's publication already made the first winner's convention, for 6 543,21 €.
     published = make_convention(app, winners[0], admin, amount=Decimal("6543.21"))
-    add_winner(app, edition, holder, title="Déjà conventionné", status=Status.UNDER_AGREEMENT)
-    add_winner(app, edition, holder, title="Déjà soldé", status=Status.CLOSED)
+    add_winner(edition, holder, title="Déjà conventionné", status=Status.UNDER_AGREEMENT)
+    add_winner(edition, holder, title="Déjà soldé", status=Status.CLOSED)
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:
         touched = seed_conventions(session, session.get(Edition, edition.id), now, upload_folder=tmp_path)
         session.commit()

@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.conventions import reminders
 from budgetcitoyen.conventions.models import ConventionReminder
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
+from budgetcitoyen.mail import take_pending
+from budgetcitoyen.web import run_use_case
 from tests.conftest import SmtpServer, body_of
-from tests.conventions.helpers import add_winner, make_convention
+from tests.conventions.helpers import make_convention
 
 
 @pytest.fixture
-def convention(app: Flask, make_user: Callable[..., User], make_edition: Callable[..., Edition]) -> int:
+def convention(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_edition: Callable[..., Edition],
+    add_winner: Callable[..., int],
+) -> int:
     """Signed and paid on 31 January 2026: ends 31 July 2027, report due 31 January 2028."""
     edition = make_edition(year=2026)
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user(email="porteuse@example.org")
     return make_convention(
-        app, add_winner(app, edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
+        app, add_winner(edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
     )
 
 
@@ -102,6 +110,24 @@ def test_an_undelivered_reminder_is_tried_again_next_run(
     assert db_session.scalar(select(func.count()).select_from(ConventionReminder)) == 0
     monkeypatch.undo()
     assert remind(app, "2027-02-01")[0] == 0
+    assert len(smtp.messages) == 1
+
+
+def test_a_reminder_booked_by_another_run_queues_no_mail(
+    app: Flask, convention: int, smtp: SmtpServer
+) -> None:
+    # Two runs saw the same due reminder; the first books it with its mail, the second gets nothing.
+    day, now = date(2027, 1, 31), datetime(2027, 1, 31, 12, tzinfo=UTC)
+    sessions = app.extensions["db_sessionmaker"]
+    with sessions() as late, sessions() as early, app.test_request_context():
+        [stale] = reminders.pending_reminders(late, day)
+        late.rollback()
+        [fresh] = reminders.pending_reminders(early, day)
+        booking, delivered = run_use_case(early, reminders.book_reminder, fresh, now)
+        assert booking is not None and delivered
+        early.rollback()  # rendering the mail read in a new transaction: SQLite allows one writer
+        assert reminders.book_reminder(late, stale, now) is None
+        assert take_pending(late) == []
     assert len(smtp.messages) == 1
 
 

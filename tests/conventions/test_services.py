@@ -21,8 +21,10 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
-from tests.conventions.helpers import PDF, PNG, add_winner, at_noon, load, make_convention
+from budgetcitoyen.initiatives.rules import Status
+from budgetcitoyen.web import run_use_case
+from tests.conftest import SmtpServer
+from tests.conventions.helpers import PDF, PNG, at_noon, load, make_convention
 
 
 @pytest.fixture
@@ -32,9 +34,11 @@ def setting(
     return make_edition(year=2026), make_user(roles=(Role.ADMIN,)), make_user(email="porteuse@example.org")
 
 
-def test_create_once_for_a_winner_and_a_second_time_is_a_conflict(app: Flask, setting, db_session) -> None:
+def test_create_once_for_a_winner_and_a_second_time_is_a_conflict(
+    app: Flask, setting, db_session, add_winner: Callable[..., int]
+) -> None:
     edition, _, holder = setting
-    initiative_id = add_winner(app, edition, holder)
+    initiative_id = add_winner(edition, holder)
     with app.extensions["db_sessionmaker"]() as session:
         initiative = session.get(Initiative, initiative_id)
         convention = services.create_convention(session, initiative, Decimal("7500"), now_utc())
@@ -50,10 +54,10 @@ def test_create_once_for_a_winner_and_a_second_time_is_a_conflict(app: Flask, se
 
 
 def test_the_database_refuses_a_duplicate_that_slips_past_the_check(
-    app: Flask, setting, monkeypatch: pytest.MonkeyPatch
+    app: Flask, setting, monkeypatch: pytest.MonkeyPatch, add_winner: Callable[..., int]
 ) -> None:
     edition, _, holder = setting
-    initiative_id = add_winner(app, edition, holder)
+    initiative_id = add_winner(edition, holder)
     with app.extensions["db_sessionmaker"]() as session:
         services.create_convention(session, session.get(Initiative, initiative_id), Decimal("100"), now_utc())
         session.commit()
@@ -76,18 +80,20 @@ def test_the_database_refuses_a_duplicate_that_slips_past_the_check(
         (Status.WINNER, Decimal("NaN"), "montant positif"),
     ],
 )
-def test_creation_refusals(app: Flask, setting, status: Status, amount: Decimal, message: str) -> None:
+def test_creation_refusals(
+    app: Flask, setting, status: Status, amount: Decimal, message: str, add_winner: Callable[..., int]
+) -> None:
     edition, _, holder = setting
-    initiative_id = add_winner(app, edition, holder, status=status)
+    initiative_id = add_winner(edition, holder, status=status)
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(DomainError, match=message):
         services.create_convention(session, session.get(Initiative, initiative_id), amount, now_utc())
 
 
 def test_signature_sets_the_dates_and_puts_the_initiative_under_agreement(
-    app: Flask, setting, db_session
+    app: Flask, setting, db_session, add_winner: Callable[..., int]
 ) -> None:
     edition, admin, holder = setting
-    convention_id = make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 8, 31))
+    convention_id = make_convention(app, add_winner(edition, holder), admin, signed_on=date(2026, 8, 31))
     convention = load(app, convention_id)
     assert convention.status == "signed"
     assert (convention.signed_on, convention.end_on, convention.report_due_on) == (
@@ -103,9 +109,9 @@ def test_signature_sets_the_dates_and_puts_the_initiative_under_agreement(
     assert actions == ["convention.create", "initiative.status", "convention.sign"]
 
 
-def test_signature_refusals(app: Flask, setting) -> None:
+def test_signature_refusals(app: Flask, setting, add_winner: Callable[..., int]) -> None:
     edition, admin, holder = setting
-    convention_id = make_convention(app, add_winner(app, edition, holder), admin)
+    convention_id = make_convention(app, add_winner(edition, holder), admin)
     with app.extensions["db_sessionmaker"]() as session:
         actor, convention = session.get(User, admin.id), session.get(Convention, convention_id)
         now = at_noon(date(2026, 12, 1))
@@ -124,9 +130,9 @@ def test_signature_refusals(app: Flask, setting) -> None:
             services.sign(session, actor, convention, date(2026, 11, 1), 18, now)
 
 
-def test_a_winner_who_withdrew_cannot_sign(app: Flask, setting) -> None:
+def test_a_winner_who_withdrew_cannot_sign(app: Flask, setting, add_winner: Callable[..., int]) -> None:
     edition, admin, holder = setting
-    initiative_id = add_winner(app, edition, holder)
+    initiative_id = add_winner(edition, holder)
     convention_id = make_convention(app, initiative_id, admin)
     with app.extensions["db_sessionmaker"]() as session:
         session.get(Initiative, initiative_id).status = Status.ABANDONED.value
@@ -142,9 +148,11 @@ def test_a_winner_who_withdrew_cannot_sign(app: Flask, setting) -> None:
             )
 
 
-def test_payment_is_capped_by_the_grant_and_dated_after_the_signature(app: Flask, setting) -> None:
+def test_payment_is_capped_by_the_grant_and_dated_after_the_signature(
+    app: Flask, setting, add_winner: Callable[..., int]
+) -> None:
     edition, admin, holder = setting
-    convention_id = make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 11, 2))
+    convention_id = make_convention(app, add_winner(edition, holder), admin, signed_on=date(2026, 11, 2))
     now = at_noon(date(2026, 11, 20))
     with app.extensions["db_sessionmaker"]() as session:
         actor, convention = session.get(User, admin.id), session.get(Convention, convention_id)
@@ -163,10 +171,10 @@ def test_payment_is_capped_by_the_grant_and_dated_after_the_signature(app: Flask
     assert load(app, convention_id).amount_paid == Decimal("7999.50")
 
 
-def _paid(app: Flask, setting) -> tuple[int, User, User]:
+def _paid(app: Flask, setting, add_winner: Callable[..., int]) -> tuple[int, User, User]:
     edition, admin, holder = setting
     return (
-        make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 11, 2), paid=True),
+        make_convention(app, add_winner(edition, holder), admin, signed_on=date(2026, 11, 2), paid=True),
         admin,
         holder,
     )
@@ -176,8 +184,10 @@ def _store(app: Flask, content: bytes) -> uploads.StoredFile:
     return uploads.store(io.BytesIO(content), Path(app.config["UPLOAD_FOLDER"]))
 
 
-def test_final_report_upload_with_real_files_replaces_the_previous_one(app: Flask, setting) -> None:
-    convention_id, _, holder = _paid(app, setting)
+def test_final_report_upload_with_real_files_replaces_the_previous_one(
+    app: Flask, setting, add_winner: Callable[..., int]
+) -> None:
+    convention_id, _, holder = _paid(app, setting, add_winner)
     folder = Path(app.config["UPLOAD_FOLDER"])
     with app.extensions["db_sessionmaker"]() as session:
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
@@ -216,10 +226,52 @@ def test_a_refused_file_leaves_nothing_on_disk(app: Flask, setting) -> None:
     assert not folder.exists() or list(folder.iterdir()) == []
 
 
-def test_who_may_send_the_report_and_when(app: Flask, setting, make_user: Callable[..., User]) -> None:
+def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one(
+    app: Flask, setting, add_winner: Callable[..., int], monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer
+) -> None:
+    convention_id, _, holder = _paid(app, setting, add_winner)
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    with app.test_request_context(), app.extensions["db_sessionmaker"]() as session:
+        user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
+        run_use_case(session, services.send_report, user, convention, io.BytesIO(PDF), "bilan.pdf", folder,
+                     now_utc(), as_staff=False)
+        first = convention.report_stored_name
+    assert sorted(p.name for p in folder.iterdir()) == [first]
+    assert "bilan final reçu" in str(smtp.last_to("porteuse@example.org")["Subject"])
+
+    # Refused after the file was stored: the new file goes, the first report stays.
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise Conflict("Refusé après l'enregistrement du fichier.", field="file")
+
+    with app.extensions["db_sessionmaker"]() as session, monkeypatch.context() as patch:
+        patch.setattr(services, "record_report", refuse)
+        user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
+        with pytest.raises(Conflict):
+            run_use_case(session, services.send_report, user, convention, io.BytesIO(PNG), "bilan.png",
+                         folder, now_utc(), as_staff=False)
+    assert sorted(p.name for p in folder.iterdir()) == [first]
+
+    # The commit itself fails: the same.
+    with app.extensions["db_sessionmaker"]() as session:
+        user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
+
+        def broken_commit() -> None:
+            raise OSError("disque plein")
+
+        monkeypatch.setattr(session, "commit", broken_commit)
+        with pytest.raises(OSError, match="disque plein"):
+            run_use_case(session, services.send_report, user, convention, io.BytesIO(PNG), "bilan.png",
+                         folder, now_utc(), as_staff=False)
+    assert sorted(p.name for p in folder.iterdir()) == [first]
+    assert load(app, convention_id).report_stored_name == first
+
+
+def test_who_may_send_the_report_and_when(
+    app: Flask, setting, make_user: Callable[..., User], add_winner: Callable[..., int]
+) -> None:
     edition, admin, holder = setting
-    unsigned_id = make_convention(app, add_winner(app, edition, holder, title="Café associatif"), admin)
-    convention_id, _, _ = _paid(app, setting)
+    unsigned_id = make_convention(app, add_winner(edition, holder, title="Café associatif"), admin)
+    convention_id, _, _ = _paid(app, setting, add_winner)
     stranger = make_user()
     agent = make_user(roles=(Role.AGENT,))
     with app.extensions["db_sessionmaker"]() as session:
@@ -235,8 +287,10 @@ def test_who_may_send_the_report_and_when(app: Flask, setting, make_user: Callab
             )
 
 
-def test_termination_amount_between_zero_and_what_was_paid(app: Flask, setting, db_session) -> None:
-    convention_id, admin, _ = _paid(app, setting)
+def test_termination_amount_between_zero_and_what_was_paid(
+    app: Flask, setting, db_session, add_winner: Callable[..., int]
+) -> None:
+    convention_id, admin, _ = _paid(app, setting, add_winner)
     now = at_noon(date(2027, 3, 1))
     with app.extensions["db_sessionmaker"]() as session:
         actor, convention = session.get(User, admin.id), session.get(Convention, convention_id)
@@ -275,9 +329,11 @@ def test_termination_amount_between_zero_and_what_was_paid(app: Flask, setting, 
     )
 
 
-def test_an_unpaid_convention_is_terminated_with_nothing_to_pay_back(app: Flask, setting) -> None:
+def test_an_unpaid_convention_is_terminated_with_nothing_to_pay_back(
+    app: Flask, setting, add_winner: Callable[..., int]
+) -> None:
     edition, admin, holder = setting
-    convention_id = make_convention(app, add_winner(app, edition, holder), admin, signed_on=date(2026, 11, 2))
+    convention_id = make_convention(app, add_winner(edition, holder), admin, signed_on=date(2026, 11, 2))
     with app.extensions["db_sessionmaker"]() as session:
         actor, convention = session.get(User, admin.id), session.get(Convention, convention_id)
         with pytest.raises(DomainError, match="ne peut pas dépasser le montant versé"):
@@ -288,8 +344,10 @@ def test_an_unpaid_convention_is_terminated_with_nothing_to_pay_back(app: Flask,
         services.terminate(session, actor, convention, date(2026, 11, 3), "Abandon", Decimal("0"), now_utc())
 
 
-def test_closing_needs_the_report_and_records_a_reduction(app: Flask, setting) -> None:
-    convention_id, admin, holder = _paid(app, setting)
+def test_closing_needs_the_report_and_records_a_reduction(
+    app: Flask, setting, add_winner: Callable[..., int]
+) -> None:
+    convention_id, admin, holder = _paid(app, setting, add_winner)
     with app.extensions["db_sessionmaker"]() as session:
         actor, convention = session.get(User, admin.id), session.get(Convention, convention_id)
         with pytest.raises(Conflict, match="« Versée » ne peut pas passer à « Soldée »"):
@@ -335,13 +393,13 @@ def test_closing_needs_the_report_and_records_a_reduction(app: Flask, setting) -
         )
 
 
-def test_late_reports_and_holder_lists(app: Flask, setting) -> None:
+def test_late_reports_and_holder_lists(app: Flask, setting, add_winner: Callable[..., int]) -> None:
     edition, admin, holder = setting
     late_id = make_convention(
-        app, add_winner(app, edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
+        app, add_winner(edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
     )
     on_time_id = make_convention(
-        app, add_winner(app, edition, holder, title="Café"), admin, signed_on=date(2026, 6, 1), paid=True
+        app, add_winner(edition, holder, title="Café"), admin, signed_on=date(2026, 6, 1), paid=True
     )
     with app.extensions["db_sessionmaker"]() as session:
         assert [c.id for c in services.late_reports(session, edition.id, date(2028, 1, 31))] == []

@@ -18,10 +18,10 @@ from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc, to_local
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from tests.conftest import SmtpServer, body_of
-from tests.conventions.helpers import PDF, add_winner, load, make_convention
-from tests.web.helpers import csrf_token, login, text_of
+from tests.conventions.helpers import PDF, load, make_convention
+from tests.web.helpers import csrf_token, text_of
 
 
 def today() -> date:
@@ -40,12 +40,6 @@ def people(make_user: Callable[..., User], make_edition: Callable[..., Edition])
     }
 
 
-def as_user(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
 def post_step(client: FlaskClient, url: str, prefix: str, data: dict[str, Any], **kwargs: Any) -> Any:
     """POST one of the page's step forms: its fields carry the form's prefix, the CSRF token included."""
     token = csrf_token(client, "/compte")
@@ -58,23 +52,27 @@ def count(db_session: Any) -> int:
 
 
 def test_staff_list_shows_late_reports_and_winners_without_convention(
-    app: Flask, people: dict[str, Any], make_edition: Callable[..., Edition]
+    app: Flask,
+    people: dict[str, Any],
+    make_edition: Callable[..., Edition],
+    login_as: Callable[..., FlaskClient],
+    add_winner: Callable[..., int],
 ) -> None:
     admin, holder = people["admin"], people["holder"]
     old = make_edition(year=today().year - 3)
     # Signed in January three years ago: ended 18 months later, report due 6 months after that: late.
     late = make_convention(
         app,
-        add_winner(app, old, holder, title="Recyclerie en retard"),
+        add_winner(old, holder, title="Recyclerie en retard"),
         admin,
         signed_on=date(old.year, 1, 15),
         paid=True,
     )
     make_convention(
-        app, add_winner(app, old, holder, title="Jardin à jour"), admin, signed_on=date(old.year, 1, 15)
+        app, add_winner(old, holder, title="Jardin à jour"), admin, signed_on=date(old.year, 1, 15)
     )
-    add_winner(app, old, holder, title="Café sans convention")
-    agent = as_user(app, "agent@example.org")
+    add_winner(old, holder, title="Café sans convention")
+    agent = login_as(people["agent"])
     page = agent.get(f"/gestion/conventions?edition={old.id}")
     assert page.status_code == 200
     text = text_of(page)
@@ -86,23 +84,31 @@ def test_staff_list_shows_late_reports_and_winners_without_convention(
     # The current edition is the default, and has nothing yet.
     current = text_of(agent.get("/gestion/conventions"))
     assert f"Conventions — {today().year}" in current and "Aucun bilan final en retard." in current
-    admin_client = as_user(app, "admin@example.org")
+    admin_client = login_as(people["admin"])
     paid_only = text_of(admin_client.get(f"/gestion/conventions?edition={old.id}&statut=paid"))
     assert "Créer la convention" in paid_only and "1 convention « Versée »" in paid_only
     every = text_of(admin_client.get("/gestion/conventions?edition=toutes&statut=inconnu"))
     assert "Conventions — toutes les éditions" in every and "2 conventions" in every
 
 
-def test_residents_and_holders_are_refused(app: Flask, people: dict[str, Any]) -> None:
-    holder = as_user(app, "porteuse@example.org")
+def test_residents_and_holders_are_refused(
+    app: Flask, people: dict[str, Any], login_as: Callable[..., FlaskClient]
+) -> None:
+    holder = login_as(people["holder"])
     assert holder.get("/gestion/conventions").status_code == 403
     assert holder.get("/gestion/conventions.csv").status_code == 403
     assert app.test_client().get("/gestion/conventions").status_code == 302
 
 
-def test_create_from_the_list_with_french_errors(app: Flask, people: dict[str, Any], db_session) -> None:
-    initiative_id = add_winner(app, people["edition"], people["holder"])
-    admin = as_user(app, "admin@example.org")
+def test_create_from_the_list_with_french_errors(
+    app: Flask,
+    people: dict[str, Any],
+    db_session,
+    login_as: Callable[..., FlaskClient],
+    add_winner: Callable[..., int],
+) -> None:
+    initiative_id = add_winner(people["edition"], people["holder"])
+    admin = login_as(people["admin"])
     url = f"/gestion/conventions/nouvelle?edition={people['edition'].id}"
     token = csrf_token(admin, "/compte")
     refused = admin.post(
@@ -121,7 +127,7 @@ def test_create_from_the_list_with_french_errors(app: Flask, people: dict[str, A
     assert again.status_code == 422 and "Initiative lauréate : N'est pas un choix valide." in text_of(again)
     assert count(db_session) == 1
     # Agents may not create.
-    agent = as_user(app, "agent@example.org")
+    agent = login_as(people["agent"])
     assert (
         agent.post(
             url, data={"csrf_token": csrf_token(agent, "/compte"), "initiative_id": "1", "amount": "10"}
@@ -131,11 +137,16 @@ def test_create_from_the_list_with_french_errors(app: Flask, people: dict[str, A
 
 
 def test_each_step_through_the_pages(
-    app: Flask, people: dict[str, Any], smtp: SmtpServer, db_session
+    app: Flask,
+    people: dict[str, Any],
+    smtp: SmtpServer,
+    db_session,
+    login_as: Callable[..., FlaskClient],
+    add_winner: Callable[..., int],
 ) -> None:
-    initiative_id = add_winner(app, people["edition"], people["holder"])
+    initiative_id = add_winner(people["edition"], people["holder"])
     convention_id = make_convention(app, initiative_id, people["admin"])
-    admin = as_user(app, "admin@example.org")
+    admin = login_as(people["admin"])
     base = f"/gestion/conventions/{convention_id}"
     page = text_of(admin.get(base))
     assert "Signature par les deux parties" in page and "Versement de la subvention" not in page
@@ -234,11 +245,13 @@ def test_each_step_through_the_pages(
     assert "Étapes suivantes" not in page and "bilan papier.pdf" in page
 
 
-def test_agents_see_but_do_not_act(app: Flask, people: dict[str, Any]) -> None:
+def test_agents_see_but_do_not_act(
+    app: Flask, people: dict[str, Any], login_as: Callable[..., FlaskClient], add_winner: Callable[..., int]
+) -> None:
     convention_id = make_convention(
-        app, add_winner(app, people["edition"], people["holder"]), people["admin"]
+        app, add_winner(people["edition"], people["holder"]), people["admin"]
     )
-    agent = as_user(app, "agent@example.org")
+    agent = login_as(people["agent"])
     page = agent.get(f"/gestion/conventions/{convention_id}")
     assert page.status_code == 200 and "Étapes suivantes" not in text_of(page)
     response = post_step(
@@ -252,15 +265,17 @@ def test_agents_see_but_do_not_act(app: Flask, people: dict[str, Any]) -> None:
     assert agent.get("/gestion/conventions/999999").status_code == 404
 
 
-def test_csv_export(app: Flask, people: dict[str, Any]) -> None:
+def test_csv_export(
+    app: Flask, people: dict[str, Any], login_as: Callable[..., FlaskClient], add_winner: Callable[..., int]
+) -> None:
     make_convention(
         app,
-        add_winner(app, people["edition"], people["holder"], title="=cmd|'/C calc'!A0"),
+        add_winner(people["edition"], people["holder"], title="=cmd|'/C calc'!A0"),
         people["admin"],
         signed_on=today(),
         paid=True,
     )
-    response = as_user(app, "agent@example.org").get(
+    response = login_as(people["agent"]).get(
         f"/gestion/conventions.csv?edition={people['edition'].id}"
     )
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -272,8 +287,8 @@ def test_csv_export(app: Flask, people: dict[str, Any]) -> None:
     assert row[5] == "Versée" and row[6] == "8000.00" and row[7] == today().strftime("%d/%m/%Y")
 
 
-def _paid_for_holder(app: Flask, people: dict[str, Any]) -> tuple[int, int]:
-    initiative_id = add_winner(app, people["edition"], people["holder"])
+def _paid_for_holder(app: Flask, people: dict[str, Any], add_winner: Callable[..., int]) -> tuple[int, int]:
+    initiative_id = add_winner(people["edition"], people["holder"])
     return initiative_id, make_convention(app, initiative_id, people["admin"], signed_on=today(), paid=True)
 
 
@@ -289,9 +304,15 @@ def upload(client: FlaskClient, initiative_id: int, convention_id: int, content:
     )
 
 
-def test_holder_card_and_final_report(app: Flask, people: dict[str, Any], smtp: SmtpServer) -> None:
-    initiative_id, convention_id = _paid_for_holder(app, people)
-    holder = as_user(app, "porteuse@example.org")
+def test_holder_card_and_final_report(
+    app: Flask,
+    people: dict[str, Any],
+    smtp: SmtpServer,
+    login_as: Callable[..., FlaskClient],
+    add_winner: Callable[..., int],
+) -> None:
+    initiative_id, convention_id = _paid_for_holder(app, people, add_winner)
+    holder = login_as(people["holder"])
     dashboard = text_of(holder.get("/mon-espace"))
     assert "Mes conventions" in dashboard and "Envoyer le bilan final" in dashboard
     assert "Bilan final à envoyer" in dashboard and "inclus (18 mois)" in dashboard
@@ -314,10 +335,10 @@ def test_holder_card_and_final_report(app: Flask, people: dict[str, Any], smtp: 
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.headers["Cache-Control"] == "private, no-store"
     assert (
-        as_user(app, "agent@example.org").get(f"/dossiers/{initiative_id}/convention/bilan").status_code
+        login_as(people["agent"]).get(f"/dossiers/{initiative_id}/convention/bilan").status_code
         == 200
     )
-    other = as_user(app, "autre@example.org")
+    other = login_as(people["other"])
     assert other.get(f"/dossiers/{initiative_id}/convention/bilan").status_code == 403
     assert upload(other, initiative_id, convention_id, PDF, "intrus.pdf").status_code == 403
 
@@ -328,26 +349,32 @@ def test_holder_card_and_final_report(app: Flask, people: dict[str, Any], smtp: 
     assert "Remplacer le bilan final" in text_of(holder.get("/mon-espace"))
 
 
-def test_no_report_before_payment_and_no_convention_no_form(app: Flask, people: dict[str, Any]) -> None:
-    initiative_id = add_winner(app, people["edition"], people["holder"])
+def test_no_report_before_payment_and_no_convention_no_form(
+    app: Flask, people: dict[str, Any], login_as: Callable[..., FlaskClient], add_winner: Callable[..., int]
+) -> None:
+    initiative_id = add_winner(people["edition"], people["holder"])
     convention_id = make_convention(app, initiative_id, people["admin"])
-    holder = as_user(app, "porteuse@example.org")
+    holder = login_as(people["holder"])
     dashboard = text_of(holder.get("/mon-espace"))
     assert "À signer" in dashboard and "Envoyer le bilan final" not in dashboard
     assert upload(holder, initiative_id, convention_id, PDF, "bilan.pdf").status_code == 302
     assert "Le bilan final s'envoie une fois la subvention versée." in text_of(holder.get("/mon-espace"))
     folder = Path(app.config["UPLOAD_FOLDER"])
     assert not folder.exists() or list(folder.iterdir()) == []
-    lone = add_winner(app, people["edition"], people["holder"], title="Sans convention")
+    lone = add_winner(people["edition"], people["holder"], title="Sans convention")
     assert holder.get(f"/dossiers/{lone}/convention/bilan").status_code == 404
-    assert "Mes conventions" not in text_of(as_user(app, "autre@example.org").get("/mon-espace"))
+    assert "Mes conventions" not in text_of(login_as(people["other"]).get("/mon-espace"))
 
 
 def test_every_step_refuses_a_missing_or_foreign_csrf_token(
-    app: Flask, people: dict[str, Any], db_session
+    app: Flask,
+    people: dict[str, Any],
+    db_session,
+    login_as: Callable[..., FlaskClient],
+    add_winner: Callable[..., int],
 ) -> None:
-    initiative_id, convention_id = _paid_for_holder(app, people)
-    admin = as_user(app, "admin@example.org")
+    initiative_id, convention_id = _paid_for_holder(app, people, add_winner)
+    admin = login_as(people["admin"])
     base = f"/gestion/conventions/{convention_id}"
     urls = [
         "/gestion/conventions/nouvelle",
@@ -368,7 +395,7 @@ def test_every_step_refuses_a_missing_or_foreign_csrf_token(
         )
         assert response.status_code == 400, url
         assert "falsification de requêtes" in text_of(response), url
-    holder = as_user(app, "porteuse@example.org")
+    holder = login_as(people["holder"])
     response = holder.post(
         f"/dossiers/{initiative_id}/convention/bilan",
         data={f"bilan-{convention_id}-file": (io.BytesIO(PDF), "bilan.pdf")},

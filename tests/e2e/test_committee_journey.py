@@ -14,7 +14,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.reference.models import Territory
 from tests.e2e.conftest import assert_accessible, log_in

@@ -25,7 +25,7 @@ from budgetcitoyen.accounts.models import College, Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.initiatives import services
+from budgetcitoyen.initiatives import workshops
 from budgetcitoyen.initiatives.models import (
     Attachment,
     BudgetLineRow,
@@ -34,10 +34,11 @@ from budgetcitoyen.initiatives.models import (
     StatusChange,
     Workshop,
 )
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services as labelling
 from budgetcitoyen.reference.models import StructureType, Territory
-from budgetcitoyen.voting import services as voting
+from budgetcitoyen.voting.ballots import cast_online
+from budgetcitoyen.voting.identity import Identity, save_profile
 from tests.conftest import SmtpServer, body_of
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -50,7 +51,7 @@ NOT_PAGES = {
     "static",
     "public.healthz",
     "accounts.download_data",
-    "initiatives.attachment_download",
+    "dashboards.dossier_attachment",
     "initiatives_admin.registrations_csv",
     "initiatives_admin.dossiers_csv",
     "catalogue.radar",
@@ -127,7 +128,7 @@ def add_workshop(app: Flask, edition: Edition, territory: str = "calaisis", capa
 
 def register(app: Flask, workshop_id: int, user: User, attended: bool | None = None) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        registration = services.register_for_workshop(
+        registration = workshops.register_for_workshop(
             session, session.get(User, user.id), session.get(Workshop, workshop_id), now_utc()
         )
         registration.attended = attended
@@ -793,10 +794,9 @@ def add_vote(app: Flask, edition: Edition, user: User, first: str, last: str, ch
     secret = app.config["SECRET_KEY"]
     with app.extensions["db_sessionmaker"]() as session:
         voter = session.get(User, user.id)
-        voting.save_profile(
-            session, voter, voting.Identity(first, last, date(1975, 2, 14), "62041"), secret, None, now_utc()
-        )
-        voting.cast_online(
+        identity = Identity(first, last, date(1975, 2, 14), "62041")
+        save_profile(session, voter, identity, secret, None, now_utc())
+        cast_online(
             session, session.get(Edition, edition.id), voter, [str(c) for c in choices], secret, now_utc()
         )
         session.commit()
@@ -939,28 +939,30 @@ def test_convention_pages(
     app: Flask,
     make_user: Callable[..., User],
     make_edition: Callable[..., Edition],
+    make_initiative: Callable[..., Initiative],
 ) -> None:
     """The follow-up of the winners: the list with a late report, a convention at each step with its
     forms (errors included), and the holder's card with the final report's upload."""
     from budgetcitoyen.clock import to_local
-    from tests.conventions.helpers import PDF, add_winner, make_convention
+    from tests.conventions.helpers import PDF, make_convention, winner_maker
 
+    add_winner = winner_maker(make_initiative)
     today = to_local(now_utc()).date()
     old = make_edition(year=today.year - 3)
     edition = make_edition(year=today.year)
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user()
     make_convention(
         app,
-        add_winner(app, old, holder, title="Ressourcerie en retard"),
+        add_winner(old, holder, title="Ressourcerie en retard"),
         admin,
         signed_on=date(old.year, 1, 15),
         paid=True,
     )
-    to_sign = make_convention(app, add_winner(app, edition, holder, title="Café associatif"), admin)
+    to_sign = make_convention(app, add_winner(edition, holder, title="Café associatif"), admin)
     paid = make_convention(
-        app, add_winner(app, edition, holder, title="Recyclerie solidaire"), admin, signed_on=today, paid=True
+        app, add_winner(edition, holder, title="Recyclerie solidaire"), admin, signed_on=today, paid=True
     )
-    add_winner(app, edition, holder, title="Jardin partagé")  # a winner still without convention
+    add_winner(edition, holder, title="Jardin partagé")  # a winner still without convention
 
     log_in(page, admin.email)
     checker.visit(f"/gestion/conventions?edition={old.id}", f"Conventions — {old.year}")
@@ -1103,7 +1105,7 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "admin.outbox",
         "admin.outbox_mail",
         "admin.audit_log",
-        "initiatives.dashboard",
+        "dashboards.holder",
         "initiatives.workshops",
         "initiatives.new_idea",
         "initiatives.dossier",

@@ -96,7 +96,8 @@ def test_a_visitor_checks_and_recomputes_the_published_results(
     expect(
         page.get_by_text(
             re.compile(
-                rf"{scenario.ids['A']}, {scenario.ids['B']}, {scenario.ids['D']}, pour un total de 21\s500,00\s€"
+                rf"{scenario.ids['A']}, {scenario.ids['B']}, {scenario.ids['D']}, "
+                r"pour un total de 21\s500,00\s€"
             )
         )
     ).to_be_visible()

@@ -14,12 +14,10 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 
 from budgetcitoyen.accounts.models import User
-from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
-from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from tests.conftest import SmtpServer, body_of
 from tests.e2e.conftest import assert_accessible
@@ -38,35 +36,25 @@ ON_BALLOT = [
 ]
 
 
-def put_on_ballot(app: Flask, edition: Edition, make_user: Callable[..., User]) -> dict[str, int]:
-    """The labelled initiatives of the vote, by title."""
+def put_on_ballot(
+    app: Flask, edition: Edition, make_user: Callable[..., User], make_initiative: Callable[..., Initiative]
+) -> dict[str, int]:
+    """The labelled initiatives of the vote (one holder, one category), by title."""
     holder = make_user()
-    now = now_utc()
-    ids = {}
     with app.extensions["db_sessionmaker"]() as session:
         category_id = session.scalar(
             select(Category.id).where(
                 Category.edition_id == edition.id, Category.code == "innovation-societale"
             )
         )
-        for title, territory in ON_BALLOT:
-            initiative = Initiative(
-                edition_id=edition.id,
-                holder_id=holder.id,
-                title=title,
-                status=Status.LABELLED.value,
-                summary="Une initiative de l'économie sociale et solidaire près de chez vous.",
-                territory_id=session.scalar(select(Territory.id).where(Territory.code == territory)),
-                category_id=category_id,
-                amount_asked=6000,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(initiative)
-            session.flush()
-            ids[title] = initiative.id
-        session.commit()
-    return ids
+    return {
+        title: make_initiative(
+            edition, status=Status.LABELLED, title=title, territory=territory, holder=holder,
+            summary="Une initiative de l'économie sociale et solidaire près de chez vous.",
+            category_id=category_id, amount_asked=6000,
+        ).id
+        for title, territory in ON_BALLOT
+    }
 
 
 class ScriptsOff:
@@ -154,9 +142,10 @@ def test_newcomer_votes_then_changes_the_vote(
     db_session,
     make_user: Callable[..., User],
     make_edition: Callable[..., Edition],
+    make_initiative: Callable[..., Initiative],
 ) -> None:
     edition = make_edition(year=2026, open_phase=Phase.VOTE, catalogue_published=True)
-    ids = put_on_ballot(app, edition, make_user)
+    ids = put_on_ballot(app, edition, make_user, make_initiative)
     scripts = ScriptsOff(page)
     titles = {initiative_id: title for title, initiative_id in ids.items()}
 

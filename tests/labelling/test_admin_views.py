@@ -20,7 +20,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Axis, Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import BudgetLineRow, Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Assignment, Decision, Interest
 from tests.conftest import SmtpServer, body_of

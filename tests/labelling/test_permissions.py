@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling.permissions import (
     CommitteeRecord,
     can_decide,

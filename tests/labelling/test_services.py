@@ -14,7 +14,7 @@ from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Assignment
 

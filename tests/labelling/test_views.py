@@ -13,7 +13,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Evaluation
 from tests.web.helpers import post_form, text_of

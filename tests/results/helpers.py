@@ -24,11 +24,14 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import StructureType, Territory
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
-from budgetcitoyen.voting.models import Ballot, BallotChoice
+from budgetcitoyen.voting import ballots as voting
+from budgetcitoyen.voting.eligibility import voter_key
+from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
+from tests.voting.conftest import SECRET
 from tests.web.helpers import text_of
 
 YEAR = 2026
@@ -232,3 +235,33 @@ def write_result(app: Flask, scenario: Scenario, *, published: bool = True) -> A
         session.commit()
         session.refresh(result)
         return result
+
+
+def seed(
+    app: Flask,
+    edition: Edition,
+    make_initiative: Callable[..., Initiative],
+    ballots: list[list[int]],
+    amounts: list[int],
+) -> list[Initiative]:
+    """Labelled initiatives with these amounts, and online ballots given as positions in that list."""
+    initiatives = [
+        make_initiative(edition, Status.LABELLED, f"Initiative {n}", territory="arrageois",
+                        amount_asked=Decimal(amount))
+        for n, amount in enumerate(amounts)
+    ]
+    with app.extensions["db_sessionmaker"]() as session:
+        window = session.get(Edition, edition.id).window(Phase.VOTE)
+        for n, positions in enumerate(ballots):
+            voting.store_ballot(
+                session,
+                session.get(Edition, edition.id),
+                voter_key(SECRET, user_id=10_000 + n),
+                Channel.ONLINE,
+                initiatives[0].territory_id,
+                "30-44",
+                [initiatives[p].id for p in positions],
+                window.starts_at + timedelta(hours=1),
+            )
+        session.commit()
+    return initiatives

@@ -7,35 +7,26 @@ import json
 import re
 from collections.abc import Callable
 
-import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.allocation.commands import allocate_command
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import STATUS_LABELS, Status
+from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from tests.conftest import SmtpServer, body_of
 from tests.results.helpers import YEAR, Scenario, set_vote_window, squeeze, visible
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import post_form, text_of
 
 PAGE = f"/gestion/editions/{YEAR}/repartition"
-
-
-@pytest.fixture
-def admin(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
-    return client
 
 
 def result_count(db_session) -> int:
@@ -49,7 +40,10 @@ def audit_actions(db_session) -> list[str]:
 # --- the vote --------------------------------------------------------------------------------------
 
 
-def test_the_page_shows_the_open_vote_and_the_close_form(admin: FlaskClient, scenario: Scenario) -> None:
+def test_the_page_shows_the_open_vote_and_the_close_form(
+    login_as: Callable[..., FlaskClient], scenario: Scenario
+) -> None:
+    admin = login_as(Role.ADMIN)
     response = admin.get(PAGE)
     assert response.status_code == 200
     page = visible(response)
@@ -58,7 +52,10 @@ def test_the_page_shows_the_open_vote_and_the_close_form(admin: FlaskClient, sce
     assert "Par ordre des votes, en passant les projets qui ne tiennent plus dans l'enveloppe" in page
 
 
-def test_closing_the_vote_needs_a_reason(admin: FlaskClient, scenario: Scenario, db_session) -> None:
+def test_closing_the_vote_needs_a_reason(
+    login_as: Callable[..., FlaskClient], scenario: Scenario, db_session
+) -> None:
+    admin = login_as(Role.ADMIN)
     response = post_form(admin, f"{PAGE}/clore-le-vote", {"reason": "   "}, token_from=PAGE)
     assert response.status_code == 422
     assert "Indiquez pourquoi le vote est clos avant la date prévue." in text_of(response)
@@ -90,8 +87,9 @@ def test_closing_the_vote_needs_a_reason(admin: FlaskClient, scenario: Scenario,
 
 
 def test_compute_is_refused_while_the_vote_is_open(
-    admin: FlaskClient, scenario: Scenario, db_session
+    login_as: Callable[..., FlaskClient], scenario: Scenario, db_session
 ) -> None:
+    admin = login_as(Role.ADMIN)
     response = post_form(admin, f"{PAGE}/calculer", {}, token_from=PAGE)
     assert response.status_code == 409
     assert "Le vote est encore ouvert : la répartition se calcule une fois le vote clos." in text_of(response)
@@ -99,15 +97,17 @@ def test_compute_is_refused_while_the_vote_is_open(
 
 
 def test_publishing_needs_a_computed_result_and_the_confirmation(
-    admin: FlaskClient, app: Flask, scenario: Scenario, db_session
+    login_as: Callable[..., FlaskClient], app: Flask, scenario: Scenario, db_session
 ) -> None:
+    admin = login_as(Role.ADMIN)
     set_vote_window(app, scenario.edition.id, open_=False)
     response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE)
     assert response.status_code == 409
     assert "Calculez d'abord la répartition." in text_of(response)
 
 
-def test_unknown_editions_are_not_found(admin: FlaskClient) -> None:
+def test_unknown_editions_are_not_found(login_as: Callable[..., FlaskClient]) -> None:
+    admin = login_as(Role.ADMIN)
     assert admin.get("/gestion/editions/1999/repartition").status_code == 404
     assert admin.get("/gestion/editions/1999/commission-permanente").status_code == 404
 
@@ -121,8 +121,9 @@ def compute(admin: FlaskClient) -> None:
 
 
 def test_compute_shows_the_preview_without_publishing(
-    admin: FlaskClient, app: Flask, scenario: Scenario, db_session, client: FlaskClient
+    login_as: Callable[..., FlaskClient], app: Flask, scenario: Scenario, db_session, client: FlaskClient
 ) -> None:
+    admin = login_as(Role.ADMIN)
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     page = visible(admin.get(PAGE))
@@ -144,8 +145,9 @@ def test_compute_shows_the_preview_without_publishing(
 
 
 def test_publish_needs_the_confirmation_box(
-    admin: FlaskClient, app: Flask, scenario: Scenario, db_session
+    login_as: Callable[..., FlaskClient], app: Flask, scenario: Scenario, db_session
 ) -> None:
+    admin = login_as(Role.ADMIN)
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     response = post_form(admin, f"{PAGE}/publier", {}, token_from=PAGE)
@@ -155,8 +157,14 @@ def test_publish_needs_the_confirmation_box(
 
 
 def test_publish_once_then_refused(
-    admin: FlaskClient, app: Flask, scenario: Scenario, db_session, client: FlaskClient, smtp: SmtpServer
+    login_as: Callable[..., FlaskClient],
+    app: Flask,
+    scenario: Scenario,
+    db_session,
+    client: FlaskClient,
+    smtp: SmtpServer,
 ) -> None:
+    admin = login_as(Role.ADMIN)
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE)
@@ -217,9 +225,10 @@ def test_publish_once_then_refused(
 
 
 def test_the_recompute_command_gives_back_the_published_outcome(
-    admin: FlaskClient, app: Flask, scenario: Scenario, db_session
+    login_as: Callable[..., FlaskClient], app: Flask, scenario: Scenario, db_session
 ) -> None:
     """What the page tells a visitor to run, run on the downloaded file, selects the published winners."""
+    admin = login_as(Role.ADMIN)
     set_vote_window(app, scenario.edition.id, open_=False)
     compute(admin)
     assert post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE).status_code == 302
@@ -237,20 +246,17 @@ def test_the_recompute_command_gives_back_the_published_outcome(
     assert data["spent"] == 21500
 
 
-def test_only_admins_run_the_allocation(
-    app: Flask, make_user: Callable[..., User], scenario: Scenario
-) -> None:
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    agent = app.test_client()
-    login(agent, "agent@example.org")
+def test_only_admins_run_the_allocation(login_as: Callable[..., FlaskClient], scenario: Scenario) -> None:
+    agent = login_as(Role.AGENT)
     assert agent.get(PAGE).status_code == 403
     assert post_form(agent, f"{PAGE}/calculer", {}, token_from="/compte").status_code == 403
     assert agent.get(f"/gestion/editions/{YEAR}/commission-permanente").status_code == 200
 
 
 def test_an_edition_without_vote_dates(
-    admin: FlaskClient, make_edition: Callable[..., Edition], app: Flask
+    login_as: Callable[..., FlaskClient], make_edition: Callable[..., Edition], app: Flask
 ) -> None:
+    admin = login_as(Role.ADMIN)
     edition = make_edition(year=2031)
     with app.extensions["db_sessionmaker"]() as session:
         for phase in session.scalars(

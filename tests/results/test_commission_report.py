@@ -8,27 +8,17 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.editions.models import Edition
-from budgetcitoyen.results.admin_views import running_balance
+from budgetcitoyen.results.admin_presenters import running_balance
 from tests.results.helpers import YEAR, Scenario, set_vote_window, visible, write_result
-from tests.web.helpers import login
 
 REPORT = f"/gestion/editions/{YEAR}/commission-permanente"
-
-
-@pytest.fixture
-def agent(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
-    """The report is for the staff: an agent of the Mission ESS, not only an administrator."""
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    client = app.test_client()
-    login(client, "agent@example.org")
-    return client
+# The report is for the staff: the tests read it as an agent of the Mission ESS, not only as an administrator.
 
 
 def set_credits(app: Flask, edition_id: int, cp: Decimal | None, available: Decimal | None) -> None:
@@ -57,16 +47,18 @@ def test_running_balance() -> None:
 
 
 def test_the_report_has_one_line_per_winner_with_the_running_balance(
-    agent: FlaskClient, published: Scenario
+    login_as: Callable[..., FlaskClient], published: Scenario
 ) -> None:
+    agent = login_as(Role.AGENT)
     response = agent.get(REPORT)
     assert response.status_code == 200
     page = visible(response)
     assert "Rapport à la Commission permanente — Budget citoyen 2026" in page
+    line = "C01-650A01 6568//9365 Mission ESS — "
     assert report_lines(page) == [
-        "C01-650A01 6568//9365 Mission ESS — Ressourcerie d'Arras 209 285,00 € 120 285,00 € 8 000,00 € 112 285,00 €",
-        "C01-650A01 6568//9365 Mission ESS — Café associatif de Lens 209 285,00 € 112 285,00 € 9 000,00 € 103 285,00 €",
-        "C01-650A01 6568//9365 Mission ESS — Atelier vélo d'Avion 209 285,00 € 103 285,00 € 4 500,00 € 98 785,00 €",
+        line + "Ressourcerie d'Arras 209 285,00 € 120 285,00 € 8 000,00 € 112 285,00 €",
+        line + "Café associatif de Lens 209 285,00 € 112 285,00 € 9 000,00 € 103 285,00 €",
+        line + "Atelier vélo d'Avion 209 285,00 € 103 285,00 € 4 500,00 € 98 785,00 €",
     ]
     assert "Total proposé 21 500,00 € 98 785,00 €" in page
     # The winners with their structure as published: an informal collective's name is a person's.
@@ -83,8 +75,9 @@ def test_the_report_has_one_line_per_winner_with_the_running_balance(
 
 
 def test_without_credits_available_the_first_line_starts_from_the_cp(
-    app: Flask, agent: FlaskClient, published: Scenario
+    app: Flask, login_as: Callable[..., FlaskClient], published: Scenario
 ) -> None:
+    agent = login_as(Role.AGENT)
     set_credits(app, published.edition.id, Decimal(209285), None)
     lines = report_lines(visible(agent.get(REPORT)))
     assert lines[0].endswith("209 285,00 € 209 285,00 € 8 000,00 € 201 285,00 €")
@@ -92,8 +85,9 @@ def test_without_credits_available_the_first_line_starts_from_the_cp(
 
 
 def test_a_total_above_what_is_available_is_flagged(
-    app: Flask, agent: FlaskClient, published: Scenario
+    app: Flask, login_as: Callable[..., FlaskClient], published: Scenario
 ) -> None:
+    agent = login_as(Role.AGENT)
     set_credits(app, published.edition.id, Decimal(209285), Decimal(10000))
     page = visible(agent.get(REPORT))
     assert (
@@ -105,8 +99,9 @@ def test_a_total_above_what_is_available_is_flagged(
 
 
 def test_without_any_credits_the_balance_is_not_invented(
-    app: Flask, agent: FlaskClient, published: Scenario
+    app: Flask, login_as: Callable[..., FlaskClient], published: Scenario
 ) -> None:
+    agent = login_as(Role.AGENT)
     set_credits(app, published.edition.id, None, None)
     page = visible(agent.get(REPORT))
     assert "Les crédits de paiement (CP) de la ligne budgétaire ne sont pas renseignés" in page
@@ -114,8 +109,9 @@ def test_without_any_credits_the_balance_is_not_invented(
 
 
 def test_a_result_not_yet_published_is_marked_as_such(
-    app: Flask, agent: FlaskClient, scenario: Scenario
+    app: Flask, login_as: Callable[..., FlaskClient], scenario: Scenario
 ) -> None:
+    agent = login_as(Role.AGENT)
     page = visible(agent.get(REPORT))
     assert "La répartition de l'enveloppe n'est pas encore calculée pour cette édition." in page
     assert agent.get(f"{REPORT}.csv").status_code == 404
@@ -126,7 +122,8 @@ def test_a_result_not_yet_published_is_marked_as_such(
     assert len(report_lines(page)) == 3
 
 
-def test_the_csv_has_the_same_lines(agent: FlaskClient, published: Scenario) -> None:
+def test_the_csv_has_the_same_lines(login_as: Callable[..., FlaskClient], published: Scenario) -> None:
+    agent = login_as(Role.AGENT)
     response = agent.get(f"{REPORT}.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"

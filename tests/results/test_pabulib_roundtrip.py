@@ -16,20 +16,19 @@ from budgetcitoyen.allocation.pabulib import parse_pb_bytes
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.results import services
 from budgetcitoyen.voting.models import Ballot, BallotChoice
-from tests.results.test_results_services import admin_user, closed_vote, seed  # noqa: F401 - fixtures
-from tests.voting.conftest import make_ballot_initiative  # noqa: F401 - fixture
+from tests.results.helpers import seed
 
 BALLOTS = [[0, 1, 2], [0, 1, 2], [0, 3], [1, 3], [2], [4, 0, 1]]
 AMOUNTS = [6000, 5000, 4000, 1000, 2500]
 
 
 def test_export_import_round_trip(
-    app, closed_vote, make_ballot_initiative, db_session, tmp_path: Path
+    app, closed_vote, make_initiative, db_session, tmp_path: Path
 ) -> None:
-    seed(app, closed_vote, make_ballot_initiative, BALLOTS, AMOUNTS)
+    seed(app, closed_vote, make_initiative, BALLOTS, AMOUNTS)
     runner = app.test_cli_runner()
     exported = runner.invoke(args=["pb-export", str(closed_vote.year)])
     assert exported.exit_code == 0, exported.output
@@ -72,9 +71,9 @@ def test_export_import_round_trip(
 
 
 def test_published_outcome_is_recomputed_from_the_downloaded_file(
-    app, closed_vote, make_ballot_initiative, admin_user, tmp_path: Path
+    app, closed_vote, make_initiative, admin_user, tmp_path: Path
 ) -> None:
-    seed(app, closed_vote, make_ballot_initiative, BALLOTS, AMOUNTS)
+    seed(app, closed_vote, make_initiative, BALLOTS, AMOUNTS)
     with app.extensions["db_sessionmaker"]() as session:
         edition = session.get(Edition, closed_vote.id)
         result = services.compute(session, edition, session.get(User, admin_user.id), now_utc())

@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.french import file_size as size_label
 from budgetcitoyen.results import charts
+from budgetcitoyen.results.presenters import CHART_NAMES
 from budgetcitoyen.results.services import results_folder
-from budgetcitoyen.results.views import CHART_NAMES, size_label
 from tests.results.helpers import (
     CSV_CONTENT,
     PB_CONTENT,
@@ -90,7 +91,8 @@ def test_the_published_page_shows_ranking_totals_rule_and_files(
         assert figure in page
     # Ranking rows: rank, title, territory, category, votes, share of voters, asked, granted, explanation.
     rows = re.findall(
-        r"<tr(?: class=\"funded\")?>\s*<td class=\"num\">(\d)</td>\s*<th scope=\"row\"><a href=\"/initiatives/(\d+)\">",
+        r"<tr(?: class=\"funded\")?>\s*<td class=\"num\">(\d)</td>\s*"
+        r"<th scope=\"row\"><a href=\"/initiatives/(\d+)\">",
         response.get_data(as_text=True),
     )
     assert [(int(rank), int(i)) for rank, i in rows] == [
@@ -158,7 +160,7 @@ def test_every_chart_is_a_valid_svg_with_a_title(client: FlaskClient, published:
 def test_the_votes_chart_marks_winners_without_colour_alone(published: Scenario) -> None:
     spec = charts.votes_chart([("A", 5, True), ("C", 3, False)], 5)
     figure = charts.figure(spec)
-    bars = [p for p in figure.axes[0].patches]
+    bars = list(figure.axes[0].patches)
     assert [bool(b.get_hatch()) for b in bars] == [False, True]  # the non-winner is hatched
     assert [t.get_fontweight() for t in figure.axes[0].get_yticklabels()] == ["bold", "normal"]
     assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == [

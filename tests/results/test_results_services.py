@@ -5,76 +5,38 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
-from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
+from budgetcitoyen.mail import take_pending
 from budgetcitoyen.results import services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.voting import services as voting
+from budgetcitoyen.voting import ballots as voting
+from budgetcitoyen.voting import paper as vote_paper
 from budgetcitoyen.voting.eligibility import voter_key
+from budgetcitoyen.voting.identity import Identity
 from budgetcitoyen.voting.models import Channel
-from tests.voting.conftest import SECRET, make_ballot_initiative  # noqa: F401 - fixture
-
-
-@pytest.fixture
-def closed_vote(make_edition: Callable[..., Edition]) -> Edition:
-    # The results phase is open: the vote closed a week ago.
-    return make_edition(open_phase=Phase.RESULTS, catalogue_published=True, envelope=Decimal("10000"))
-
-
-def seed(
-    app: Flask,
-    edition: Edition,
-    make_ballot_initiative: Callable,
-    ballots: list[list[int]],
-    amounts: list[int],
-) -> list[Initiative]:
-    """Initiatives with these amounts, and ballots given as positions in that list."""
-    initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(len(amounts))]
-    with app.extensions["db_sessionmaker"]() as session:
-        for initiative, amount in zip(initiatives, amounts, strict=True):
-            session.get(Initiative, initiative.id).amount_asked = Decimal(amount)
-        window = session.get(Edition, edition.id).window(Phase.VOTE)
-        territory_id = session.get(Initiative, initiatives[0].id).territory_id
-        for n, positions in enumerate(ballots):
-            voting.store_ballot(
-                session,
-                session.get(Edition, edition.id),
-                voter_key(SECRET, user_id=10_000 + n),
-                Channel.ONLINE,
-                territory_id,
-                "30-44",
-                [initiatives[p].id for p in positions],
-                window.starts_at + timedelta(hours=1),
-            )
-        session.commit()
-    return initiatives
-
-
-@pytest.fixture
-def admin_user(make_user: Callable) -> User:
-    return make_user(email="admin@example.org", roles=(Role.ADMIN,))
+from tests.results.helpers import seed
+from tests.voting.conftest import SECRET
 
 
 def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(
-    app, closed_vote, make_ballot_initiative, admin_user
+    app, closed_vote, make_initiative, admin_user
 ) -> None:
     # Votes: A 3, B 2, C 2, D 1. Envelope 10 000: A (6 000) fits, B (5 000) does not, C (4 000) does.
     a, b, c, d = seed(
-        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+        app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
     )
     with app.extensions["db_sessionmaker"]() as session:
         result = services.compute(
@@ -90,10 +52,10 @@ def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(
 
 
 def test_compute_is_refused_while_the_vote_is_open(
-    app, make_edition, make_ballot_initiative, admin_user
+    app, make_edition, make_initiative, admin_user
 ) -> None:
     edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
-    make_ballot_initiative(edition, "Seule")
+    make_initiative(edition, Status.LABELLED, "Seule", territory="arrageois", amount_asked=4500)
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(PhaseClosed, match="encore ouvert"):
         services.compute(
             session, session.get(Edition, edition.id), session.get(User, admin_user.id), now_utc()
@@ -101,10 +63,10 @@ def test_compute_is_refused_while_the_vote_is_open(
 
 
 def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(
-    app, make_edition, make_ballot_initiative, admin_user, db_session
+    app, make_edition, make_initiative, admin_user, db_session
 ) -> None:
     edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
-    seule = make_ballot_initiative(edition, "Seule")
+    seule = make_initiative(edition, Status.LABELLED, "Seule", territory="arrageois", amount_asked=4500)
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, edition.id), session.get(User, admin_user.id)
         voting.store_ballot(
@@ -153,10 +115,10 @@ def test_close_vote_now_needs_a_reason_and_then_allows_the_computation(
 
 
 def test_publish_writes_files_statuses_and_conventions_once(
-    app, closed_vote, make_ballot_initiative, admin_user, db_session, tmp_path
+    app, closed_vote, make_initiative, admin_user, db_session, tmp_path
 ) -> None:
     a, b, c, d = seed(
-        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+        app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
     )
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
@@ -190,11 +152,11 @@ def test_publish_writes_files_statuses_and_conventions_once(
             voting.void(session, session.scalars(select(Ballot)).first(), admin, "Trop tard", now_utc())
         agent = session.get(User, admin_user.id)
         with pytest.raises(PhaseClosed, match="publiés"):
-            voting.record_paper(
+            vote_paper.record_paper(
                 session,
                 ed,
                 agent,
-                voting.Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
+                Identity("Léa", "Roux", date(1990, 1, 1), "62041"),
                 "Mairie",
                 [str(a.id), str(b.id), str(c.id)],
                 SECRET,
@@ -202,10 +164,33 @@ def test_publish_writes_files_statuses_and_conventions_once(
             )
 
 
-def test_publish_refuses_an_outdated_computation(
-    app, closed_vote, make_ballot_initiative, admin_user, tmp_path
+def test_publish_queues_each_holders_mail_and_a_rollback_forgets_them(
+    app, closed_vote, make_initiative, admin_user, tmp_path
 ) -> None:
-    seed(app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+    a, b, c, d = seed(
+        app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+    )
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
+        services.compute(session, ed, admin, now_utc())
+        session.commit()
+        services.publish(session, ed, admin, str(tmp_path), now_utc())
+        session.rollback()
+        assert take_pending(session) == []  # nothing announces a publication that did not happen
+        services.publish(session, ed, admin, str(tmp_path), now_utc())
+        mails = take_pending(session)
+        holders = [session.get(Initiative, i.id).holder.email for i in (a, b, c, d)]
+        subjects = {m.context["initiative"].id: m.subject for m in mails}
+    assert sorted(m.to for m in mails) == sorted(holders)
+    assert {m.template for m in mails} == {"status_change"}
+    assert subjects[a.id].endswith(STATUS_LABELS[Status.WINNER])
+    assert subjects[b.id].endswith(STATUS_LABELS[Status.NOT_SELECTED])
+
+
+def test_publish_refuses_an_outdated_computation(
+    app, closed_vote, make_initiative, admin_user, tmp_path
+) -> None:
+    seed(app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         services.compute(session, ed, admin, now_utc())
@@ -218,10 +203,10 @@ def test_publish_refuses_an_outdated_computation(
 
 
 def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winner(
-    app, closed_vote, make_ballot_initiative, admin_user, tmp_path
+    app, closed_vote, make_initiative, admin_user, tmp_path
 ) -> None:
     initiatives = seed(
-        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+        app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
     )
     with app.extensions["db_sessionmaker"]() as session:
         services.compute(
@@ -245,9 +230,9 @@ def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winne
             services.publish(session, edition, session.get(User, admin_user.id), str(tmp_path), now_utc())
 
 
-def test_voided_ballots_do_not_count(app, closed_vote, make_ballot_initiative, admin_user) -> None:
+def test_voided_ballots_do_not_count(app, closed_vote, make_initiative, admin_user) -> None:
     initiatives = seed(
-        app, closed_vote, make_ballot_initiative, [[0, 1, 2], [0, 1, 2], [0, 1, 2]], [6000, 5000, 4000]
+        app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 1, 2]], [6000, 5000, 4000]
     )
     with app.extensions["db_sessionmaker"]() as session:
         from budgetcitoyen.voting.models import Ballot

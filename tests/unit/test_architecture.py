@@ -31,6 +31,7 @@ ORDER = [
     "conventions",
     "results",
     "public",
+    "dashboards",
     "admin",
     "demo",
     "app",
@@ -39,7 +40,7 @@ CORE = {"clock", "config", "db", "errors", "french", "money", "markdown", "csv_e
         "migrate"}
 WEB = {"web"}
 APP = {"__init__", "models", "cli", "extensions", "templating", "security", "error_pages"}
-PURE_NAMES = {"rules", "permissions", "workflow", "eligibility", "assignment", "dates"}
+PURE_NAMES = {"rules", "permissions", "eligibility", "assignment", "dates"}
 NO_FLASK_NAMES = {"models", "services"}
 FLASK = ("flask", "flask_login", "flask_wtf", "werkzeug.wrappers", "werkzeug.exceptions")
 

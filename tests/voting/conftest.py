@@ -1,4 +1,5 @@
-"""Fixtures of the vote: an edition whose vote is open, labelled initiatives, voters with an identity."""
+"""Fixtures of the vote: an edition whose vote is open, labelled initiatives, voters with an identity,
+and the Mission ESS's signed-in clients."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from flask.testing import FlaskClient
 
-from budgetcitoyen.accounts.models import User
+from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
-from budgetcitoyen.reference.models import Territory
-from budgetcitoyen.voting import services
+from budgetcitoyen.initiatives.rules import Status
+from budgetcitoyen.voting.identity import Identity, save_profile
 
 SECRET = "test-secret-key-not-for-production"
 # Arras (Arrageois), Lens (Lens-Hénin), Calais (Calaisis).
@@ -29,29 +29,13 @@ def vote_edition(make_edition: Callable[..., Edition]) -> Edition:
 
 
 @pytest.fixture
-def make_ballot_initiative(app: Flask, make_user: Callable[..., User]) -> Callable[..., Initiative]:
+def make_ballot_initiative(make_initiative: Callable[..., Initiative]) -> Callable[..., Initiative]:
+    """make_ballot_initiative(edition, title, territory="arrageois", status=LABELLED): on the ballot."""
+
     def make(
         edition: Edition, title: str, territory: str = "arrageois", status: Status = Status.LABELLED
     ) -> Initiative:
-        holder = make_user()
-        now = now_utc()
-        with app.extensions["db_sessionmaker"]() as session:
-            territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            initiative = Initiative(
-                edition_id=edition.id,
-                holder_id=holder.id,
-                title=title,
-                summary="Résumé.",
-                territory_id=territory_id,
-                status=status.value,
-                created_at=now,
-                updated_at=now,
-                amount_asked=4500,
-            )
-            session.add(initiative)
-            session.commit()
-            session.refresh(initiative)
-            return initiative
+        return make_initiative(edition, status=status, title=title, territory=territory, amount_asked=4500)
 
     return make
 
@@ -82,15 +66,21 @@ def make_voter(app: Flask, make_user: Callable[..., User]) -> Callable[..., User
     ) -> User:
         user = make_user(email=email, confirmed=confirmed)
         with app.extensions["db_sessionmaker"]() as session:
-            services.save_profile(
-                session,
-                session.get(User, user.id),
-                services.Identity(first, last, born, commune),
-                SECRET,
-                None,
-                now_utc(),
-            )
+            identity = Identity(first, last, born, commune)
+            save_profile(session, session.get(User, user.id), identity, SECRET, None, now_utc())
             session.commit()
         return user
 
     return make
+
+
+@pytest.fixture
+def admin(login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    """A Mission ESS administrator, signed in."""
+    return login_as(Role.ADMIN, email="admin@example.org")
+
+
+@pytest.fixture
+def agent(login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    """A Mission ESS agent (enters paper ballots), signed in."""
+    return login_as(Role.AGENT, email="agent@example.org")

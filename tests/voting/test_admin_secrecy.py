@@ -17,15 +17,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.accounts.models import User
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.voting import services
 from budgetcitoyen.voting.eligibility import person_key, voter_key
+from budgetcitoyen.voting.identity import find_online_ballot
 from budgetcitoyen.voting.models import Ballot, PaperAttendance
 from tests.voting.conftest import ARRAS, LENS, SECRET
-from tests.voting.test_admin_pages import cast, close_vote, void
-from tests.web.helpers import login, post_form, text_of
+from tests.voting.test_admin_views import cast, close_vote, void
+from tests.web.helpers import post_form, text_of
 
 
 @dataclass
@@ -45,7 +45,8 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
     vote_edition: Edition,
     on_ballot: list[Initiative],
     make_voter: Callable[..., User],
-    make_user: Callable[..., User],
+    admin: FlaskClient,
+    agent: FlaskClient,
     db_session,
 ) -> None:
     people = [
@@ -53,17 +54,15 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
         ("anatole.wiart@example.org", "Anatole", "Wiart", date(1961, 7, 30), LENS),
         ("ines.bacquet@example.org", "Inès", "Bacquet", date(2010, 1, 9), ARRAS),
     ]
-    users = [make_voter(email=e, first=f, last=l, born=b, commune=c) for e, f, l, b, c in people]
+    users = [
+        make_voter(email=email, first=first, last=last, born=born, commune=commune)
+        for email, first, last, born, commune in people
+    ]
     # Inès again, under a second account (her name typed differently): a likely duplicate.
     twin = make_voter(email="ibacquet.bis@example.org", first="INES", last="bacquet", born=date(2010, 1, 9))
     for n, user in enumerate([*users, twin]):
         cast(app, vote_edition, user, on_ballot[n % 3 : n % 3 + 3])
 
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    admin, agent = app.test_client(), app.test_client()
-    login(admin, "admin@example.org")
-    login(agent, "agent@example.org")
     base = f"/gestion/vote/{vote_edition.id}"
     # Two paper ballots: Gaspard has no account; Zoé also voted online (a clash, settled by the setting).
     for first, last, born in (("Gaspard", "Vandewalle", "1950-12-24"), ("Zoé", "Quennehen", "1988-03-01")):
@@ -86,10 +85,10 @@ def test_no_back_office_page_nor_export_ties_a_voter_to_a_ballot(
 
     edition = db_session.get(Edition, vote_edition.id)
     voters: list[Voter] = []
-    for (email, first, last, _, _), user in zip(people, users):
-        ballot = services.find_online_ballot(db_session, edition, db_session.get(User, user.id), SECRET)
+    for (email, _, last, _, _), user in zip(people, users, strict=True):
+        ballot = find_online_ballot(db_session, edition, db_session.get(User, user.id), SECRET)
         voters.append(Voter([email, last], ballot_ids(ballot)))
-    twin_ballot = services.find_online_ballot(db_session, edition, db_session.get(User, twin.id), SECRET)
+    twin_ballot = find_online_ballot(db_session, edition, db_session.get(User, twin.id), SECRET)
     voters.append(Voter(["ibacquet.bis@example.org", "Bacquet", "bacquet"], ballot_ids(twin_ballot)))
     for line in db_session.scalars(select(PaperAttendance)):
         paper = db_session.scalar(
@@ -166,13 +165,10 @@ def test_the_attendance_list_and_duplicates_never_say_how_a_ballot_went(
     vote_edition: Edition,
     on_ballot: list[Initiative],
     make_voter: Callable[..., User],
-    make_user: Callable[..., User],
+    agent: FlaskClient,
 ) -> None:
     """Voided or counted, which choices: none of it appears next to an attendance line."""
     make_voter(email="zoe@example.org", first="Zoé", last="Quennehen", born=date(1988, 3, 1))
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    agent: FlaskClient = app.test_client()
-    login(agent, "agent@example.org")
     url = f"/gestion/vote/{vote_edition.id}/papier"
     assert (
         post_form(

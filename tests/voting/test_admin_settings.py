@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import PAPER_CLASH_LABELS, PaperClashPolicy
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import post_form, text_of
 from tests.web.test_admin import EDITION_FORM
 
 
 def test_admin_chooses_which_ballot_wins_a_paper_online_clash(
-    app: Flask, make_user: Callable, make_edition: Callable, db_session
+    admin: FlaskClient, make_edition: Callable, db_session
 ) -> None:
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    admin = app.test_client()
-    login(admin, "admin@example.org")
     edition = make_edition(year=2027)
     url = f"/gestion/editions/{edition.id}"
     page = text_of(admin.get(url))
@@ -51,12 +47,7 @@ def test_admin_chooses_which_ballot_wins_a_paper_online_clash(
     assert db_session.get(Edition, edition.id).paper_clash_policy == PaperClashPolicy.PAPER_WINS.value
 
 
-def test_a_new_edition_lets_the_online_ballot_win_by_default(
-    app: Flask, make_user: Callable, db_session
-) -> None:
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    admin = app.test_client()
-    login(admin, "admin@example.org")
+def test_a_new_edition_lets_the_online_ballot_win_by_default(admin: FlaskClient, db_session) -> None:
     assert '<option selected value="online_wins">' in admin.get("/gestion/editions/nouvelle").get_data(
         as_text=True
     )

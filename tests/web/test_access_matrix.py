@@ -103,11 +103,11 @@ GET_ROUTES = {
     "admin.outbox": ("/gestion/courriels", "admin"),
     "admin.outbox_mail": ("/gestion/courriels/{mail}", "admin"),
     "admin.audit_log": ("/gestion/journal", "admin"),
-    "initiatives.dashboard": ("/mon-espace", "authenticated"),
+    "dashboards.holder": ("/mon-espace", "authenticated"),
     "initiatives.workshops": ("/comptoirs", "public"),
     "initiatives.new_idea": ("/idees/nouvelle", "authenticated"),
     "initiatives.dossier": ("/dossiers/{initiative}", "holder_of_it"),
-    "initiatives.attachment_download": ("/dossiers/{initiative}/pieces/{attachment}", "staff"),
+    "dashboards.dossier_attachment": ("/dossiers/{initiative}/pieces/{attachment}", "staff"),
     "initiatives_admin.workshops": ("/gestion/editions/{edition}/comptoirs", "staff"),
     "initiatives_admin.workshop": ("/gestion/comptoirs/{workshop}", "staff"),
     "initiatives_admin.registrations_csv": (

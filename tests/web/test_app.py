@@ -176,9 +176,9 @@ def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) 
 def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, db_session) -> None:
     from collections import Counter
 
-    from budgetcitoyen.initiatives import services as initiative_services
+    from budgetcitoyen.initiatives import dossiers
     from budgetcitoyen.initiatives.models import Initiative
-    from budgetcitoyen.initiatives.workflow import Status
+    from budgetcitoyen.initiatives.rules import Status
 
     # At the follow-up, the demo vote has been allocated and published through the real services.
     seeded = app.test_cli_runner().invoke(args=["seed-demo", "--year", "2026", "--phase", "follow_up"])
@@ -196,9 +196,7 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
         if initiative.status != Status.IDEA.value:
             # Every demo dossier past the idea stage is one that could really have been filed.
             assert (
-                initiative_services.filing_problems(
-                    db_session, initiative, initiative_services.dossier_input_of(initiative)
-                )
+                dossiers.filing_problems(db_session, initiative, dossiers.dossier_input_of(initiative))
                 == []
             ), initiative.title
     assert "initiatives" in text_of(app.test_client().get("/initiatives"))

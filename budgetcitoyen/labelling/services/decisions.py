@@ -16,8 +16,7 @@ from budgetcitoyen.editions.models import Axis, Category
 from budgetcitoyen.errors import Conflict, DomainError
 from budgetcitoyen.initiatives import services as initiative_services
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.rules import amount_problem
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status, amount_problem
 from budgetcitoyen.labelling import notifications, rules
 from budgetcitoyen.labelling.models import Decision, Evaluation, Interest
 from budgetcitoyen.labelling.services.committee import add_once

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,40 +11,16 @@ from sqlalchemy import func, select
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import Conflict, PhaseClosed
-from budgetcitoyen.initiatives import services
+from budgetcitoyen.initiatives import workshops
 from budgetcitoyen.initiatives.models import Workshop, WorkshopRegistration
-from budgetcitoyen.reference.models import Territory
-
-
-@pytest.fixture
-def make_workshop(app: Flask) -> Callable[..., Workshop]:
-    def make(edition: Edition, capacity: int = 12, territory: str = "arrageois") -> Workshop:
-        with app.extensions["db_sessionmaker"]() as session:
-            territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            start = now_utc() + timedelta(days=10)
-            workshop = Workshop(
-                edition_id=edition.id,
-                territory_id=territory_id,
-                host_structure="Tiers-lieu",
-                address="1 rue de la Paix, Arras",
-                starts_at=start,
-                ends_at=start + timedelta(hours=3),
-                capacity=capacity,
-            )
-            session.add(workshop)
-            session.commit()
-            return workshop
-
-    return make
 
 
 def register(app: Flask, user_id: int, workshop_id: int) -> str:
     with app.extensions["db_sessionmaker"]() as session:
         try:
-            services.register_for_workshop(
+            workshops.register_for_workshop(
                 session, session.get(User, user_id), session.get(Workshop, workshop_id), now_utc()
             )
             session.commit()
@@ -125,13 +100,13 @@ def test_cancel_gives_the_seat_back_and_sign_up_needs_the_ideas_phase(
     assert register(app, first.id, workshop.id) == "ok"
     with app.extensions["db_sessionmaker"]() as session:
         registration = session.scalar(select(WorkshopRegistration))
-        services.cancel_registration(session, session.get(User, first.id), registration, now_utc())
+        workshops.cancel_registration(session, session.get(User, first.id), registration, now_utc())
         session.commit()
     assert register(app, second.id, workshop.id) == "ok"
 
     closed = make_edition(year=2027, open_phase=Phase.VOTE)
     late = make_workshop(closed)
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(PhaseClosed):
-        services.register_for_workshop(
+        workshops.register_for_workshop(
             session, session.get(User, first.id), session.get(Workshop, late.id), now_utc()
         )

@@ -1,4 +1,5 @@
-"""The holder's journey through the test client: idea, comptoir, draft, attachments, filing; bad input refused."""
+"""The holder's pages through the test client: idea, comptoir, draft, attachments, filing, withdrawal; bad
+input refused."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.reference.models import StructureType, Territory
 from tests.conftest import SmtpServer
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import post_form, text_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -31,30 +32,20 @@ def edition(make_edition: Callable) -> Edition:
 
 
 @pytest.fixture
-def workshop(app: Flask, edition: Edition) -> Workshop:
-    with app.extensions["db_sessionmaker"]() as session:
-        territory_id = session.scalar(select(Territory.id).where(Territory.code == "calaisis"))
-        start = now_utc() + timedelta(days=3)
-        workshop = Workshop(
-            edition_id=edition.id,
-            territory_id=territory_id,
-            host_structure="La Fabrique",
-            address="12 rue Royale, Calais",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            capacity=10,
-        )
-        session.add(workshop)
-        session.commit()
-        return workshop
+def workshop(make_workshop: Callable, edition: Edition) -> Workshop:
+    return make_workshop(
+        edition,
+        capacity=10,
+        territory="calaisis",
+        starts_in=timedelta(days=3),
+        host_structure="La Fabrique",
+        address="12 rue Royale, Calais",
+    )
 
 
 @pytest.fixture
-def holder(app: Flask, make_user: Callable) -> FlaskClient:
-    make_user(email="porteuse@example.org")
-    client = app.test_client()
-    login(client, "porteuse@example.org")
-    return client
+def holder(login_as: Callable) -> FlaskClient:
+    return login_as(email="porteuse@example.org")
 
 
 def deposit_idea(client: FlaskClient, db_session) -> Initiative:  # type: ignore[no-untyped-def]
@@ -272,7 +263,7 @@ def test_sixth_file_is_refused(holder: FlaskClient, edition: Edition, db_session
 
 
 def test_someone_elses_dossier_is_forbidden(
-    app: Flask, holder: FlaskClient, edition: Edition, make_user: Callable, db_session
+    holder: FlaskClient, edition: Edition, login_as: Callable, db_session
 ) -> None:
     initiative = deposit_idea(holder, db_session)
     url = f"/dossiers/{initiative.id}"
@@ -284,9 +275,7 @@ def test_someone_elses_dossier_is_forbidden(
         content_type="multipart/form-data",
     )
     attachment = db_session.scalar(select(Attachment))
-    make_user(email="voisin@example.org")
-    other = app.test_client()
-    login(other, "voisin@example.org")
+    other = login_as(email="voisin@example.org")
     assert other.get(url).status_code == 403
     assert (
         post_form(other, url, {"title": "Piraté", "save": "1"}, token_from="/mon-espace").status_code == 403
@@ -296,9 +285,7 @@ def test_someone_elses_dossier_is_forbidden(
         post_form(other, f"{url}/pieces/{attachment.id}/supprimer", {}, token_from="/mon-espace").status_code
         == 403
     )
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    agent = app.test_client()
-    login(agent, "agent@example.org")
+    agent = login_as(Role.AGENT, email="agent@example.org")
     assert agent.get(f"{url}/pieces/{attachment.id}").status_code == 200
 
 
@@ -378,12 +365,10 @@ def test_missing_items_link_to_their_fields(
 
 
 def test_dossiers_cannot_be_saved_or_filed_before_the_dossier_phase(
-    app: Flask, make_edition: Callable, make_user: Callable, db_session
+    make_edition: Callable, login_as: Callable, db_session
 ) -> None:
     make_edition(open_phase=Phase.IDEAS)  # the ideas phase alone is open
-    make_user(email="tot@example.org")
-    client = app.test_client()
-    login(client, "tot@example.org")
+    client = login_as(email="tot@example.org")
     initiative = deposit_idea(client, db_session)
     response = post_form(
         client,

@@ -43,7 +43,8 @@ def test_luhn() -> None:
 
 
 def balanced(amount_asked: str = "8000") -> list[BudgetLine]:
-    """A budget shaped like the seeds' conventions: charges, the département's grant, a co-financer, volunteers."""
+    """A budget shaped like the seeds' conventions: charges, the département's grant, a co-financer,
+    volunteers."""
     return [
         BudgetLine("60", "Matériel et fournitures", D("3500")),
         BudgetLine("62", "Communication, déplacements", D("1500")),

@@ -10,13 +10,18 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from budgetcitoyen.accounts.models import User
-from budgetcitoyen.clock import now_utc
-from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.clock import local_zone, now_utc
+from budgetcitoyen.editions.models import BallotScope, Edition
+from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.initiatives.workflow import Status
-from budgetcitoyen.voting import services
+from budgetcitoyen.initiatives.rules import Status
+from budgetcitoyen.voting.ballots import cast_online
+from budgetcitoyen.voting.identity import Identity, save_profile
 from budgetcitoyen.voting.models import Ballot, BallotChoice
+from budgetcitoyen.voting.paper import record_paper
+from budgetcitoyen.voting.receipts import check_receipt, receipt_code
+from budgetcitoyen.voting.rules import last_vote_day
 from tests.voting.conftest import CALAIS, LENS, SECRET
 
 # Default calendar of 2026: the vote runs 1–30 September, Paris time (UTC+2 in summer).
@@ -31,7 +36,7 @@ def ids(initiatives: list[Initiative], *positions: int) -> list[str]:
 
 def cast(app: Flask, edition: Edition, user: User, choices: list[str], now: datetime | None = None) -> Ballot:
     with app.extensions["db_sessionmaker"]() as session:
-        ballot = services.cast_online(
+        ballot = cast_online(
             session,
             session.get(Edition, edition.id),
             session.get(User, user.id),
@@ -138,7 +143,7 @@ def test_refusals_lose_nothing_already_counted(
 def test_under_age_unconfirmed_and_undeclared_voters_are_refused(
     app, vote_edition, on_ballot, make_voter, make_user, db_session
 ) -> None:
-    last_day = services.last_vote_day(vote_edition.window(services.Phase.VOTE).ends_at, services.local_zone())
+    last_day = last_vote_day(vote_edition.window(Phase.VOTE).ends_at, local_zone())
     just_eleven = last_day.replace(year=last_day.year - 11)
     too_young = just_eleven + timedelta(days=1)
     cast(app, vote_edition, make_voter(born=just_eleven), ids(on_ballot, 0, 1, 2))
@@ -157,10 +162,10 @@ def test_out_of_department_commune_is_refused(app, make_user) -> None:
         app.extensions["db_sessionmaker"]() as session,
         pytest.raises(DomainError, match="habitants du département"),
     ):
-        services.save_profile(
+        save_profile(
             session,
             session.get(User, user.id),
-            services.Identity("Léa", "Roux", date(1990, 1, 1), "59350"),
+            Identity("Léa", "Roux", date(1990, 1, 1), "59350"),
             SECRET,
             None,
             now_utc(),
@@ -171,10 +176,10 @@ def test_identity_is_frozen_once_voted(app, vote_edition, on_ballot, make_voter)
     voter = make_voter()
     cast(app, vote_edition, voter, ids(on_ballot, 0, 1, 2))
     with app.extensions["db_sessionmaker"]() as session, pytest.raises(DomainError, match="déjà voté"):
-        services.save_profile(
+        save_profile(
             session,
             session.get(User, voter.id),
-            services.Identity("Autre", "Nom", date(1980, 1, 1), CALAIS),
+            Identity("Autre", "Nom", date(1980, 1, 1), CALAIS),
             SECRET,
             session.get(Edition, vote_edition.id),
             now_utc(),
@@ -186,9 +191,9 @@ def test_territory_scope_offers_only_the_voters_territory(
 ) -> None:
     edition = make_edition(
         year=2026,
-        open_phase=services.Phase.VOTE,
+        open_phase=Phase.VOTE,
         catalogue_published=True,
-        ballot_scope=services.BallotScope.TERRITORY,
+        ballot_scope=BallotScope.TERRITORY,
         min_choices=1,
         max_choices=2,
     )
@@ -203,24 +208,24 @@ def test_territory_scope_offers_only_the_voters_territory(
 def test_receipts(app, vote_edition, on_ballot, make_voter) -> None:
     voter = make_voter()
     first = cast(app, vote_edition, voter, ids(on_ballot, 0, 1, 2))
-    first_code = services.receipt_code(SECRET, first)
+    first_code = receipt_code(SECRET, first)
     with app.extensions["db_sessionmaker"]() as session:
-        assert services.check_receipt(session, SECRET, first_code).state == "counted"
+        assert check_receipt(session, SECRET, first_code).state == "counted"
     second = cast(app, vote_edition, voter, ids(on_ballot, 1, 2, 3))
-    second_code = services.receipt_code(SECRET, second)
+    second_code = receipt_code(SECRET, second)
     with app.extensions["db_sessionmaker"]() as session:
-        assert services.check_receipt(session, SECRET, first_code).state == "superseded"
-        check = services.check_receipt(session, SECRET, second_code)
+        assert check_receipt(session, SECRET, first_code).state == "superseded"
+        check = check_receipt(session, SECRET, second_code)
         assert check.state == "counted" and check.cast_at == second.cast_at
         for forged in (
             second_code[:-2] + "xx",
             second_code.replace("-2.", "-3."),
             "n'importe quoi",
             "",
-            services.receipt_code("other secret", second),
+            receipt_code("other secret", second),
         ):
             with pytest.raises(DomainError, match="pas valide"):
-                services.check_receipt(session, SECRET, forged)
+                check_receipt(session, SECRET, forged)
         assert first.public_id not in second_code and first.receipt_id in second_code
 
 
@@ -257,16 +262,16 @@ def test_an_online_declaration_never_voids_a_paper_ballot(
     app, make_edition, make_ballot_initiative, make_voter, make_user, db_session, policy
 ) -> None:
     edition = make_edition(
-        open_phase=services.Phase.VOTE, catalogue_published=True, paper_clash_policy=policy
+        open_phase=Phase.VOTE, catalogue_published=True, paper_clash_policy=policy
     )
     initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(3)]
     agent = make_user(email="agent@example.org")
     with app.extensions["db_sessionmaker"]() as session:
-        services.record_paper(
+        record_paper(
             session,
             session.get(Edition, edition.id),
             session.get(User, agent.id),
-            services.Identity("Lucie", "Durand", date(1975, 2, 14), "62041"),
+            Identity("Lucie", "Durand", date(1975, 2, 14), "62041"),
             "Mairie d'Arras",
             ids(initiatives, 0, 1, 2),
             SECRET,

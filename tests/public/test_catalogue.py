@@ -1,4 +1,5 @@
-"""Public catalogue and open data: only labelled initiatives of a published catalogue; Markdown is sanitised."""
+"""Public catalogue and open data: only labelled initiatives of a published catalogue; Markdown is
+sanitised."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.markdown import render
 from budgetcitoyen.reference.models import Territory
 from tests.web.helpers import text_of
@@ -87,7 +87,9 @@ def published(make_edition: Callable) -> Edition:
 
 
 @pytest.fixture
-def add(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
+def add(app: Flask, make_user: Callable, make_initiative: Callable) -> Callable[..., Initiative]:
+    """add(edition, title, status=LABELLED, territory, communes=(), category="cooperation", **columns): one
+    holder's initiatives, each with a contact e-mail that must never be published."""
     holder = make_user()
 
     def make(
@@ -97,35 +99,24 @@ def add(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
         territory: str = "artois",
         communes: tuple[str, ...] = (),
         category: str | None = "cooperation",
-        **fields: object,
+        **columns: object,
     ) -> Initiative:
-        now = now_utc()
         with app.extensions["db_sessionmaker"]() as session:
-            territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            category_id = (
-                session.scalar(
-                    select(Category.id).where(Category.edition_id == edition.id, Category.code == category)
-                )
-                if category
-                else None
+            category_id = session.scalar(
+                select(Category.id).where(Category.edition_id == edition.id, Category.code == category)
             )
-            initiative = Initiative(
-                edition_id=edition.id,
-                holder_id=holder.id,
-                title=title,
-                summary=fields.pop("summary", f"Résumé de {title}."),
-                territory_id=territory_id,
-                category_id=category_id,
-                status=status.value,
-                created_at=now,
-                updated_at=now,
-                contact_email="secret-contact@example.org",
-                **fields,
-            )
-            initiative.action_communes = [InitiativeCommune(insee_code=code) for code in communes]
-            session.add(initiative)
-            session.commit()
-            return initiative
+        columns.setdefault("summary", f"Résumé de {title}.")
+        return make_initiative(
+            edition,
+            status,
+            title,
+            territory,
+            holder,
+            category_id=category_id if category else None,
+            contact_email="secret-contact@example.org",
+            action_communes=[InitiativeCommune(insee_code=code) for code in communes],
+            **columns,
+        )
 
     return make
 

@@ -4,7 +4,7 @@ from itertools import product
 
 import pytest
 
-from budgetcitoyen.initiatives.workflow import (
+from budgetcitoyen.initiatives.rules import (
     TRANSITIONS,
     Actor,
     Status,

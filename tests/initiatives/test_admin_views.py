@@ -1,4 +1,5 @@
-"""Back-office of dossiers and comptoirs: list, filters, CSV, status changes with e-mails, reopening, attendance."""
+"""Back-office of dossiers and comptoirs: list, filters, CSV, status changes with e-mails, reopening,
+attendance."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.initiatives.models import Initiative, StatusChange, Workshop, WorkshopRegistration
-from budgetcitoyen.initiatives.workflow import Status
+from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegistration
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Territory
 from tests.conftest import SmtpServer
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import post_form, text_of
 
 
 @pytest.fixture
@@ -30,45 +31,8 @@ def edition(make_edition: Callable) -> Edition:
 
 
 @pytest.fixture
-def make_initiative(app: Flask, make_user: Callable) -> Callable[..., Initiative]:
-    def make(
-        edition: Edition,
-        status: Status = Status.FILED,
-        title: str = "Jardin partagé",
-        territory: str = "artois",
-        holder_email: str | None = None,
-        **fields: object,
-    ) -> Initiative:
-        holder = make_user(email=holder_email)
-        now = now_utc()
-        with app.extensions["db_sessionmaker"]() as session:
-            territory_id = session.scalar(select(Territory.id).where(Territory.code == territory))
-            initiative = Initiative(
-                edition_id=edition.id,
-                holder_id=holder.id,
-                title=title,
-                summary="Résumé.",
-                territory_id=territory_id,
-                status=status.value,
-                created_at=now,
-                updated_at=now,
-                filed_at=now if status is Status.FILED else None,
-                **fields,
-            )
-            initiative.history.append(StatusChange(to_status=status.value, at=now))
-            session.add(initiative)
-            session.commit()
-            return initiative
-
-    return make
-
-
-@pytest.fixture
-def admin(app: Flask, make_user: Callable) -> FlaskClient:
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
-    return client
+def admin(login_as: Callable) -> FlaskClient:
+    return login_as(Role.ADMIN)
 
 
 def test_list_filter_and_csv(
@@ -97,9 +61,14 @@ def test_list_filter_and_csv(
 
 
 def test_status_change_mails_the_holder_and_is_audited(
-    admin: FlaskClient, edition: Edition, make_initiative: Callable, smtp: SmtpServer, db_session
+    admin: FlaskClient,
+    edition: Edition,
+    make_initiative: Callable,
+    make_user: Callable,
+    smtp: SmtpServer,
+    db_session,
 ) -> None:
-    initiative = make_initiative(edition, holder_email="porteur@example.org")
+    initiative = make_initiative(edition, holder=make_user(email="porteur@example.org"))
     url = f"/gestion/dossiers/{initiative.id}"
     assert post_form(admin, url, {"target": "in_review", "reason": ""}).status_code == 302
     db_session.expire_all()
@@ -119,9 +88,15 @@ def test_status_change_mails_the_holder_and_is_audited(
 
 
 def test_reopening_lets_the_holder_edit_after_the_deadline(
-    app: Flask, admin: FlaskClient, edition: Edition, make_initiative: Callable, db_session
+    app: Flask,
+    admin: FlaskClient,
+    edition: Edition,
+    make_initiative: Callable,
+    make_user: Callable,
+    login_as: Callable,
 ) -> None:
-    initiative = make_initiative(edition, holder_email="porteur@example.org")
+    porteur = make_user(email="porteur@example.org")
+    initiative = make_initiative(edition, holder=porteur)
     with app.extensions["db_sessionmaker"]() as session:
         for phase in session.get(Edition, edition.id).phases:
             if phase.phase in ("ideas", "dossiers"):
@@ -137,8 +112,7 @@ def test_reopening_lets_the_holder_edit_after_the_deadline(
         ).status_code
         == 302
     )
-    holder = app.test_client()
-    login(holder, "porteur@example.org")
+    holder = login_as(porteur)
     page = text_of(holder.get(f"/dossiers/{initiative.id}"))
     assert "Enregistrer le brouillon" in page and "rouvert jusqu'au" in page
     history = text_of(holder.get(f"/dossiers/{initiative.id}"))
@@ -146,18 +120,16 @@ def test_reopening_lets_the_holder_edit_after_the_deadline(
 
 
 def test_agents_see_but_do_not_change(
-    app: Flask, make_user: Callable, edition: Edition, make_initiative: Callable
+    login_as: Callable, edition: Edition, make_initiative: Callable
 ) -> None:
     initiative = make_initiative(edition)
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    agent = app.test_client()
-    login(agent, "agent@example.org")
+    agent = login_as(Role.AGENT)
     assert agent.get(f"/gestion/dossiers/{initiative.id}").status_code == 200
     assert post_form(agent, f"/gestion/dossiers/{initiative.id}", {"target": "in_review"}).status_code == 403
 
 
 def test_comptoirs_management_and_attendance(
-    app: Flask, admin: FlaskClient, edition: Edition, make_user: Callable, db_session
+    admin: FlaskClient, edition: Edition, login_as: Callable, db_session
 ) -> None:
     territory = db_session.scalar(select(Territory.id).where(Territory.code == "boulonnais"))
     url = f"/gestion/editions/{edition.id}/comptoirs"
@@ -176,9 +148,7 @@ def test_comptoirs_management_and_attendance(
     assert post_form(admin, url, {**form, "ends": "21:00"}).status_code == 302
     workshop = db_session.scalar(select(Workshop))
     assert workshop.capacity == 2
-    make_user(email="lea@example.org")
-    lea = app.test_client()
-    login(lea, "lea@example.org")
+    lea = login_as(email="lea@example.org")
     # The ideas phase is still open in this calendar (ideas and dossiers overlap).
     assert (
         post_form(lea, f"/comptoirs/{workshop.id}/inscription", {}, token_from="/comptoirs").status_code
@@ -189,9 +159,7 @@ def test_comptoirs_management_and_attendance(
     # Capacity cannot drop below the sign-ups.
     shrink = post_form(admin, f"/gestion/comptoirs/{workshop.id}", {**form, "ends": "21:00", "capacity": "0"})
     assert shrink.status_code == 422
-    make_user(email="agent@example.org", roles=(Role.AGENT,))
-    agent = app.test_client()
-    login(agent, "agent@example.org")
+    agent = login_as(Role.AGENT)
     assert (
         post_form(
             agent,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -13,16 +12,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.voting import services
+from budgetcitoyen.voting.ballots import cast_online
+from budgetcitoyen.voting.figures import participation, tally
+from budgetcitoyen.voting.identity import find_online_ballot
 from budgetcitoyen.voting.models import Ballot, Channel, PaperAttendance, PaperClashPolicy
 from tests.voting.conftest import ARRAS, LENS, SECRET
-from tests.web.helpers import csrf_token, login, post_form, text_of
+from tests.web.helpers import csrf_token, post_form, text_of
 
 PAPER = {
     "first_name": "Lucie",
@@ -35,7 +36,7 @@ PAPER = {
 
 def cast(app: Flask, edition: Edition, user: User, choices: list[Initiative]) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        services.cast_online(
+        cast_online(
             session,
             session.get(Edition, edition.id),
             session.get(User, user.id),
@@ -58,23 +59,6 @@ def close_vote(app: Flask, edition: Edition) -> None:
         session.commit()
 
 
-def staff(app: Flask, make_user: Callable[..., User], role: Role, email: str) -> FlaskClient:
-    make_user(email=email, roles=(role,))
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
-@pytest.fixture
-def admin(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
-    return staff(app, make_user, Role.ADMIN, "admin@example.org")
-
-
-@pytest.fixture
-def agent(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
-    return staff(app, make_user, Role.AGENT, "agent@example.org")
-
-
 def enter_paper(client: FlaskClient, edition: Edition, choices: list[Initiative], **overrides: str):
     data = {**PAPER, **overrides, "choix": [str(i.id) for i in choices]}
     return post_form(client, f"/gestion/vote/{edition.id}/papier", data)
@@ -82,7 +66,7 @@ def enter_paper(client: FlaskClient, edition: Edition, choices: list[Initiative]
 
 def counts(db_session, edition: Edition) -> tuple[int, int]:
     """(counted, voided) ballots of the edition."""
-    figures = services.participation(db_session, db_session.get(Edition, edition.id))
+    figures = participation(db_session, db_session.get(Edition, edition.id))
     return figures.total, figures.voided
 
 
@@ -107,7 +91,7 @@ def test_an_agent_enters_a_paper_ballot_that_counts(agent, vote_edition, on_ball
     ballot = db_session.scalar(select(Ballot))
     assert ballot.channel == Channel.PAPER.value and ballot.voided_at is None
     assert counts(db_session, vote_edition) == (1, 0)
-    assert services.tally(db_session, db_session.get(Edition, vote_edition.id)) == {
+    assert tally(db_session, db_session.get(Edition, vote_edition.id)) == {
         i.id: 1 for i in on_ballot[:3]
     }
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "ballot.paper_entered"))
@@ -144,7 +128,7 @@ def test_paper_ballot_after_an_online_one_online_wins(
     cast(app, vote_edition, voter, on_ballot[:3])
     edition = db_session.get(Edition, vote_edition.id)
     assert edition.paper_clash_policy == PaperClashPolicy.ONLINE_WINS.value
-    before = services.tally(db_session, edition)
+    before = tally(db_session, edition)
 
     response = enter_paper(agent, vote_edition, on_ballot[2:5], last_name="LEFEVRE DUPONT")
     assert response.status_code == 302
@@ -155,7 +139,7 @@ def test_paper_ballot_after_an_online_one_online_wins(
     online = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.ONLINE.value))
     assert paper.voided_at is not None and "vote en ligne compte" in paper.void_reason
     assert online.voided_at is None
-    assert services.tally(db_session, edition) == before
+    assert tally(db_session, edition) == before
     assert counts(db_session, vote_edition) == (1, 1)
 
 
@@ -177,7 +161,7 @@ def test_paper_ballot_after_an_online_one_paper_wins(
     online = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.ONLINE.value))
     paper = db_session.scalar(select(Ballot).where(Ballot.channel == Channel.PAPER.value))
     assert online.voided_at is not None and paper.voided_at is None
-    assert services.tally(db_session, db_session.get(Edition, edition.id)) == {
+    assert tally(db_session, db_session.get(Edition, edition.id)) == {
         i.id: 1 for i in initiatives[1:4]
     }
 
@@ -426,10 +410,10 @@ def test_voiding_one_duplicate_keeps_the_other_ballot(
     done = void(admin, vote_edition, second, "Second compte de la même personne, créé après le premier vote.")
     assert done.status_code == 302
     assert counts(db_session, vote_edition) == (2, 1)
-    ballot_of_second = services.find_online_ballot(
+    ballot_of_second = find_online_ballot(
         db_session, db_session.get(Edition, vote_edition.id), db_session.get(User, second.id), SECRET
     )
-    ballot_of_first = services.find_online_ballot(
+    ballot_of_first = find_online_ballot(
         db_session, db_session.get(Edition, vote_edition.id), db_session.get(User, first.id), SECRET
     )
     assert ballot_of_second.voided_at is not None and ballot_of_first.voided_at is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 from flask import Flask
@@ -13,7 +14,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import Ballot, VoterProfile
 from tests.conftest import body_of
 from tests.voting.conftest import ARRAS
-from tests.web.helpers import login, post_form, text_of
+from tests.web.helpers import csrf_token, login, post_form, text_of
 
 
 def receipt_mail(smtp, address: str, code: str, timeout: float = 10.0) -> str:
@@ -43,11 +44,9 @@ def test_anonymous_visitors_are_invited_to_log_in(client, vote_edition, on_ballo
     assert client.post("/vote/bulletin").status_code in (302, 400, 403)
 
 
-def test_full_vote_through_the_pages(
-    app: Flask, client, vote_edition, on_ballot, make_user, smtp, db_session
-) -> None:
-    user = make_user(email="votant@example.org")
-    login(client, "votant@example.org")
+def test_full_vote_through_the_pages(app: Flask, login_as, vote_edition, on_ballot, smtp, db_session) -> None:
+    client = login_as(email="votant@example.org")
+    user = client.user
     assert "Indiquer mes informations" in text_of(client.get("/vote"))
 
     refused = declare(client, commune="Lille")
@@ -88,9 +87,8 @@ def test_forged_receipt_is_refused_plainly(client, vote_edition) -> None:
     assert client.get("/vote/recu").status_code == 200
 
 
-def test_ambiguous_postal_code_lists_the_communes(client, vote_edition, make_user) -> None:
-    make_user(email="v@example.org")
-    login(client, "v@example.org")
+def test_ambiguous_postal_code_lists_the_communes(login_as, vote_edition) -> None:
+    client = login_as(email="v@example.org")
     response = declare(client, commune="62000")  # Arras and Dainville
     assert response.status_code == 400 and "plusieurs communes" in text_of(response)
 
@@ -140,3 +138,55 @@ def test_voters_data_is_exported_then_erased_with_the_account(
     # The ballot already cast still counts, and the identity hash still finds a second account.
     assert db_session.scalar(select(func.count()).select_from(Ballot).where(Ballot.voided_at.is_(None))) == 1
     assert len(profile.person_key) == 64
+
+
+# Each ballot request holds its session's connection while the rate limiter counts on a second one: more
+# requests at once in one process than the pool holds (5 + 10 overflow) would wait on each other. A
+# gunicorn worker runs 4 threads; the services' test sends 20 ballots at once without the page.
+BURST = 12
+
+
+def test_concurrent_first_ballots_through_the_page_leave_one(
+    login_as, vote_edition, on_ballot, make_voter, smtp, db_session
+) -> None:
+    """The ballot page under a burst: each POST counts against the limit on its own connection, then runs
+    the use case once; one ballot remains, at the last version, and every accepted ballot has its receipt."""
+    voter = make_voter(email="rafale@example.org")
+    clients = [login_as(voter) for _ in range(BURST)]
+    tokens = [csrf_token(client, "/vote") for client in clients]
+    choices = [[str(on_ballot[(n + k) % 5].id) for k in range(3)] for n in range(BURST)]
+    barrier = threading.Barrier(BURST)
+    statuses: list[int] = [0] * BURST
+
+    def submit(n: int) -> None:
+        barrier.wait()
+        response = clients[n].post("/vote/bulletin", data={"csrf_token": tokens[n], "choix": choices[n]})
+        statuses[n] = response.status_code
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(BURST)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302] * BURST
+    ballots = db_session.scalars(select(Ballot)).all()
+    assert len(ballots) == 1 and ballots[0].version == BURST and len(ballots[0].choices) == 3
+    deadline = time.monotonic() + 10
+    while len(smtp.messages) < BURST and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sum("rafale@example.org" in str(m["To"]) for m in smtp.messages) == BURST
+
+
+def test_a_rate_limited_ballot_changes_nothing(
+    login_as, vote_edition, on_ballot, make_voter, db_session
+) -> None:
+    client = login_as(make_voter(email="presse@example.org"))
+    first = [i.id for i in on_ballot[:3]]
+    for _ in range(20):  # RATE_LIMIT_BALLOT_PER_ACCOUNT: 20 in ten minutes
+        assert vote(client, first).status_code == 302
+    refused = vote(client, [i.id for i in on_ballot[2:5]])
+    assert refused.status_code == 429
+    # What the voter had ticked is still ticked, and the ballot is the one counted before.
+    assert re.search(rf'value="{on_ballot[4].id}"[^>]*checked', refused.get_data(as_text=True))
+    ballot = db_session.scalar(select(Ballot))
+    assert ballot.version == 20 and sorted(c.initiative_id for c in ballot.choices) == sorted(first)

@@ -1,0 +1,37 @@
+"""The Pabulib format (https://pabulib.org/format): parse and write approval elections.
+
+A file has three sections, in this order, each a line with its name then a header line, fields
+separated by ``;``::
+
+    META            key;value rows: description, country, unit, instance, num_projects, num_votes,
+                    budget, vote_type, rule, currency…
+    PROJECTS        project_id;cost;… one row per project (votes, name, category… optional)
+    VOTES           voter_id;vote;… one row per voter, ``vote`` = approved project ids, comma-separated
+
+Only ``vote_type`` approval is supported. Every problem raises `PabulibError`, whose French message
+names the line. The votes are read in bulk (string splits in C, ids mapped to positions through one
+dict, numpy arrays for the ballots), since a real file can hold hundreds of thousands of ballots.
+"""
+
+from budgetcitoyen.allocation.pabulib.election import (
+    DEFAULT_MAX_BYTES,
+    PabulibError,
+    PbElection,
+    PbProject,
+    Progress,
+)
+from budgetcitoyen.allocation.pabulib.reader import parse_pb, parse_pb_bytes, read_pb
+from budgetcitoyen.allocation.pabulib.writer import dumps_pb, write_pb
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "PabulibError",
+    "PbElection",
+    "PbProject",
+    "Progress",
+    "dumps_pb",
+    "parse_pb",
+    "parse_pb_bytes",
+    "read_pb",
+    "write_pb",
+]

@@ -1,0 +1,101 @@
+"""Writing an election in the Pabulib format; parsing what is written gives back an equal election."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from typing import TextIO
+
+from budgetcitoyen.allocation.pabulib.election import PabulibError, PbElection, decimal_text
+
+
+def _check_id(value: str, what: str) -> None:
+    if not value or value != value.strip() or any(ch in value for ch in ",;\"\n\r"):
+        raise PabulibError(f"{what} « {value} » invalide pour Pabulib (vide, espaces autour, "
+                           "ou « , » « ; » « \" » ou saut de ligne).")
+
+
+def _one_line(value: str) -> str:
+    # Pabulib rows are lines: a line break inside a title becomes a space.
+    return " ".join(value.splitlines()) if ("\n" in value or "\r" in value) else value
+
+
+def dumps_pb(election: PbElection) -> str:
+    """The election in the Pabulib format (META first in the usual order, PROJECTS, VOTES)."""
+    buffer = io.StringIO()
+    write_pb(election, buffer)
+    return buffer.getvalue()
+
+
+def write_pb(election: PbElection, target: str | os.PathLike[str] | TextIO) -> None:
+    """Write the election; parsing the result gives back an equal election."""
+    if isinstance(target, str | os.PathLike):
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            _write(election, handle)
+    else:
+        _write(election, target)
+
+
+def _write(election: PbElection, out: TextIO) -> None:
+    projects, ballots = election.projects, election.ballots
+    if ballots.num_projects != len(projects):
+        raise PabulibError("les bulletins ne portent pas sur la liste de projets donnée.")
+    if len(election.voter_ids) != ballots.num_voters:
+        raise PabulibError("il faut un identifiant de votant par bulletin.")
+    meta = dict(election.meta)
+    for key, actual in (("num_projects", len(projects)), ("num_votes", ballots.num_voters)):
+        if meta.setdefault(key, str(actual)) != str(actual):
+            raise PabulibError(f"META {key} vaut « {meta[key]} » mais il y a {actual} éléments.")
+    if meta.setdefault("vote_type", "approval") != "approval":
+        raise PabulibError("seuls les votes par approbation (vote_type approval) peuvent être écrits.")
+    if "budget" not in meta:
+        raise PabulibError("META doit donner le budget.")
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    out.write("META\nkey;value\n")
+    for key, value in meta.items():
+        writer.writerow([_one_line(key), _one_line(str(value))])
+    extra_columns: list[str] = []
+    for project in projects:
+        _check_id(project.id, "Identifiant de projet")
+        for key, _ in project.extra:
+            if key not in extra_columns:
+                extra_columns.append(key)
+    columns = ["project_id", "cost"]
+    if any(p.votes is not None for p in projects):
+        columns.append("votes")
+    columns += ["name", "category"]
+    if any(p.territory is not None for p in projects):
+        columns.append("territory")
+    columns += extra_columns
+    out.write("PROJECTS\n")
+    writer.writerow(columns)
+    for project in projects:
+        values = {"project_id": project.id, "cost": decimal_text(project.cost),
+                  "votes": "None" if project.votes is None else str(project.votes),
+                  "name": _one_line(project.name),
+                  "category": project.category or "None", "territory": project.territory or "None",
+                  **{k: _one_line(v) for k, v in project.extra}}
+        writer.writerow([values.get(column, "None") for column in columns])
+    extra_names = list(election.voter_extra)
+    for name in extra_names:
+        if len(election.voter_extra[name]) != ballots.num_voters:
+            raise PabulibError(f"la colonne de votants « {name} » n'a pas une valeur par bulletin.")
+    out.write("VOTES\n" + ";".join(["voter_id", "vote", *extra_names]) + "\n")
+    ids = [p.id for p in projects]
+    indptr, indices = ballots.indptr.tolist(), ballots.indices.tolist()
+    extra_values = [election.voter_extra[name] for name in extra_names]
+    for column in extra_values:
+        for value in column:
+            if any(ch in value for ch in ";\"\n\r"):
+                raise PabulibError(f"valeur de votant « {value} » invalide pour Pabulib.")
+    lines = []
+    for voter, voter_id in enumerate(election.voter_ids):
+        _check_id(voter_id, "Identifiant de votant")
+        vote = ",".join([ids[j] for j in indices[indptr[voter]:indptr[voter + 1]]])
+        lines.append(";".join([voter_id, vote, *(column[voter] for column in extra_values)]))
+        if len(lines) >= 100_000:  # write by blocks: bounded memory for large exports
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")

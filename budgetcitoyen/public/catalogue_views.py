@@ -1,0 +1,70 @@
+"""The public catalogue of labelled initiatives, each one's page and radar, and its open-data JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request
+
+from budgetcitoyen.initiatives.rules import STATUS_LABELS, public_structure_name
+from budgetcitoyen.labelling import services as labelling
+from budgetcitoyen.labelling.presenters import radar_response
+from budgetcitoyen.labelling.rules import fmt as score_format
+from budgetcitoyen.public import catalogue
+from budgetcitoyen.reference.lookup import commune_datalist
+from budgetcitoyen.web import Access, access, db, external_url, id_param, or_404, page_number
+
+bp = Blueprint("catalogue", __name__)
+
+
+@bp.route("/initiatives")
+@access(Access.PUBLIC)
+def index() -> str:
+    """Labelled initiatives, filtered by territory, category, commune and text."""
+    session = db()
+    edition = catalogue.edition_for(session, id_param(request.args.get("edition")))
+    filters = catalogue.catalogue_filters(request.args)
+    page = page_number()
+    found = catalogue.catalogue_page(session, edition, filters, page)
+    pager_args = {k: v for k, v in filters.items() if v}
+    if edition and request.args.get("edition"):
+        pager_args["edition"] = edition.year
+    return render_template("catalogue/index.html", edition=edition, initiatives=found.initiatives,
+                           total=found.total, filters=filters, territories=found.territories,
+                           categories=found.categories, labels=STATUS_LABELS, page=page, pages=found.pages,
+                           commune_name=found.commune_name, pager_args=pager_args,
+                           communes=commune_datalist(session))
+
+
+@bp.route("/initiatives/<int:initiative_id>")
+@access(Access.PUBLIC)
+def show(initiative_id: int) -> str:
+    """One initiative, with a shareable URL and Open Graph tags."""
+    initiative = or_404(catalogue.visible_initiative(db(), initiative_id))
+    review = labelling.review(db(), initiative)
+    return render_template("catalogue/show.html", initiative=initiative, labels=STATUS_LABELS,
+                           canonical=external_url("catalogue.show", initiative_id=initiative.id),
+                           review=review if review.result.members else None, fmt=score_format,
+                           structure_name=public_structure_name(initiative))
+
+
+@bp.route("/initiatives/<int:initiative_id>/radar.<fmt>")
+@access(Access.PUBLIC)
+def radar(initiative_id: int, fmt: str) -> Any:
+    """The public radar: the committee's aggregate only, never a member's own scores."""
+    initiative = or_404(catalogue.visible_initiative(db(), initiative_id))
+    review = labelling.review(db(), initiative)
+    if not review.result.members:
+        abort(404)
+    return radar_response(labelling.radar_data(review, initiative.title, with_members=False), fmt,
+                          public=True)
+
+
+@bp.route("/api/editions/<int:year>/initiatives.json")
+@access(Access.PUBLIC)
+def open_data(year: int) -> Any:
+    """Open data: the labelled initiatives of an edition (no personal data: no contact, no holder)."""
+    edition = or_404(catalogue.edition_for(db(), year))
+    response = jsonify(catalogue.open_data(db(), edition))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

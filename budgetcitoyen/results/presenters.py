@@ -1,0 +1,251 @@
+"""What the public results show, in French: the ranking rows, the rule in words, the charts, the files
+to recompute the outcome, the pages and the open data.
+
+Built for the views from the stored result (budgetcitoyen.results.services reads it); nothing here
+changes anything. The back office's figures are in admin_presenters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from budgetcitoyen.allocation import AllocationRule
+from budgetcitoyen.clock import local_zone
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.french import euros, file_size, number
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.results import charts
+from budgetcitoyen.results.models import AllocationDecision, AllocationResult
+from budgetcitoyen.results.services import CSV_NAME, PB_NAME, decisions_of, results_folder
+from budgetcitoyen.voting import figures as vote_figures
+from budgetcitoyen.voting import rules as vote_rules
+from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
+from budgetcitoyen.voting.rules import last_vote_day
+from budgetcitoyen.web import external_url
+
+CHART_NAMES = ("voix", "enveloppe", "participation-territoires", "participation-ages")
+OPEN_LICENCE = "Licence Ouverte / Open Licence 2.0"
+
+TIE_BREAK_TEXTS = {
+    "edition": "plus de voix, puis le montant le plus bas, puis le dossier déposé le plus tôt, puis le plus "
+               "petit numéro d'initiative",
+    "id": "le plus petit identifiant de projet (comparé comme un texte)",
+}
+UTILITY_TEXTS = {
+    "cost": "satisfaction d'un votant mesurée en euros (le coût des initiatives qu'il soutient et qui sont "
+            "financées)",
+    "card": "satisfaction d'un votant mesurée en nombre d'initiatives qu'il soutient et qui sont financées",
+}
+FILE_FORMATS = {
+    "pb": ("Bulletins au format Pabulib (.pb)", "text/plain; charset=utf-8"),
+    "csv": ("Bulletins en tableau (.csv)", "text/csv; charset=utf-8"),
+}
+MES_RULES = (AllocationRule.MES.value, AllocationRule.MES_RAW.value)
+
+
+# --- the ranking, the rule, the charts and the files -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One line of the ranking table."""
+
+    rank: int
+    initiative: Initiative
+    votes: int
+    share: str
+    asked: Decimal
+    granted: Decimal
+    funded: bool
+    position: int | None
+    explanation: str
+
+
+def ranking_rows(result: AllocationResult, decisions: list[AllocationDecision]) -> list[RankingRow]:
+    return [
+        RankingRow(rank=d.rank, initiative=d.initiative, votes=d.votes,
+                   share=charts.share(d.votes, result.voters), asked=d.asked, granted=d.granted,
+                   funded=d.funded, position=d.position, explanation=d.explanation)
+        for d in decisions
+    ]
+
+
+def rule_label(rule: str) -> str | None:
+    """The short French name of a rule, None for a rule this version does not know."""
+    known = rule in {r.value for r in AllocationRule}
+    return AllocationRule(rule).label if known else None
+
+
+def rule_description(edition: Edition, settings: dict[str, Any], rule: str) -> dict[str, Any]:
+    """The rule and its settings in words: a label, a paragraph, and (term, value) pairs."""
+    names = {c.code: c.name for c in edition.categories}
+    items: list[tuple[str, str]] = []
+    threshold = int(settings.get("threshold") or 0)
+    items.append(("Seuil de voix", f"au moins {number(threshold)} voix pour être financée" if threshold
+                  else "aucun : toute initiative peut être financée, quel que soit son nombre de voix"))
+    if rule in MES_RULES:
+        items.append(("Mesure de la satisfaction", UTILITY_TEXTS.get(str(settings.get("utility")), "—")))
+    for term, key in (("Plafond par catégorie", "ceilings"), ("Sous-enveloppes réservées", "sub_envelopes")):
+        amounts = settings.get(key) or {}
+        if amounts:
+            items.append((term, " ; ".join(f"{names.get(code, code)} : {euros(Decimal(amount))}"
+                                          for code, amount in amounts.items())))
+    tie_break = str(settings.get("tie_break") or "edition")
+    items.append(("En cas d'égalité", TIE_BREAK_TEXTS.get(tie_break, tie_break)))
+    label = rule_label(rule)
+    details = AllocationRule(rule).details if label else ""
+    return {"code": rule, "label": label or rule, "details": details, "lines": items}
+
+
+def recompute_command(result: AllocationResult, year: int) -> str:
+    """The command that gives back the outcome from the published .pb file."""
+    settings = result.settings or {}
+    parts = ["budgetcitoyen allocate", f"--pb {PB_NAME.format(year=year)}", f"--rule {result.rule}",
+             f"--tie-break {settings.get('tie_break') or 'edition'}"]
+    threshold = int(settings.get("threshold") or 0)
+    if threshold:
+        parts.append(f"--threshold {threshold}")
+    if result.rule in MES_RULES and settings.get("utility") == "card":
+        parts.append("--utility card")
+    parts.append("--json")
+    return " ".join(parts)
+
+
+def age_rows(figures: vote_figures.Participation) -> list[tuple[str, int]]:
+    return [(AGE_BAND_LABELS[name], figures.by_age_band.get(name, 0)) for _, _, name in AGE_BANDS]
+
+
+def chart_specs(result: AllocationResult, rows: list[RankingRow],
+                figures: vote_figures.Participation) -> dict[str, charts.ChartSpec]:
+    """The four charts of the page, from the stored result and the counted ballots."""
+    return {
+        "voix": charts.votes_chart([(r.initiative.title, r.votes, r.funded) for r in rows], result.voters),
+        "enveloppe": charts.envelope_chart(result.envelope, result.spent, result.remaining),
+        "participation-territoires": charts.participation_chart(
+            "Votants par territoire (commune de résidence)", "territoire", list(figures.by_territory)),
+        "participation-ages": charts.participation_chart(
+            "Votants par tranche d'âge", "tranche d'âge", age_rows(figures)),
+    }
+
+
+def chart_spec(session: Session, edition: Edition, result: AllocationResult, name: str) -> charts.ChartSpec:
+    """One chart of the published results."""
+    rows = ranking_rows(result, decisions_of(session, result))
+    return chart_specs(result, rows, vote_figures.participation(session, edition))[name]
+
+
+def file_name(kind: str, year: int) -> str:
+    return (PB_NAME if kind == "pb" else CSV_NAME).format(year=year)
+
+
+def file_kinds(year: int) -> dict[str, str]:
+    """The published files' names, and the kind of each."""
+    return {file_name(kind, year): kind for kind in FILE_FORMATS}
+
+
+def published_files(result: AllocationResult, year: int, instance_path: str) -> list[dict[str, Any]]:
+    """The two files anyone can download to recompute the outcome, with their SHA-256."""
+    folder = results_folder(instance_path, year)
+    files = []
+    for kind, digest in (("pb", result.ballots_pb_sha256), ("csv", result.ballots_csv_sha256)):
+        name = file_name(kind, year)
+        path = folder / name
+        size = path.stat().st_size if path.is_file() else None
+        files.append({"kind": kind, "name": name, "label": FILE_FORMATS[kind][0], "sha256": digest,
+                      "size": size, "size_label": file_size(size) if size is not None else ""})
+    return files
+
+
+# --- the public pages and the open data --------------------------------------------------------
+
+
+def pending_page(edition: Edition, now: datetime) -> dict[str, Any]:
+    """Before the publication: when the vote ends and when the results are announced."""
+    vote, announced = edition.window(Phase.VOTE), edition.window(Phase.RESULTS)
+    return {
+        "edition": edition, "vote": vote, "vote_status": vote_rules.vote_window_status(edition, now),
+        "last_day": last_vote_day(vote.ends_at, local_zone()) if vote else None,
+        "announced": announced if announced is not None and announced.starts_at > now else None,
+    }
+
+
+def results_page(session: Session, edition: Edition, result: AllocationResult,
+                 instance_path: str) -> dict[str, Any]:
+    """The published results: ranking, figures, charts, the rule in words, the files and the command."""
+    rows = ranking_rows(result, decisions_of(session, result))
+    figures = vote_figures.participation(session, edition)
+    return {
+        "edition": edition, "result": result, "rows": rows, "figures": figures,
+        "winners": sum(1 for r in rows if r.funded), "specs": chart_specs(result, rows, figures),
+        "ages": age_rows(figures), "rule": rule_description(edition, result.settings or {}, result.rule),
+        "files": published_files(result, edition.year, instance_path),
+        "command": recompute_command(result, edition.year),
+        "selected": sorted((r for r in rows if r.funded), key=lambda r: (r.position or 0, r.rank)),
+        "link_initiatives": edition.catalogue_published, "share": charts.share,
+    }
+
+
+def _open_initiative(edition: Edition, result: AllocationResult, r: RankingRow) -> dict[str, Any]:
+    initiative = r.initiative
+    return {
+        "id": initiative.id,
+        "titre": initiative.title,
+        "territoire": initiative.territory.name if initiative.territory else None,
+        "categorie": initiative.category.name if initiative.category else None,
+        "rang": r.rank,
+        "voix": r.votes,
+        "part_des_votants": round(r.votes / result.voters, 4) if result.voters else None,
+        "montant_demande": str(r.asked),
+        "montant_accorde": str(r.granted),
+        "financee": r.funded,
+        "ordre_de_financement": r.position,
+        "explication": r.explanation,
+        "url": external_url("catalogue.show", initiative_id=initiative.id) if edition.catalogue_published
+        else None,
+    }
+
+
+def _open_participation(figures: vote_figures.Participation) -> dict[str, Any]:
+    return {
+        "bulletins_comptes": figures.total,
+        "par_territoire": [{"territoire": name, "votants": n} for name, n in figures.by_territory],
+        "par_canal": {channel: figures.by_channel.get(channel, 0) for channel in sorted(figures.by_channel)},
+        "par_tranche_age": [{"tranche": name, "libelle": AGE_BAND_LABELS[name],
+                             "votants": figures.by_age_band.get(name, 0)} for _, _, name in AGE_BANDS],
+    }
+
+
+def open_data(session: Session, edition: Edition, result: AllocationResult,
+              instance_path: str) -> dict[str, Any]:
+    """The published allocation as open data, with the participation and the files to recompute it."""
+    rows = ranking_rows(result, decisions_of(session, result))
+    settings = result.settings or {}
+    return {
+        "edition": edition.year,
+        "titre": edition.title,
+        "licence": OPEN_LICENCE,
+        "source": external_url("results.show", year=edition.year),
+        "publie_le": result.published_at.isoformat() if result.published_at else None,
+        "regle": result.rule,
+        "regle_libelle": rule_description(edition, settings, result.rule)["label"],
+        "parametres": settings,
+        "enveloppe": str(result.envelope),
+        "attribue": str(result.spent),
+        "reste": str(result.remaining),
+        "votants": result.voters,
+        "laureates": sum(1 for r in rows if r.funded),
+        "participation": _open_participation(vote_figures.participation(session, edition)),
+        "initiatives": [_open_initiative(edition, result, r) for r in rows],
+        "fichiers": [
+            {"nom": f["name"], "format": "pabulib" if f["kind"] == "pb" else "csv", "sha256": f["sha256"],
+             "octets": f["size"], "url": external_url("results.download", year=edition.year, file=f["name"])}
+            for f in published_files(result, edition.year, instance_path)
+        ],
+        "recalcul": recompute_command(result, edition.year),
+    }

@@ -1,0 +1,271 @@
+"""Ballots: what a ballot offers, casting or changing one online, storing it, voiding it (use cases and
+queries: session in, flush only, no Flask; the caller commits once).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from budgetcitoyen.accounts.models import User
+from budgetcitoyen.audit import services as audit
+from budgetcitoyen.clock import local_midnight, to_local
+from budgetcitoyen.editions.models import BallotScope, Edition
+from budgetcitoyen.editions.rules import Phase
+from budgetcitoyen.editions.services import require_phase
+from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.voting import notifications
+from budgetcitoyen.voting.eligibility import age_band, age_on, voter_key
+from budgetcitoyen.voting.identity import (
+    check_person,
+    commune_territory,
+    find_online_ballot,
+    identity_of,
+    paper_ballot_of,
+    profile_of,
+    territory_of,
+)
+from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel, VoterProfile
+from budgetcitoyen.voting.receipts import receipt_code
+from budgetcitoyen.voting.rules import (
+    BALLOT_STATUSES,
+    InvalidBallot,
+    ballot_is_public,
+    shuffled_for,
+    validate_choices,
+    vote_last_day,
+)
+
+CHANNEL_NAMES = {Channel.ONLINE.value: "en ligne", Channel.PAPER.value: "papier"}
+
+# Domains built on the vote register here whether an edition's count is final: the results domain
+# says so once its results are published. From then on no ballot may be entered or voided.
+FINAL_COUNT_CHECKS: list[Callable[[Session, int], bool]] = []
+
+
+def count_is_final(session: Session, edition_id: int) -> bool:
+    """Whether the edition's counted ballots are final (its results are published)."""
+    return any(check(session, edition_id) for check in FINAL_COUNT_CHECKS)
+
+
+# --- what is on the ballot -------------------------------------------------------------------
+
+
+def ballot_initiatives(
+    session: Session, edition: Edition, territory_id: int | None = None
+) -> list[Initiative]:
+    """The initiatives a voter may choose (those of their territory when the edition votes per territory)."""
+    if not ballot_is_public(edition):
+        return []
+    query = (
+        select(Initiative)
+        .where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
+        # The ballot shows each one's territory and category: loaded here, not one query each.
+        .options(joinedload(Initiative.territory), joinedload(Initiative.category))
+    )
+    if edition.ballot_scope == BallotScope.TERRITORY.value and territory_id is not None:
+        query = query.where(Initiative.territory_id == territory_id)
+    return list(session.scalars(query.order_by(Initiative.id)))
+
+
+def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[int]:
+    """Ids only: checking a ballot needs no initiative loaded."""
+    if not ballot_is_public(edition):
+        return set()
+    query = select(Initiative.id).where(
+        Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES)
+    )
+    if edition.ballot_scope == BallotScope.TERRITORY.value:
+        query = query.where(Initiative.territory_id == territory_id)
+    return set(session.scalars(query))
+
+
+def checked_choices(
+    session: Session, edition: Edition, territory_id: int, raw_choices: Iterable[str]
+) -> list[int]:
+    """The chosen initiative ids, checked against the ballot of the voter's territory (DomainError)."""
+    try:
+        return validate_choices(
+            raw_choices, _allowed_ids(session, edition, territory_id),
+            edition.min_choices, edition.max_choices,
+        )
+    except InvalidBallot as exc:
+        raise DomainError(str(exc), field="choices") from exc
+
+
+@dataclass(frozen=True)
+class VoterBallot:
+    """What the ballot page shows a signed-in voter: their identity, their ballot, the initiatives."""
+
+    profile: VoterProfile | None
+    ballot: Ballot | None
+    initiatives: list[Initiative]
+
+
+def ballot_of_voter(session: Session, edition: Edition, user: User, secret: str) -> VoterBallot:
+    """The voter's ballot page: the initiatives of their territory in an order of their own (the same on
+    every visit: the first entries of one list shown to all would be favoured)."""
+    profile = profile_of(session, user)
+    initiatives: list[Initiative] = []
+    if profile is not None:
+        territory_id = commune_territory(session, profile.commune_code)
+        by_id = {i.id: i for i in ballot_initiatives(session, edition, territory_id)}
+        seed = f"{edition.id}:{voter_key(secret, user_id=user.id)}"
+        initiatives = [by_id[i] for i in shuffled_for(seed, list(by_id))]
+    return VoterBallot(profile, find_online_ballot(session, edition, user, secret), initiatives)
+
+
+def chosen_initiatives(session: Session, ballot: Ballot) -> list[Initiative]:
+    """The initiatives a ballot names, by title."""
+    ids = [c.initiative_id for c in ballot.choices]
+    return list(session.scalars(select(Initiative).where(Initiative.id.in_(ids)).order_by(Initiative.title)))
+
+
+# --- casting ---------------------------------------------------------------------------------
+
+
+def cast_day(now: datetime) -> datetime:
+    """When a ballot is recorded as cast: the start of its local day, not the instant.
+
+    An exact time would let anyone reading the database match a ballot with an account's log-in
+    time, or a paper ballot with its attendance line; the voter's receipt only needs the day.
+    """
+    return local_midnight(to_local(now).date())
+
+
+def store_ballot(
+    session: Session,
+    edition: Edition,
+    key: str,
+    channel: Channel,
+    territory_id: int,
+    band: str,
+    choices: list[int],
+    now: datetime,
+) -> tuple[Ballot, bool]:
+    """Insert the voter's ballot or replace its choices, under a row lock: (ballot, created).
+
+    No check here: callers have checked the window, the person and the choices.
+    """
+    query = select(Ballot).where(Ballot.edition_id == edition.id, Ballot.voter_key == key).with_for_update()
+    ballot = session.scalar(query)
+    created = False
+    if ballot is None:
+        try:
+            # Concurrent first ballots of one voter: the unique constraint lets exactly one insert
+            # through; the others fall back to updating the row it created.
+            with session.begin_nested():
+                ballot = Ballot(
+                    edition_id=edition.id,
+                    public_id=secrets.token_hex(16),
+                    receipt_id=secrets.token_hex(16),
+                    voter_key=key,
+                    channel=channel.value,
+                    territory_id=territory_id,
+                    age_band=band,
+                    version=1,
+                    cast_at=cast_day(now),
+                )
+                session.add(ballot)
+                session.flush()
+                created = True
+        except IntegrityError:
+            ballot = session.scalar(query.execution_options(populate_existing=True))
+            if ballot is None:  # pragma: no cover - the conflicting row was deleted meanwhile
+                raise Conflict("Votre vote n'a pas pu être enregistré, merci de réessayer.") from None
+    if not created:
+        if ballot.voided_at is not None:
+            raise NotAllowed(
+                "Votre bulletin a été annulé par la mission ESS et ne peut plus être modifié. "
+                "Pour toute question, écrivez à la mission ESS."
+            )
+        ballot.version += 1
+        ballot.cast_at = cast_day(now)
+        ballot.territory_id = territory_id
+        ballot.age_band = band
+        session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    session.add_all(BallotChoice(ballot_id=ballot.id, initiative_id=i) for i in choices)
+    session.flush()
+    session.expire(ballot, ["choices"])
+    return ballot, created
+
+
+def cast_online(
+    session: Session, edition: Edition, user: User, raw_choices: Iterable[str], secret: str, now: datetime
+) -> Ballot:
+    """Cast or change the account's ballot: checks the window, eligibility, the choices and paper clashes;
+    queues the voter's receipt (sent once committed)."""
+    require_phase(edition, Phase.VOTE, now)
+    profile = profile_of(session, user)
+    if profile is None:
+        raise DomainError("Indiquez d'abord votre identité et votre commune de résidence pour pouvoir voter.")
+    identity = identity_of(profile)
+    check_person(edition, identity, email_confirmed=user.is_confirmed, today=to_local(now).date())
+    territory_id = territory_of(session, identity.commune_code)
+    choices = checked_choices(session, edition, territory_id, raw_choices)
+
+    paper = paper_ballot_of(session, edition, profile.person_key, secret)
+    if paper is not None and paper.voided_at is None:
+        # An identity declared online is not checked, while the paper voter signed the attendance
+        # list: the online side never voids a paper ballot (whatever the edition's clash rule, which
+        # applies when the paper ballot is typed in after). The duplicates report shows the case to
+        # the Mission ESS, and the message says nothing of anyone's vote.
+        raise Conflict(
+            "Votre vote ne peut pas être enregistré en ligne pour le moment : une vérification est "
+            "nécessaire. Écrivez à la mission ESS, qui vous répondra rapidement."
+        )
+
+    band = age_band(age_on(identity.birth_date, vote_last_day(edition)))
+    # Not journaled: an entry per ballot, timed to the second, would sit next to the account's own
+    # activity and help tie a person to a ballot; the ballot row keeps its version and time.
+    ballot, _ = store_ballot(
+        session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE, territory_id, band, choices, now
+    )
+    notifications.ballot_receipt(session, user, edition, ballot, receipt_code(secret, ballot))
+    return ballot
+
+
+# --- voiding ---------------------------------------------------------------------------------
+
+
+def void(session: Session, ballot: Ballot, actor: User | None, reason: str, now: datetime) -> None:
+    """Void a ballot with its reason (kept and journaled); the choices stay for the record but no longer
+    count."""
+    if count_is_final(session, ballot.edition_id):
+        raise Conflict(
+            "Les résultats de cette édition sont publiés : aucun bulletin ne peut plus être annulé."
+        )
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Indiquez le motif de l'annulation.", field="reason")
+    if ballot.voided_at is not None:
+        raise Conflict("Ce bulletin est déjà annulé.")
+    ballot.voided_at = now
+    ballot.void_reason = reason[:500]
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="ballot.voided",
+        object_type="ballot",
+        object_id=ballot.receipt_id[:8],
+        now=now,
+        summary=f"Bulletin {CHANNEL_NAMES[ballot.channel]} annulé : {reason[:400]}",
+    )
+
+
+def void_online_ballot_of(
+    session: Session, edition: Edition, user: User, actor: User, reason: str, secret: str, now: datetime
+) -> None:
+    """Void the ballot of this account (the admin's remedy for a likely duplicate)."""
+    ballot = find_online_ballot(session, edition, user, secret, lock=True)
+    if ballot is None:
+        raise Conflict("Ce compte n'a pas de bulletin dans cette édition.")
+    void(session, ballot, actor, reason, now)

@@ -1,0 +1,135 @@
+"""The vote's figures: participation, the tally per initiative, the running tally's visibility, and the
+export of the counted ballots for a recount (queries and one use case: session in, flush only, no Flask).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from budgetcitoyen.accounts.models import User
+from budgetcitoyen.audit import services as audit
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.voting.ballots import CHANNEL_NAMES, ballot_initiatives
+from budgetcitoyen.voting.models import Ballot, BallotChoice
+from budgetcitoyen.voting.rules import BALLOT_STATUSES
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Counted ballots (voided ones excluded), in total and by territory, channel and age band."""
+
+    total: int
+    by_territory: list[tuple[str, int]]
+    by_channel: dict[str, int]
+    by_age_band: dict[str, int]
+    voided: int
+
+
+def participation(session: Session, edition: Edition) -> Participation:
+    counted = and_(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
+    by_territory = [
+        (name, count)
+        for name, count in session.execute(
+            select(Territory.name, func.count(Ballot.id))
+            .select_from(Territory)
+            .outerjoin(Ballot, and_(Ballot.territory_id == Territory.id, counted))
+            .group_by(Territory.id, Territory.name)
+            .order_by(Territory.name)
+        )
+    ]
+    by_channel = dict(
+        session.execute(select(Ballot.channel, func.count()).where(counted).group_by(Ballot.channel)).all()
+    )
+    by_age_band = dict(
+        session.execute(select(Ballot.age_band, func.count()).where(counted).group_by(Ballot.age_band)).all()
+    )
+    voided = session.scalar(
+        select(func.count()).where(Ballot.edition_id == edition.id, Ballot.voided_at.is_not(None))
+    ) or 0
+    return Participation(sum(by_channel.values()), by_territory, by_channel, by_age_band, voided)
+
+
+def tally(session: Session, edition: Edition) -> dict[int, int]:
+    """Votes per initiative id, counting only ballots that are not voided."""
+    rows = session.execute(
+        select(BallotChoice.initiative_id, func.count())
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .where(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
+        .group_by(BallotChoice.initiative_id)
+    )
+    return dict(rows.all())
+
+
+def _ranked(counts: dict[int, int], initiatives: Iterable[Initiative]) -> list[tuple[Initiative, int]]:
+    return sorted(((i, counts.get(i.id, 0)) for i in initiatives), key=lambda row: (-row[1], row[0].title))
+
+
+def public_tally(session: Session, edition: Edition) -> list[tuple[Initiative, int]]:
+    """Votes per initiative on the ballot, most voted first (the public participation page)."""
+    return _ranked(tally(session, edition), ballot_initiatives(session, edition))
+
+
+def full_tally(session: Session, edition: Edition) -> list[tuple[Initiative, int]]:
+    """Votes per initiative, those without any vote and those taken off the ballot since included, most
+    voted first (the Mission ESS's dashboard)."""
+    counts = tally(session, edition)
+    initiatives = session.scalars(
+        select(Initiative)
+        .where(Initiative.edition_id == edition.id,
+               or_(Initiative.status.in_(BALLOT_STATUSES), Initiative.id.in_(list(counts))))
+        .options(selectinload(Initiative.territory))
+    )
+    return _ranked(counts, initiatives)
+
+
+def set_live_results(session: Session, edition: Edition, actor: User, show: bool, now: datetime) -> bool:
+    """Show or hide the running tally on the public participation page (audited); False when it already
+    was so (a double click does not flip it back)."""
+    if edition.live_results == show:
+        return False
+    audit.record(
+        session, actor=actor, action="edition.live_results", object_type="edition", object_id=edition.id,
+        now=now, summary=f"Résultats provisoires du vote {edition.year} {'affichés' if show else 'masqués'}",
+        before={"live_results": edition.live_results}, after={"live_results": show},
+    )
+    edition.live_results = show
+    session.flush()
+    return True
+
+
+# --- Export for a recount --------------------------------------------------------------------
+
+RECOUNT_COLUMNS = [
+    "Bulletin", "Canal", "Nombre de choix", "Initiatives choisies (n°)", "Initiatives choisies (titres)",
+]
+
+
+def recount_rows(session: Session, edition: Edition) -> Iterator[list[object]]:
+    """The counted ballots by random id: channel and choices, nothing about the voter.
+
+    Without voided ballots (the admin voids a ballot knowing whose it is, so a voided row's choices
+    would be that person's vote), ordered by the random public id: the casting order (row id, time)
+    could be matched with who was seen voting when.
+    """
+    titles = dict(session.execute(
+        select(Initiative.id, Initiative.title).where(Initiative.edition_id == edition.id)).all())
+    ballots = session.scalars(
+        select(Ballot).where(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
+        .options(selectinload(Ballot.choices)).order_by(Ballot.public_id)
+    )
+    for ballot in ballots:
+        ids = sorted(c.initiative_id for c in ballot.choices)
+        yield [
+            ballot.public_id,
+            CHANNEL_NAMES[ballot.channel],
+            len(ids),
+            " ".join(str(i) for i in ids),
+            " | ".join(titles.get(i, f"n° {i}") for i in ids),
+        ]

@@ -1,0 +1,1 @@
+"""Tests of the submission phase: comptoirs, ideas, dossiers, attachments, statuses."""

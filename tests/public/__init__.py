@@ -1,0 +1,1 @@
+"""Tests of the public site: the catalogue and its open data."""
