@@ -15,8 +15,13 @@ from budgetcitoyen.config import PROJECT_ROOT, instance_path_from_env, load_sett
 # Every module that serves pages, one blueprint each (`bp`, or the one named after a colon), domain by domain.
 VIEW_MODULES = (
     "budgetcitoyen.public.views",
+    "budgetcitoyen.dashboards.admin_views",
+    "budgetcitoyen.mail.admin_views",
+    "budgetcitoyen.audit.admin_views",
+    "budgetcitoyen.reference.admin_views",
     "budgetcitoyen.accounts.views",
-    "budgetcitoyen.admin.views",
+    "budgetcitoyen.accounts.admin_views",
+    "budgetcitoyen.editions.admin_views",
     "budgetcitoyen.initiatives.views",
     "budgetcitoyen.initiatives.admin_views",
     "budgetcitoyen.initiatives.catalogue",

@@ -23,8 +23,10 @@ class AllocationRule(enum.StrEnum):
 
 
 ALLOCATION_RULE_LABELS = {
-    AllocationRule.GREEDY: "Par ordre des votes, en passant les projets qui ne tiennent plus dans l'enveloppe",
-    AllocationRule.TERRITORIAL: "D'abord le projet le mieux voté de chaque territoire, puis par ordre des votes",
+    AllocationRule.GREEDY:
+        "Par ordre des votes, en passant les projets qui ne tiennent plus dans l'enveloppe",
+    AllocationRule.TERRITORIAL:
+        "D'abord le projet le mieux voté de chaque territoire, puis par ordre des votes",
     AllocationRule.MES: "Méthode des parts égales, complétée (comme Wieliczka, Świecie, Assen)",
     AllocationRule.MES_RAW: "Méthode des parts égales, sans complément",
 }
@@ -40,6 +42,19 @@ class BallotScope(enum.StrEnum):
 BALLOT_SCOPE_LABELS = {
     BallotScope.DEPARTMENT: "Un bulletin pour tout le département",
     BallotScope.TERRITORY: "Un bulletin par territoire",
+}
+
+
+class PaperClashPolicy(enum.StrEnum):
+    """Which ballot counts when one person voted both online and on paper."""
+
+    ONLINE_WINS = "online_wins"
+    PAPER_WINS = "paper_wins"
+
+
+PAPER_CLASH_LABELS = {
+    PaperClashPolicy.ONLINE_WINS: "Le vote en ligne compte, le bulletin papier est annulé",
+    PaperClashPolicy.PAPER_WINS: "Le bulletin papier compte, le vote en ligne est annulé",
 }
 
 
@@ -60,7 +75,9 @@ class Edition(Base):
         CheckConstraint("score_aggregation IN ('mean', 'median')", name="known_aggregation"),
         CheckConstraint("label_threshold >= 0 AND label_threshold <= 4", name="threshold_range"),
         CheckConstraint("disagreement_spread >= 1 AND disagreement_spread <= 4", name="spread_range"),
-        CheckConstraint("paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"),
+        CheckConstraint(
+            "paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"
+        ),
         CheckConstraint("vote_threshold >= 0", name="vote_threshold_not_negative"),
         CheckConstraint("mes_utility IN ('cost', 'card')", name="known_mes_utility"),
     )
@@ -91,8 +108,8 @@ class Edition(Base):
     mes_utility: Mapped[str] = mapped_column(String(10), default="cost")
     # Vote settings: the running tally is hidden during the vote unless the Mission ESS shows it.
     live_results: Mapped[bool] = mapped_column(default=False)
-    # Where one person voted both online and on paper (see voting.models.PaperClashPolicy).
-    paper_clash_policy: Mapped[str] = mapped_column(String(20), default="online_wins")
+    # Where one person voted both online and on paper (PaperClashPolicy).
+    paper_clash_policy: Mapped[str] = mapped_column(String(20), default=PaperClashPolicy.ONLINE_WINS.value)
     # Labelling settings
     reviewers_per_dossier: Mapped[int] = mapped_column(default=3)
     score_aggregation: Mapped[str] = mapped_column(String(10), default="mean")
@@ -102,7 +119,8 @@ class Edition(Base):
     created_at: Mapped[datetime]
 
     phases: Mapped[list[EditionPhase]] = relationship(
-        back_populates="edition", cascade="all, delete-orphan", lazy="selectin", order_by="EditionPhase.starts_at"
+        back_populates="edition", cascade="all, delete-orphan", lazy="selectin",
+        order_by="EditionPhase.starts_at",
     )
     categories: Mapped[list[Category]] = relationship(
         back_populates="edition", cascade="all, delete-orphan", order_by="Category.position"

@@ -22,7 +22,7 @@ from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, local_zone, to_local
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, PhaseStatus, phase_status
-from budgetcitoyen.editions.services import require_phase
+from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.workflow import Status
@@ -630,5 +630,11 @@ def _app_secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
+def has_ballots(session: Session, edition: Edition) -> bool:
+    """Whether any ballot was cast for the edition (its calendar may then not reopen the vote)."""
+    return session.scalar(select(Ballot.id).where(Ballot.edition_id == edition.id).limit(1)) is not None
+
+
 accounts_services.PERSONAL_DATA_EXPORTERS.append(export_voter_data)
 accounts_services.PERSONAL_DATA_ERASERS.append(erase_voter_data)
+BALLOT_CHECKS.append(has_ballots)

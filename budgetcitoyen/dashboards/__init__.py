@@ -1,0 +1,1 @@
+"""Dashboards that gather figures of several domains (the back-office's home page)."""
