@@ -1,35 +1,14 @@
-"""Edition services: phase gate, current edition, reference data."""
+"""Reference data: the shipped territories, communes and structure types; importing a commune list."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.editions.services import current_edition, require_phase
-from budgetcitoyen.errors import DomainError, PhaseClosed
+from budgetcitoyen.errors import DomainError
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 from budgetcitoyen.reference.services import import_communes, load_reference
-
-
-def test_require_phase_checks_the_server_clock(make_edition: Callable) -> None:
-    edition = make_edition(year=2026)
-    require_phase(edition, Phase.VOTE, datetime(2026, 9, 15, 12, tzinfo=UTC))
-    with pytest.raises(PhaseClosed, match="elle ouvre le 01/09/2026"):
-        require_phase(edition, Phase.VOTE, datetime(2026, 8, 31, 21, 59, tzinfo=UTC))
-    with pytest.raises(PhaseClosed, match="close depuis le 30/09/2026"):
-        require_phase(edition, Phase.VOTE, datetime(2026, 9, 30, 22, 0, tzinfo=UTC))
-
-
-def test_current_edition_is_the_latest_published(app: Flask, make_edition: Callable, db_session) -> None:
-    make_edition(year=2025)
-    make_edition(year=2026)
-    make_edition(year=2027, is_published=False)
-    assert current_edition(db_session).year == 2026
 
 
 def test_reference_data_is_complete_and_reloading_changes_nothing(app: Flask, db_session) -> None:
@@ -46,13 +25,19 @@ def test_reference_data_is_complete_and_reloading_changes_nothing(app: Flask, db
 
 
 def test_import_communes_checks_the_whole_file_first(app: Flask, db_session) -> None:
-    bad = "insee_code,name,postal_codes,territory_code\n62041,Arras-Nouveau,62000,arrageois\n62999,Nulle-Part,62000,atlantide\n"
+    bad = (
+        "insee_code,name,postal_codes,territory_code\n"
+        "62041,Arras-Nouveau,62000,arrageois\n62999,Nulle-Part,62000,atlantide\n"
+    )
     with app.extensions["db_sessionmaker"]() as session:
         with pytest.raises(DomainError, match="Ligne 3 : territoire « atlantide » inconnu"):
             import_communes(session, bad)
         session.rollback()
     assert db_session.get(Commune, "62041").name == "Arras"
-    good = "\ufeffinsee_code,name,postal_codes,territory_code\n62041,Arras,62000,arrageois\n62998,Nouvelle-Commune,62100 62101,calaisis\n"
+    good = (
+        "\ufeffinsee_code,name,postal_codes,territory_code\n"
+        "62041,Arras,62000,arrageois\n62998,Nouvelle-Commune,62100 62101,calaisis\n"
+    )
     with app.extensions["db_sessionmaker"]() as session:
         assert import_communes(session, good) == (1, 0)
         session.commit()

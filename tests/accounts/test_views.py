@@ -13,7 +13,7 @@ from budgetcitoyen.accounts.models import LoginAttempt, Role, User
 from budgetcitoyen.audit.models import AuditEntry
 from tests.conftest import SmtpServer, body_of
 from tests.factories import DEFAULT_PASSWORD
-from tests.web.helpers import login, post_form, text_of
+from tests.helpers import login, post_form, text_of
 
 NEW_PASSWORD = "Nouveau-Mot-2-Passe"
 LINK = re.compile(r"https?://\S+")

@@ -20,7 +20,7 @@ from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.errors import Conflict
 from tests.conftest import SmtpServer, body_of
 from tests.factories import DEFAULT_PASSWORD
-from tests.web.helpers import csrf_token, login, post_form, text_of
+from tests.helpers import csrf_token, login, post_form, text_of
 
 NEW = "Nouveau-Mot-2-Passe"
 
@@ -209,12 +209,10 @@ def test_the_same_committee_seat_added_at_once_is_created_once(
 
 
 def test_a_failed_flush_still_shows_the_french_error_page(
-    app: Flask, make_user: Callable, make_edition: Callable, monkeypatch: pytest.MonkeyPatch
+    app: Flask, login_as: Callable, make_edition: Callable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     edition = make_edition()
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+    client = login_as(Role.ADMIN, email="admin@example.org")
 
     def broken_update(session, actor, edition, changes, now):  # type: ignore[no-untyped-def]
         session.get(Category, edition.categories[0].id).ceiling = -1  # the CHECK constraint refuses it
@@ -241,12 +239,10 @@ def test_a_failed_flush_still_shows_the_french_error_page(
 
 
 def test_duplicate_category_names_are_refused(
-    app: Flask, make_user: Callable, make_edition: Callable
+    app: Flask, login_as: Callable, make_edition: Callable
 ) -> None:
     edition = make_edition()
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+    client = login_as(Role.ADMIN, email="admin@example.org")
     url = f"/gestion/editions/{edition.id}/categories"
     ids = re.findall(
         r'name="categories-\d+-category_id" type="hidden" value="(\d+)"', text_of(client.get(url))
@@ -268,10 +264,8 @@ def test_duplicate_category_names_are_refused(
 @pytest.mark.parametrize(
     "url", ["/gestion/utilisateurs?q=%00", "/gestion/journal?objet=a%00b", "/gestion/territoires/%00"]
 )
-def test_control_characters_are_refused_cleanly(app: Flask, make_user: Callable, url: str) -> None:
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+def test_control_characters_are_refused_cleanly(app: Flask, login_as: Callable, url: str) -> None:
+    client = login_as(Role.ADMIN, email="admin@example.org")
     response = client.get(url)
     assert response.status_code == 400 and "Requête incorrecte" in text_of(response)
 
@@ -296,21 +290,17 @@ def test_nul_in_a_form_is_refused(app: Flask, make_user: Callable, db_session) -
         ("/gestion/journal?page=-5", 200),
     ],
 )
-def test_huge_numbers_are_not_server_errors(app: Flask, make_user: Callable, url: str, status: int) -> None:
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+def test_huge_numbers_are_not_server_errors(app: Flask, login_as: Callable, url: str, status: int) -> None:
+    client = login_as(Role.ADMIN, email="admin@example.org")
     assert client.get(url).status_code == status
 
 
 @pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "-Infinity", "1e400", "douze"])
 def test_odd_amounts_get_a_french_message(
-    app: Flask, make_user: Callable, make_edition: Callable, amount: str
+    app: Flask, login_as: Callable, make_edition: Callable, amount: str
 ) -> None:
     edition = make_edition(year=2027)
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+    client = login_as(Role.ADMIN, email="admin@example.org")
     form = {
         "year": "2027",
         "title": "Édition",
@@ -330,12 +320,10 @@ def test_odd_amounts_get_a_french_message(
 
 
 def test_french_decimal_comma_is_accepted(
-    app: Flask, make_user: Callable, make_edition: Callable, db_session
+    app: Flask, login_as: Callable, make_edition: Callable, db_session
 ) -> None:
     edition = make_edition(year=2027)
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+    client = login_as(Role.ADMIN, email="admin@example.org")
     form = {
         "year": "2027",
         "title": "Édition",
@@ -357,11 +345,9 @@ def test_french_decimal_comma_is_accepted(
     assert str(db_session.get(Edition, edition.id).envelope) == "450000.50"
 
 
-def test_far_away_calendar_dates_are_refused(app: Flask, make_user: Callable, make_edition: Callable) -> None:
+def test_far_away_calendar_dates_are_refused(app: Flask, login_as: Callable, make_edition: Callable) -> None:
     edition = make_edition(year=2027)
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+    client = login_as(Role.ADMIN, email="admin@example.org")
     form = {
         "ideas-first": "0001-01-01",
         "ideas-last": "2027-04-05",
@@ -392,20 +378,16 @@ def test_composed_and_decomposed_accents_are_one_address(app: Flask, make_user: 
     assert response.status_code == 422 and "Un compte existe déjà" in text_of(response)
 
 
-def test_the_last_administrator_cannot_delete_their_account(app: Flask, make_user: Callable) -> None:
-    make_user(email="seule@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "seule@example.org")
+def test_the_last_administrator_cannot_delete_their_account(app: Flask, login_as: Callable) -> None:
+    client = login_as(Role.ADMIN, email="seule@example.org")
     response = post_form(client, "/compte/supprimer", {"password": DEFAULT_PASSWORD, "confirm": "y"})
     assert response.status_code == 422 and "seul administrateur" in text_of(response)
 
 
-def test_outbox_ignores_files_that_are_not_ours(app: Flask, make_user: Callable) -> None:
+def test_outbox_ignores_files_that_are_not_ours(app: Flask, login_as: Callable) -> None:
     folder = Path(app.config["OUTBOX_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "notes.eml").write_text("To: x\r\n\r\nsecret", encoding="utf-8")
-    make_user(email="admin@example.org", roles=(Role.ADMIN,))
-    client = app.test_client()
-    login(client, "admin@example.org")
+    client = login_as(Role.ADMIN, email="admin@example.org")
     assert "notes.eml" not in text_of(client.get("/gestion/courriels"))
     assert client.get("/gestion/courriels/notes.eml").status_code == 404

@@ -15,7 +15,7 @@ from budgetcitoyen import create_app
 from budgetcitoyen.accounts.models import CommitteeMembership, Role, User
 from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
 from budgetcitoyen.editions.models import Edition
-from tests.web.helpers import login, text_of
+from tests.helpers import login, text_of
 
 
 def test_secret_is_generated_once_with_mode_0600(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User
 from budgetcitoyen.audit.models import AuditEntry
 from tests.factories import DEFAULT_PASSWORD
-from tests.web.helpers import login, text_of
+from tests.helpers import login, text_of
 
 
 def post_urls(app: Flask, values: dict[str, object]) -> list[str]:
@@ -85,7 +85,7 @@ def test_every_post_route_refuses_a_missing_token(
 def test_a_token_from_another_session_is_refused(app: Flask, make_user: Callable) -> None:
     make_user(email="jeanne@example.org")
     attacker, victim = app.test_client(), app.test_client()
-    from tests.web.helpers import csrf_token
+    from tests.helpers import csrf_token
 
     stolen = csrf_token(attacker, "/connexion")
     login(victim, "jeanne@example.org")

@@ -21,7 +21,7 @@ from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.security import enforce_access
 from budgetcitoyen.web import access_rule_of
-from tests.web.helpers import login, post_form
+from tests.helpers import login, post_form
 
 ROLES = ("anonymous", "resident", "holder", "committee", "agent", "admin")
 
@@ -246,7 +246,8 @@ def _initiative_with_attachment(app: Flask, edition_id: int, holder_id: int) -> 
 
 
 def _convention_with_report(app: Flask, initiative_id: int) -> int:
-    """The initiative's convention, paid, with its final report on disk (served to its holder and the staff)."""
+    """The initiative's convention, paid, with its final report on disk (served to its holder and the
+    staff)."""
     now = now_utc()
     folder = Path(app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
