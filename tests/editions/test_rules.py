@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from budgetcitoyen.clock import PARIS, local_day_bounds
+from budgetcitoyen.editions.dates import default_calendar, windows_from_dates
 from budgetcitoyen.editions.rules import (
     CalendarError,
     EditionSettings,
@@ -20,7 +21,6 @@ from budgetcitoyen.editions.rules import (
     validate_calendar,
     validate_settings,
 )
-from budgetcitoyen.editions.services import default_calendar, windows_from_dates
 
 
 def calendar(year: int = 2026) -> list[PhaseWindow]:
