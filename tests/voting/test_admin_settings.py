@@ -11,8 +11,8 @@ from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import PAPER_CLASH_LABELS, PaperClashPolicy
+from tests.editions.helpers import EDITION_FORM
 from tests.web.helpers import login, post_form, text_of
-from tests.web.test_admin import EDITION_FORM
 
 
 def test_admin_chooses_which_ballot_wins_a_paper_online_clash(
