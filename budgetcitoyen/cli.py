@@ -5,8 +5,6 @@ once; a DomainError rolls it back and is shown as the command's error)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from alembic import command as alembic
 from flask import Flask, current_app
@@ -15,7 +13,6 @@ from flask.cli import FlaskGroup, with_appcontext
 from budgetcitoyen.allocation.commands import allocate_command
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.db import get_session
-from budgetcitoyen.errors import DomainError
 from budgetcitoyen.migrate import alembic_config
 from budgetcitoyen.web import run_use_case
 
@@ -75,54 +72,6 @@ def db_revision(message: str) -> None:
     alembic.revision(_alembic_cfg(), message=message, autogenerate=True)
 
 
-@click.group("reference")
-def reference_group() -> None:
-    """Reference data: territories, communes, structure types."""
-
-
-@reference_group.command("load")
-@with_appcontext
-def reference_load() -> None:
-    """Load or update the shipped reference data (idempotent)."""
-    from budgetcitoyen.reference.services import load_reference
-
-    report, _ = run_use_case(get_session(), load_reference)
-    click.echo(
-        f"{report.territories} territoires, {report.communes_added} communes ajoutées, "
-        f"{report.communes_updated} mises à jour, {report.structure_types} types de structure."
-    )
-
-
-@reference_group.command("import-communes")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def reference_import_communes(path: Path) -> None:
-    """Replace the commune list from a CSV (insee_code,name,postal_codes,territory_code)."""
-    from budgetcitoyen.reference.services import import_communes_file
-
-    try:
-        (added, updated), _ = run_use_case(get_session(), import_communes_file, path)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    click.echo(f"{added} communes ajoutées, {updated} mises à jour.")
-
-
-@click.command("create-admin")
-@click.argument("email")
-@click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe",
-                       help="Prompted when omitted (not echoed).")
-@with_appcontext
-def create_admin(email: str, password: str) -> None:
-    """Create an administrator account EMAIL (or make an existing account administrator)."""
-    from budgetcitoyen.accounts.services import create_admin as make_admin
-
-    try:
-        user, _ = run_use_case(get_session(), make_admin, email, password, now_utc())
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    click.echo(f"Administrateur : {user.email}")
-
-
 @click.command("seed-demo")
 @click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
 @click.option("--phase", default="vote", show_default=True,
@@ -146,7 +95,9 @@ def seed_demo(year: int | None, phase: str) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
+    from budgetcitoyen.accounts.commands import create_admin
     from budgetcitoyen.conventions.commands import remind
+    from budgetcitoyen.reference.commands import reference_group
     from budgetcitoyen.results.commands import pb_export, pb_import
 
     for command in (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import):

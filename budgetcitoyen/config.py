@@ -71,7 +71,8 @@ def instance_path_from_env() -> str:
 
 
 def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    """Fill app.config from defaults, the environment and overrides, then derive what depends on the instance folder."""
+    """Fill app.config from defaults, the environment and overrides, then derive what depends on the
+    instance folder."""
     app.config.from_mapping(DEFAULTS)
     # from_prefixed_env parses JSON values, so BUDGETCITOYEN_MAIL_PORT=587 becomes an int.
     app.config.from_prefixed_env(ENV_PREFIX)
@@ -92,7 +93,9 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
     app.config.setdefault("OUTBOX_FOLDER", str(instance / "outbox"))
     if app.config["HTTPS"]:
-        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+        app.config.update(
+            SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"
+        )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if len(app.config["SECRET_KEY"]) < 16:
@@ -102,11 +105,13 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         # Requests for any other host name are refused (Flask answers 400); loopback stays
         # allowed for health checks run on the server itself.
         if not app.config.get("TRUSTED_HOSTS"):
-            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_URL"]).hostname, "localhost", "127.0.0.1"]
+            host = urlsplit(app.config["PUBLIC_URL"]).hostname
+            app.config["TRUSTED_HOSTS"] = [host, "localhost", "127.0.0.1"]
 
 
 def _instance_secret(path: Path) -> str:
-    """Read the generated secret, creating it (mode 0600) on first start so no secret lives in the repository."""
+    """Read the generated secret, creating it (mode 0600) on first start so no secret lives in the
+    repository."""
     for _ in range(50):
         try:
             secret = path.read_text(encoding="ascii").strip()

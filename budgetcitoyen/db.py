@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event
+from sqlalchemy import DateTime, MetaData, Numeric, Select, String, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -116,6 +118,26 @@ def end_read_transaction(session: Session) -> None:
     if has_pending_work(session):
         raise RuntimeError("the request's session holds changes: run this before the use case writes")
     session.rollback()
+
+
+@contextmanager
+def own_transaction(session: Session) -> Iterator[Session]:
+    """A short transaction on a connection of its own, committed when the block ends (rolled back if
+    it raises): for records that must hold whatever becomes of the request's work, such as the rate
+    limiter's counts and failed passwords. On SQLite the request's read transaction is ended first
+    (every transaction there holds the write lock), so call this before the request's work writes.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        end_read_transaction(session)
+    with Session(engine) as own, own.begin():
+        yield own
+
+
+def paginate(session: Session, statement: Select[Any], page: int, size: int) -> tuple[list[Any], int]:
+    """One page (numbered from 1) of a query's rows, and how many rows the whole query has."""
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    return list(session.scalars(statement.offset((page - 1) * size).limit(size))), total
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

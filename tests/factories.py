@@ -173,7 +173,7 @@ def make_initiative(app: Flask, make_user: Callable[..., User]) -> Callable[...,
 def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., FlaskClient]:
     """login_as(Role.ADMIN, email=None) or login_as(user) -> a test client signed in through the real
     log-in form; the signed-in User is on `client.user`."""
-    from tests.web.helpers import login
+    from tests.helpers import login
 
     def sign_in(who: Role | User | None = None, *, email: str | None = None) -> FlaskClient:
         user = who if isinstance(who, User) else make_user(email=email, roles=(who,) if who else ())

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from budgetcitoyen.accounts.models import ROLE_LABELS, Role
 from budgetcitoyen.accounts.rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from budgetcitoyen.forms import BaseForm
+from budgetcitoyen.ratelimit import web as ratelimit
 
 EMAIL_REQUIRED = DataRequired("Indiquez votre adresse e-mail.")
-EMAIL_FORMAT = Email("Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.", check_deliverability=False)
+EMAIL_FORMAT = Email(
+    "Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.", check_deliverability=False
+)
 EMAIL_LENGTH = Length(max=254, message="L'adresse e-mail ne doit pas dépasser 254 caractères.")
 PASSWORD_HINT = (
     f"Au moins {PASSWORD_MIN_LENGTH} caractères mêlant minuscules, majuscules, chiffres ou symboles, "
@@ -64,6 +71,25 @@ class SignupForm(BaseForm):
     )
     stamp = HiddenField()
     submit = SubmitField("Créer mon compte")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields, then the bot checks: a refusal is one neutral form error, its reason is logged.
+        What they refuse is not counted against the people sharing the address (the rate limit
+        comes after)."""
+        if not super().validate(extra_validators):
+            return False
+        try:
+            ratelimit.check_signup(self.stamp.data, self.site_web.data)
+        except ratelimit.FormRefused as error:
+            current_app.logger.info("sign-up refused by the bot checks: %s", error.reason)
+            self.add_error(None, error.message)
+            return False
+        return True
+
+    def fresh(self) -> None:
+        """Ready to be shown (again): a new stamp, so the fill time counts from this showing."""
+        self.stamp.data = ratelimit.signup_stamp()
+        self.site_web.data = ""
 
 
 class LoginForm(BaseForm):
@@ -124,3 +150,20 @@ class ConfirmActionForm(BaseForm):
     """A form with only a button (log-out, resend): it exists for its CSRF token."""
 
     submit = SubmitField("Valider")
+
+
+class RolesForm(BaseForm):
+    """Global roles of one account (back-office)."""
+
+    holder = BooleanField(ROLE_LABELS[Role.HOLDER])
+    agent = BooleanField(ROLE_LABELS[Role.AGENT])
+    admin = BooleanField(ROLE_LABELS[Role.ADMIN])
+    submit = SubmitField("Enregistrer les rôles")
+
+    def fill(self, roles: frozenset[Role]) -> None:
+        """Tick the account's roles."""
+        self.process(data={r.value: r in roles for r in Role})
+
+    def chosen(self) -> list[Role]:
+        """The roles ticked."""
+        return [r for r in Role if getattr(self, r.value).data]

@@ -1,70 +1,58 @@
-"""Account use cases. They take the session, the actor and `now`, flush but never commit."""
+"""Account use cases: sign-up and the links mailed for it, log-in, changes of password and address,
+erasure, roles. They take the session (the actor, `now`), flush but never commit; password checks go
+through the throttle of budgetcitoyen/accounts/passwords.py."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from budgetcitoyen.accounts import tokens
-from budgetcitoyen.accounts.models import CommitteeMembership, LoginAttempt, Role, User, UserRole
-from budgetcitoyen.accounts.rules import normalize_email, password_problems
+from budgetcitoyen.accounts import notifications, tokens
+from budgetcitoyen.accounts.models import CommitteeMembership, Role, User, UserRole
+from budgetcitoyen.accounts.passwords import (
+    PasswordGuard,
+    account_key,
+    attempt,
+    check_password,
+    forget_failures,
+    password_matches,
+    set_password,
+    spend_check_time,
+    strong_hash,
+)
+from budgetcitoyen.accounts.rules import normalize_email
 from budgetcitoyen.audit import services as audit
+from budgetcitoyen.db import paginate
 from budgetcitoyen.errors import Conflict, DomainError
-
-# Checked against when the e-mail is unknown, so a wrong address costs the same time as a
-# wrong password and response times do not tell which accounts exist.
-_DUMMY_HASH = generate_password_hash("budget-citoyen-dummy-password")
-
-
-class WeakPassword(DomainError):
-    """The password does not meet the strength rules."""
 
 
 class BadCredentials(DomainError):
     """Unknown e-mail or wrong password (deliberately not told apart)."""
 
+    status_code = 401
+
     def __init__(self) -> None:
         super().__init__("Adresse e-mail ou mot de passe incorrect.")
 
 
-class TooManyAttempts(DomainError):
-    """Log-in throttled for this account or this address."""
-
-    status_code = 429
-
-    def __init__(self, minutes: int) -> None:
-        super().__init__(
-            f"Trop de tentatives de connexion. Par sécurité, réessayez dans {minutes} minutes "
-            "ou réinitialisez votre mot de passe."
-        )
+class WrongPassword(DomainError):
+    """A wrong current password on an account page (recorded like a failed log-in)."""
 
 
 @dataclass(frozen=True)
-class ThrottleSettings:
-    """How many failures, per account and per address, within what window."""
+class LinkSettings:
+    """What the links mailed to people need: the signing secret, and how long they stay valid in
+    seconds (`email_max_age` to confirm an address, `reset_max_age` to choose a new password)."""
 
-    per_account: int
-    per_address: int
-    window: timedelta
-
-
-def hash_password(password: str) -> str:
-    """A salted scrypt hash (Werkzeug's default)."""
-    return generate_password_hash(password)
-
-
-def check_password(user: User, password: str) -> bool:
-    """Whether `password` is the account's password."""
-    return user.password_hash is not None and check_password_hash(user.password_hash, password)
+    secret: str
+    email_max_age: int
+    reset_max_age: int
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -75,12 +63,10 @@ def find_by_email(session: Session, email: str) -> User | None:
 def register(session: Session, email: str, password: str, now: datetime) -> User:
     """Create an unconfirmed resident account; a duplicate address is refused even under a race."""
     email = normalize_email(email)
-    problems = password_problems(password, email)
-    if problems:
-        raise WeakPassword(" ".join(problems), field="password")
+    password_hash = strong_hash(password, email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _duplicate_email()
-    user = User(email=email, password_hash=hash_password(password), created_at=now)
+    user = User(email=email, password_hash=password_hash, created_at=now)
     try:
         with session.begin_nested():
             session.add(user)
@@ -91,81 +77,55 @@ def register(session: Session, email: str, password: str, now: datetime) -> User
 
 def _duplicate_email() -> Conflict:
     return Conflict(
-        "Un compte existe déjà avec cette adresse e-mail. Connectez-vous, ou utilisez « Mot de passe oublié ».",
+        "Un compte existe déjà avec cette adresse e-mail. "
+        "Connectez-vous, ou utilisez « Mot de passe oublié ».",
         field="email",
     )
 
 
-def account_key(secret: str, email: str) -> str:
-    """Keyed hash of the e-mail typed, used to throttle without storing the address."""
-    return hmac.new(secret.encode(), normalize_email(email).encode(), hashlib.sha256).hexdigest()
+def sign_up(session: Session, email: str, password: str, links: LinkSettings, now: datetime) -> User:
+    """Create the account and mail the link that confirms its address."""
+    user = register(session, email, password, now)
+    notifications.confirm_address(session, user.email, confirmation_token(links.secret, user),
+                                  links.email_max_age)
+    return user
 
 
-@dataclass(frozen=True)
-class PasswordGuard:
-    """What a password check needs to be throttled: the key secret, the client's address, the limits, now."""
-
-    secret: str
-    address: str
-    throttle: ThrottleSettings
-    now: datetime
-
-
-class WrongPassword(DomainError):
-    """A wrong current password on an account page (recorded like a failed log-in)."""
-
-
-def _serialize_attempts(session: Session, key: str) -> None:
-    # Count-then-insert must not interleave between concurrent guesses for one account:
-    # PostgreSQL takes a transaction-scoped advisory lock per key; SQLite's BEGIN IMMEDIATE
-    # already serialises writers.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-
-
-def _refuse_if_throttled(session: Session, key: str, guard: PasswordGuard) -> None:
-    _serialize_attempts(session, key)
-    since = guard.now - guard.throttle.window
-    by_account = session.scalar(
-        select(func.count()).where(LoginAttempt.account_key == key, LoginAttempt.at >= since)
-    )
-    by_address = session.scalar(
-        select(func.count()).where(LoginAttempt.address == guard.address, LoginAttempt.at >= since)
-    )
-    if (by_account or 0) >= guard.throttle.per_account or (by_address or 0) >= guard.throttle.per_address:
-        raise TooManyAttempts(int(guard.throttle.window.total_seconds() // 60))
-
-
-def _record_failure(session: Session, key: str, guard: PasswordGuard) -> None:
-    session.add(LoginAttempt(account_key=key, address=guard.address, at=guard.now))
-    # Failures are only needed for the window; older ones are personal data with no use left.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < guard.now - timedelta(days=1)))
-    session.flush()
+def resend_confirmation(session: Session, email: str, links: LinkSettings) -> None:
+    """Mail the confirmation link again to an unconfirmed account; nothing to any other address
+    (the caller answers the same either way)."""
+    user = find_by_email(session, email)
+    if user is not None and not user.is_confirmed:
+        notifications.confirm_address(session, user.email, confirmation_token(links.secret, user),
+                                      links.email_max_age)
 
 
 def authenticate(session: Session, email: str, password: str, guard: PasswordGuard) -> User:
     """The account for these credentials, or BadCredentials / TooManyAttempts. Failures are recorded."""
     key = account_key(guard.secret, email)
-    _refuse_if_throttled(session, key, guard)
-    user = find_by_email(session, email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-    if user is None or not check_password(user, password):
-        _record_failure(session, key, guard)
+    user_id = attempt(session, key, guard, lambda own: _matching_account(own, email, password))
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or user.is_deleted:
         raise BadCredentials()
-    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
+    forget_failures(session, key)
     user.last_login_at = guard.now
     return user
+
+
+def _matching_account(session: Session, email: str, password: str) -> int | None:
+    user = find_by_email(session, email)
+    if user is None:
+        spend_check_time(password)
+        return None
+    return user.id if check_password(user, password) else None
 
 
 def verify_current_password(session: Session, user: User, password: str, guard: PasswordGuard,
                             field: str = "password") -> None:
     """Check the password of a signed-in person, with the same throttle as log-in (a stolen session
-    must not allow unlimited guesses). The caller commits after WrongPassword, to keep the failure."""
-    key = account_key(guard.secret, user.email)
-    _refuse_if_throttled(session, key, guard)
-    if not check_password(user, password):
-        _record_failure(session, key, guard)
+    must not allow unlimited guesses); call it before the use case writes anything."""
+    key, password_hash = account_key(guard.secret, user.email), user.password_hash
+    if attempt(session, key, guard, lambda _own: password_matches(password_hash, password) or None) is None:
         raise WrongPassword("Le mot de passe est incorrect.", field=field)
 
 
@@ -185,16 +145,19 @@ def confirm_email(session: Session, secret: str, token: str, max_age: int, now: 
     return user
 
 
-def password_reset_token(session: Session, secret: str, email: str) -> tuple[User, str] | None:
-    """A reset token for a live account, or None (the caller answers the same either way)."""
+def ask_password_reset(session: Session, email: str, links: LinkSettings) -> None:
+    """Mail a reset link to a live account; nothing to any other address (the caller answers the same)."""
     user = find_by_email(session, email)
     if user is None:
-        return None
+        return
     payload = {"uid": user.id, "email": user.email, "pw": tokens.password_fingerprint(user.password_hash)}
-    return user, tokens.make_token(secret, tokens.RESET_PASSWORD, payload)
+    token = tokens.make_token(links.secret, tokens.RESET_PASSWORD, payload)
+    notifications.reset_password(session, user.email, token, links.reset_max_age)
 
 
-def user_for_reset_token(session: Session, secret: str, token: str, max_age: int, *, lock: bool = False) -> User:
+def user_for_reset_token(
+    session: Session, secret: str, token: str, max_age: int, *, lock: bool = False
+) -> User:
     """The account a reset token is for, if the token is valid and unused (bound to the password it
     replaces and to the address it was sent to)."""
     payload = tokens.read_token(secret, tokens.RESET_PASSWORD, token, max_age)
@@ -206,10 +169,12 @@ def user_for_reset_token(session: Session, secret: str, token: str, max_age: int
     return user
 
 
-def reset_password(session: Session, secret: str, token: str, max_age: int, password: str, now: datetime) -> User:
+def reset_password(
+    session: Session, secret: str, token: str, max_age: int, password: str, now: datetime
+) -> User:
     """Set a new password from a reset link; the link proves the address, so it also confirms it."""
     user = user_for_reset_token(session, secret, token, max_age, lock=True)
-    _set_password(user, password)
+    set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     return user
@@ -221,30 +186,25 @@ def change_password(session: Session, user: User, current: str, new: str, guard:
         verify_current_password(session, user, current, guard, field="current_password")
     except WrongPassword as error:
         raise WrongPassword("Le mot de passe actuel est incorrect.", field=error.field) from error
-    _set_password(user, new)
+    set_password(user, new)
 
 
-def _set_password(user: User, password: str) -> None:
-    problems = password_problems(password, user.email)
-    if problems:
-        raise WeakPassword(" ".join(problems), field="password")
-    user.password_hash = hash_password(password)
-    user.auth_version += 1
-
-
-def email_change_token(session: Session, user: User, password: str, new_email: str, guard: PasswordGuard) -> str:
-    """Check the password and that the new address is free; the token is mailed to the new address.
-    It is bound to the account's auth version, which the change bumps: a link works once."""
+def ask_email_change(session: Session, user: User, password: str, new_email: str, guard: PasswordGuard,
+                     links: LinkSettings) -> str:
+    """Check the password and that the new address is free, then mail the link to the new address;
+    returns it. The link is bound to the account's auth version, which the change bumps: it works once."""
     verify_current_password(session, user, password, guard)
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise DomainError("C'est déjà votre adresse e-mail.", field="email")
     if session.scalar(select(User.id).where(User.email == new_email)) is not None:
         raise Conflict("Cette adresse e-mail est déjà utilisée par un autre compte.", field="email")
-    return tokens.make_token(
-        guard.secret, tokens.CHANGE_EMAIL,
+    token = tokens.make_token(
+        links.secret, tokens.CHANGE_EMAIL,
         {"uid": user.id, "old": user.email, "new": new_email, "v": user.auth_version},
     )
+    notifications.confirm_new_address(session, new_email, token, links.email_max_age)
+    return new_email
 
 
 def apply_email_change(session: Session, secret: str, token: str, max_age: int, now: datetime) -> User:
@@ -271,12 +231,15 @@ def apply_email_change(session: Session, secret: str, token: str, max_age: int, 
 
 
 def delete_account(session: Session, user: User, password: str, guard: PasswordGuard) -> None:
-    """Erase personal data; the row stays, anonymised, so contributions and the audit trail keep their author id."""
+    """Erase personal data; the row stays, anonymised, so contributions and the audit trail keep
+    their author id."""
     now = guard.now
     verify_current_password(session, user, password, guard)
     if Role.ADMIN in user.role_set and _admin_count(session) <= 1:
-        raise DomainError("Vous êtes le seul administrateur : nommez-en un autre avant de supprimer votre compte.")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == account_key(guard.secret, user.email)))
+        raise DomainError(
+            "Vous êtes le seul administrateur : nommez-en un autre avant de supprimer votre compte."
+        )
+    forget_failures(session, account_key(guard.secret, user.email))
     for eraser in PERSONAL_DATA_ERASERS:
         eraser(session, user)
     user.email = f"compte-supprime-{user.id}@supprime.invalid"
@@ -327,6 +290,17 @@ def _admin_count(session: Session) -> int:
         select(func.count()).select_from(UserRole).join(User)
         .where(UserRole.role == Role.ADMIN.value, User.deleted_at.is_(None))
     ) or 0
+
+
+def search_users(session: Session, text: str, role: str, page: int, size: int) -> tuple[list[User], int]:
+    """One page of the live accounts whose address contains `text` (taken literally), with `role`
+    when it is one; and how many there are in all."""
+    statement = select(User).where(User.deleted_at.is_(None))
+    if text:
+        statement = statement.where(User.email.contains(text.lower(), autoescape=True))
+    if role in {r.value for r in Role}:
+        statement = statement.where(User.roles.any(role=role))
+    return paginate(session, statement.order_by(User.email), page, size)
 
 
 def set_roles(session: Session, actor: User, user: User, roles: Iterable[Role], now: datetime) -> bool:

@@ -18,7 +18,9 @@ class InvalidToken(DomainError):
     """A token that was tampered with, was made for another purpose, or is used up."""
 
     def __init__(self) -> None:
-        super().__init__("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier, ou demandez-en un nouveau.")
+        super().__init__(
+            "Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier, ou demandez-en un nouveau."
+        )
 
 
 class ExpiredToken(DomainError):

@@ -8,9 +8,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.audit.models import AuditEntry
+from budgetcitoyen.db import paginate
 
 if TYPE_CHECKING:  # the actor is an account; accounts sit above the journal in the package order
     from budgetcitoyen.accounts.models import User
@@ -64,3 +66,16 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def journal(session: Session, object_type: str, page: int, size: int) -> tuple[list[AuditEntry], int]:
+    """One page of the journal, newest first, of one type of object (all when empty); and the total."""
+    statement = select(AuditEntry)
+    if object_type:
+        statement = statement.where(AuditEntry.object_type == object_type)
+    return paginate(session, statement.order_by(AuditEntry.id.desc()), page, size)
+
+
+def object_types(session: Session) -> list[str]:
+    """The types of object the journal mentions, to filter it by."""
+    return list(session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))

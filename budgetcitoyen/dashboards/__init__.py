@@ -1,2 +1,2 @@
 """Dashboards: pages that gather several domains for one person (the holder's space, the back-office
-overview)."""
+home page and its figures)."""

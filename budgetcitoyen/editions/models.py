@@ -27,6 +27,19 @@ BALLOT_SCOPE_LABELS = {
 }
 
 
+class PaperClashPolicy(enum.StrEnum):
+    """Which ballot counts when one person voted both online and on paper."""
+
+    ONLINE_WINS = "online_wins"
+    PAPER_WINS = "paper_wins"
+
+
+PAPER_CLASH_LABELS = {
+    PaperClashPolicy.ONLINE_WINS: "Le vote en ligne compte, le bulletin papier est annulé",
+    PaperClashPolicy.PAPER_WINS: "Le bulletin papier compte, le vote en ligne est annulé",
+}
+
+
 class Edition(Base):
     """One yearly campaign of the Budget citoyen."""
 
@@ -44,7 +57,9 @@ class Edition(Base):
         CheckConstraint("score_aggregation IN ('mean', 'median')", name="known_aggregation"),
         CheckConstraint("label_threshold >= 0 AND label_threshold <= 4", name="threshold_range"),
         CheckConstraint("disagreement_spread >= 1 AND disagreement_spread <= 4", name="spread_range"),
-        CheckConstraint("paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"),
+        CheckConstraint(
+            "paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"
+        ),
         CheckConstraint("vote_threshold >= 0", name="vote_threshold_not_negative"),
         CheckConstraint("mes_utility IN ('cost', 'card')", name="known_mes_utility"),
     )
@@ -75,8 +90,8 @@ class Edition(Base):
     mes_utility: Mapped[str] = mapped_column(String(10), default="cost")
     # Vote settings: the running tally is hidden during the vote unless the Mission ESS shows it.
     live_results: Mapped[bool] = mapped_column(default=False)
-    # Where one person voted both online and on paper (see voting.models.PaperClashPolicy).
-    paper_clash_policy: Mapped[str] = mapped_column(String(20), default="online_wins")
+    # Where one person voted both online and on paper (PaperClashPolicy).
+    paper_clash_policy: Mapped[str] = mapped_column(String(20), default=PaperClashPolicy.ONLINE_WINS.value)
     # Labelling settings
     reviewers_per_dossier: Mapped[int] = mapped_column(default=3)
     score_aggregation: Mapped[str] = mapped_column(String(10), default="mean")
@@ -86,7 +101,8 @@ class Edition(Base):
     created_at: Mapped[datetime]
 
     phases: Mapped[list[EditionPhase]] = relationship(
-        back_populates="edition", cascade="all, delete-orphan", lazy="selectin", order_by="EditionPhase.starts_at"
+        back_populates="edition", cascade="all, delete-orphan", lazy="selectin",
+        order_by="EditionPhase.starts_at",
     )
     categories: Mapped[list[Category]] = relationship(
         back_populates="edition", cascade="all, delete-orphan", order_by="Category.position"

@@ -72,7 +72,8 @@ def validate_calendar(windows: Iterable[PhaseWindow]) -> None:
         previous = PHASE_ORDER[index - 1]
         if after.starts_at < by_phase[previous].starts_at:
             raise CalendarError(
-                f"La phase « {PHASE_LABELS[phase]} » ne peut pas commencer avant « {PHASE_LABELS[previous]} »."
+                f"La phase « {PHASE_LABELS[phase]} » ne peut pas commencer avant "
+                f"« {PHASE_LABELS[previous]} »."
             )
         # Every earlier phase must be over, not only the one just before (ideas running into
         # the vote would be accepted otherwise); only dossiers may overlap ideas.
@@ -81,7 +82,8 @@ def validate_calendar(windows: Iterable[PhaseWindow]) -> None:
                 continue
             if after.starts_at < by_phase[earlier].ends_at:
                 raise CalendarError(
-                    f"La phase « {PHASE_LABELS[phase]} » doit commencer après la fin de « {PHASE_LABELS[earlier]} »."
+                    f"La phase « {PHASE_LABELS[phase]} » doit commencer après la fin de "
+                    f"« {PHASE_LABELS[earlier]} »."
                 )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -14,16 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import College, CommitteeMembership, User
+from budgetcitoyen.accounts.services import find_by_email
 from budgetcitoyen.audit import services as audit
+from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.clock import local_day_bounds, to_local
-from budgetcitoyen.editions.models import AllocationRule, BallotScope, Category, Edition, EditionPhase
+from budgetcitoyen.editions.dates import INSTANT, dates_of, default_calendar, windows_from_dates
+from budgetcitoyen.editions.models import BallotScope, Category, Edition, EditionPhase, PaperClashPolicy
 from budgetcitoyen.editions.questionnaire import add_default_questionnaire
 from budgetcitoyen.editions.rules import (
     PHASE_LABELS,
     CalendarError,
     EditionSettings,
     Phase,
-    PhaseWindow,
     SettingsError,
     open_phases,
     validate_calendar,
@@ -31,47 +34,17 @@ from budgetcitoyen.editions.rules import (
     validate_settings,
 )
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
-from budgetcitoyen.voting.models import PaperClashPolicy
-
-
-def default_calendar(year: int) -> dict[Phase, tuple[date, date]]:
-    """The usual calendar of the département (domain.md), as inclusive local dates."""
-    return {
-        Phase.IDEAS: (date(year, 1, 15), date(year, 4, 5)),
-        Phase.DOSSIERS: (date(year, 3, 1), date(year, 5, 31)),
-        Phase.LABELLING: (date(year, 7, 1), date(year, 8, 31)),
-        Phase.VOTE: (date(year, 9, 1), date(year, 9, 30)),
-        Phase.RESULTS: (date(year, 11, 1), date(year, 11, 30)),
-        Phase.FOLLOW_UP: (date(year, 12, 1), date(year + 2, 12, 31)),
-    }
-
-
-def windows_from_dates(dates: dict[Phase, tuple[date, date]]) -> list[PhaseWindow]:
-    """Whole local days, first to last inclusive, as UTC windows."""
-    return [PhaseWindow(phase, *local_day_bounds(first, last)) for phase, (first, last) in dates.items()]
-
-
-def dates_of(edition: Edition) -> dict[Phase, tuple[date, date]]:
-    """The calendar as inclusive local dates, for forms and pages."""
-    result = {}
-    for window in edition.windows():
-        last = to_local(window.ends_at)
-        # ends_at is exclusive (midnight after the last day), so the last day is the day before.
-        result[window.phase] = (to_local(window.starts_at).date(), (last - _INSTANT).date())
-    return result
 
 
 def default_categories() -> list[dict[str, Any]]:
     """The four labelling categories and their default ceilings (reference/categories.csv)."""
-    with resources.files("budgetcitoyen.reference").joinpath("categories.csv").open(encoding="utf-8") as handle:
+    shipped = resources.files("budgetcitoyen.reference").joinpath("categories.csv")
+    with shipped.open(encoding="utf-8") as handle:
         return [
             {"code": row["code"], "name": row["name"], "ceiling": Decimal(row["ceiling"]),
              "description": row["description"]}
             for row in csv.DictReader(handle)
         ]
-
-
-_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -104,7 +77,12 @@ class EditionInput:
 
 EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)
 # The settings a ballot is checked against: frozen once the vote opens.
-VOTE_RULES = frozenset({"voting_min_age", "min_choices", "max_choices", "ballot_scope", "paper_clash_policy"})
+VOTE_RULES = frozenset(
+    {"voting_min_age", "min_choices", "max_choices", "ballot_scope", "paper_clash_policy"}
+)
+# Whether ballots were cast is known to the vote, which builds on editions: the voting package
+# registers its answer here (budgetcitoyen/voting/services.py), so this module never imports it.
+BALLOT_CHECKS: list[Callable[[Session, Edition], bool]] = []
 
 
 def _snapshot(edition: Edition) -> dict[str, Any]:
@@ -113,7 +91,9 @@ def _snapshot(edition: Edition) -> dict[str, Any]:
 
 def _check(data: EditionInput) -> None:
     try:
-        validate_settings(EditionSettings(data.voting_min_age, data.min_choices, data.max_choices, data.envelope))
+        validate_settings(
+            EditionSettings(data.voting_min_age, data.min_choices, data.max_choices, data.envelope)
+        )
     except SettingsError as exc:
         raise DomainError(str(exc)) from exc
     if not 1 <= data.reviewers_per_dossier <= 20:
@@ -131,10 +111,14 @@ def _check(data: EditionInput) -> None:
     if data.credits_available is not None and data.credits_available < 0:
         raise DomainError("Le disponible ne peut pas être négatif.", field="credits_available")
     if data.paper_clash_policy not in set(PaperClashPolicy):
-        raise DomainError("Règle inconnue pour le double vote papier et en ligne.", field="paper_clash_policy")
+        raise DomainError(
+            "Règle inconnue pour le double vote papier et en ligne.", field="paper_clash_policy"
+        )
 
 
-def create_edition(session: Session, actor: User | None, year: int, data: EditionInput, now: datetime) -> Edition:
+def create_edition(
+    session: Session, actor: User | None, year: int, data: EditionInput, now: datetime
+) -> Edition:
     """A new edition with the usual calendar and the default categories; one edition per year."""
     if not 2000 <= year <= 2200:
         raise DomainError("L'année doit être comprise entre 2000 et 2200.", field="year")
@@ -143,7 +127,9 @@ def create_edition(session: Session, actor: User | None, year: int, data: Editio
     _check(data)
     edition = Edition(year=year, created_at=now, **{k: _value(getattr(data, k)) for k in EDITION_FIELDS})
     for window in windows_from_dates(default_calendar(year)):
-        edition.phases.append(EditionPhase(phase=window.phase.value, starts_at=window.starts_at, ends_at=window.ends_at))
+        edition.phases.append(
+            EditionPhase(phase=window.phase.value, starts_at=window.starts_at, ends_at=window.ends_at)
+        )
     for position, category in enumerate(default_categories()):
         edition.categories.append(Category(position=position, **category))
     try:
@@ -164,8 +150,13 @@ def _value(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def update_edition(session: Session, actor: User, edition: Edition, data: EditionInput, now: datetime) -> bool:
-    """Change settings and budget line (audited with before/after). Returns whether anything changed."""
+def update_edition(
+    session: Session, actor: User, edition: Edition, year: int, data: EditionInput, now: datetime
+) -> bool:
+    """Change settings and budget line (audited with before/after); the year stays. Returns whether
+    anything changed."""
+    if year != edition.year:
+        raise DomainError("L'année d'une édition ne peut pas être changée.", field="year")
     _check(data)
     before = _snapshot(edition)
     for name in EDITION_FIELDS:
@@ -178,8 +169,10 @@ def update_edition(session: Session, actor: User, edition: Edition, data: Editio
     if vote is not None and now >= vote.starts_at and frozen:
         # Ballots already cast were checked against these rules; changing them would make some
         # invalid, or count paper/online clashes differently, after the fact.
-        raise DomainError("Le vote a commencé : l'âge minimal, le nombre de choix, le périmètre du bulletin et la "
-                          "règle du double vote papier/en ligne ne peuvent plus changer.")
+        raise DomainError(
+            "Le vote a commencé : l'âge minimal, le nombre de choix, le périmètre du bulletin et la "
+            "règle du double vote papier/en ligne ne peuvent plus changer."
+        )
     audit.record(
         session, actor=actor, action="edition.update", object_type="edition", object_id=edition.id, now=now,
         summary=f"Paramètres de l'édition {edition.year}", before=changed_before, after=changed_after,
@@ -189,9 +182,7 @@ def update_edition(session: Session, actor: User, edition: Edition, data: Editio
 
 
 def _has_ballots(session: Session, edition: Edition) -> bool:
-    from budgetcitoyen.voting.models import Ballot  # the vote builds on editions, not the reverse
-
-    return session.scalar(select(Ballot.id).where(Ballot.edition_id == edition.id).limit(1)) is not None
+    return any(check(session, edition) for check in BALLOT_CHECKS)
 
 
 def update_calendar(
@@ -200,8 +191,9 @@ def update_calendar(
     """Replace the phase dates after checking the calendar is coherent (audited)."""
     for first, last in dates.values():
         # The follow-up runs into later years; anything further is a typing mistake.
-        if not (edition.year - 1 <= first.year <= edition.year + 5 and edition.year - 1 <= last.year <= edition.year + 5):
-            raise DomainError(f"Les dates doivent être comprises entre {edition.year - 1} et {edition.year + 5}.")
+        earliest, latest = edition.year - 1, edition.year + 5
+        if not (earliest <= first.year <= latest and earliest <= last.year <= latest):
+            raise DomainError(f"Les dates doivent être comprises entre {earliest} et {latest}.")
     windows = windows_from_dates(dates)
     try:
         validate_calendar(windows)
@@ -214,7 +206,8 @@ def update_calendar(
         return False
     by_phase = {p.phase: p for p in edition.phases}
     vote = by_phase.get(Phase.VOTE.value)
-    if vote is not None and now >= vote.ends_at and Phase.VOTE.value in changed_after and _has_ballots(session, edition):
+    vote_moved = Phase.VOTE.value in changed_after
+    if vote is not None and now >= vote.ends_at and vote_moved and _has_ballots(session, edition):
         # Ballots have been counted (perhaps allocated): reopening would let people vote again.
         new_vote = next(w for w in windows if w.phase is Phase.VOTE)
         if new_vote.ends_at > now:
@@ -267,20 +260,22 @@ def update_categories(
         except SettingsError as exc:
             raise DomainError(str(exc)) from exc
         if change.sub_envelope is not None and change.sub_envelope < 0:
-            raise DomainError(f"La sous-enveloppe de la catégorie « {change.name} » ne peut pas être négative.")
+            raise DomainError(
+                f"La sous-enveloppe de la catégorie « {change.name} » ne peut pas être négative."
+            )
     anything = False
     for change in changes:
         category = by_id[change.category_id]
-        before = {"name": category.name, "ceiling": category.ceiling, "description": category.description,
-                  "sub_envelope": category.sub_envelope}
+        before = {"name": category.name, "ceiling": category.ceiling,
+                  "description": category.description, "sub_envelope": category.sub_envelope}
         after = {"name": change.name, "ceiling": change.ceiling, "description": change.description,
                  "sub_envelope": change.sub_envelope}
         changed_before, changed_after = audit.changed_fields(before, after)
         if not changed_after:
             continue
         anything = True
-        category.name, category.ceiling, category.description = change.name, change.ceiling, change.description
-        category.sub_envelope = change.sub_envelope
+        category.name, category.ceiling = change.name, change.ceiling
+        category.description, category.sub_envelope = change.description, change.sub_envelope
         audit.record(
             session, actor=actor, action="category.update", object_type="category", object_id=category.id,
             now=now, summary=f"Catégorie « {change.name} » ({edition.year})",
@@ -290,26 +285,40 @@ def update_categories(
     return anything
 
 
+def seat_on_committee(
+    session: Session, actor: User, edition: Edition, email: str, college: College, now: datetime
+) -> CommitteeMembership:
+    """Seat the account with this address on the edition's committee (the admin's form)."""
+    member = find_by_email(session, email)
+    if member is None:
+        raise DomainError(
+            "Aucun compte n'utilise cette adresse : la personne doit d'abord créer son compte.", field="email"
+        )
+    return add_committee_member(session, actor, edition, member, college, now)
+
+
 def add_committee_member(
     session: Session, actor: User, edition: Edition, member: User, college: College, now: datetime
 ) -> CommitteeMembership:
     """Seat a person on the edition's committee in a college (audited)."""
     if member.is_deleted:
-        raise DomainError("Ce compte a été supprimé.")
+        raise DomainError("Ce compte a été supprimé.", field="email")
     existing = session.scalar(
         select(CommitteeMembership).where(
             CommitteeMembership.edition_id == edition.id, CommitteeMembership.user_id == member.id
         )
     )
     if existing is not None:
-        raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.")
-    seat = CommitteeMembership(edition_id=edition.id, user_id=member.id, college=college.value, created_at=now)
+        raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.", field="email")
+    seat = CommitteeMembership(
+        edition_id=edition.id, user_id=member.id, college=college.value, created_at=now
+    )
     try:
         with session.begin_nested():  # the same person added twice at once: the unique constraint decides
             session.add(seat)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.") from exc
+        raise Conflict(f"{member.email} fait déjà partie du comité {edition.year}.", field="email") from exc
     audit.record(
         session, actor=actor, action="committee.add", object_type="committee_membership", object_id=seat.id,
         now=now, summary=f"Membre du comité {edition.year} (utilisateur n° {member.id})",
@@ -321,12 +330,26 @@ def add_committee_member(
 def remove_committee_member(session: Session, actor: User, seat: CommitteeMembership, now: datetime) -> None:
     """Remove a committee seat (audited)."""
     audit.record(
-        session, actor=actor, action="committee.remove", object_type="committee_membership", object_id=seat.id,
-        now=now, summary=f"Retrait du comité {seat.edition.year} (utilisateur n° {seat.user_id})",
+        session, actor=actor, action="committee.remove", object_type="committee_membership",
+        object_id=seat.id, now=now,
+        summary=f"Retrait du comité {seat.edition.year} (utilisateur n° {seat.user_id})",
         before={"user_id": seat.user_id, "college": seat.college},
     )
     session.delete(seat)
     session.flush()
+
+
+def committee_seats(session: Session, edition: Edition) -> list[CommitteeMembership]:
+    """The edition's committee, college by college, then by address."""
+    return list(session.scalars(
+        select(CommitteeMembership).where(CommitteeMembership.edition_id == edition.id)
+        .join(User).order_by(CommitteeMembership.college, User.email)
+    ))
+
+
+def all_editions(session: Session) -> list[Edition]:
+    """Every edition, the latest year first."""
+    return list(session.scalars(select(Edition).order_by(Edition.year.desc())))
 
 
 def current_edition(session: Session) -> Edition | None:
@@ -347,5 +370,5 @@ def require_phase(edition: Edition, phase: Phase, now: datetime) -> None:
     if now < window.starts_at:
         opens = to_local(window.starts_at).strftime("%d/%m/%Y")
         raise PhaseClosed(f"La phase « {label} » n'est pas encore ouverte : elle ouvre le {opens}.")
-    closed = to_local(window.ends_at - _INSTANT).strftime("%d/%m/%Y")
+    closed = to_local(window.ends_at - INSTANT).strftime("%d/%m/%Y")
     raise PhaseClosed(f"La phase « {label} » est close depuis le {closed} au soir.")

@@ -8,22 +8,12 @@ from flask import Blueprint, Response, render_template
 from sqlalchemy import text
 
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.editions.rules import PHASE_LABELS, current_phase, next_phase, phase_status
-from budgetcitoyen.editions.services import current_edition, dates_of
+from budgetcitoyen.editions.dates import calendar_rows
+from budgetcitoyen.editions.rules import PHASE_LABELS, current_phase, next_phase
+from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.web import Access, access, db
 
 bp = Blueprint("public", __name__)
-
-
-def calendar_rows(edition: Any) -> list[dict[str, Any]]:
-    """The calendar as rows for templates: label, first and last day, status."""
-    now = now_utc()
-    dates = dates_of(edition)
-    return [
-        {"phase": w.phase, "label": PHASE_LABELS[w.phase], "first": dates[w.phase][0], "last": dates[w.phase][1],
-         "status": phase_status(w, now).value}
-        for w in sorted(edition.windows(), key=lambda w: w.starts_at)
-    ]
 
 
 @bp.route("/")
@@ -36,7 +26,7 @@ def home() -> str:
         now = now_utc()
         phase = current_phase(edition.windows(), now)
         context.update(
-            rows=calendar_rows(edition),
+            rows=calendar_rows(edition, now),
             phase_label=PHASE_LABELS[phase] if phase else None,
             upcoming=next_phase(edition.windows(), now),
             phase_labels=PHASE_LABELS,

@@ -56,7 +56,8 @@ class RateLimited(DomainError):
     def __init__(self, window: timedelta) -> None:
         self.wait = window
         super().__init__(
-            f"Trop de tentatives en peu de temps. Merci de patienter {_french_duration(window)} avant de recommencer."
+            "Trop de tentatives en peu de temps. "
+            f"Merci de patienter {_french_duration(window)} avant de recommencer."
         )
 
 
@@ -95,7 +96,9 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
     if session.get_bind().dialect.name == "postgresql":
         # Count-then-insert must not interleave for one key; SQLite's BEGIN IMMEDIATE already serialises.
         for key in sorted(set(checked.values())):
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 1))"), {"k": action + key})
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 1))"), {"k": action + key}
+            )
     for name, key in checked.items():
         limit = limits[name]
         count = session.scalar(

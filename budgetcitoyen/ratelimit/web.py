@@ -8,19 +8,19 @@ BUDGETCITOYEN_* environment variable like every other setting.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from budgetcitoyen import clock
-from budgetcitoyen.db import end_read_transaction
+from budgetcitoyen.db import own_transaction
 from budgetcitoyen.ratelimit import services, stamp
 from budgetcitoyen.ratelimit.services import Limit, RateLimited
 from budgetcitoyen.ratelimit.stamp import FormRefused
-from budgetcitoyen.web import client_address, db
+from budgetcitoyen.web import client_address, db, secret_key
 
 __all__ = [
     "FormRefused",
@@ -29,11 +29,13 @@ __all__ = [
     "check_settings",
     "check_signup",
     "limit",
+    "limited",
     "limits_for",
     "parse_limit",
     "signup_stamp",
 ]
 
+T = TypeVar("T")
 DIMENSIONS = ("address", "account")
 SIGNUP = "signup"
 
@@ -100,23 +102,29 @@ def limit(action: str, *, account: str | None = None) -> None:
     limits = limits_for(action)
     if not limits:
         return
-    secret = current_app.config["SECRET_KEY"]
+    secret = secret_key()
     # The dimension is part of the hash, so an account named like an address is a different key.
     keys = {"address": services.keyed(secret, "address", client_address())}
     if account is not None:
         keys["account"] = services.keyed(secret, "account", account)
-    engine = current_app.extensions["db_engine"]
-    if engine.dialect.name == "sqlite":
-        # SQLite has one writer at a time and the request's transaction holds the lock: let go of it.
-        end_read_transaction(db())
-    with Session(engine) as own:
+    with own_transaction(db()) as own:
         services.hit(own, action, keys, limits, clock.now_utc())
-        own.commit()
+
+
+def limited(action: str, use_case: Callable[..., T], *, account: str | None = None) -> Callable[..., T]:
+    """`use_case` preceded by `limit(action, account=account)`: what a view hands to `perform`, so a
+    refusal (RateLimited) is shown like any other refused use case."""
+
+    def run(session: Session, *args: Any, **kwargs: Any) -> T:
+        limit(action, account=account)
+        return use_case(session, *args, **kwargs)
+
+    return run
 
 
 def signup_stamp() -> str:
     """A signed stamp of the moment the sign-up form is shown, for its hidden field."""
-    return stamp.make_stamp(current_app.config["SECRET_KEY"], SIGNUP, clock.now_utc())
+    return stamp.make_stamp(secret_key(), SIGNUP, clock.now_utc())
 
 
 def check_signup(stamp_value: str | None, trap_value: str | None) -> None:
@@ -127,5 +135,5 @@ def check_signup(stamp_value: str | None, trap_value: str | None) -> None:
     minimum = _min_fill_seconds(current_app.config)
     if minimum > 0:
         stamp.check_stamp(
-            current_app.config["SECRET_KEY"], SIGNUP, stamp_value, clock.now_utc(), timedelta(seconds=minimum)
+            secret_key(), SIGNUP, stamp_value, clock.now_utc(), timedelta(seconds=minimum)
         )

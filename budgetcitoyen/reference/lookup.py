@@ -1,4 +1,5 @@
-"""Finding a commune from what a person types: its name (accents and case ignored), INSEE code or postal code."""
+"""Finding a commune from what a person types: its name (accents and case ignored), INSEE code or
+postal code."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from budgetcitoyen.reference.models import Commune
 
 
 def fold(text: str) -> str:
-    """Lower-case, no accents, hyphens and apostrophes as spaces: « Saint-Étienne-au-Mont » ~ « saint etienne au mont »."""
+    """Lower-case, no accents, hyphens and apostrophes as spaces:
+    « Saint-Étienne-au-Mont » ~ « saint etienne au mont »."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     for char in "-'’":
@@ -33,7 +35,8 @@ class CommuneIndex:
         by_key: dict[str, str] = {}
         postal: dict[str, set[str]] = {}
         insee: dict[str, str] = {}
-        for code, name, postal_codes in session.execute(select(Commune.insee_code, Commune.name, Commune.postal_codes)):
+        rows = session.execute(select(Commune.insee_code, Commune.name, Commune.postal_codes))
+        for code, name, postal_codes in rows:
             insee[code] = code
             by_key[fold(name)] = code
             by_key[fold(f"{name} ({code})")] = code

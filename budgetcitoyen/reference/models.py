@@ -1,4 +1,5 @@
-"""Territories, communes and structure types (reference data, loaded from the CSV files beside this module)."""
+"""Territories, communes and structure types (reference data, loaded from the CSV files beside this
+module)."""
 
 from __future__ import annotations
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from budgetcitoyen.audit import services as audit
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
+
+if TYPE_CHECKING:  # the actor is an account; accounts sit above reference data in the package order
+    from budgetcitoyen.accounts.models import User
 
 COMMUNE_COLUMNS = ("insee_code", "name", "postal_codes", "territory_code")
 
@@ -57,7 +63,8 @@ def _load_structure_types(session: Session, text: str) -> int:
         grant = row["can_receive_grant"].strip().lower() == "true"
         kind = existing.get(row["code"])
         if kind is None:
-            session.add(StructureType(code=row["code"], name=row["name"], can_receive_grant=grant, position=position))
+            session.add(StructureType(code=row["code"], name=row["name"], can_receive_grant=grant,
+                                      position=position))
         else:
             kind.name, kind.can_receive_grant, kind.position = row["name"], grant, position
     session.flush()
@@ -112,17 +119,41 @@ def import_communes_file(session: Session, path: Path) -> tuple[int, int]:
     return import_communes(session, path.read_text(encoding="utf-8"))
 
 
-def rename_territory(session: Session, actor: object, territory: Territory, name: str, now: object) -> bool:
+def rename_territory(session: Session, actor: User, territory: Territory, name: str, now: datetime) -> bool:
     """Rename a territory (audited)."""
-    from budgetcitoyen.audit import services as audit
-
     name = name.strip()
     if name == territory.name:
         return False
     audit.record(
-        session, actor=actor, action="territory.rename", object_type="territory", object_id=territory.id,  # type: ignore[arg-type]
-        now=now, summary=f"Territoire {territory.code}", before={"name": territory.name}, after={"name": name},  # type: ignore[arg-type]
+        session, actor=actor, action="territory.rename", object_type="territory", object_id=territory.id,
+        now=now, summary=f"Territoire {territory.code}",
+        before={"name": territory.name}, after={"name": name},
     )
     territory.name = name
     session.flush()
     return True
+
+
+def territory_by_code(session: Session, code: str) -> Territory | None:
+    """The territory with this code (the back-office's URLs name territories by code)."""
+    return session.scalar(select(Territory).where(Territory.code == code))
+
+
+def territories_with_counts(session: Session) -> list[tuple[Territory, int]]:
+    """Every territory with its number of communes, by name."""
+    rows = session.execute(
+        select(Territory, func.count(Commune.insee_code))
+        .outerjoin(Commune).group_by(Territory.id).order_by(Territory.name)
+    )
+    return [(territory, count) for territory, count in rows]
+
+
+def territory_names(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every territory, by name: the choices of a territory field."""
+    return [(i, n) for i, n in session.execute(select(Territory.id, Territory.name).order_by(Territory.name))]
+
+
+def commune_names(session: Session) -> list[tuple[str, str]]:
+    """(name, INSEE code) of every commune, by name: the list a commune field suggests."""
+    rows = session.execute(select(Commune.name, Commune.insee_code).order_by(Commune.name))
+    return [(name, code) for name, code in rows]

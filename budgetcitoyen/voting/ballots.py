@@ -18,7 +18,7 @@ from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, to_local
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.editions.services import require_phase
+from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.voting import notifications
@@ -53,6 +53,15 @@ FINAL_COUNT_CHECKS: list[Callable[[Session, int], bool]] = []
 def count_is_final(session: Session, edition_id: int) -> bool:
     """Whether the edition's counted ballots are final (its results are published)."""
     return any(check(session, edition_id) for check in FINAL_COUNT_CHECKS)
+
+
+def has_ballots(session: Session, edition: Edition) -> bool:
+    """Whether any ballot was cast for the edition (its calendar may then not reopen the vote)."""
+    return session.scalar(select(Ballot.id).where(Ballot.edition_id == edition.id).limit(1)) is not None
+
+
+# The edition's calendar asks the vote whether ballots exist (editions build below voting).
+BALLOT_CHECKS.append(has_ballots)
 
 
 # --- what is on the ballot -------------------------------------------------------------------

@@ -14,6 +14,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from budgetcitoyen.db import Base
+from budgetcitoyen.editions.models import PAPER_CLASH_LABELS as PAPER_CLASH_LABELS  # an edition setting
+from budgetcitoyen.editions.models import PaperClashPolicy as PaperClashPolicy
 from budgetcitoyen.reference.models import Commune
 
 
@@ -25,19 +27,6 @@ class Channel(enum.StrEnum):
 
 
 CHANNEL_LABELS = {Channel.ONLINE: "En ligne", Channel.PAPER: "Papier (mairie)"}
-
-
-class PaperClashPolicy(enum.StrEnum):
-    """Which ballot counts when one person voted both online and on paper."""
-
-    ONLINE_WINS = "online_wins"
-    PAPER_WINS = "paper_wins"
-
-
-PAPER_CLASH_LABELS = {
-    PaperClashPolicy.ONLINE_WINS: "Le vote en ligne compte, le bulletin papier est annulé",
-    PaperClashPolicy.PAPER_WINS: "Le bulletin papier compte, le vote en ligne est annulé",
-}
 
 
 class VoterProfile(Base):

@@ -21,7 +21,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.rules import Status
 from tests.conftest import SmtpServer, body_of
 from tests.conventions.helpers import PDF, load, make_convention
-from tests.web.helpers import csrf_token, text_of
+from tests.helpers import csrf_token, text_of
 
 
 def today() -> date:

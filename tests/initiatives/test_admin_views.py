@@ -22,7 +22,7 @@ from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegis
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.models import Territory
 from tests.conftest import SmtpServer
-from tests.web.helpers import post_form, text_of
+from tests.helpers import post_form, text_of
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.reference.models import StructureType, Territory
 from tests.conftest import SmtpServer
-from tests.web.helpers import post_form, text_of
+from tests.helpers import post_form, text_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

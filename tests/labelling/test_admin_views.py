@@ -24,7 +24,7 @@ from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Assignment, Decision, Interest
 from tests.conftest import SmtpServer, body_of
-from tests.web.helpers import csrf_token, post_form, text_of
+from tests.helpers import csrf_token, post_form, text_of
 
 MEMBERS = ("membre0@example.org", "membre1@example.org", "membre2@example.org", "membre3@example.org")
 

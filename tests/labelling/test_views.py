@@ -16,7 +16,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.labelling import services
 from budgetcitoyen.labelling.models import Evaluation
-from tests.web.helpers import post_form, text_of
+from tests.helpers import post_form, text_of
 
 
 @pytest.fixture

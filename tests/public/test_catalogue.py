@@ -17,7 +17,7 @@ from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.markdown import render
 from budgetcitoyen.reference.models import Territory
-from tests.web.helpers import text_of
+from tests.helpers import text_of
 
 XSS_PAYLOADS = [
     "<script>alert('x')</script>",

@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 
 from budgetcitoyen import create_app
 from budgetcitoyen.accounts.models import User
+from budgetcitoyen.clock import now_utc
 from budgetcitoyen.ratelimit import web as ratelimit
 from budgetcitoyen.ratelimit.models import RateEvent
 from budgetcitoyen.ratelimit.services import Limit
 from budgetcitoyen.ratelimit.stamp import REFUSED_MESSAGE, make_stamp
-from tests.conftest import SmtpServer
+from tests.conftest import FrozenTime, SmtpServer
 from tests.factories import DEFAULT_PASSWORD
-from tests.ratelimit.conftest import FrozenClock
-from tests.web.helpers import csrf_token, post_form, text_of
+from tests.helpers import csrf_token, post_form, text_of
 
 PASSWORD = "Nouveau-Mot-2-Passe"
 STAMP_INPUT = re.compile(r'name="stamp"[^>]*value="([^"]+)"')
@@ -56,11 +56,11 @@ def stamp_on(page: Any) -> str:
 
 
 def test_signup_is_limited_per_address_and_released_after_the_window(
-    app: Flask, clock: FrozenClock, db_session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, clock: FrozenTime, db_session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "RATE_LIMIT_SIGNUP_PER_ADDRESS", "2/3600")
     assert signup(client_at(app, "198.51.100.7"), "un@example.org").status_code == 302
-    clock.advance(minutes=20)
+    clock.shift(minutes=20)
     assert signup(client_at(app, "198.51.100.7"), "deux@example.org").status_code == 302
 
     refused = signup(client_at(app, "198.51.100.7"), "trois@example.org")
@@ -73,13 +73,13 @@ def test_signup_is_limited_per_address_and_released_after_the_window(
     # Other addresses are not held up.
     assert signup(client_at(app, "198.51.100.8"), "quatre@example.org").status_code == 302
     # Once the first sign-up is an hour old, this address may create one more account.
-    clock.advance(minutes=40, seconds=1)
+    clock.shift(minutes=40, seconds=1)
     assert signup(client_at(app, "198.51.100.7"), "trois@example.org").status_code == 302
     assert signup(client_at(app, "198.51.100.7"), "cinq@example.org").status_code == 429
     assert users(db_session) == 4
 
 
-def test_refused_signups_count_too(app: Flask, clock: FrozenClock, make_user, monkeypatch) -> None:
+def test_refused_signups_count_too(app: Flask, clock: FrozenTime, make_user, monkeypatch) -> None:
     # Otherwise the "address already used" answer could be asked for every address of a list.
     monkeypatch.setitem(app.config, "RATE_LIMIT_SIGNUP_PER_ADDRESS", "3/3600")
     make_user(email="deja@example.org")
@@ -97,7 +97,7 @@ def login_attempt(app: Flask, address: str, email: str, password: str = DEFAULT_
 
 
 def test_every_login_attempt_is_limited_per_address(
-    app: Flask, clock: FrozenClock, make_user, monkeypatch: pytest.MonkeyPatch
+    app: Flask, clock: FrozenTime, make_user, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN_PER_ADDRESS", "3/600")
     make_user(email="jeanne@example.org")
@@ -113,12 +113,12 @@ def test_every_login_attempt_is_limited_per_address(
     assert LIMITED in page and 'value="jeanne@example.org"' in page and DEFAULT_PASSWORD not in page
 
     assert login_attempt(app, "198.51.100.99", "jeanne@example.org").status_code == 302
-    clock.advance(minutes=10, seconds=1)
+    clock.shift(minutes=10, seconds=1)
     assert login_attempt(app, "198.51.100.7", "jeanne@example.org").status_code == 302
 
 
 def test_the_failure_throttle_still_applies_under_the_address_limit(
-    app: Flask, clock: FrozenClock, make_user
+    app: Flask, clock: FrozenTime, make_user
 ) -> None:
     make_user(email="cible@example.org")
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
@@ -141,7 +141,7 @@ def ask_link(app: Flask, url: str, address: str, email: str, **kwargs: Any) -> A
 @pytest.mark.parametrize(("url", "action", "answer"), LINK_FORMS)
 def test_link_forms_are_limited_per_address(
     app: Flask,
-    clock: FrozenClock,
+    clock: FrozenTime,
     smtp: SmtpServer,
     url: str,
     action: str,
@@ -155,14 +155,14 @@ def test_link_forms_are_limited_per_address(
     assert refused.status_code == 429
     assert LIMITED in text_of(refused) and 'value="essai9@example.org"' in text_of(refused)
     assert ask_link(app, url, "198.51.100.8", "essai9@example.org").status_code == 302
-    clock.advance(hours=1, seconds=1)
+    clock.shift(hours=1, seconds=1)
     assert ask_link(app, url, "198.51.100.7", "essai9@example.org").status_code == 302
 
 
 @pytest.mark.parametrize(("url", "action", "answer"), LINK_FORMS)
 def test_link_forms_are_limited_per_email_typed(
     app: Flask,
-    clock: FrozenClock,
+    clock: FrozenTime,
     smtp: SmtpServer,
     make_user,
     url: str,
@@ -174,14 +174,14 @@ def test_link_forms_are_limited_per_email_typed(
     make_user(email="jeanne@example.org", confirmed=False)
     # From two addresses, typed two ways: one e-mail, one count.
     assert ask_link(app, url, "198.51.100.7", "jeanne@example.org").status_code == 302
-    clock.advance(minutes=1)
+    clock.shift(minutes=1)
     assert ask_link(app, url, "198.51.100.8", "Jeanne@Example.ORG").status_code == 302
     assert len(smtp.messages) == 2
     refused = ask_link(app, url, "198.51.100.9", "jeanne@example.org")
     assert refused.status_code == 429 and LIMITED in text_of(refused)
     assert len(smtp.messages) == 2  # the mailbox is not flooded
     assert ask_link(app, url, "198.51.100.9", "paul@example.org").status_code == 302
-    clock.advance(minutes=59, seconds=1)
+    clock.shift(minutes=59, seconds=1)
     assert ask_link(app, url, "198.51.100.9", "jeanne@example.org").status_code == 302
     assert len(smtp.messages) == 3
 
@@ -195,7 +195,7 @@ def comparable(response: Any, email: str) -> str:
 @pytest.mark.parametrize(("url", "action", "answer"), LINK_FORMS)
 def test_known_and_unknown_emails_get_the_same_answers(
     app: Flask,
-    clock: FrozenClock,
+    clock: FrozenTime,
     smtp: SmtpServer,
     make_user,
     db_session,
@@ -231,7 +231,7 @@ def cast(app: Flask, address: str, account: str) -> None:
         ratelimit.limit("ballot", account=account)
 
 
-def test_ballots_are_limited_per_account_with_the_default_settings(app: Flask, clock: FrozenClock) -> None:
+def test_ballots_are_limited_per_account_with_the_default_settings(app: Flask, clock: FrozenTime) -> None:
     per_account = ratelimit.parse_limit("", app.config["RATE_LIMIT_BALLOT_PER_ACCOUNT"])
     assert per_account == Limit(20, timedelta(minutes=10))
     for n in range(20):  # from changing addresses (a phone on the move): still one account
@@ -239,12 +239,12 @@ def test_ballots_are_limited_per_account_with_the_default_settings(app: Flask, c
     with pytest.raises(ratelimit.RateLimited):
         cast(app, "198.51.100.200", "42")
     cast(app, "198.51.100.200", "43")
-    clock.advance(minutes=10, seconds=1)
+    clock.shift(minutes=10, seconds=1)
     cast(app, "198.51.100.200", "42")
 
 
 def test_ballots_are_limited_per_address_generously(
-    app: Flask, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+    app: Flask, clock: FrozenTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert ratelimit.parse_limit("", app.config["RATE_LIMIT_BALLOT_PER_ADDRESS"]).count >= 500  # a town hall
     monkeypatch.setitem(app.config, "RATE_LIMIT_BALLOT_PER_ADDRESS", "3/600")
@@ -254,12 +254,12 @@ def test_ballots_are_limited_per_address_generously(
         cast(app, "198.51.100.7", "4")
     assert caught.value.status_code == 429
     cast(app, "198.51.100.8", "4")
-    clock.advance(minutes=10, seconds=1)
+    clock.shift(minutes=10, seconds=1)
     cast(app, "198.51.100.7", "4")
 
 
 def test_an_action_without_a_limit_on_a_dimension_is_not_limited_on_it(
-    app: Flask, clock: FrozenClock, db_session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, clock: FrozenTime, db_session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "RATE_LIMIT_BALLOT_PER_ADDRESS", None)
     monkeypatch.setitem(app.config, "RATE_LIMIT_BALLOT_PER_ACCOUNT", "")
@@ -316,20 +316,20 @@ def min_fill(app: Flask, monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 def test_a_normal_signup_is_accepted(
-    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+    app: Flask, clock: FrozenTime, min_fill: int, smtp: SmtpServer, db_session
 ) -> None:
     client = app.test_client()
     page = client.get("/inscription")
-    clock.advance(seconds=min_fill + 1)  # the time a person takes to fill the form
+    clock.shift(seconds=min_fill + 1)  # the time a person takes to fill the form
     response = signup(client, "claire@example.org", stamp=stamp_on(page))
     assert response.status_code == 302
     assert users(db_session) == 1 and smtp.last_to("claire@example.org")
 
 
 def test_a_signup_with_a_faked_old_stamp_is_accepted(
-    app: Flask, clock: FrozenClock, min_fill: int, db_session
+    app: Flask, clock: FrozenTime, min_fill: int, db_session
 ) -> None:
-    stamp = make_stamp(app.config["SECRET_KEY"], "signup", clock.now - timedelta(minutes=2))
+    stamp = make_stamp(app.config["SECRET_KEY"], "signup", now_utc() - timedelta(minutes=2))
     assert signup(app.test_client(), "claire@example.org", stamp=stamp).status_code == 302
     assert users(db_session) == 1
 
@@ -343,29 +343,29 @@ def assert_refused(response: Any, db_session: Any, smtp: SmtpServer) -> str:
 
 
 def test_a_signup_sent_too_fast_is_refused_then_accepted_when_sent_again(
-    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+    app: Flask, clock: FrozenTime, min_fill: int, smtp: SmtpServer, db_session
 ) -> None:
     client = app.test_client()
     first_stamp = stamp_on(client.get("/inscription"))
-    clock.advance(seconds=2)
+    clock.shift(seconds=2)
     refused = signup(client, "claire@example.org", stamp=first_stamp)
     page = assert_refused(refused, db_session, smtp)
     assert 'value="claire@example.org"' in page and PASSWORD not in page
     # The form shown again carries a new stamp: a person who types the password again gets through.
     second_stamp = stamp_on(refused)
     assert second_stamp != first_stamp
-    clock.advance(seconds=min_fill)
+    clock.shift(seconds=min_fill)
     assert signup(client, "claire@example.org", stamp=second_stamp).status_code == 302
     assert users(db_session) == 1
 
 
 def test_a_tampered_stamp_is_refused(
-    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+    app: Flask, clock: FrozenTime, min_fill: int, smtp: SmtpServer, db_session
 ) -> None:
     client = app.test_client()
     value, timestamp, signature = stamp_on(client.get("/inscription")).split(".")
-    clock.advance(minutes=1)
-    older = make_stamp("un-autre-secret-que-celui-du-site", "signup", clock.now - timedelta(hours=1))
+    clock.shift(minutes=1)
+    older = make_stamp("un-autre-secret-que-celui-du-site", "signup", now_utc() - timedelta(hours=1))
     for forged in (
         f"{value}.{older.split('.')[1]}.{signature}",
         older,
@@ -375,7 +375,7 @@ def test_a_tampered_stamp_is_refused(
 
 
 def test_a_missing_stamp_is_refused(
-    app: Flask, clock: FrozenClock, min_fill: int, smtp: SmtpServer, db_session
+    app: Flask, clock: FrozenTime, min_fill: int, smtp: SmtpServer, db_session
 ) -> None:
     assert_refused(signup(app.test_client(), "claire@example.org"), db_session, smtp)
 
@@ -383,21 +383,21 @@ def test_a_missing_stamp_is_refused(
 @pytest.mark.parametrize("fill_time", [0, 5])
 def test_a_filled_trap_field_is_refused(
     app: Flask,
-    clock: FrozenClock,
+    clock: FrozenTime,
     smtp: SmtpServer,
     db_session,
     fill_time: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(app.config, "SIGNUP_MIN_FILL_SECONDS", fill_time)
-    stamp = make_stamp(app.config["SECRET_KEY"], "signup", clock.now - timedelta(minutes=2))
+    stamp = make_stamp(app.config["SECRET_KEY"], "signup", now_utc() - timedelta(minutes=2))
     refused = signup(app.test_client(), "claire@example.org", stamp=stamp, site_web="https://promo.example")
     page = assert_refused(refused, db_session, smtp)
     assert "https://promo.example" not in page  # the trap comes back empty
 
 
 def test_bot_refusals_do_not_use_up_the_address_limit(
-    app: Flask, clock: FrozenClock, db_session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, clock: FrozenTime, db_session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # People behind the same address as a script must not be locked out by its attempts.
     monkeypatch.setitem(app.config, "RATE_LIMIT_SIGNUP_PER_ADDRESS", "1/3600")

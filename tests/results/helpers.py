@@ -32,7 +32,7 @@ from budgetcitoyen.voting import ballots as voting
 from budgetcitoyen.voting.eligibility import voter_key
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
 from tests.voting.conftest import SECRET
-from tests.web.helpers import text_of
+from tests.helpers import text_of
 
 YEAR = 2026
 ENVELOPE = Decimal(22000)

@@ -24,7 +24,7 @@ from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from tests.conftest import SmtpServer, body_of
 from tests.results.helpers import YEAR, Scenario, set_vote_window, squeeze, visible
-from tests.web.helpers import post_form, text_of
+from tests.helpers import post_form, text_of
 
 PAGE = f"/gestion/editions/{YEAR}/repartition"
 

@@ -27,7 +27,7 @@ from tests.results.helpers import (
     visible,
     write_result,
 )
-from tests.web.helpers import text_of
+from tests.helpers import text_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 PB_FILE = f"budget-citoyen-{YEAR}-bulletins.pb"

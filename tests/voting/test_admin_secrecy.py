@@ -25,7 +25,7 @@ from budgetcitoyen.voting.identity import find_online_ballot
 from budgetcitoyen.voting.models import Ballot, PaperAttendance
 from tests.voting.conftest import ARRAS, LENS, SECRET
 from tests.voting.test_admin_views import cast, close_vote, void
-from tests.web.helpers import post_form, text_of
+from tests.helpers import post_form, text_of
 
 
 @dataclass

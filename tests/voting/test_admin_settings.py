@@ -10,8 +10,8 @@ from sqlalchemy import select
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import PAPER_CLASH_LABELS, PaperClashPolicy
-from tests.web.helpers import post_form, text_of
-from tests.web.test_admin import EDITION_FORM
+from tests.editions.helpers import EDITION_FORM
+from tests.helpers import post_form, text_of
 
 
 def test_admin_chooses_which_ballot_wins_a_paper_online_clash(

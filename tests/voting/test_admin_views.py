@@ -23,7 +23,7 @@ from budgetcitoyen.voting.figures import participation, tally
 from budgetcitoyen.voting.identity import find_online_ballot
 from budgetcitoyen.voting.models import Ballot, Channel, PaperAttendance, PaperClashPolicy
 from tests.voting.conftest import ARRAS, LENS, SECRET
-from tests.web.helpers import csrf_token, post_form, text_of
+from tests.helpers import csrf_token, post_form, text_of
 
 PAPER = {
     "first_name": "Lucie",

@@ -14,7 +14,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import Ballot, VoterProfile
 from tests.conftest import body_of
 from tests.voting.conftest import ARRAS
-from tests.web.helpers import csrf_token, login, post_form, text_of
+from tests.helpers import csrf_token, login, post_form, text_of
 
 
 def receipt_mail(smtp, address: str, code: str, timeout: float = 10.0) -> str:

@@ -1,0 +1,152 @@
+"""Passwords: hashing, setting a new one, and the throttle every password check goes through.
+
+A check is an `attempt`: in a short transaction on a connection of its own (budgetcitoyen.db.own_transaction),
+the failures of the account and of the address are counted (too many: TooManyAttempts), the password
+is checked, and a wrong one is recorded and committed at once. The record so holds although the use
+case that asked is rolled back, and concurrent guesses are counted one after the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from budgetcitoyen.accounts.models import LoginAttempt, User
+from budgetcitoyen.accounts.rules import normalize_email, password_problems
+from budgetcitoyen.db import own_transaction
+from budgetcitoyen.errors import DomainError
+
+T = TypeVar("T")
+
+# Checked against when the e-mail is unknown, so a wrong address costs the same time as a
+# wrong password and response times do not tell which accounts exist.
+_DUMMY_HASH = generate_password_hash("budget-citoyen-dummy-password")
+
+
+class WeakPassword(DomainError):
+    """The password does not meet the strength rules."""
+
+
+class TooManyAttempts(DomainError):
+    """Log-in throttled for this account or this address."""
+
+    status_code = 429
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(
+            f"Trop de tentatives de connexion. Par sécurité, réessayez dans {minutes} minutes "
+            "ou réinitialisez votre mot de passe."
+        )
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """How many failures, per account and per address, within what window."""
+
+    per_account: int
+    per_address: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class PasswordGuard:
+    """What a password check needs to be throttled: the key secret, the client's address, the limits, now."""
+
+    secret: str
+    address: str
+    throttle: ThrottleSettings
+    now: datetime
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash (Werkzeug's default)."""
+    return generate_password_hash(password)
+
+
+def strong_hash(password: str, email: str) -> str:
+    """The hash of a new password for the account `email`; WeakPassword if it is not strong enough."""
+    problems = password_problems(password, email)
+    if problems:
+        raise WeakPassword(" ".join(problems), field="password")
+    return hash_password(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one this hash was made from (no hash: never)."""
+    return password_hash is not None and check_password_hash(password_hash, password)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the account's password."""
+    return password_matches(user.password_hash, password)
+
+
+def spend_check_time(password: str) -> None:
+    """Take as long as a real check, for an address with no account."""
+    check_password_hash(_DUMMY_HASH, password)
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password, if strong enough; every session of the account is logged out."""
+    user.password_hash = strong_hash(password, user.email)
+    user.auth_version += 1
+
+
+def account_key(secret: str, email: str) -> str:
+    """Keyed hash of the e-mail typed, used to throttle without storing the address."""
+    return hmac.new(secret.encode(), normalize_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def attempt(
+    session: Session, key: str, guard: PasswordGuard, check: Callable[[Session], T | None]
+) -> T | None:
+    """Run a password check under the throttle: `check(own)` answers what the password unlocks, or
+    None when it is wrong. Refused (TooManyAttempts) past the limits; a failure is recorded and
+    committed at once, in a transaction of its own (so call this before the use case writes)."""
+    with own_transaction(session) as own:
+        _refuse_if_throttled(own, key, guard)
+        found = check(own)
+        if found is None:
+            _record_failure(own, key, guard)
+    return found
+
+
+def forget_failures(session: Session, key: str) -> None:
+    """Clear an account's failed attempts (after a success, or with the account)."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
+
+
+def _serialize_attempts(session: Session, key: str) -> None:
+    # Count-then-insert must not interleave between concurrent guesses for one account:
+    # PostgreSQL takes a transaction-scoped advisory lock per key; SQLite's BEGIN IMMEDIATE
+    # already serialises writers.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def _refuse_if_throttled(session: Session, key: str, guard: PasswordGuard) -> None:
+    _serialize_attempts(session, key)
+    since = guard.now - guard.throttle.window
+    by_account = session.scalar(
+        select(func.count()).where(LoginAttempt.account_key == key, LoginAttempt.at >= since)
+    )
+    by_address = session.scalar(
+        select(func.count()).where(LoginAttempt.address == guard.address, LoginAttempt.at >= since)
+    )
+    if (by_account or 0) >= guard.throttle.per_account or (by_address or 0) >= guard.throttle.per_address:
+        raise TooManyAttempts(int(guard.throttle.window.total_seconds() // 60))
+
+
+def _record_failure(session: Session, key: str, guard: PasswordGuard) -> None:
+    session.add(LoginAttempt(account_key=key, address=guard.address, at=guard.now))
+    # Failures are only needed for the window; older ones are personal data with no use left.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < guard.now - timedelta(days=1)))
+    session.flush()

@@ -1,1 +1,0 @@
-"""The back-office of the Mission ESS (/gestion)."""

@@ -1,0 +1,51 @@
+"""Helpers for driving forms through the test client (CSRF tokens included), and reading the journal."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from budgetcitoyen.audit.models import AuditEntry
+from tests.factories import DEFAULT_PASSWORD
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/connexion") -> str:
+    """The CSRF token of the current session, read from a page's form."""
+    page = client.get(url)
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], token_from: str | None = None, **kwargs: Any
+) -> TestResponse:
+    """POST a form with a valid CSRF token taken from `token_from` (default: the same URL)."""
+    payload = {"csrf_token": csrf_token(client, token_from or url), **data}
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD) -> TestResponse:
+    """Log in through the real form; fails the test if it does not work."""
+    response = post_form(client, "/connexion", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+def text_of(response: TestResponse) -> str:
+    """The response body as text, HTML entities decoded (Jinja escapes apostrophes)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def audit_entries(db_session: Any, action: str) -> list[AuditEntry]:
+    """The journal's entries of one action, oldest first."""
+    return list(
+        db_session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )
