@@ -17,6 +17,7 @@ VIEW_MODULES = (
     "budgetcitoyen.public.views",
     "budgetcitoyen.accounts.views",
     "budgetcitoyen.admin.views",
+    "budgetcitoyen.mail.admin_views",
     "budgetcitoyen.initiatives.views",
     "budgetcitoyen.initiatives.admin_views",
     "budgetcitoyen.initiatives.catalogue",
@@ -54,9 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_zone(app.config["TIME_ZONE"])
 
     from budgetcitoyen import cli, db, error_pages, extensions, security, templating
+    from budgetcitoyen.mail.delivery import install_commit_hook
 
     security.init_url_converters(app)
     db.init_app(app)
+    install_commit_hook()
     extensions.init_app(app)
     templating.init_app(app)
     security.init_app(app)

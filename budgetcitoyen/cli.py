@@ -151,7 +151,9 @@ def seed_demo(year: int | None, phase: str) -> None:
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from budgetcitoyen.conventions.commands import remind
+    from budgetcitoyen.mail.commands import worker_command
     from budgetcitoyen.results.commands import pb_export, pb_import
 
-    for command in (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import):
+    commands = (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import, worker_command)
+    for command in commands:
         app.cli.add_command(command)

@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "TIME_ZONE": "Europe/Paris",
     "UPLOAD_FOLDER": None,  # None: <instance>/uploads, outside static/
-    "MAIL_HOST": None,  # None: mails go to <instance>/outbox/ as .eml files
+    "MAIL_HOST": None,  # None: no mail leaves the machine; the queue is read in Gestion → Courriels (demo)
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
@@ -90,7 +90,6 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'budgetcitoyen.sqlite3'}"
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
-    app.config.setdefault("OUTBOX_FOLDER", str(instance / "outbox"))
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:

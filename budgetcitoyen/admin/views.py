@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from budgetcitoyen.accounts import services as account_services
@@ -31,7 +30,6 @@ from budgetcitoyen.editions.models import (
 )
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.mail import delivery as mail
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.public.views import calendar_rows
 from budgetcitoyen.reference import services as reference_services
@@ -340,29 +338,6 @@ def user(user_id: int) -> Any:
 
 
 # --- Outbox and audit log -------------------------------------------------------------------
-
-def _outbox() -> Path:
-    return Path(current_app.config["OUTBOX_FOLDER"])
-
-
-@bp.route("/courriels")
-@access(Access.ADMIN)
-def outbox() -> str:
-    """Mails written to the outbox (demo without SMTP)."""
-    return render_template("admin/outbox.html", mails=mail.list_outbox(_outbox()),
-                           smtp_host=current_app.config["MAIL_HOST"])
-
-
-@bp.route("/courriels/<name>")
-@access(Access.ADMIN)
-def outbox_mail(name: str) -> str:
-    """One outbox mail, with its links clickable."""
-    try:
-        message = mail.read_outbox(_outbox(), name)
-    except FileNotFoundError:
-        abort(404)
-    return render_template("admin/outbox_mail.html", message=message)
-
 
 @bp.route("/journal")
 @access(Access.ADMIN)

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from budgetcitoyen.accounts.models import CommitteeMembership, Role, User
 from budgetcitoyen.audit.models import AuditEntry
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import dates_of
+from budgetcitoyen.mail.models import OutboxMail
 from budgetcitoyen.reference.models import Territory
 from tests.web.helpers import login, post_form, text_of
 
@@ -335,21 +336,44 @@ def test_territory_pages_list_communes(admin: FlaskClient, db_session) -> None:
     assert entries(db_session, "territory.rename")[0].after == {"name": "Ternois (7 Vallées)"}
 
 
-def test_outbox_lists_mails_when_no_smtp_host(
+def test_the_mail_queue_shows_every_mail_and_its_state(
     app: Flask, admin: FlaskClient, make_user: Callable, monkeypatch, smtp
 ) -> None:
-    monkeypatch.setitem(app.config, "MAIL_HOST", None)
+    monkeypatch.setitem(app.config, "MAIL_HOST", None)  # the demo: nothing leaves the machine
     make_user(email="oubli@example.org")
     post_form(app.test_client(), "/mot-de-passe-oublie", {"email": "oubli@example.org"})
-    assert smtp.messages == []  # nothing went to SMTP
     page = text_of(admin.get("/gestion/courriels"))
     assert "oubli@example.org" in page and "Réinitialisation de votre mot de passe" in page
+    assert "En attente" in page
+    assert smtp.messages == []  # the worker ran: nothing went to SMTP
+    page = text_of(admin.get("/gestion/courriels?etat=sent"))
+    assert "oubli@example.org" in page
     import re
 
-    name = re.search(r"/gestion/courriels/([^\"]+\.eml)", page).group(1)
-    mail_page = text_of(admin.get(f"/gestion/courriels/{name}"))
-    assert '<a href="http://localhost/mot-de-passe/' in mail_page
-    assert admin.get("/gestion/courriels/..%2Fsecret_key").status_code == 404
+    mail_id = re.search(r"/gestion/courriels/(\d+)\"", page).group(1)
+    mail_page = text_of(admin.get(f"/gestion/courriels/{mail_id}"))
+    assert '<a href="http://localhost/mot-de-passe/' in mail_page and "Envoyé" in mail_page
+
+
+def test_a_failed_mail_is_retried_from_its_page(
+    app: Flask, admin: FlaskClient, make_user: Callable, monkeypatch, smtp, db_session
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
+    make_user(email="oubli@example.org")
+    post_form(app.test_client(), "/mot-de-passe-oublie", {"email": "oubli@example.org"})
+    with app.extensions["db_sessionmaker"]() as session:  # as if every retry had failed
+        session.execute(update(OutboxMail).values(status="failed", attempts=12, last_error="Connexion refusée"))
+        session.commit()
+    mail_id = db_session.scalar(select(OutboxMail.id))
+    page = text_of(admin.get(f"/gestion/courriels/{mail_id}"))
+    assert "En échec" in page and "Connexion refusée" in page
+    monkeypatch.undo()
+    page_url = f"/gestion/courriels/{mail_id}"
+    response = post_form(admin, f"{page_url}/relancer", {}, token_from=page_url)
+    assert response.status_code == 302
+    assert smtp.last_to("oubli@example.org")["Subject"] == "Réinitialisation de votre mot de passe"
+    db_session.expire_all()
+    assert db_session.get(OutboxMail, int(mail_id)).status == "sent"
 
 
 def test_audit_page_shows_who_and_what(admin: FlaskClient, make_edition: Callable) -> None:
