@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_SSL": False,
     "MAIL_TIMEOUT": 10,
     "MAIL_SENDER": "Budget citoyen <ne-pas-repondre@budget-citoyen.localhost>",
+    # A mail claimed by a worker that then dies is claimed again after this many seconds.
+    "MAIL_CLAIM_LEASE_SECONDS": 120,
     "EMAIL_TOKEN_MAX_AGE": 2 * 24 * 3600,
     "RESET_TOKEN_MAX_AGE": 3600,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,

@@ -80,6 +80,8 @@ def queue(
 ) -> PendingMail:
     """Ask for a mail, sent only if the session's transaction commits. The subject is made one line."""
     mail = PendingMail(to, one_line(subject, limit=200), template, context, attachments, private)
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even before any SQL, forgets the mail
     session.info.setdefault(PENDING_KEY, []).append(mail)
     return mail
 

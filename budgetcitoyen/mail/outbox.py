@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from budgetcitoyen.errors import Conflict
 from budgetcitoyen.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMail
 
-# How long a claimed mail is reserved for the worker that claimed it before another may take it.
+# How long a claimed mail is reserved for the worker that claimed it before another may take it
+# (setting MAIL_CLAIM_LEASE_SECONDS).
 LEASE = timedelta(minutes=2)
 # After a temporary failure, wait 30 s, 1 min, 2 min… up to an hour; give up after MAX_ATTEMPTS.
 FIRST_RETRY = timedelta(seconds=30)

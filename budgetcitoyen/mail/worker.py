@@ -10,6 +10,7 @@ import logging
 import smtplib
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask
 
@@ -36,7 +37,8 @@ def deliver_batch(app: Flask, limit: int = 50) -> BatchReport:
     report = BatchReport()
     with app.app_context():
         with sessions() as session:
-            claimed = outbox.claim(session, now_utc(), limit)
+            lease = timedelta(seconds=float(app.config["MAIL_CLAIM_LEASE_SECONDS"]))
+            claimed = outbox.claim(session, now_utc(), limit, lease)
             session.commit()
         report.claimed = len(claimed)
         if not claimed:
