@@ -93,6 +93,9 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
     if app.config["HTTPS"]:
+        if not app.config["PUBLIC_URL"]:
+            # Without it, links in mails would follow the Host header a client chooses.
+            raise RuntimeError("BUDGETCITOYEN_HTTPS is true: set BUDGETCITOYEN_PUBLIC_URL (https://…) too")
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
