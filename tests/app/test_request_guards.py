@@ -38,7 +38,8 @@ def test_a_signed_in_form_refuses_a_file_in_a_text_field_too(
     login_as: Callable[..., FlaskClient],
 ) -> None:
     client = login_as()
-    data = {"csrf_token": csrf_token(client, "/vote/identite"), "first_name": as_file(), "last_name": "Durand"}
+    token = csrf_token(client, "/vote/identite")
+    data = {"csrf_token": token, "first_name": as_file(), "last_name": "Durand"}
     response = client.post("/vote/identite", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
 
