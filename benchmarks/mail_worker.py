@@ -36,7 +36,7 @@ class Counting:
         self.count = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.count += 1
         return "250 OK"
@@ -44,7 +44,8 @@ class Counting:
 
 def environment(database_url: str, instance: Path, port: int) -> dict[str, str]:
     return {**os.environ, "BUDGETCITOYEN_DATABASE_URL": database_url,
-            "BUDGETCITOYEN_INSTANCE_PATH": str(instance), "BUDGETCITOYEN_SECRET_KEY": "benchmark-secret-key-0123456789",
+            "BUDGETCITOYEN_INSTANCE_PATH": str(instance),
+            "BUDGETCITOYEN_SECRET_KEY": "benchmark-secret-key-0123456789",
             "BUDGETCITOYEN_MAIL_HOST": "127.0.0.1", "BUDGETCITOYEN_MAIL_PORT": str(port)}
 
 
