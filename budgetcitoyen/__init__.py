@@ -67,9 +67,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_zone(app.config["TIME_ZONE"])
 
     from budgetcitoyen import cli, db, error_pages, extensions, security, templating
+    from budgetcitoyen.mail.delivery import install_commit_hook
 
     security.init_url_converters(app)
     db.init_app(app)
+    install_commit_hook()
     extensions.init_app(app)
     templating.init_app(app)
     security.init_app(app)

@@ -85,8 +85,8 @@ def seed_demo(year: int | None, phase: str) -> None:
     from budgetcitoyen.editions.rules import Phase
 
     now = now_utc()
-    edition, _ = run_use_case(get_session(), seed, now, year or now.year, Phase(phase),
-                              current_app.config["SECRET_KEY"], current_app.instance_path)
+    edition = run_use_case(get_session(), seed, now, year or now.year, Phase(phase),
+                           current_app.config["SECRET_KEY"], current_app.instance_path)
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
     for account in DEMO_ACCOUNTS:
@@ -97,8 +97,11 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from budgetcitoyen.accounts.commands import create_admin
     from budgetcitoyen.conventions.commands import remind
+    from budgetcitoyen.mail.commands import worker_command
     from budgetcitoyen.reference.commands import reference_group
     from budgetcitoyen.results.commands import pb_export, pb_import
 
-    for command in (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import):
+    commands = (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import,
+                worker_command)
+    for command in commands:
         app.cli.add_command(command)

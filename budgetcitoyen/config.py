@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "TIME_ZONE": "Europe/Paris",
     "UPLOAD_FOLDER": None,  # None: <instance>/uploads, outside static/
-    "MAIL_HOST": None,  # None: mails go to <instance>/outbox/ as .eml files
+    "MAIL_HOST": None,  # None: no mail leaves the machine; the queue is read in Gestion → Courriels (demo)
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_SSL": False,
     "MAIL_TIMEOUT": 10,
     "MAIL_SENDER": "Budget citoyen <ne-pas-repondre@budget-citoyen.localhost>",
+    # A mail claimed by a worker that then dies is claimed again after this many seconds.
+    "MAIL_CLAIM_LEASE_SECONDS": 120,
     "EMAIL_TOKEN_MAX_AGE": 2 * 24 * 3600,
     "RESET_TOKEN_MAX_AGE": 3600,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
@@ -91,11 +93,12 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'budgetcitoyen.sqlite3'}"
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
-    app.config.setdefault("OUTBOX_FOLDER", str(instance / "outbox"))
     if app.config["HTTPS"]:
-        app.config.update(
-            SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"
-        )
+        if not app.config["PUBLIC_URL"]:
+            # Without it, links in mails would follow the Host header a client chooses.
+            raise RuntimeError("BUDGETCITOYEN_HTTPS is true: set BUDGETCITOYEN_PUBLIC_URL (https://…) too")
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                          PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if len(app.config["SECRET_KEY"]) < 16:

@@ -140,9 +140,11 @@ def paginate(session: Session, statement: Select[Any], page: int, size: int) -> 
     return list(session.scalars(statement.offset((page - 1) * size).limit(size))), total
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (templates render after the view commits)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, app: Any = None) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (templates render after the view commits).
+
+    Sessions of an app know it (`session.info["app"]`): mail queued in a command renders with it."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"app": app} if app is not None else {})
 
 
 def init_app(app: Any) -> None:
@@ -151,7 +153,7 @@ def init_app(app: Any) -> None:
 
     engine = make_engine(app.config["DATABASE_URL"], **app.config.get("ENGINE_OPTIONS", {}))
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["db_sessionmaker"] = make_sessionmaker(engine, app)
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:

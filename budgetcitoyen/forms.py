@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
+from flask import abort, request
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectChoice
+from wtforms import DecimalField, FileField, MultipleFileField, SelectChoice
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
@@ -15,8 +16,18 @@ from wtforms.widgets import TextInput
 class BaseForm(FlaskForm):
     """Every form of the platform; CSRF comes from FlaskForm."""
 
-    class Meta:
-        locales = ["fr_FR", "fr"]
+    class Meta(FlaskForm.Meta):
+        locales: ClassVar[list[str]] = ["fr_FR", "fr"]
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            # A file sent where the form expects text is a forged request, never a person's: it is
+            # refused here, once for every form, instead of crashing the field that reads it.
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is not None and request.files:
+                file_fields = {f.name for f in form if isinstance(f, FileField | MultipleFileField)}
+                if any(name not in file_fields for name in request.files):
+                    abort(400)
+            return wrapped
 
     def add_error(self, field_name: str | None, message: str) -> None:
         """Attach a domain error to its field (or to the form when it has no field)."""
@@ -37,7 +48,8 @@ def optional_int(value: object) -> int | None:
         return None
 
 
-def select_choices(pairs: Iterable[tuple[object, str]], blank: str | None = "— Choisir —") -> list[SelectChoice]:
+def select_choices(pairs: Iterable[tuple[object, str]],
+                   blank: str | None = "— Choisir —") -> list[SelectChoice]:
     """Choices for a SelectField from (value, label) pairs, with an optional empty first option."""
     options = [SelectChoice("", blank)] if blank is not None else []
     options.extend(SelectChoice(str(value), label) for value, label in pairs)

@@ -1,4 +1,5 @@
-"""Light Markdown for descriptions, rendered then sanitised: nothing a holder writes can run in a visitor's browser."""
+"""Light Markdown for descriptions, rendered then sanitised: nothing a holder writes can run in a
+visitor's browser."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from markupsafe import Markup
 _RENDERER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable("image")
 
 # Second line of defence: whatever the renderer produced, only these tags and attributes survive.
-_ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "a", "h3", "h4", "hr"}
+_ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "a", "h3", "h4", "hr",
+}
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
 def render(text: str) -> Markup:
-    """Safe HTML from light Markdown. Headings are shifted down so a description cannot outrank the page title."""
+    """Safe HTML from light Markdown. Headings are shifted down so a description cannot outrank the page
+    title."""
     html = _RENDERER.render(text or "")
     for level, replacement in (("h1", "h3"), ("h2", "h3"), ("h5", "h4"), ("h6", "h4")):
         html = html.replace(f"<{level}>", f"<{replacement}>").replace(f"</{level}>", f"</{replacement}>")

@@ -14,6 +14,7 @@ from budgetcitoyen.accounts.permissions import is_admin, is_staff
 from budgetcitoyen.web import Access, current_actor, declared_access, get_or_404
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FILE_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _refuse_control_characters() -> None:
@@ -24,7 +25,9 @@ def _refuse_control_characters() -> None:
         *request.form.values(),
         *(str(v) for v in (request.view_args or {}).values()),
     ]
-    if any(_CONTROL.search(value) for value in values):
+    # A file's name is shown back and stored: no control character at all, line breaks included.
+    names = [upload.filename or "" for upload in request.files.values()]
+    if any(_CONTROL.search(value) for value in values) or any(_FILE_NAME_CONTROL.search(n) for n in names):
         abort(400)
 
 
@@ -46,6 +49,9 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["HTTPS"]:
+        # Browsers that once reached the site over HTTPS never try plain HTTP again for a year.
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint and request.endpoint != "static" and response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

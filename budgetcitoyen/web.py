@@ -6,7 +6,7 @@ before the view runs (budgetcitoyen.security.enforce_access), so a view body sta
 it needs already loaded (404) and checked (403). A view that changes anything calls
 `perform(use_case, ...)`: the use case (a service function: session first, flushes, never commits)
 runs, a `DomainError` rolls everything back and becomes a form error or a flash, otherwise the
-transaction is committed once and the mails the use case queued are handed over for delivery.
+transaction is committed once, with the mails the use case queued (sent later by the mail worker).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.db import get_session
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.mail import take_pending
-from budgetcitoyen.mail.delivery import deliver_pending, external_url
+from budgetcitoyen.mail.delivery import external_url
 
 __all__ = [
     "Access",
@@ -162,7 +161,6 @@ class Outcome(Generic[T]):
 
     value: T | None = None
     error: DomainError | None = None
-    mail_delivered: bool = True
 
     @property
     def ok(self) -> bool:
@@ -170,17 +168,17 @@ class Outcome(Generic[T]):
         return self.error is None
 
 
-def run_use_case(session: Session, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, bool]:
-    """The transaction boundary itself, for views and commands alike: run `use_case(session, ...)`,
-    commit once, then deliver the mails it queued. Any exception rolls everything back and is raised
-    again. Returns the use case's value and whether every mail went out."""
+def run_use_case(session: Session, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """The transaction boundary itself, for views and commands alike: run `use_case(session, ...)` and
+    commit once; the mails it queued are written to the mail queue by that same commit (see
+    budgetcitoyen.mail.delivery). Any exception rolls everything back and is raised again."""
     try:
         value = use_case(session, *args, **kwargs)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return value, deliver_pending(take_pending(session))
+    return value
 
 
 def perform(
@@ -190,11 +188,10 @@ def perform(
 
     A DomainError rolls back all of the use case's work and is shown: on `form` (each problem on its
     field) when given, else as an error flash (unless `flash_error` is False: the caller shows it).
-    After the commit, the mails the use case queued are delivered; `Outcome.mail_delivered` says
-    whether they all went out.
+    The mails the use case queued are committed with it, to be sent by the mail worker.
     """
     try:
-        value, delivered = run_use_case(db(), use_case, *args, **kwargs)
+        value = run_use_case(db(), use_case, *args, **kwargs)
     except DomainError as error:
         if form is not None:
             for field_name, message in error.problems:
@@ -202,4 +199,4 @@ def perform(
         elif flash_error:
             flash(error.message, "error")
         return Outcome(error=error)
-    return Outcome(value=value, mail_delivered=delivered)
+    return Outcome(value=value)

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from budgetcitoyen import create_app
 from budgetcitoyen.db import make_engine, make_sessionmaker
+from budgetcitoyen.mail.worker import deliver_all
 from budgetcitoyen.migrate import alembic_config
 from budgetcitoyen.reference.services import load_reference
 
@@ -54,11 +55,20 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    """aiosmtpd handler keeping every message it receives."""
+    """aiosmtpd handler keeping every message it receives; addresses in `refuse` get a 550."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
         self.lock = threading.Lock()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 Destinataire inconnu"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -68,19 +78,28 @@ class RecordingHandler:
 
 
 class SmtpServer:
-    """A real SMTP server on loopback, and what it received."""
+    """A real SMTP server on loopback, and what it received.
+
+    Reading `messages` first runs the mail worker's own delivery code once over the queue (in this
+    process), so a test sees what a running `budgetcitoyen worker` would have sent by then."""
 
     def __init__(self) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.app: Flask | None = None
 
     @property
     def messages(self) -> list[EmailMessage]:
+        if self.app is not None:
+            deliver_all(self.app)
         with self.handler.lock:
             return list(self.handler.messages)
 
     def clear(self) -> None:
+        """Forget every mail sent so far, the queued ones included (they are delivered first)."""
+        if self.app is not None:
+            deliver_all(self.app)
         with self.handler.lock:
             self.handler.messages.clear()
 
@@ -101,9 +120,11 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def smtp(smtp_server: SmtpServer) -> SmtpServer:
+def smtp(smtp_server: SmtpServer, app: Flask) -> Iterator[SmtpServer]:
     smtp_server.clear()
-    return smtp_server
+    smtp_server.app = app
+    yield smtp_server
+    smtp_server.app = None
 
 
 def body_of(message: EmailMessage) -> str:
@@ -235,8 +256,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     template = request.getfixturevalue("template_database")
     restore_database(application, template)
     # Files on disk follow the database back to empty.
-    for folder in (application.config["UPLOAD_FOLDER"], application.config["OUTBOX_FOLDER"]):
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(application.config["UPLOAD_FOLDER"], ignore_errors=True)
     yield
 
 

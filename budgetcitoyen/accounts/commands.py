@@ -20,7 +20,7 @@ from budgetcitoyen.web import run_use_case
 def create_admin(email: str, password: str) -> None:
     """Create an administrator account EMAIL (or make an existing account administrator)."""
     try:
-        user, _ = run_use_case(get_session(), services.create_admin, email, password, now_utc())
+        user = run_use_case(get_session(), services.create_admin, email, password, now_utc())
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Administrateur : {user.email}")

@@ -22,7 +22,6 @@ from budgetcitoyen.web import Access, Outcome, access, client_address, current_a
 
 bp = Blueprint("accounts", __name__)
 
-MAIL_FAILED = "L'e-mail n'a pas pu être envoyé pour le moment. Réessayez dans quelques minutes."
 
 
 def _guard() -> PasswordGuard:
@@ -62,14 +61,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("public.home")
 
 
-def _mail_failed_notice() -> None:
-    flash(
-        "L'e-mail n'a pas pu être envoyé pour le moment. Réessayez dans quelques minutes "
-        "avec « Renvoyer le lien de confirmation ».",
-        "warning",
-    )
-
-
 def _after_link(message: str) -> Any:
     flash(message, "success")
     return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
@@ -91,11 +82,7 @@ def signup() -> Any:
                           _links(), now_utc(), form=form)
         if outcome.ok:
             user = outcome.value
-            if outcome.mail_delivered:
-                flash(f"Votre compte est créé. Un lien de confirmation a été envoyé à {user.email}.",
-                      "success")
-            else:
-                _mail_failed_notice()
+            flash(f"Votre compte est créé. Un lien de confirmation a été envoyé à {user.email}.", "success")
             login_user(user)
             return redirect(url_for("accounts.account"))
     form.fresh()
@@ -125,11 +112,8 @@ def resend_confirmation() -> Any:
         resend = _per_email("resend", services.resend_confirmation, form.email.data)
         outcome = perform(resend, form.email.data, _links(), form=form)
         if outcome.ok:
-            if outcome.mail_delivered:
-                flash("Si un compte non confirmé existe pour cette adresse, un nouveau lien vient d'y être "
-                      "envoyé.", "info")
-            else:
-                _mail_failed_notice()
+            flash("Si un compte non confirmé existe pour cette adresse, un nouveau lien vient d'y être "
+                  "envoyé.", "info")
             return redirect(url_for("public.home"))
     return _page("accounts/resend.html", form, outcome)
 
@@ -170,9 +154,6 @@ def forgot_password() -> Any:
         ask = _per_email("forgot", services.ask_password_reset, form.email.data)
         outcome = perform(ask, form.email.data, _links(), form=form)
         if outcome.ok:
-            if not outcome.mail_delivered:
-                flash(MAIL_FAILED, "warning")
-                return redirect(url_for("accounts.forgot_password"))
             flash("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être "
                   "envoyé.", "info")
             return redirect(url_for("accounts.login"))
@@ -233,11 +214,8 @@ def change_email() -> Any:
         outcome = perform(services.ask_email_change, current_actor(), form.password.data, form.email.data,
                           _guard(), _links(), form=form)
         if outcome.ok:
-            if outcome.mail_delivered:
-                flash(f"Un lien de confirmation a été envoyé à {outcome.value}. "
-                      "Votre adresse changera quand vous l'aurez suivi.", "info")
-            else:
-                flash(MAIL_FAILED, "warning")
+            flash(f"Un lien de confirmation a été envoyé à {outcome.value}. "
+                  "Votre adresse changera quand vous l'aurez suivi.", "info")
             return redirect(url_for("accounts.account"))
     return _page("accounts/change_email.html", form, outcome)
 

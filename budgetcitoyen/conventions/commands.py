@@ -24,16 +24,10 @@ def _plural(count: int) -> str:
     return "s" if count > 1 else ""
 
 
-def _send(pending: reminders.PendingReminder) -> bool | None:
-    """Book the reminder with its mail (one transaction), then deliver; a mail that could not be delivered
-    releases the booking, for the next run to try again. None when another run booked it first."""
-    session = db()
-    booking, delivered = run_use_case(session, reminders.book_reminder, pending, now_utc())
-    if booking is None:
-        return None
-    if not delivered:
-        run_use_case(session, reminders.release_reminder, booking)
-    return delivered
+def _book(pending: reminders.PendingReminder) -> bool:
+    """Book the reminder with its mail in one transaction (the mail worker sends it, retrying while the
+    mail server is down); False when another run booked it first."""
+    return run_use_case(db(), reminders.book_reminder, pending, now_utc()) is not None
 
 
 @click.command("remind")
@@ -44,35 +38,27 @@ def _send(pending: reminders.PendingReminder) -> bool | None:
 @with_appcontext
 def remind(dry_run: bool, on: datetime | None) -> None:
     """Send the convention reminders due today: extension window opening, final report due in 30 days,
-    final report overdue. Safe to run every day: a reminder is booked with its mail, under a unique
-    key, so it never goes twice; one that could not be delivered is released and tried again on the
-    next run."""
+    final report overdue. Safe to run every day: a reminder is booked with its mail under a unique
+    key, so it never goes twice; the mail worker delivers it, retrying while the mail server is down."""
     today: date = on.date() if on else services.local_today(now_utc())
     # Links in the mails are built with url_for, which needs a request: the public address stands in.
     base_url = current_app.config.get("PUBLIC_URL") or "http://localhost"
     with current_app.test_request_context("/", base_url=base_url):
         pending = reminders.pending_reminders(db(), today)
-        sent = failed = 0
+        sent = 0
         for item in pending:
             if item.recipient is None:
                 # The account is deleted and the dossier gives no contact: nothing to retry by mail.
                 click.echo(f"Sans adresse, non envoyé : {_describe(item)}", err=True)
             elif dry_run:
                 click.echo(f"[simulation] À envoyer à {item.recipient} : {_describe(item)}")
-            elif (delivered := _send(item)) is True:
+            elif _book(item):
                 sent += 1
                 click.echo(f"Envoyé à {item.recipient} : {_describe(item)}")
-            elif delivered is False:
-                failed += 1
-                click.echo(f"Échec de l'envoi à {item.recipient}, nouvel essai au prochain passage : "
-                           f"{_describe(item)}", err=True)
     if dry_run:
         click.echo(f"{len(pending)} rappel{_plural(len(pending))} à envoyer le {short_date(today)} "
                    "(simulation : rien n'a été envoyé).")
     elif not pending:
         click.echo(f"Aucun rappel à envoyer le {short_date(today)}.")
     else:
-        click.echo(f"{sent} rappel{_plural(sent)} envoyé{_plural(sent)} le {short_date(today)}"
-                   + (f", {failed} en échec." if failed else "."))
-    if failed:
-        raise SystemExit(1)
+        click.echo(f"{sent} rappel{_plural(sent)} envoyé{_plural(sent)} le {short_date(today)}.")

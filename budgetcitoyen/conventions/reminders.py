@@ -64,11 +64,3 @@ def book_reminder(session: Session, pending: PendingReminder, now: datetime) -> 
         return None
     notifications.reminder(session, pending.convention, pending.reminder.kind, pending.recipient)
     return row.id
-
-
-def release_reminder(session: Session, booking_id: int) -> None:
-    """Forget a booking whose mail could not be delivered: the next run sends the reminder again."""
-    row = session.get(ConventionReminder, booking_id)
-    if row is not None:
-        session.delete(row)
-        session.flush()

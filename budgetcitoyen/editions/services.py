@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import College, CommitteeMembership, User
 from budgetcitoyen.accounts.services import find_by_email
-from budgetcitoyen.audit import services as audit
 from budgetcitoyen.allocation import AllocationRule
-from budgetcitoyen.clock import local_day_bounds, to_local
+from budgetcitoyen.audit import services as audit
+from budgetcitoyen.clock import to_local
 from budgetcitoyen.editions.dates import INSTANT, dates_of, default_calendar, windows_from_dates
 from budgetcitoyen.editions.models import BallotScope, Category, Edition, EditionPhase, PaperClashPolicy
 from budgetcitoyen.editions.questionnaire import add_default_questionnaire

@@ -131,12 +131,10 @@ def auto_assign_message(created: int) -> tuple[str, str]:
             "(ou aucun membre disponible).", "info")
 
 
-def reminders_message(mailed: int, delivered: bool) -> tuple[str, str]:
-    """The flash after the reminders (message, category)."""
+def reminders_message(mailed: int) -> tuple[str, str]:
+    """The flash after the reminders (message, category); the mails are in the queue."""
     if not mailed:
         return "Aucun membre en retard : toutes les évaluations confiées sont soumises.", "info"
-    if not delivered:
-        return f"{_plural(mailed, 'rappel')} : au moins un n'a pas pu partir, réessayez plus tard.", "warning"
     return f"{_plural(mailed, 'rappel')} envoyé{'s' if mailed > 1 else ''}.", "success"
 
 
@@ -182,15 +180,12 @@ def review_page(session: Session, initiative: Initiative) -> dict[str, Any]:
     }
 
 
-def decision_message(initiative: Initiative, recorded: services.DecisionRecorded,
-                     delivered: bool) -> tuple[str, str]:
-    """The flash once the decision is recorded: the outcome, and whether the holder's mail went out."""
+def decision_message(initiative: Initiative, recorded: services.DecisionRecorded) -> tuple[str, str]:
+    """The flash once the decision is recorded: the outcome, and whether the holder is mailed."""
     verdict = "labellisée" if recorded.decision.labelled else "non labellisée"
     message = f"Décision enregistrée : « {initiative.title} » est {verdict}."
     if not recorded.holder_told:
         return message, "success"
-    if not delivered:
-        return message + " L'e-mail au porteur n'a pas pu partir : prévenez-le autrement.", "warning"
     return message + " Le porteur a été prévenu par e-mail" + (
         ", radar joint." if recorded.radar_attached else "."), "success"
 

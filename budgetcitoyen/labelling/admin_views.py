@@ -110,7 +110,7 @@ def remind(edition: Edition) -> Any:
     """Mail each member who still has dossiers to score, with the list and the links."""
     outcome = perform(services.remind_late_members, edition)
     if outcome.ok:
-        flash(*admin_presenters.reminders_message(outcome.value or 0, outcome.mail_delivered))
+        flash(*admin_presenters.reminders_message(outcome.value or 0))
     return _back_to_progress(edition.id)
 
 

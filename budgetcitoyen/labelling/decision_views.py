@@ -41,7 +41,7 @@ def decide(initiative: Initiative) -> Any:
         outcome = perform(services.decide, current_actor(), initiative, form.labelled.data == "yes", category,
                           form.motivation.data or "", now_utc(), form=form)
         if outcome.ok and outcome.value is not None:
-            flash(*admin_presenters.decision_message(initiative, outcome.value, outcome.mail_delivered))
+            flash(*admin_presenters.decision_message(initiative, outcome.value))
             return redirect(url_for("labelling_decisions.decision", initiative_id=initiative.id))
     return _render(initiative, form, 422)
 

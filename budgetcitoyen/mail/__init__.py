@@ -1,10 +1,10 @@
-"""Mail that a use case asks for: queued on the session, delivered by the transaction boundary.
+"""Mail that a use case asks for: queued on the session, written to the mail queue by its commit.
 
 This module is plain Python (no Flask): services and notifications call `queue()`, which records a
-`PendingMail` on the session. Nothing is rendered or sent here. The boundary that commits the use
-case (`budgetcitoyen.web.perform`, `budgetcitoyen.cli.perform`) hands the pending mails to
-`budgetcitoyen.mail.delivery` once the transaction is committed, so no mail ever announces work
-that was rolled back. A rollback forgets the pending mails with the work.
+`PendingMail` on the session. When that session commits, `budgetcitoyen.mail.delivery` renders each
+pending mail and writes it to the `mail_outbox` table in the same transaction; the worker
+(`budgetcitoyen worker`) sends it. So a mail exists if and only if the action that caused it was
+committed, no request ever talks to a mail server, and a rollback forgets the pending mails.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ class PendingMail:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[MailAttachment, ...] = ()
-    # Mails confirming what is already saved (a ballot receipt) go out from a background thread:
-    # the person does not wait for the mail server.
-    background: bool = False
+    # A private mail (a ballot receipt: it names the receipt code) is deleted from the queue once
+    # delivered, so the database keeps no trace tying the address to the code.
+    private: bool = False
 
 
 def queue(
@@ -75,11 +75,13 @@ def queue(
     template: str,
     *,
     attachments: tuple[MailAttachment, ...] = (),
-    background: bool = False,
+    private: bool = False,
     **context: Any,
 ) -> PendingMail:
     """Ask for a mail, sent only if the session's transaction commits. The subject is made one line."""
-    mail = PendingMail(to, one_line(subject, limit=200), template, context, attachments, background)
+    mail = PendingMail(to, one_line(subject, limit=200), template, context, attachments, private)
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even before any SQL, forgets the mail
     session.info.setdefault(PENDING_KEY, []).append(mail)
     return mail
 

@@ -1,28 +1,35 @@
-"""Rendering and sending mail (Flask side): real SMTP when a host is configured, otherwise .eml files
-in the instance outbox folder."""
+"""Rendering and sending mail (Flask side).
+
+- At commit: every mail a use case queued (`budgetcitoyen.mail.queue`) is rendered from
+  templates/emails/<template>.txt and written to the mail queue in the same transaction
+  (`install_commit_hook`, a `before_commit` listener): no mail for work that was rolled back, and
+  no mail lost for work that was committed.
+- In the worker (`budgetcitoyen.mail.worker`): the transport that hands a rendered message to the
+  SMTP server, keeping one SMTP connection for a whole batch. Without a configured server (the demo)
+  nothing leaves the machine: mails are marked delivered and read in Gestion → Courriels.
+"""
 
 from __future__ import annotations
 
 import re
 import smtplib
 import ssl
-import threading
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_app_context, has_request_context, render_template, url_for
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from budgetcitoyen.mail import Link, MailAttachment, PendingMail, one_line
-
-OUTBOX_NAME = re.compile(r"[0-9T_-]+[0-9a-f]{8}\.eml")
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.mail import Link, MailAttachment, PendingMail, one_line, queue, take_pending
+from budgetcitoyen.mail.outbox import RenderedMail, store
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -45,9 +52,12 @@ def _resolve(value: Any) -> Any:
 def build_message(
     to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any
 ) -> EmailMessage:
-    """Render templates/emails/<template>.txt into a plain-text message (plain text reads well everywhere)."""
+    """Render templates/emails/<template>.txt into a plain-text message (plain text reads well everywhere).
+
+    Every header is one line whatever the text it is built from (a title with a line break cannot
+    add a header)."""
     message = EmailMessage(policy=policy.SMTP)
-    message["From"] = current_app.config["MAIL_SENDER"]
+    message["From"] = one_line(current_app.config["MAIL_SENDER"])
     message["To"] = one_line(to)
     message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
@@ -59,124 +69,152 @@ def build_message(
             attachment.content,
             maintype=attachment.maintype,
             subtype=attachment.subtype,
-            filename=attachment.filename,
+            filename=one_line(attachment.filename),
         )
     return message
 
 
-def deliver(message: EmailMessage) -> bool:
-    """Send now; log and return False on failure so the caller can tell the person instead of failing."""
-    config = current_app.config
-    try:
-        if config["MAIL_HOST"]:
-            _send_smtp(message, config)
-        else:
-            _write_outbox(message, Path(config["OUTBOX_FOLDER"]))
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("mail to %s could not be delivered", message["To"])
-        return False
-    return True
+def render(pending: PendingMail) -> RenderedMail:
+    """A queued mail made into the bytes the worker will send.
+
+    A private mail is deleted once delivered, except without a mail server (the demo), where the
+    queue is the only place to read it."""
+    message = build_message(pending.to, pending.subject, pending.template, pending.attachments,
+                            **pending.context)
+    keep = not pending.private or not current_app.config["MAIL_HOST"]
+    return RenderedMail(one_line(pending.to), str(message["Subject"]), pending.template, bytes(message),
+                        keep_after_sending=keep)
 
 
-def send(
-    to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any
-) -> bool:
-    """Build and deliver in one call."""
-    return deliver(build_message(to, subject, template, attachments, **context))
+def _store_pending_mail(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released inside the work (before_commit fires for it too): wait for the end
+    pending = take_pending(session)
+    if not pending:
+        return
+    if has_request_context():
+        store(session, [render(mail) for mail in pending], now_utc())
+        return
+    # A command, the worker or a test: links are built against the public address.
+    app = current_app._get_current_object() if has_app_context() else session.info.get("app")  # type: ignore[attr-defined]
+    if app is None:
+        raise RuntimeError("mail queued on a session of no application: it cannot be rendered")
+    with app.test_request_context("/", base_url=app.config.get("PUBLIC_URL") or "http://localhost"):
+        store(session, [render(mail) for mail in pending], now_utc())
 
 
-def deliver_pending(mails: list[PendingMail]) -> bool:
-    """Send what a committed use case queued; False if any mail could not be delivered (each is logged)."""
-    delivered = True
-    for pending in mails:
-        message = build_message(
-            pending.to, pending.subject, pending.template, pending.attachments, **pending.context
-        )
-        if pending.background:
-            _deliver_in_background(message)
-        else:
-            delivered = deliver(message) and delivered
-    return delivered
+_hook_installed = False
 
 
-# A few threads per process: a receipt waits for a free one rather than a ballot waiting for SMTP.
-_MAIL_THREADS = 4
-_background: ThreadPoolExecutor | None = None
-_background_lock = threading.Lock()
+def install_commit_hook() -> None:
+    """Write the queued mails to the mail queue when, and in the transaction where, their work commits."""
+    global _hook_installed
+    if not _hook_installed:
+        event.listen(Session, "before_commit", _store_pending_mail)
+        _hook_installed = True
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _background
-    with _background_lock:
-        if _background is None:
-            # Its threads are joined at interpreter exit, so a clean shutdown still sends what is queued.
-            _background = ThreadPoolExecutor(max_workers=_MAIL_THREADS, thread_name_prefix="mail")
-        return _background
+# --- Transport (the worker's side) -------------------------------------------------------------
 
 
-def _deliver_in_background(message: EmailMessage) -> None:
-    """Deliver from a background thread.
-
-    For mails that confirm what is already saved (a ballot receipt): the person does not wait for
-    the SMTP server, and a server that is down costs them nothing but the mail (logged). Not tied
-    to the response's close, which some servers skip when the client hangs up first.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def _deliver() -> None:
-        with app.app_context():
-            deliver(message)
-
-    _executor().submit(_deliver)
+class PermanentFailure(Exception):
+    """The mail server refused the mail for good (unknown recipient…): retrying will not help."""
 
 
-def _send_smtp(message: EmailMessage, config: Any) -> None:
-    host, port, timeout = config["MAIL_HOST"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
-    if config["MAIL_USE_SSL"]:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        client = smtplib.SMTP(host, port, timeout=timeout)
-    with client:
-        if config["MAIL_USE_STARTTLS"]:
-            client.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        client.send_message(message)
+class Transport:
+    """Hands rendered messages to the configured SMTP server, one connection per batch. Without a
+    server (the demo), delivery is a no-op: the mail stays readable in the queue."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def send(self, recipient: str, message: bytes) -> None:
+        """Deliver one message; PermanentFailure when refused for good, OSError/SMTPException otherwise."""
+        if not self.config["MAIL_HOST"]:
+            return
+        try:
+            client = self._connected()
+            refused = client.sendmail(_envelope_sender(self.config), [recipient], message)
+        except smtplib.SMTPRecipientsRefused as error:
+            raise PermanentFailure(f"destinataire refusé : {error.recipients}") from error
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            if 500 <= error.smtp_code < 600:
+                raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
+            raise
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            raise
+        if refused:
+            raise PermanentFailure(f"destinataire refusé : {refused}")
+
+    def _connected(self) -> smtplib.SMTP:
+        if self.client is None:
+            config = self.config
+            host, port, timeout = config["MAIL_HOST"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
+            if config["MAIL_USE_SSL"]:
+                client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout,
+                                                        context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(host, port, timeout=timeout)
+            if config["MAIL_USE_STARTTLS"]:
+                client.starttls(context=ssl.create_default_context())
+            if config["MAIL_USERNAME"]:
+                client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            self.client = client
+        return self.client
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                self.client.close()
+            self.client = None
 
 
-def _write_outbox(message: EmailMessage, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S_%f")
-    (folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(message))
+def _envelope_sender(config: Any) -> str:
+    sender = str(config["MAIL_SENDER"])
+    match = re.search(r"<([^>]+)>", sender)
+    return match.group(1) if match else sender
 
 
 @dataclass(frozen=True)
-class OutboxMail:
-    """A mail written to the demo outbox."""
+class ReadableMail:
+    """A stored message's headers and plain-text body, to read it on a page."""
 
-    name: str
     to: str
     subject: str
     date: str
     body: str
 
 
-def list_outbox(folder: Path, limit: int = 200) -> list[OutboxMail]:
-    """The newest mails first."""
-    if not folder.is_dir():
-        return []
-    names = sorted((p.name for p in folder.iterdir() if OUTBOX_NAME.fullmatch(p.name)), reverse=True)
-    return [read_outbox(folder, name) for name in names[:limit]]
-
-
-def read_outbox(folder: Path, name: str) -> OutboxMail:
-    """One outbox mail; the name is checked so no path outside the outbox can be read."""
-    if not OUTBOX_NAME.fullmatch(name):
-        raise FileNotFoundError(name)
-    with (folder / name).open("rb") as handle:
-        parsed = BytesParser(policy=policy.default).parse(handle)
+def parse_message(raw: bytes) -> ReadableMail:
+    """The headers and plain-text body of a stored message."""
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
     part = parsed.get_body(preferencelist=("plain",))
     body = part.get_content() if part is not None else ""
-    return OutboxMail(name, str(parsed["To"]), str(parsed["Subject"]), str(parsed["Date"]), body)
+    return ReadableMail(str(parsed["To"]), str(parsed["Subject"]), str(parsed["Date"]), body)
+
+
+def send(
+    to: str, subject: str, template: str, attachments: tuple[MailAttachment, ...] = (), **context: Any
+) -> bool:
+    """Transitional, for callers not yet moved to `budgetcitoyen.mail.queue`: queue one mail on the
+    current session; committed with the caller's work if it holds some, else at once. Always True:
+    the queue, not the caller, now deals with delivery failures."""
+    from budgetcitoyen.db import get_session, has_pending_work
+
+    session = get_session()
+    holds_work = has_pending_work(session)
+    queue(session, to, subject, template, attachments=attachments, **context)
+    if not holds_work:
+        session.commit()
+    return True

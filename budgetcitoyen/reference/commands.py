@@ -22,7 +22,7 @@ def reference_group() -> None:
 @with_appcontext
 def reference_load() -> None:
     """Load or update the shipped reference data (idempotent)."""
-    report, _ = run_use_case(get_session(), services.load_reference)
+    report = run_use_case(get_session(), services.load_reference)
     click.echo(
         f"{report.territories} territoires, {report.communes_added} communes ajoutées, "
         f"{report.communes_updated} mises à jour, {report.structure_types} types de structure."
@@ -35,7 +35,7 @@ def reference_load() -> None:
 def reference_import_communes(path: Path) -> None:
     """Replace the commune list from a CSV (insee_code,name,postal_codes,territory_code)."""
     try:
-        (added, updated), _ = run_use_case(get_session(), services.import_communes_file, path)
+        added, updated = run_use_case(get_session(), services.import_communes_file, path)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"{added} communes ajoutées, {updated} mises à jour.")

@@ -68,8 +68,8 @@ def pb_import(path: Path, year: int | None, max_bytes: int) -> None:
         target_year = pabulib_import.year_of(election, year)
         with click.progressbar(length=max(1, election.ballots.num_voters), file=sys.stderr,
                                label="Enregistrement des bulletins") as bar:
-            (edition, warnings), _ = run_use_case(db(), pabulib_import.import_election, election, target_year,
-                                                  secret_key(), now_utc(), show=bar.update)
+            edition, warnings = run_use_case(db(), pabulib_import.import_election, election, target_year,
+                                             secret_key(), now_utc(), show=bar.update)
     except DomainError as error:
         raise CommandFailure(error.message) from None
     for warning in warnings:

@@ -12,7 +12,7 @@ from budgetcitoyen.voting.models import Ballot
 
 
 def ballot_receipt(session: Session, user: User, edition: Edition, ballot: Ballot, code: str) -> None:
-    """The voter's receipt: delivered in the background, so the voter never waits for the mail server."""
+    """The voter's receipt; private: deleted from the mail queue once delivered."""
     queue(session, user.email, "Votre vote au Budget citoyen est enregistré", "ballot_receipt",
-          background=True, edition=edition, code=code, cast_at=to_local(ballot.cast_at),
+          private=True, edition=edition, code=code, cast_at=to_local(ballot.cast_at),
           changed=ballot.version > 1, link=Link.to("voting.receipt", code=code))

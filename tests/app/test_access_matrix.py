@@ -18,6 +18,7 @@ from budgetcitoyen.accounts.models import College, CommitteeMembership, Role
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
+from budgetcitoyen.mail.outbox import RenderedMail, store
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.security import enforce_access
 from budgetcitoyen.web import access_rule_of
@@ -179,13 +180,13 @@ POST_ONLY_ROUTES = {
     "labelling_admin.unassign": "admin",
     "labelling_admin.record_interest": "admin",
     "labelling_admin.remind": "admin",
+    "mail_admin.retry": "admin",
     "labelling.declare_interest": "committee",
     "results_admin.close_vote": "admin",
     "results_admin.compute": "admin",
     "results_admin.publish": "admin",
 }
 
-OUTBOX_MAIL = "20260101T000000_000000-0123abcd.eml"
 
 
 def test_every_route_is_in_the_matrix_and_declares_a_rule(app: Flask) -> None:
@@ -287,17 +288,16 @@ def as_role(
 ) -> Callable[[str], tuple[FlaskClient, dict[str, str]]]:
     edition = make_edition(year=2026)
     target = make_user(email="cible@example.org")
-    outbox = Path(app.config["OUTBOX_FOLDER"])
-    outbox.mkdir(parents=True, exist_ok=True)
-    (outbox / OUTBOX_MAIL).write_bytes(
-        b"To: x@example.org\r\nSubject: Essai\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBonjour\r\n"
-    )
+    with app.extensions["db_sessionmaker"]() as session:
+        message = b"To: x@example.org\r\nSubject: Essai\r\n\r\nBonjour\r\n"
+        mail_id = store(session, [RenderedMail("x@example.org", "Essai", "test", message)], now_utc())[0].id
+        session.commit()
     initiative_id, attachment_id, workshop_id = _initiative_with_attachment(app, edition.id, target.id)
     convention_id = _convention_with_report(app, initiative_id)
     params = {
         "edition": str(edition.id),
         "user": str(target.id),
-        "mail": OUTBOX_MAIL,
+        "mail": str(mail_id),
         "initiative": str(initiative_id),
         "attachment": str(attachment_id),
         "workshop": str(workshop_id),

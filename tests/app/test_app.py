@@ -157,6 +157,7 @@ def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) 
             "SECRET_KEY": "test-secret-key-0123456789",
             "TRUSTED_PROXIES": 1,
             "HTTPS": True,
+            "PUBLIC_URL": "https://budget.example.org",
         }
     )
     seen: list[str] = []

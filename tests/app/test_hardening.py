@@ -384,10 +384,9 @@ def test_the_last_administrator_cannot_delete_their_account(app: Flask, login_as
     assert response.status_code == 422 and "seul administrateur" in text_of(response)
 
 
-def test_outbox_ignores_files_that_are_not_ours(app: Flask, login_as: Callable) -> None:
-    folder = Path(app.config["OUTBOX_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "notes.eml").write_text("To: x\r\n\r\nsecret", encoding="utf-8")
+def test_the_mail_queue_pages_take_only_ids_of_queued_mails(app: Flask, login_as: Callable) -> None:
     client = login_as(Role.ADMIN, email="admin@example.org")
-    assert "notes.eml" not in text_of(client.get("/gestion/courriels"))
+    assert client.get("/gestion/courriels").status_code == 200
     assert client.get("/gestion/courriels/notes.eml").status_code == 404
+    assert client.get("/gestion/courriels/..%2Fsecret_key").status_code == 404
+    assert client.get("/gestion/courriels/999999").status_code == 404

@@ -7,15 +7,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from budgetcitoyen.accounts.models import Role, User
+from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import reminders
 from budgetcitoyen.conventions.models import ConventionReminder
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.mail import take_pending
+from budgetcitoyen.mail.models import OutboxMail
+from budgetcitoyen.mail.worker import deliver_all
 from budgetcitoyen.web import run_use_case
 from tests.conftest import SmtpServer, body_of
 from tests.conventions.helpers import make_convention
@@ -27,13 +30,17 @@ def convention(
     make_user: Callable[..., User],
     make_edition: Callable[..., Edition],
     add_winner: Callable[..., int],
+    smtp: SmtpServer,
 ) -> int:
-    """Signed and paid on 31 January 2026: ends 31 July 2027, report due 31 January 2028."""
+    """Signed and paid on 31 January 2026: ends 31 July 2027, report due 31 January 2028. The mails of
+    the signature and the payment are forgotten: the tests count reminders."""
     edition = make_edition(year=2026)
     admin, holder = make_user(roles=(Role.ADMIN,)), make_user(email="porteuse@example.org")
-    return make_convention(
+    convention_id = make_convention(
         app, add_winner(edition, holder), admin, signed_on=date(2026, 1, 31), paid=True
     )
+    smtp.clear()
+    return convention_id
 
 
 def remind(app: Flask, day: str, *extra: str) -> tuple[int, str]:
@@ -101,15 +108,26 @@ def test_dry_run_sends_and_records_nothing(app: Flask, convention: int, smtp: Sm
     assert len(smtp.messages) == 1
 
 
-def test_an_undelivered_reminder_is_tried_again_next_run(
+def test_a_reminder_queued_while_smtp_is_down_goes_out_once_it_is_back(
     app: Flask, convention: int, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, db_session
 ) -> None:
+    # The reminder is booked and queued in one transaction; the mail server being down is the mail
+    # worker's business (it retries), so the command succeeds and never books the reminder twice.
     monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nobody listens there
     code, output = remind(app, "2027-01-31")
-    assert code == 1 and "Échec de l'envoi" in output
-    assert db_session.scalar(select(func.count()).select_from(ConventionReminder)) == 0
+    assert code == 0, output
+    smtp.app = None  # read the SMTP server without delivering
+    assert deliver_all(app) == 0 and smtp.messages == []
+    queued = db_session.scalars(select(OutboxMail).where(OutboxMail.status != "sent")).all()
+    assert [(m.status, m.attempts) for m in queued] == [("queued", 1)]
+    assert "ConnectionRefused" in queued[0].last_error
+    assert db_session.scalar(select(func.count()).select_from(ConventionReminder)) == 1
     monkeypatch.undo()
-    assert remind(app, "2027-02-01")[0] == 0
+    assert remind(app, "2027-02-01")[1].startswith("Aucun rappel")  # booked: never queued twice
+    with app.extensions["db_sessionmaker"]() as session:  # the retry is due (as if its wait was over)
+        session.execute(update(OutboxMail).values(next_attempt_at=now_utc()))
+        session.commit()
+    smtp.app = app
     assert len(smtp.messages) == 1
 
 
@@ -123,8 +141,8 @@ def test_a_reminder_booked_by_another_run_queues_no_mail(
         [stale] = reminders.pending_reminders(late, day)
         late.rollback()
         [fresh] = reminders.pending_reminders(early, day)
-        booking, delivered = run_use_case(early, reminders.book_reminder, fresh, now)
-        assert booking is not None and delivered
+        booking = run_use_case(early, reminders.book_reminder, fresh, now)
+        assert booking is not None
         early.rollback()  # rendering the mail read in a new transaction: SQLite allows one writer
         assert reminders.book_reminder(late, stale, now) is None
         assert take_pending(late) == []

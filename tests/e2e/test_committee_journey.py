@@ -1,4 +1,5 @@
-"""A committee member scores a dossier in a real browser; another declares an interest; pages checked with axe-core."""
+"""A committee member scores a dossier in a real browser; another declares an interest; pages checked
+with axe-core."""
 
 from __future__ import annotations
 

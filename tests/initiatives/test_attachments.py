@@ -49,7 +49,7 @@ def test_a_committed_upload_stays_and_a_removal_deletes_it_once_committed(
     app: Flask, draft: Initiative, tmp_path: Path
 ) -> None:
     with app.extensions["db_sessionmaker"]() as session:
-        attachment_id = run_use_case(session, lambda s: _add(s, draft, tmp_path).id)[0]
+        attachment_id = run_use_case(session, lambda s: _add(s, draft, tmp_path).id)
     [stored] = list(tmp_path.iterdir())
     with app.extensions["db_sessionmaker"]() as session:
         holder, attachment = session.get(User, draft.holder_id), session.get(Attachment, attachment_id)

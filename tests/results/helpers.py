@@ -31,8 +31,8 @@ from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from budgetcitoyen.voting import ballots as voting
 from budgetcitoyen.voting.eligibility import voter_key
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
-from tests.voting.conftest import SECRET
 from tests.helpers import text_of
+from tests.voting.conftest import SECRET
 
 YEAR = 2026
 ENVELOPE = Decimal(22000)

@@ -23,8 +23,8 @@ from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from tests.conftest import SmtpServer, body_of
-from tests.results.helpers import YEAR, Scenario, set_vote_window, squeeze, visible
 from tests.helpers import post_form, text_of
+from tests.results.helpers import YEAR, Scenario, set_vote_window, squeeze, visible
 
 PAGE = f"/gestion/editions/{YEAR}/repartition"
 

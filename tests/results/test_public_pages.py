@@ -17,6 +17,7 @@ from budgetcitoyen.french import file_size as size_label
 from budgetcitoyen.results import charts
 from budgetcitoyen.results.presenters import CHART_NAMES
 from budgetcitoyen.results.services import results_folder
+from tests.helpers import text_of
 from tests.results.helpers import (
     CSV_CONTENT,
     PB_CONTENT,
@@ -27,7 +28,6 @@ from tests.results.helpers import (
     visible,
     write_result,
 )
-from tests.helpers import text_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 PB_FILE = f"budget-citoyen-{YEAR}-bulletins.pb"

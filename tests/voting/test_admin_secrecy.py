@@ -23,9 +23,9 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.voting.eligibility import person_key, voter_key
 from budgetcitoyen.voting.identity import find_online_ballot
 from budgetcitoyen.voting.models import Ballot, PaperAttendance
+from tests.helpers import post_form, text_of
 from tests.voting.conftest import ARRAS, LENS, SECRET
 from tests.voting.test_admin_views import cast, close_vote, void
-from tests.helpers import post_form, text_of
 
 
 @dataclass

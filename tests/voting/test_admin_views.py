@@ -22,8 +22,8 @@ from budgetcitoyen.voting.ballots import cast_online
 from budgetcitoyen.voting.figures import participation, tally
 from budgetcitoyen.voting.identity import find_online_ballot
 from budgetcitoyen.voting.models import Ballot, Channel, PaperAttendance, PaperClashPolicy
-from tests.voting.conftest import ARRAS, LENS, SECRET
 from tests.helpers import csrf_token, post_form, text_of
+from tests.voting.conftest import ARRAS, LENS, SECRET
 
 PAPER = {
     "first_name": "Lucie",

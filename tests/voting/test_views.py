@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import Ballot, VoterProfile
 from tests.conftest import body_of
-from tests.voting.conftest import ARRAS
 from tests.helpers import csrf_token, login, post_form, text_of
+from tests.voting.conftest import ARRAS
 
 
 def receipt_mail(smtp, address: str, code: str, timeout: float = 10.0) -> str:

@@ -1,0 +1,136 @@
+"""The mail queue's use cases (no Flask): store rendered mails, claim a batch, record each outcome.
+
+Delivery is at least once. A batch is claimed in a short transaction of its own (several workers on
+PostgreSQL skip each other's rows with FOR UPDATE SKIP LOCKED; SQLite serialises writers anyway),
+each mail is sent, and its outcome is committed at once, one mail at a time, so a worker killed in
+the middle of a batch loses nothing: the mails it had not marked are claimed again when their lease
+ends, and only the one being handed to the mail server at the instant of the kill can go out twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from budgetcitoyen.errors import Conflict
+from budgetcitoyen.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMail
+
+# How long a claimed mail is reserved for the worker that claimed it before another may take it
+# (setting MAIL_CLAIM_LEASE_SECONDS).
+LEASE = timedelta(minutes=2)
+# After a temporary failure, wait 30 s, 1 min, 2 min… up to an hour; give up after MAX_ATTEMPTS.
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 12  # about 8 hours of retries in all
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """A mail ready to send: the message's bytes and what the queue shows of it."""
+
+    recipient: str
+    subject: str
+    template: str
+    message: bytes
+    keep_after_sending: bool = True
+
+
+@dataclass(frozen=True)
+class ClaimedMail:
+    """A mail a worker holds for the length of its lease."""
+
+    id: int
+    recipient: str
+    message: bytes
+    attempts: int
+
+
+def store(session: Session, mails: Sequence[RenderedMail], now: datetime) -> list[OutboxMail]:
+    """Queue mails in the session's transaction: they exist only if the action that caused them commits."""
+    rows = [
+        OutboxMail(created_at=now, recipient=m.recipient, subject=m.subject, template=m.template,
+                   message=m.message, keep_after_sending=m.keep_after_sending, status=QUEUED, attempts=0,
+                   next_attempt_at=now, last_error="")
+        for m in mails
+    ]
+    session.add_all(rows)
+    if rows:
+        session.flush()
+    return rows
+
+
+def claim(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[ClaimedMail]:
+    """Reserve up to `limit` due mails (queued and due, or claimed by a worker whose lease ran out).
+
+    The caller commits at once, so other workers see the reservation."""
+    due = or_(
+        (OutboxMail.status == QUEUED) & (OutboxMail.next_attempt_at <= now),
+        (OutboxMail.status == SENDING) & (OutboxMail.claimed_until < now),
+    )
+    ids = session.scalars(
+        select(OutboxMail.id).where(due).order_by(OutboxMail.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxMail).where(OutboxMail.id.in_(ids))
+        .values(status=SENDING, claimed_until=now + lease, attempts=OutboxMail.attempts + 1)
+    )
+    rows = session.execute(
+        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts)
+        .where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)
+    ).all()
+    return [ClaimedMail(*row) for row in rows]
+
+
+def mark_sent(session: Session, mail_id: int, now: datetime) -> None:
+    """The mail server accepted the mail: done (and forgotten, for a mail not to be kept)."""
+    row = session.get(OutboxMail, mail_id)
+    if row is None:
+        return
+    if not row.keep_after_sending:
+        session.execute(delete(OutboxMail).where(OutboxMail.id == mail_id))
+        return
+    row.status, row.sent_at, row.claimed_until, row.last_error = SENT, now, None, ""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s after the first failure, doubling, at most an hour."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def mark_failed(session: Session, mail_id: int, error: str, now: datetime, *, permanent: bool) -> None:
+    """A failed attempt: try again later, or give up (refused for good, or too many attempts)."""
+    row = session.get(OutboxMail, mail_id)
+    if row is None:
+        return
+    row.last_error = error[:500]
+    row.claimed_until = None
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = FAILED
+    else:
+        row.status = QUEUED
+        row.next_attempt_at = now + retry_delay(row.attempts)
+
+
+def retry(session: Session, mail: OutboxMail, now: datetime) -> None:
+    """An administrator asks for a failed (or still waiting) mail to be sent again now."""
+    if mail.status not in (FAILED, QUEUED):
+        raise Conflict("Ce courriel n'est pas en échec : il n'y a rien à relancer.")
+    mail.status, mail.attempts, mail.next_attempt_at, mail.claimed_until = QUEUED, 0, now, None
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many mails in each state (queue depth, failures), for the admin page and the metrics."""
+    found = dict(session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+    return {status: int(found.get(status, 0)) for status in (QUEUED, SENDING, SENT, FAILED)}
+
+
+def purge_sent(session: Session, before: datetime) -> int:
+    """Delete mails delivered before `before` (the queue is not an archive)."""
+    result = session.execute(delete(OutboxMail).where(OutboxMail.status == SENT, OutboxMail.sent_at < before))
+    return result.rowcount or 0

@@ -1,0 +1,102 @@
+"""The mail worker: claims due mails from the queue and sends them, as a process of its own.
+
+Run as `budgetcitoyen worker` (systemd, a container, or next to the demo server). Several workers
+may run at once, on one machine or several: each claims its own batch (see mail/outbox.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask
+
+from budgetcitoyen.clock import now_utc
+from budgetcitoyen.mail import outbox
+from budgetcitoyen.mail.delivery import PermanentFailure, Transport
+
+log = logging.getLogger("budgetcitoyen.mail")
+
+
+@dataclass
+class BatchReport:
+    """What one pass over the queue did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_batch(app: Flask, limit: int = 50) -> BatchReport:
+    """Claim up to `limit` due mails and try each once; every outcome is committed as soon as known."""
+    sessions = app.extensions["db_sessionmaker"]
+    report = BatchReport()
+    with app.app_context():
+        with sessions() as session:
+            lease = timedelta(seconds=float(app.config["MAIL_CLAIM_LEASE_SECONDS"]))
+            claimed = outbox.claim(session, now_utc(), limit, lease)
+            session.commit()
+        report.claimed = len(claimed)
+        if not claimed:
+            return report
+        with Transport(app.config) as transport:
+            for mail in claimed:
+                error, permanent = _send(transport, mail)
+                with sessions() as session:
+                    if error is None:
+                        outbox.mark_sent(session, mail.id, now_utc())
+                        report.sent += 1
+                    else:
+                        outbox.mark_failed(session, mail.id, error, now_utc(), permanent=permanent)
+                        if permanent or mail.attempts >= outbox.MAX_ATTEMPTS:
+                            report.failed += 1
+                        else:
+                            report.retried += 1
+                    session.commit()
+    return report
+
+
+def _send(transport: Transport, mail: outbox.ClaimedMail) -> tuple[str | None, bool]:
+    """(None, _) when sent; else (the error, whether it is permanent)."""
+    try:
+        transport.send(mail.recipient, mail.message)
+    except PermanentFailure as error:
+        log.warning("mail %s refused for good: %s", mail.id, error)
+        return str(error), True
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("mail %s not delivered (attempt %s), will retry: %s", mail.id, mail.attempts, error)
+        return f"{type(error).__name__}: {error}", False
+    return None, False
+
+
+def deliver_all(app: Flask, limit: int = 200) -> int:
+    """Send everything due now (tests, `worker --once`); returns how many mails were sent."""
+    sent = 0
+    while True:
+        report = deliver_batch(app, limit)
+        sent += report.sent
+        if report.claimed < limit:
+            return sent
+
+
+def run(
+    app: Flask, *, poll_seconds: float = 1.0, batch: int = 50, stop: threading.Event | None = None
+) -> None:
+    """Deliver until `stop` is set: a full batch is followed at once by the next, an empty queue is
+    looked at again after `poll_seconds`."""
+    stop = stop or threading.Event()
+    log.info("mail worker started (batch %s, poll %.1f s)", batch, poll_seconds)
+    while not stop.is_set():
+        try:
+            report = deliver_batch(app, batch)
+        except Exception:  # the database went away for a moment: wait and carry on
+            log.exception("mail worker pass failed; retrying in %.1f s", poll_seconds)
+            stop.wait(poll_seconds)
+            continue
+        if report.claimed < batch:
+            stop.wait(poll_seconds)
+    log.info("mail worker stopped")
