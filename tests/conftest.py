@@ -207,7 +207,11 @@ def restore_database(app: Flask, template: dict[str, Any]) -> None:
         engine.dispose()
         for suffix in ("-wal", "-shm"):
             Path(f"{template['path']}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template["pristine"], template["path"])
+        # A new file (new inode) replaces the old one: a connection some test left open keeps the old
+        # file and cannot see, or disturb, the fresh copy (rewriting in place gave "disk I/O error").
+        fresh = Path(f"{template['path']}.restore")
+        shutil.copyfile(template["pristine"], fresh)
+        os.replace(fresh, template["path"])
         return
     with engine.begin() as conn:
         tables = ", ".join(f'"{name}"' for name in template["truncate"])
