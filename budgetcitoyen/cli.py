@@ -5,6 +5,9 @@ once; a DomainError rolls it back and is shown as the command's error)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import IO, Any
+
 import click
 from alembic import command as alembic
 from flask import Flask, current_app
@@ -72,6 +75,56 @@ def db_revision(message: str) -> None:
     alembic.revision(_alembic_cfg(), message=message, autogenerate=True)
 
 
+def _file_roots() -> dict[str, Path]:
+    """The folders of files the application must find again (caches are rebuilt, so left out)."""
+    return {"uploads": Path(current_app.config["UPLOAD_FOLDER"]),
+            "results": Path(current_app.instance_path) / "results"}
+
+
+class _Failure(click.ClickException):
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Archive to write (default: budgetcitoyen-<date>-<time>.tar.gz here).")
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Save the database and the files (attachments, reports, published files) in one archive."""
+    from budgetcitoyen.backup import BackupError, write_backup
+
+    now = now_utc()
+    target = output or Path(f"budgetcitoyen-{now:%Y%m%d-%H%M%S}.tar.gz")
+    try:
+        report = write_backup(current_app.extensions["db_engine"], _file_roots(), target, now)
+    except BackupError as error:
+        raise _Failure(error.message) from None
+    rows = sum(report.rows.values())
+    click.echo(f"Sauvegarde : {report.archive} (schéma {report.revision}, {rows} lignes, "
+               f"{report.files} fichiers)")
+    click.echo(f"SHA-256 : {report.sha256}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(archive: Path) -> None:
+    """Restore an archive of `budgetcitoyen backup` into an empty database and instance folder."""
+    from budgetcitoyen.backup import BackupError, restore_backup, sha256_of
+
+    sidecar = archive.with_name(archive.name + ".sha256")
+    if sidecar.exists() and sidecar.read_text(encoding="utf-8").split()[0] != sha256_of(archive):
+        raise _Failure(f"L'empreinte SHA-256 de {archive.name} ne correspond pas à {sidecar.name}.")
+    try:
+        report = restore_backup(current_app.extensions["db_engine"], current_app.config["DATABASE_URL"],
+                                archive, Path(current_app.instance_path), _file_roots())
+    except BackupError as error:
+        raise _Failure(error.message) from None
+    click.echo(f"Restauré : {sum(report.rows.values())} lignes, {report.files} fichiers "
+               f"(schéma {report.revision}, puis mis à jour).")
+
+
 @click.command("seed-demo")
 @click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
 @click.option("--phase", default="vote", show_default=True,
@@ -102,6 +155,6 @@ def register_commands(app: Flask) -> None:
     from budgetcitoyen.results.commands import pb_export, pb_import
 
     commands = (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import,
-                worker_command)
+                worker_command, backup_command, restore_command)
     for command in commands:
         app.cli.add_command(command)
