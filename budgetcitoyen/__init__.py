@@ -32,6 +32,7 @@ VIEW_MODULES = (
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
     "budgetcitoyen.results.views",
+    "budgetcitoyen.results.simulator_views",
     "budgetcitoyen.results.admin_views",
     "budgetcitoyen.dashboards.views",
 )

@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from budgetcitoyen.accounts.permissions import is_admin, is_staff
-from budgetcitoyen.french import date_time, euros, file_size, long_date, number, short_date
+from budgetcitoyen.french import date_time, euros, file_size, long_date, number, percent, short_date
 from budgetcitoyen.markdown import render as render_markdown
 
 URL = re.compile(r"https?://[^\s<>\"]+")
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         short_date=short_date,
         date_time=date_time,
         number=number,
+        percent=percent,
         file_size=file_size,
         linkify=linkify,
         markdown=render_markdown,

@@ -141,6 +141,7 @@ GET_ROUTES = {
     "results.download": ("/resultats/2026/budget-citoyen-2026-bulletins.pb", "hidden"),
     "results.open_data": ("/api/editions/2026/results.json", "hidden"),
     "results_admin.allocation": ("/gestion/editions/2026/repartition", "admin"),
+    "results_simulator.simulator": ("/gestion/editions/2026/simulateur", "admin"),
     "results_admin.commission_report": ("/gestion/editions/2026/commission-permanente", "staff"),
     "results_admin.commission_report_csv": (
         "/gestion/editions/2026/commission-permanente.csv",
@@ -185,6 +186,8 @@ POST_ONLY_ROUTES = {
     "results_admin.close_vote": "admin",
     "results_admin.compute": "admin",
     "results_admin.publish": "admin",
+    "results_simulator.simulate_file": "admin",
+    "results_simulator.choose_rule": "admin",
 }
 
 

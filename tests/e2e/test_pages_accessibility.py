@@ -1045,6 +1045,20 @@ def test_results_pages(
     page.get_by_role("button", name="Clore le vote maintenant").click()
     expect(page.get_by_role("status")).to_contain_text("Le vote est clos.")
     checker.check("Répartition de l'enveloppe")
+    # The rule simulator on the closed vote's ballots, then the rule kept with a reason.
+    page.get_by_role("link", name="Simulateur de règles").click()
+    checker.check("Simulateur de règles")
+    page.get_by_role("button", name="Comparer les règles", exact=True).click()
+    expect(page.get_by_role("table", name="Synthèse par règle")).to_be_visible()
+    checker.check("Simulateur de règles")
+    page.get_by_role("button", name="Retenir cette règle").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez pourquoi cette règle est retenue.")
+    checker.check("Simulateur de règles")
+    page.get_by_label("Motif du choix").fill("Règle des éditions précédentes.")
+    page.get_by_role("button", name="Retenir cette règle").click()
+    expect(page.get_by_role("status")).to_contain_text("Cette règle était déjà celle de l'édition.")
+    checker.check("Simulateur de règles")
+    checker.visit(f"{base}/repartition", "Répartition de l'enveloppe")
     page.get_by_role("button", name="Calculer la répartition").click()
     expect(page.get_by_role("status")).to_contain_text("Répartition calculée : 3 lauréates")
     expect(page.get_by_role("table", name=re.compile("proposés \\(aperçu\\)"))).to_contain_text(
@@ -1134,6 +1148,7 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "conventions_admin.convention",
         "results.show",
         "results_admin.allocation",
+        "results_simulator.simulator",
         "results_admin.commission_report",
     }
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())}
