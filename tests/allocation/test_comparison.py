@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -73,3 +74,24 @@ def test_equal_shares_columns_run_without_sub_envelopes_and_say_so() -> None:
 def test_satisfied_voters_counts_ballots_with_a_funded_choice(funded: list[int], expected: int) -> None:
     ballots = Ballots(np.array([0, 1, 3, 3]), np.array([0, 0, 1]), 3)  # third ballot empty
     assert satisfied_voters(ballots, funded) == expected
+
+
+@pytest.mark.parametrize("name", ["Poland_Swiecie_2023.pb", "Netherlands_Assen_2024.pb",
+                                  "Poland_Lodz_2023_Chojny.pb"])
+def test_a_project_equal_shares_left_out_is_explained_by_its_supporters_money(name: str) -> None:
+    """For the Method of Equal Shares, an unfunded project's page says what its supporters still held at
+    the end, and that is always less than its cost (else the method would have bought it)."""
+    election = read_pb(DATA / name)
+    projects = election.allocation_projects()
+    for rule in ("mes", "mes-raw"):
+        outcome = allocate(projects, election.budget, rule=rule, ballots=election.ballots, tie_break="id")
+        explained = 0
+        for decision in outcome.decisions:
+            if decision.funded or "ses soutiens ne disposaient plus que de" not in decision.explanation:
+                continue
+            explained += 1
+            held = re.search(r"ne disposaient plus que de ([\d\s]+(?:,\d+)?)", decision.explanation)
+            amount = Decimal(re.sub(r"\s", "", held.group(1)).replace(",", "."))
+            assert amount < decision.asked, (rule, decision.project_id, decision.explanation)
+        unfunded_supported = [d for d in outcome.decisions if not d.funded and d.votes > 0]
+        assert explained == len(unfunded_supported), (rule, name)
