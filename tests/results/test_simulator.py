@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
 from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.initiatives.models import Initiative
 from tests.helpers import audit_entries, csrf_token, post_form, text_of
 from tests.results.helpers import YEAR, Scenario, set_vote_window
 
@@ -35,14 +37,12 @@ def test_the_rules_side_by_side_on_the_counted_ballots(
     assert "Synthèse par règle" in page and "Montant attribué par territoire" in page
     for label in ("Par ordre des votes", "Méthode des parts égales"):
         assert label in page
-    # Every initiative of the scenario is a row of the projects' table.
+    # Every initiative of the scenario is a row of the projects' table; nothing was stored by simulating.
     with app.extensions["db_sessionmaker"]() as session:
-        from budgetcitoyen.initiatives.models import Initiative
-
-        titles = [i.title for i in session.query(Initiative).filter_by(edition_id=scenario.edition.id)]
+        query = select(Initiative.title).where(Initiative.edition_id == scenario.edition.id)
+        titles = session.scalars(query).all()
+        assert audit_entries(session, "edition.allocation_rule") == []
     assert titles and all(title in page for title in titles)
-    # Nothing was stored by simulating.
-    assert audit_entries(app.extensions["db_sessionmaker"](), "edition.allocation_rule") == []
 
 
 def test_a_pabulib_file_is_compared_and_a_bad_one_refused_in_french(
