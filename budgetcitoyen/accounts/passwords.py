@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from budgetcitoyen.accounts.models import LoginAttempt, User
 from budgetcitoyen.accounts.rules import normalize_email, password_problems
+from budgetcitoyen.accounts.sessions import end_all_sessions
 from budgetcitoyen.db import own_transaction
 from budgetcitoyen.errors import DomainError
 
@@ -94,10 +95,11 @@ def spend_check_time(password: str) -> None:
     check_password_hash(_DUMMY_HASH, password)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str) -> None:
     """A new password, if strong enough; every session of the account is logged out."""
     user.password_hash = strong_hash(password, user.email)
-    user.auth_version += 1
+    user.auth_version += 1  # a link mailed for an address change before it no longer works
+    end_all_sessions(session, user)
 
 
 def account_key(secret: str, email: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.accounts import notifications, tokens
+from budgetcitoyen.accounts import notifications, sessions, tokens
 from budgetcitoyen.accounts.models import CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.accounts.passwords import (
     PasswordGuard,
@@ -84,8 +84,10 @@ def _duplicate_email() -> Conflict:
 
 
 def sign_up(session: Session, email: str, password: str, links: LinkSettings, now: datetime) -> User:
-    """Create the account and mail the link that confirms its address."""
+    """Create the account, mail the link that confirms its address and open the device's session (the
+    person is signed in at once)."""
     user = register(session, email, password, now)
+    sessions.open_session(session, user, now.date())
     notifications.confirm_address(session, user.email, confirmation_token(links.secret, user),
                                   links.email_max_age)
     return user
@@ -110,6 +112,18 @@ def authenticate(session: Session, email: str, password: str, guard: PasswordGua
     forget_failures(session, key)
     user.last_login_at = guard.now
     return user
+
+
+def log_in(session: Session, email: str, password: str, guard: PasswordGuard) -> User:
+    """Check the credentials (authenticate) and open a session for the device; its token is on the user."""
+    user = authenticate(session, email, password, guard)
+    sessions.open_session(session, user, guard.now.date())
+    return user
+
+
+def log_out(session: Session, token: str) -> None:
+    """End this device's session on the server: its cookies, even saved, open nothing any more."""
+    sessions.end_session(session, token)
 
 
 def _matching_account(session: Session, email: str, password: str) -> int | None:
@@ -174,19 +188,21 @@ def reset_password(
 ) -> User:
     """Set a new password from a reset link; the link proves the address, so it also confirms it."""
     user = user_for_reset_token(session, secret, token, max_age, lock=True)
-    set_password(user, password)
+    set_password(session, user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     return user
 
 
 def change_password(session: Session, user: User, current: str, new: str, guard: PasswordGuard) -> None:
-    """Change the password after checking the current one; other sessions are logged out."""
+    """Change the password after checking the current one; every session ends, then this device gets a
+    new one (its token is on the user): the other devices are logged out."""
     try:
         verify_current_password(session, user, current, guard, field="current_password")
     except WrongPassword as error:
         raise WrongPassword("Le mot de passe actuel est incorrect.", field=error.field) from error
-    set_password(user, new)
+    set_password(session, user, new)
+    sessions.open_session(session, user, guard.now.date())
 
 
 def ask_email_change(session: Session, user: User, password: str, new_email: str, guard: PasswordGuard,
@@ -222,6 +238,7 @@ def apply_email_change(session: Session, secret: str, token: str, max_age: int, 
     user.email = payload["new"]
     user.email_confirmed_at = now
     user.auth_version += 1
+    sessions.end_all_sessions(session, user)
     try:
         with session.begin_nested():
             session.flush()
@@ -248,6 +265,7 @@ def delete_account(session: Session, user: User, password: str, guard: PasswordG
     user.last_login_at = None
     user.deleted_at = now
     user.auth_version += 1
+    sessions.end_all_sessions(session, user)
     user.roles.clear()
     session.execute(delete(CommitteeMembership).where(CommitteeMembership.user_id == user.id))
     audit.record(

@@ -126,8 +126,8 @@ def login() -> Any:
     form = forms.LoginForm()
     outcome = None
     if form.validate_on_submit():
-        authenticate = ratelimit.limited("login", services.authenticate)
-        outcome = perform(authenticate, form.email.data, form.password.data, _guard(), form=form)
+        log_in = ratelimit.limited("login", services.log_in)
+        outcome = perform(log_in, form.email.data, form.password.data, _guard(), form=form)
         if outcome.ok:
             login_user(outcome.value, remember=bool(form.remember.data))
             flash("Vous êtes connecté.", "success")
@@ -138,7 +138,9 @@ def login() -> Any:
 @bp.route("/deconnexion", methods=["POST"])
 @access(Access.AUTHENTICATED)
 def logout() -> Any:
-    """Log out (POST with CSRF, so a third-party page cannot log people out)."""
+    """Log out (POST with CSRF, so a third-party page cannot log people out). The session ends on the
+    server too: a saved copy of the session or "remember me" cookie opens nothing afterwards."""
+    perform(services.log_out, current_user.get_id())
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("public.home"))
@@ -198,7 +200,7 @@ def change_password() -> Any:
         outcome = perform(services.change_password, user, form.current_password.data, form.password.data,
                           _guard(), form=form)
         if outcome.ok:
-            login_user(user)  # this device stays logged in under the new auth version
+            login_user(user)  # this device stays logged in, under the session the change opened
             flash("Votre mot de passe a été changé. Vos autres appareils ont été déconnectés.", "success")
             return redirect(url_for("accounts.account"))
     return _page("accounts/change_password.html", form, outcome)
