@@ -109,7 +109,7 @@ def authenticate(session: Session, email: str, password: str, guard: PasswordGua
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or user.is_deleted:
         raise BadCredentials()
-    forget_failures(session, key)
+    forget_failures(session, key, guard.address)
     user.last_login_at = guard.now
     return user
 
