@@ -23,3 +23,10 @@ def reset_password(session: Session, to: str, token: str, max_age: int) -> None:
     """The link to choose a new password."""
     queue(session, to, "Réinitialisation de votre mot de passe", "reset_password",
           link=Link.to("accounts.reset_password", token=token), minutes=max_age // 60)
+
+
+def reset_password_no_account(session: Session, to: str, max_age: int) -> None:
+    """The answer to a reset asked for an address no account uses: the same subject, and the same work
+    as a real link, so neither the page nor its timing tells whether the address has an account."""
+    queue(session, to, "Réinitialisation de votre mot de passe", "reset_password_no_account",
+          link=Link.to("accounts.signup"), minutes=max_age // 60)

@@ -160,13 +160,23 @@ def confirm_email(session: Session, secret: str, token: str, max_age: int, now: 
 
 
 def ask_password_reset(session: Session, email: str, links: LinkSettings) -> None:
-    """Mail a reset link to a live account; nothing to any other address (the caller answers the same)."""
-    user = find_by_email(session, email)
-    if user is None:
-        return
-    payload = {"uid": user.id, "email": user.email, "pw": tokens.password_fingerprint(user.password_hash)}
+    """Mail a reset link to a live account, and to any other address a mail saying no account uses it.
+
+    Both take the same path: one query by address (columns only, so no relationship is loaded for a
+    known account alone), one signed token, one mail rendered and queued. The page, the statements
+    run and the time taken are the same whether the address has an account or not; only the
+    mailbox's owner learns which (rate limits per address and per e-mail cap the mails)."""
+    email = normalize_email(email)
+    row = session.execute(
+        select(User.id, User.email, User.password_hash).where(User.email == email, User.deleted_at.is_(None))
+    ).first()
+    uid, password_hash = (row.id, row.password_hash) if row is not None else (0, None)
+    payload = {"uid": uid, "email": email, "pw": tokens.password_fingerprint(password_hash)}
     token = tokens.make_token(links.secret, tokens.RESET_PASSWORD, payload)
-    notifications.reset_password(session, user.email, token, links.reset_max_age)
+    if row is not None:
+        notifications.reset_password(session, email, token, links.reset_max_age)
+    else:
+        notifications.reset_password_no_account(session, email, links.reset_max_age)
 
 
 def user_for_reset_token(
