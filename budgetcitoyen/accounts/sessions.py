@@ -41,16 +41,19 @@ def open_session(session: Session, user: User, today: date) -> str:
 
 
 def load(session: Session, token: str, today: date) -> User | None:
-    """The live account of an open, unexpired session; None for anything else (ended, unknown, old)."""
+    """The live account of an open, unexpired session; None for anything else (ended, unknown, old).
+    One indexed query per request, the session row and its account together."""
     if not token or len(token) > 100:
         return None
-    row = session.scalar(select(UserSession).where(UserSession.id == _digest(token)))
-    if row is None or row.created_on < today - LONGEST:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or user.is_deleted:
-        return None
-    user.session_token = token  # type: ignore[attr-defined]
+    user = session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id).where(
+            UserSession.id == _digest(token),
+            UserSession.created_on >= today - LONGEST,
+            User.deleted_at.is_(None),
+        )
+    )
+    if user is not None:
+        user.session_token = token  # type: ignore[attr-defined]
     return user
 
 
