@@ -354,7 +354,7 @@ def test_back_office_as_admin(
         checker.visit(path, heading)
     expect(page.get_by_text("Ambassadeur de l'ESS")).to_be_visible()
 
-    checker.visit("/gestion/courriels", "Courriels envoyés")
+    checker.visit("/gestion/courriels", "Courriels")
     page.get_by_role("link", name="Réinitialisation de votre mot de passe").first.click()
     checker.check("Réinitialisation de votre mot de passe")
 
