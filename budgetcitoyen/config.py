@@ -35,9 +35,14 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_CLAIM_LEASE_SECONDS": 120,
     "EMAIL_TOKEN_MAX_AGE": 2 * 24 * 3600,
     "RESET_TOKEN_MAX_AGE": 3600,
+    # Failed log-ins (budgetcitoyen/accounts/passwords.py): per account from one address, per address
+    # across accounts, within the window; and per account from every address together within a day,
+    # a limit that browsers the account logged in from before escape (no lockout of the owner).
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_EVERYWHERE": 100,
+    "LOGIN_EVERYWHERE_WINDOW_SECONDS": 24 * 3600,
     # Rate limits, "count/seconds" per action and dimension (budgetcitoyen/ratelimit/web.py); empty or
     # null: not limited on that dimension. Per address they stay generous: a town hall, a family or a
     # mobile operator puts many people behind one address.

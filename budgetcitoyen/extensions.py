@@ -8,7 +8,8 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from budgetcitoyen.accounts.models import User
+from budgetcitoyen.accounts import sessions
+from budgetcitoyen.clock import now_utc
 from budgetcitoyen.db import get_session
 
 login_manager = LoginManager()
@@ -28,12 +29,6 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> Any:
-    """The session id is "<user id>:<auth version>": bumping the version logs every session out."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = get_session().get(User, int(user_id))
-    if user is None or user.is_deleted or user.auth_version != int(version):
-        return None
-    return user
+def load_user(session_token: str) -> Any:
+    """The cookies name a device session (accounts/sessions.py): an ended or unknown one loads nobody."""
+    return sessions.load(get_session(), session_token, now_utc().date())
