@@ -12,8 +12,9 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.db import upsert_insert
@@ -115,10 +116,10 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
     counted only when it is allowed, so a blocked client does not extend its own wait forever.
     The caller commits (or the count is lost with its transaction).
 
-    Two statements whatever the number of keys: one upsert adds the action to the current slice of
-    every (key, slice length), taking its row lock, so concurrent actions of one key queue there instead
-    of counting past the limit; one select reads the slices in the window. A refusal takes the action
-    back out (a third statement, only then).
+    One statement on PostgreSQL (two on SQLite), whatever the number of keys: an upsert adds the action
+    to the current slice of every (key, slice length), taking its row lock, so concurrent actions of one
+    key queue there instead of counting past the limit, and the slices in the window are read. A refusal
+    takes the action back out (more statements, only then).
     """
     checked = {name: key for name, key in keys.items() if name in limits}
     if not checked:
@@ -127,21 +128,9 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
     cells = sorted({(key, step_of(limits[name])) for name, key in checked.items()})
     rows = [{"action": action, "key": key, "step": step, "start": _slice_start(now, step), "count": 1}
             for key, step in cells]
-    statement = upsert_insert(session, RateCounter.__table__).values(rows)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["action", "key", "step", "start"],
-        set_={"count": RateCounter.__table__.c.count + 1},
-    ))
     longest = max(limits[name].window for name in checked)
-    found = session.execute(
-        select(RateCounter.key, RateCounter.start, RateCounter.step, RateCounter.count).where(
-            RateCounter.action == action,
-            RateCounter.key.in_({key for key, _ in cells}),
-            RateCounter.start > int(now.timestamp() - longest.total_seconds()) - 1,
-        )
-    ).all()
     by_key: dict[str, list[tuple[int, int, int]]] = {}
-    for key, start, step, count in found:
+    for key, start, step, count in _count_and_read(session, action, rows, now - longest):
         by_key.setdefault(key, []).append((start, step, count))
     for name, key in checked.items():
         limit = limits[name]
@@ -151,6 +140,34 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
             raise RateLimited(_wait_for(slices, limit, now))
     if _random.random() < PURGE_CHANCE:
         purge(session, now)
+
+
+def _count_and_read(
+    session: Session, action: str, rows: list[dict[str, Any]], since: datetime
+) -> list[tuple[str, int, int, int]]:
+    """Add the action to its slices, then read every slice of these keys since `since`: (key, start, step,
+    count), the current slices with this action counted."""
+    table = RateCounter.__table__
+    upsert = upsert_insert(session, table).values(rows).on_conflict_do_update(
+        index_elements=["action", "key", "step", "start"], set_={"count": table.c.count + 1},
+    )
+    keys = {row["key"] for row in rows}
+    earlier = select(table.c.key, table.c.start, table.c.step, table.c.count).where(
+        table.c.action == action, table.c.key.in_(keys), table.c.start > int(since.timestamp()) - 1,
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(upsert)
+        return [tuple(row) for row in session.execute(earlier)]  # type: ignore[misc]
+    # PostgreSQL: one statement. The upsert runs in a WITH clause; the rest of the statement sees the table
+    # as it was before it, so the current slices are taken from what the upsert returns.
+    counted = upsert.returning(table.c.key, table.c.start, table.c.step, table.c.count).cte("counted")
+    current = {(row["key"], row["step"], row["start"]) for row in rows}
+    found = session.execute(union_all(
+        select(counted.c.key, counted.c.start, counted.c.step, counted.c.count, literal(True)),
+        earlier.add_columns(literal(False)),
+    )).all()
+    return [(key, start, step, count) for key, start, step, count, fresh in found
+            if fresh or (key, step, start) not in current]
 
 
 def _take_back(session: Session, action: str, rows: list[dict[str, object]]) -> None:

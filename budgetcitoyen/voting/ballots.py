@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from budgetcitoyen.accounts.models import User
@@ -28,7 +28,6 @@ from budgetcitoyen.voting.identity import (
     commune_territory,
     find_online_ballot,
     identity_of,
-    paper_ballot_of,
     profile_of,
     territory_of,
 )
@@ -84,29 +83,51 @@ def ballot_initiatives(
     return list(session.scalars(query.order_by(Initiative.id)))
 
 
-def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[int]:
-    """Ids only: checking a ballot needs no initiative loaded."""
-    if not ballot_is_public(edition):
-        return set()
+def _allowed_query(edition: Edition, territory_id: int) -> Select[tuple[int]]:
     query = select(Initiative.id).where(
         Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES)
     )
     if edition.ballot_scope == BallotScope.TERRITORY.value:
         query = query.where(Initiative.territory_id == territory_id)
-    return set(session.scalars(query))
+    return query
+
+
+def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[int]:
+    """Ids only: checking a ballot needs no initiative loaded."""
+    if not ballot_is_public(edition):
+        return set()
+    return set(session.scalars(_allowed_query(edition, territory_id)))
+
+
+# Stands for "a counted paper ballot exists" among initiative ids, which are positive.
+_PAPER_BALLOT = 0
+
+
+def _allowed_ids_and_paper(
+    session: Session, edition: Edition, territory_id: int, paper_key: str
+) -> tuple[set[int], bool]:
+    """The initiative ids on the voter's ballot, and whether a counted paper ballot carries this key: one
+    statement (every ballot asks both)."""
+    paper = select(literal(_PAPER_BALLOT)).where(
+        Ballot.edition_id == edition.id, Ballot.voter_key == paper_key, Ballot.voided_at.is_(None)
+    )
+    query = union_all(_allowed_query(edition, territory_id), paper) if ballot_is_public(edition) else paper
+    ids = set(session.scalars(query))
+    return ids - {_PAPER_BALLOT}, _PAPER_BALLOT in ids
+
+
+def _validated(edition: Edition, allowed: set[int], raw_choices: Iterable[str]) -> list[int]:
+    try:
+        return validate_choices(raw_choices, allowed, edition.min_choices, edition.max_choices)
+    except InvalidBallot as exc:
+        raise DomainError(str(exc), field="choices") from exc
 
 
 def checked_choices(
     session: Session, edition: Edition, territory_id: int, raw_choices: Iterable[str]
 ) -> list[int]:
     """The chosen initiative ids, checked against the ballot of the voter's territory (DomainError)."""
-    try:
-        return validate_choices(
-            raw_choices, _allowed_ids(session, edition, territory_id),
-            edition.min_choices, edition.max_choices,
-        )
-    except InvalidBallot as exc:
-        raise DomainError(str(exc), field="choices") from exc
+    return _validated(edition, _allowed_ids(session, edition, territory_id), raw_choices)
 
 
 @dataclass(frozen=True)
@@ -223,10 +244,11 @@ def cast_online(
     territory_id = profile.commune.territory_id if profile.commune is not None else None
     if territory_id is None:
         territory_id = territory_of(session, identity.commune_code)  # raises the French message
-    choices = checked_choices(session, edition, territory_id, raw_choices)
-
-    paper = paper_ballot_of(session, edition, profile.person_key, secret)
-    if paper is not None and paper.voided_at is None:
+    allowed, paper_counts = _allowed_ids_and_paper(
+        session, edition, territory_id, voter_key(secret, person=profile.person_key)
+    )
+    choices = _validated(edition, allowed, raw_choices)
+    if paper_counts:
         # An identity declared online is not checked, while the paper voter signed the attendance
         # list: the online side never voids a paper ballot (whatever the edition's clash rule, which
         # applies when the paper ballot is typed in after). The duplicates report shows the case to

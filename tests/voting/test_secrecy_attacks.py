@@ -280,3 +280,17 @@ def test_no_ballot_column_is_finer_than_a_day_and_no_table_ties_a_voter_to_a_bal
             "SELECT table_name, column_default FROM information_schema.columns WHERE column_name = 'id' "
             "AND table_name IN ('ballots', 'paper_attendances')")).all()
         assert all(default is None for _, default in defaults), defaults
+
+
+def test_the_rewrite_command_keeps_every_ballot_and_choice(app, db_session, vote_edition, on_ballot,
+                                                           make_voter) -> None:
+    voters = make_voters(app, make_voter, 5)
+    vote_in_order(app, vote_edition, on_ballot, voters, now_utc(), random.Random(4))
+    before = sorted(db_session.execute(text("SELECT ballot_id, initiative_id FROM ballot_choices")).all())
+    db_session.rollback()
+    result = app.test_cli_runner().invoke(args=["rewrite-ballots"])
+    assert result.exit_code == 0, result.output
+    postgres = db_session.get_bind().dialect.name == "postgresql"
+    assert ("réécrits" if postgres else "SQLite") in result.output
+    after = sorted(db_session.execute(text("SELECT ballot_id, initiative_id FROM ballot_choices")).all())
+    assert after == before and len(after) == 15
