@@ -156,3 +156,15 @@ def test_keys_are_keyed_hashes() -> None:
     assert len(key) == 64 and "203" not in key
     assert key != keyed("un-autre-secret-assez-long", "address", "203.0.113.9")
     assert key != keyed("secret-de-test-assez-long", "account", "203.0.113.9")
+
+
+def test_counting_does_not_wait_for_the_disk_on_postgresql(session: Session) -> None:
+    """The counts' transaction commits without waiting for the WAL flush (the ballot's own still does)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no asynchronous commit")
+    from sqlalchemy import text
+
+    hit(session, "ballot", {"address": "a"}, {"address": Limit(5, HOUR)}, T0)
+    assert session.scalar(text("SHOW synchronous_commit")) == "off"
+    session.rollback()
+    assert session.scalar(text("SHOW synchronous_commit")) == "on"
