@@ -184,8 +184,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Random ids stay (they fit the old columns on SQLite; BIGINT stays on PostgreSQL, where a sequence
-    # would now collide with them): only the tables come back.
+    # Random ids stay (they fit SQLite's columns; BIGINT stays on PostgreSQL), and new rows are numbered
+    # after the largest again, as the older code expects; the rate events and their table come back empty.
+    if _postgres():
+        for table in ("ballots", "paper_attendances"):
+            op.execute(f"CREATE SEQUENCE {table}_id_seq OWNED BY {table}.id")
+            op.execute(f"SELECT setval('{table}_id_seq', COALESCE((SELECT max(id) FROM {table}), 1))")
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')")
     op.drop_table("vote_counts")
     op.create_table(
         "rate_events",
