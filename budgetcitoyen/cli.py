@@ -153,8 +153,9 @@ def register_commands(app: Flask) -> None:
     from budgetcitoyen.mail.commands import worker_command
     from budgetcitoyen.reference.commands import reference_group
     from budgetcitoyen.results.commands import pb_export, pb_import
+    from budgetcitoyen.voting.commands import rewrite_ballots_command
 
     commands = (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import,
-                worker_command, backup_command, restore_command)
+                worker_command, backup_command, restore_command, rewrite_ballots_command)
     for command in commands:
         app.cli.add_command(command)

@@ -22,6 +22,13 @@ def linkify(text: str) -> Markup:
     return Markup(URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
 
 
+class _OnCommittee:
+    """Whether the signed-in account sits on a committee, looked up when a template tests it."""
+
+    def __bool__(self) -> bool:
+        return bool(current_user.is_authenticated and current_user.committee_seats)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the context every page gets."""
     app.jinja_env.filters.update(
@@ -40,7 +47,9 @@ def init_app(app: Flask) -> None:
     def _context() -> dict[str, Any]:
         roles = current_user.role_set if current_user.is_authenticated else frozenset()
         return {
-            "user_on_committee": current_user.is_authenticated and bool(current_user.committee_seats),
+            # Asked only by a page that shows the menu: a mail rendered on the way to a redirect (a
+            # ballot's receipt) does not look up committee seats.
+            "user_on_committee": _OnCommittee(),
             "site_name": app.config["SITE_NAME"],
             "collectivite": app.config["COLLECTIVITE"],
             "demo_mode": app.config["DEMO_MODE"],

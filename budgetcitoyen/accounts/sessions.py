@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User, UserSession
@@ -40,20 +40,30 @@ def open_session(session: Session, user: User, today: date) -> str:
     return token
 
 
+def user_query(token: str, today: date) -> Select[tuple[User]] | None:
+    """The statement that finds the live account of an open, unexpired session (None for a token that
+    cannot be one); the app's user loader adds what every page needs next to it (one query)."""
+    if not token or len(token) > 100:
+        return None
+    return select(User).join(UserSession, UserSession.user_id == User.id).where(
+        UserSession.id == _digest(token),
+        UserSession.created_on >= today - LONGEST,
+        User.deleted_at.is_(None),
+    )
+
+
+def attach(user: User, token: str) -> None:
+    """Remember on the loaded account which session it came from (logout ends that one)."""
+    user.session_token = token  # type: ignore[attr-defined]
+
+
 def load(session: Session, token: str, today: date) -> User | None:
     """The live account of an open, unexpired session; None for anything else (ended, unknown, old).
     One indexed query per request, the session row and its account together."""
-    if not token or len(token) > 100:
-        return None
-    user = session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id).where(
-            UserSession.id == _digest(token),
-            UserSession.created_on >= today - LONGEST,
-            User.deleted_at.is_(None),
-        )
-    )
+    query = user_query(token, today)
+    user = session.scalar(query) if query is not None else None
     if user is not None:
-        user.session_token = token  # type: ignore[attr-defined]
+        attach(user, token)
     return user
 
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from budgetcitoyen.accounts.models import College, CommitteeMembership, User
 from budgetcitoyen.accounts.services import find_by_email
@@ -352,11 +352,39 @@ def all_editions(session: Session) -> list[Edition]:
     return list(session.scalars(select(Edition).order_by(Edition.year.desc())))
 
 
+_CURRENT = "current_edition"
+
+
+def current_edition_id() -> Any:
+    """The id of the current edition, as a scalar subquery: a caller may load it within its own statement
+    (the signed-in account and the current edition come in one, see extensions.load_user)."""
+    return (select(Edition.id).where(Edition.is_published.is_(True)).order_by(Edition.year.desc())
+            .limit(1).scalar_subquery())
+
+
+def remember_current_edition(session: Session, edition: Edition | None) -> None:
+    """Keep the current edition, loaded elsewhere with its calendar, for the rest of this transaction."""
+    session.info[_CURRENT] = edition
+
+
 def current_edition(session: Session) -> Edition | None:
-    """The published edition of the latest year: the one the public site presents."""
-    return session.scalar(
+    """The published edition of the latest year: the one the public site presents (with its calendar, in
+    one statement; once per transaction, which a commit or rollback ends)."""
+    if _CURRENT in session.info:
+        return session.info[_CURRENT]  # type: ignore[no-any-return]
+    edition = session.scalars(
         select(Edition).where(Edition.is_published.is_(True)).order_by(Edition.year.desc()).limit(1)
-    )
+        .options(joinedload(Edition.phases))
+    ).unique().first()
+    remember_current_edition(session, edition)
+    return edition
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_current_edition(session: Session, transaction: Any) -> None:
+    # A commit may have published another edition; a new transaction reads it again.
+    if transaction.parent is None:
+        session.info.pop(_CURRENT, None)
 
 
 def require_phase(edition: Edition, phase: Phase, now: datetime) -> None:
