@@ -201,7 +201,10 @@ def template_database(database_url: str, tmp_path_factory: pytest.TempPathFactor
 
 
 def restore_database(app: Flask, template: dict[str, Any]) -> None:
-    """Bring the database back to the template state."""
+    """Bring the database back to the template state (and forget what processes remember of it)."""
+    from budgetcitoyen.voting.figures import forget_closed_tallies
+
+    forget_closed_tallies()
     engine = app.extensions["db_engine"]
     if "pristine" in template:
         engine.dispose()

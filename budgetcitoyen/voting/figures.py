@@ -80,10 +80,36 @@ def public_tally(session: Session, edition: Edition) -> list[tuple[Initiative, i
     return _ranked(tally(session, edition), ballot_initiatives(session, edition))
 
 
-def full_tally(session: Session, edition: Edition) -> list[tuple[Initiative, int]]:
+# Once the vote is closed, a tally changes only when a ballot is counted or voided (a paper ballot typed
+# in, a void): both always move the counts kept with the ballots, so (edition, counted, voided) is an exact
+# key for it. Each process keeps the last few; a scan of every choice is then paid once, not per page.
+_CLOSED_TALLIES: dict[tuple[int, int, int], dict[int, int]] = {}
+_CLOSED_TALLIES_KEPT = 16
+
+
+def forget_closed_tallies() -> None:
+    """Forget the remembered tallies (a database replaced under a running process: tests, a restore)."""
+    _CLOSED_TALLIES.clear()
+
+
+def closed_tally(session: Session, edition: Edition) -> dict[int, int]:
+    """`tally` of an edition whose vote is over, remembered while its counts do not move."""
+    counted, voided = session.execute(
+        select(func.coalesce(func.sum(VoteCount.counted), 0), func.coalesce(func.sum(VoteCount.voided), 0))
+        .where(VoteCount.edition_id == edition.id)).one()
+    key = (edition.id, int(counted), int(voided))
+    if key not in _CLOSED_TALLIES:
+        if len(_CLOSED_TALLIES) >= _CLOSED_TALLIES_KEPT:
+            _CLOSED_TALLIES.pop(next(iter(_CLOSED_TALLIES)))
+        _CLOSED_TALLIES[key] = tally(session, edition)
+    return dict(_CLOSED_TALLIES[key])
+
+
+def full_tally(session: Session, edition: Edition, *,
+               vote_over: bool = False) -> list[tuple[Initiative, int]]:
     """Votes per initiative, those without any vote and those taken off the ballot since included, most
     voted first (the Mission ESS's dashboard)."""
-    counts = tally(session, edition)
+    counts = closed_tally(session, edition) if vote_over else tally(session, edition)
     initiatives = session.scalars(
         select(Initiative)
         .where(Initiative.edition_id == edition.id,

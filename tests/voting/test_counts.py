@@ -125,3 +125,60 @@ def test_participation_reads_a_few_rows_whatever_the_number_of_ballots(
     assert shown.total == 6
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 1 and not any("FROM ballots" in s for s in reads), reads
+
+
+def test_the_tally_of_a_closed_vote_is_remembered_only_while_its_counts_stand_still(
+    app, db_session, make_edition, make_ballot_initiative, make_voter, make_user, freeze_time
+) -> None:
+    """After the close a tally changes only with a void (paper ballots are refused then), which moves the
+    counts: the remembered tally is always the one a scan gives, and an unchanged one is read without
+    scanning."""
+    from sqlalchemy import event
+
+    edition = make_edition(open_phase=Phase.VOTE, catalogue_published=True)
+    initiatives = [make_ballot_initiative(edition, f"Initiative {n}") for n in range(4)]
+    voters = [make_voter(first=f"Prénom{n}", last=f"Nom{n}", born=date(1970, 1, 1 + n)) for n in range(6)]
+    admin, agent = make_user(email="admin@example.org"), make_user(email="agent@example.org")
+    for n, voter in enumerate(voters):
+        with app.extensions["db_sessionmaker"]() as session:
+            cast_online(session, session.get(Edition, edition.id), session.get(User, voter.id),
+                        [str(initiatives[(n + k) % 4].id) for k in range(3)], SECRET, now_utc())
+            session.commit()
+    window = db_session.get(Edition, edition.id).window(Phase.VOTE)
+    freeze_time(window.ends_at + timedelta(hours=2))  # the vote is over
+    steps = [("paper", 0), ("void", 1), ("paper", 1), ("void", 2), ("paper", 2)]
+    done = []
+    for action, n in steps:
+        with app.extensions["db_sessionmaker"]() as session:
+            current = session.get(Edition, edition.id)
+            remembered = figures.closed_tally(session, current)
+            assert remembered == figures.tally(session, current)
+            try:
+                if action == "paper":
+                    record_paper(session, current, session.get(User, agent.id),
+                                 Identity(f"Papier{n}", "Votant", date(1980, 2, 1 + n), ARRAS), "Mairie",
+                                 [str(initiatives[n].id)], SECRET, now_utc())
+                else:
+                    void_online_ballot_of(session, current, session.get(User, voters[n].id),
+                                          session.get(User, admin.id), "Doublon constaté", SECRET, now_utc())
+                session.commit()
+                done.append(action)
+            except DomainError:
+                session.rollback()
+            assert figures.closed_tally(session, session.get(Edition, edition.id)) == \
+                figures.tally(session, session.get(Edition, edition.id))
+    assert done.count("void") == 2, done  # paper ballots are refused once the vote is over
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = db_session.get_bind()
+    current = db_session.get(Edition, edition.id)
+    figures.closed_tally(db_session, current)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        figures.closed_tally(db_session, current)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 1 and "ballot_choices" not in seen[0]
