@@ -56,7 +56,7 @@ def simulate_edition(session: Session, edition: Edition, now: datetime) -> Simul
     if not vote_is_over(edition, now):
         raise Conflict(f"Le vote de l'édition {edition.year} n'est pas clos : ses bulletins ne se "
                        "simulent qu'une fois le vote terminé.")
-    instance = load_instance(session, edition)
+    instance = load_instance(session, edition, for_files=False)
     comparisons = compare_rules(
         instance.projects, instance.ballots, edition.envelope, threshold=edition.vote_threshold,
         ceilings=instance.ceilings, sub_envelopes=instance.sub_envelopes or None,

@@ -246,3 +246,21 @@ def test_voided_ballots_do_not_count(app, closed_vote, make_initiative, admin_us
         assert {d.votes for d in result.decisions} == {2}
         assert len(initiatives) == 3
         assert session.scalar(select(func.count()).select_from(AllocationResult)) == 1
+
+
+def test_the_ballots_csv_quotes_ids_only_when_they_need_it() -> None:
+    """The fast writer gives the csv module's bytes; ids holding a separator or a quote are quoted."""
+    from budgetcitoyen import allocation
+    from budgetcitoyen.results.services import EditionInstance, ballots_csv
+
+    projects = [allocation.Project(id=str(n), cost=Decimal(100)) for n in (7, 8, 9)]
+    ballots = allocation.Ballots.from_lists([[0, 2], [], [1]], 3)
+    for ids in (["a1", "b2", "c3"], ['x;1', 'y"2', "z3"]):
+        instance = EditionInstance(projects=projects, ballots=ballots, ballot_ids=ids,
+                                   ballot_channels=["online", "paper", "online"], initiatives={},
+                                   ceilings={}, sub_envelopes={})
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(["bulletin", "canal", "initiatives"])
+        writer.writerows([[ids[0], "en ligne", "7,9"], [ids[1], "papier", ""], [ids[2], "en ligne", "8"]])
+        assert ballots_csv(None, instance) == out.getvalue().encode()  # type: ignore[arg-type]
