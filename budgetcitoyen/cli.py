@@ -139,7 +139,7 @@ def seed_demo(year: int | None, phase: str) -> None:
 
     now = now_utc()
     edition = run_use_case(get_session(), seed, now, year or now.year, Phase(phase),
-                           current_app.config["SECRET_KEY"], current_app.instance_path)
+                           current_app.config["SECRET_KEY"], current_app.extensions["storage"])
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
     for account in DEMO_ACCOUNTS:
