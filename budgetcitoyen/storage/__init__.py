@@ -109,11 +109,13 @@ class Storage(ABC):
 
 def on_rollback(session: Session, action: Callable[[], None]) -> None:
     """Run `action` if the session's (outermost) transaction rolls back."""
+    session.connection()  # a transaction to follow: a session that never began one fires no event
     session.info.setdefault(_ON_ROLLBACK, []).append(action)
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:
     """Run `action` once the session's (outermost) transaction has committed."""
+    session.connection()
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
