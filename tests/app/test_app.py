@@ -201,3 +201,19 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
                 == []
             ), initiative.title
     assert "initiatives" in text_of(app.test_client().get("/initiatives"))
+
+
+def test_readyz_checks_the_schema_and_the_storage(app: Flask, client: FlaskClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json == {"ready": True, "problems": []}
+
+    class Broken:
+        def exists(self, key: str) -> bool:
+            raise OSError("shared storage unreachable")
+
+    monkeypatch.setitem(app.extensions, "storage", Broken())
+    monkeypatch.setattr("budgetcitoyen.public.views._code_revision", lambda: "9999")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json == {"ready": False, "problems": ["schema", "storage"]}
