@@ -184,9 +184,9 @@ http {{
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
-      # A server that is down or restarting: the request goes to the other one (POSTs included: a
-      # refused connection means the server never saw it).
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+      # As deploy/nginx: a server down or restarting sends the request to the other one, never a POST
+      # (a ballot that timed out may have been counted).
+      proxy_next_upstream error timeout http_502 http_503;
       add_header X-Upstream $upstream_addr always;
     }}
   }}

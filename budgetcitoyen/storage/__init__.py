@@ -362,3 +362,24 @@ def make_storage(backend: str, engine: Engine, instance: Path | str,
     if backend == "local":
         return LocalStorage.for_instance(instance, upload_folder)
     raise RuntimeError(f"BUDGETCITOYEN_STORAGE={backend!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def copy_files(source: Storage, target: Storage, sessions: Callable[[], Session]) -> tuple[int, int]:
+    """Copy every file of `source` that `target` lacks (moving from one server's folders to the shared
+    database, or back; a restored archive's files to the configured backend). One commit per file, so an
+    interrupted copy is resumed by running it again. Returns (copied, already there)."""
+    copied = present = 0
+    for root in ROOTS:
+        for key in source.keys(root):
+            if target.size(key) == source.size(key):
+                present += 1
+                continue
+            handle = source.open(key)
+            try:
+                with sessions() as session:
+                    target.put(session, key, handle, replace=True)  # type: ignore[arg-type]
+                    session.commit()
+            finally:
+                handle.close()
+            copied += 1
+    return copied, present

@@ -170,3 +170,23 @@ def test_an_attachment_goes_to_the_database_and_comes_back_through_the_views(
     post_form(holder, f"{url}/pieces/{attachment.id}/supprimer", {}, token_from=url)
     assert db_session.scalar(select(func.count()).select_from(StoredChunk)) == 0
     assert holder.get(f"{url}/pieces/{attachment.id}").status_code == 404
+
+
+def test_storage_copy_moves_one_servers_files_to_the_database_and_can_run_again(
+    app: Flask, shared_storage: None
+) -> None:
+    local = LocalStorage.for_instance(app.instance_path, app.config["UPLOAD_FOLDER"])
+    put(app, local, "uploads/old.pdf", PDF)
+    put(app, local, "results/2025/old.pb", b"pb")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["storage", "copy"])
+    assert first.exit_code == 0, first.output
+    assert "2 fichier(s) copié(s)" in first.output
+    shared = app.extensions["storage"]
+    assert (shared.read("uploads/old.pdf"), shared.read("results/2025/old.pb")) == (PDF, b"pb")
+    again = runner.invoke(args=["storage", "copy"])
+    assert "0 fichier(s) copié(s) vers le stockage « database », 2 déjà présent(s)" in again.output
+    with app.extensions["db_sessionmaker"]() as session:  # leave the shared instance folder clean
+        for key in ("uploads/old.pdf", "results/2025/old.pb"):
+            local.delete(session, key)
+        session.commit()
