@@ -60,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     # A sign-up sent sooner than this after the form was shown is a script's; 0 turns the check off.
     "SIGNUP_MIN_FILL_SECONDS": 3,
     "DEMO_MODE": False,
+    "REQUEST_LOG": True,  # one JSON line per request on stderr (budgetcitoyen/request_log.py)
     "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-For/-Proto headers are trusted
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,

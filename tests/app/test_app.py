@@ -217,3 +217,37 @@ def test_readyz_checks_the_schema_and_the_storage(app: Flask, client: FlaskClien
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json == {"ready": False, "problems": ["schema", "storage"]}
+
+
+def test_each_request_is_one_json_line_with_its_id_and_no_user_on_the_vote(
+    app: Flask, login_as: Callable[..., FlaskClient]
+) -> None:
+    import json
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("budgetcitoyen.requests")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        client = login_as()
+        lines.clear()
+        response = client.get("/compte", headers={"X-Request-Id": "nginx-0123456789abcdef"})
+        ballot = client.get("/vote")
+        client.get("/confirmer/un-jeton-secret-de-test")
+        anonymous = app.test_client().get("/healthz", headers={"X-Request-Id": "bad id;"})
+    finally:
+        logger.removeHandler(keep)
+    account, vote, confirm, health = (json.loads(line) for line in lines)
+    assert response.headers["X-Request-Id"] == account["request_id"] == "nginx-0123456789abcdef"
+    assert account["status"] == response.status_code
+    assert account["user"] == client.user.id  # type: ignore[attr-defined]
+    assert vote["endpoint"] == "voting.ballot" and "user" not in vote and ballot.status_code == 200
+    assert confirm["route"] == "/confirmer/<token>" and "un-jeton-secret" not in lines[2]
+    assert len(health["request_id"]) == 32 and anonymous.headers["X-Request-Id"] == health["request_id"]
+    assert {"time", "method", "status", "ms", "bytes"} <= set(health)
