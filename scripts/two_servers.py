@@ -184,6 +184,8 @@ http {{
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
+      # One id from nginx to the app's JSON request log (budgetcitoyen/request_log.py).
+      proxy_set_header X-Request-Id $request_id;
       # As deploy/nginx: a server down or restarting sends the request to the other one, never a POST
       # (a ballot that timed out may have been counted).
       proxy_next_upstream error timeout http_502 http_503;

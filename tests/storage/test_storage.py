@@ -5,6 +5,7 @@ refuse a generated secret key; uploads and downloads through the views work on t
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -175,6 +176,8 @@ def test_an_attachment_goes_to_the_database_and_comes_back_through_the_views(
 def test_storage_copy_moves_one_servers_files_to_the_database_and_can_run_again(
     app: Flask, shared_storage: None
 ) -> None:
+    # The instance folder is the whole session's: results published by earlier tests are not ours.
+    shutil.rmtree(Path(app.instance_path) / "results", ignore_errors=True)
     local = LocalStorage.for_instance(app.instance_path, app.config["UPLOAD_FOLDER"])
     put(app, local, "uploads/old.pdf", PDF)
     put(app, local, "results/2025/old.pb", b"pb")
