@@ -54,7 +54,8 @@ def _end(response: Response) -> Response:
         "endpoint": request.endpoint,
         "status": response.status_code,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started is not None else None,
-        "bytes": response.calculate_content_length(),
+        "bytes": response.content_length if response.content_length is not None
+        else response.calculate_content_length(),
     }
     user = _user_id()
     if user is not None:
