@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
@@ -93,4 +93,7 @@ def open_data(year: int) -> Any:
     data = presenters.open_data(db(), edition, _published(edition), current_app.instance_path)
     response = jsonify(data)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    # Published results no longer change: a proxy or a client keeps them and asks again with the tag.
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    response.add_etag()
+    return response.make_conditional(request)
