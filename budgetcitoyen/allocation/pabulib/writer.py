@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import re
+from itertools import pairwise
 from typing import TextIO
 
 from budgetcitoyen.allocation.pabulib.election import PabulibError, PbElection, decimal_text
@@ -99,16 +100,13 @@ def _write(election: PbElection, out: TextIO) -> None:
     indptr, indices = ballots.indptr.tolist(), ballots.indices.tolist()
     extra_values = [election.voter_extra[name] for name in extra_names]
     for column in extra_values:
-        for value in column:
+        for value in set(column):  # such columns hold a few distinct values (a voting method, an age)
             if any(ch in value for ch in ";\"\n\r"):
                 raise PabulibError(f"valeur de votant « {value} » invalide pour Pabulib.")
     _check_ids(election.voter_ids, "Identifiant de votant")
-    lines = []
-    for voter, voter_id in enumerate(election.voter_ids):
-        vote = ",".join([ids[j] for j in indices[indptr[voter]:indptr[voter + 1]]])
-        lines.append(";".join([voter_id, vote, *(column[voter] for column in extra_values)]))
-        if len(lines) >= 100_000:  # write by blocks: bounded memory for large exports
-            out.write("\n".join(lines) + "\n")
-            lines.clear()
-    if lines:
-        out.write("\n".join(lines) + "\n")
+    votes = [",".join([ids[j] for j in indices[start:end]]) for start, end in pairwise(indptr)]
+    columns = [election.voter_ids, votes, *extra_values]
+    block = 100_000  # written by blocks: bounded memory for large exports
+    for first in range(0, len(votes), block):
+        rows = zip(*(column[first:first + block] for column in columns), strict=True)
+        out.write("\n".join(map(";".join, rows)) + "\n")
