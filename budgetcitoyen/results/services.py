@@ -7,11 +7,13 @@ edition from the database, hands plain values to it and stores what comes back.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen import allocation
@@ -130,6 +132,37 @@ def published_results_year(session: Session) -> int | None:
     if edition is None:
         return None
     return edition.year if published_result_of(session, edition) is not None else None
+
+
+@dataclass(frozen=True)
+class PublishedEdition:
+    """One line of the archives: an edition whose results are published, with its figures."""
+
+    year: int
+    title: str
+    envelope: Decimal
+    voters: int
+    on_ballot: int
+    winners: int
+    granted: Decimal
+    rule: str
+
+
+def published_editions(session: Session) -> list[PublishedEdition]:
+    """Every edition whose results are published, the latest first (two queries, whatever their number)."""
+    results = session.execute(
+        select(Edition, AllocationResult).join(AllocationResult, AllocationResult.edition_id == Edition.id)
+        .where(Edition.is_published.is_(True), AllocationResult.published_at.is_not(None))
+        .order_by(Edition.year.desc())
+    ).all()
+    counts = dict(session.execute(
+        select(AllocationDecision.result_id, func.count()).group_by(AllocationDecision.result_id)).all())
+    funded = dict(session.execute(
+        select(AllocationDecision.result_id, func.count()).where(AllocationDecision.funded.is_(True))
+        .group_by(AllocationDecision.result_id)).all())
+    return [PublishedEdition(edition.year, edition.title, result.envelope, result.voters,
+                             counts.get(result.id, 0), funded.get(result.id, 0), result.spent, result.rule)
+            for edition, result in results]
 
 
 def decisions_of(session: Session, result: AllocationResult) -> list[AllocationDecision]:

@@ -16,7 +16,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, presenters, services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, access, db, or_404
+from budgetcitoyen.web import Access, access, db, external_url, or_404
 
 bp = Blueprint("results", __name__)
 
@@ -36,6 +36,30 @@ def _published(edition: Edition) -> AllocationResult:
 def _results_link() -> dict[str, Any]:
     # A function, not a value: only the pages that show the link pay for the query.
     return {"published_results_year": lambda: services.published_results_year(db())}
+
+
+@bp.route("/resultats")
+@access(Access.PUBLIC)
+def archives() -> Any:
+    """Every edition whose results are published, with its figures, and a link to its results."""
+    return render_template("results/archives.html", editions=services.published_editions(db()),
+                           licence=presenters.OPEN_LICENCE)
+
+
+@bp.route("/api/editions.json")
+@access(Access.PUBLIC)
+def archives_data() -> Any:
+    """Open data: the figures of every published edition, the latest first."""
+    response = jsonify({
+        "licence": presenters.OPEN_LICENCE,
+        "editions": [{
+            "edition": e.year, "titre": e.title, "enveloppe": str(e.envelope), "votants": e.voters,
+            "initiatives_soumises_au_vote": e.on_ballot, "laureates": e.winners, "attribue": str(e.granted),
+            "regle": e.rule, "resultats": external_url("results.open_data", year=e.year),
+        } for e in services.published_editions(db())],
+    })
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.route("/resultats/<int:year>")

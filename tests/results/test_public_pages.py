@@ -6,6 +6,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,22 @@ def test_published_open_data_is_cacheable_and_answers_304_to_its_tag(
     assert chart.headers.get("ETag") and client.get(
         f"/resultats/{YEAR}/graphiques/enveloppe.svg", headers={"If-None-Match": chart.headers["ETag"]}
     ).status_code == 304
+
+
+def test_the_archives_list_every_published_edition_with_its_figures(
+    client: FlaskClient, published: Scenario
+) -> None:
+    page = text_of(client.get("/resultats"))
+    from budgetcitoyen.french import euros
+
+    assert f'href="/resultats/{YEAR}"' in page and euros(Decimal("22000")) in page
+    data = client.get("/api/editions.json").get_json()
+    [edition] = data["editions"]
+    assert (edition["edition"], edition["enveloppe"], edition["attribue"], edition["votants"],
+            edition["laureates"]) == (YEAR, "22000.00", "21500.00", 5, 3)
+    assert edition["resultats"].endswith(f"/api/editions/{YEAR}/results.json")
+
+
+def test_the_archives_say_when_nothing_is_published(client: FlaskClient, scenario: Scenario) -> None:
+    assert "Aucune édition n'a encore publié ses résultats." in text_of(client.get("/resultats"))
+    assert client.get("/api/editions.json").get_json()["editions"] == []
