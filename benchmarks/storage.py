@@ -24,7 +24,8 @@ from sqlalchemy import text
 
 from budgetcitoyen.db import make_engine, make_sessionmaker
 from budgetcitoyen.migrate import alembic_config
-from budgetcitoyen.storage import DatabaseStorage, LocalStorage, Storage
+from budgetcitoyen.storage import LocalStorage, Storage
+from budgetcitoyen.storage.database import DatabaseStorage
 
 
 def measure(files: Storage, sessions, count: int, size: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -10,15 +10,18 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import College, CommitteeMembership, User
 from budgetcitoyen.accounts.services import find_by_email
 from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.editions.current import current_edition as current_edition
+from budgetcitoyen.editions.current import current_edition_id as current_edition_id
+from budgetcitoyen.editions.current import remember_current_edition as remember_current_edition
 from budgetcitoyen.editions.dates import INSTANT, dates_of, default_calendar, windows_from_dates
 from budgetcitoyen.editions.models import BallotScope, Category, Edition, EditionPhase, PaperClashPolicy
 from budgetcitoyen.editions.questionnaire import add_default_questionnaire
@@ -350,41 +353,6 @@ def committee_seats(session: Session, edition: Edition) -> list[CommitteeMembers
 def all_editions(session: Session) -> list[Edition]:
     """Every edition, the latest year first."""
     return list(session.scalars(select(Edition).order_by(Edition.year.desc())))
-
-
-_CURRENT = "current_edition"
-
-
-def current_edition_id() -> Any:
-    """The id of the current edition, as a scalar subquery: a caller may load it within its own statement
-    (the signed-in account and the current edition come in one, see extensions.load_user)."""
-    return (select(Edition.id).where(Edition.is_published.is_(True)).order_by(Edition.year.desc())
-            .limit(1).scalar_subquery())
-
-
-def remember_current_edition(session: Session, edition: Edition | None) -> None:
-    """Keep the current edition, loaded elsewhere with its calendar, for the rest of this transaction."""
-    session.info[_CURRENT] = edition
-
-
-def current_edition(session: Session) -> Edition | None:
-    """The published edition of the latest year: the one the public site presents (with its calendar, in
-    one statement; once per transaction, which a commit or rollback ends)."""
-    if _CURRENT in session.info:
-        return session.info[_CURRENT]  # type: ignore[no-any-return]
-    edition = session.scalars(
-        select(Edition).where(Edition.is_published.is_(True)).order_by(Edition.year.desc()).limit(1)
-        .options(joinedload(Edition.phases))
-    ).unique().first()
-    remember_current_edition(session, edition)
-    return edition
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_current_edition(session: Session, transaction: Any) -> None:
-    # A commit may have published another edition; a new transaction reads it again.
-    if transaction.parent is None:
-        session.info.pop(_CURRENT, None)
 
 
 def require_phase(edition: Edition, phase: Phase, now: datetime) -> None:

@@ -6,27 +6,22 @@ edition from the database, hands plain values to it and stores what comes back.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen import allocation
 from budgetcitoyen.accounts.models import User
-from budgetcitoyen.allocation import pabulib
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.conventions.services import create_convention
-from budgetcitoyen.editions.models import Category, Edition, EditionPhase
+from budgetcitoyen.editions.models import Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
@@ -34,29 +29,18 @@ from budgetcitoyen.initiatives import notifications
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
-from budgetcitoyen.reference.models import Territory
+
+# The counted ballots as the engine's values, and the published files, live in their own modules; the
+# names stay reachable here for the callers of the results' use cases.
+from budgetcitoyen.results.counted import EditionInstance as EditionInstance
+from budgetcitoyen.results.counted import load_instance as load_instance
+from budgetcitoyen.results.files import CSV_NAME as CSV_NAME
+from budgetcitoyen.results.files import PB_NAME as PB_NAME
+from budgetcitoyen.results.files import ballots_csv as ballots_csv
+from budgetcitoyen.results.files import ballots_pb as ballots_pb
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import ballots as voting_ballots
-from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
-from budgetcitoyen.voting.rules import BALLOT_STATUSES
-
-PB_NAME = "budget-citoyen-{year}-bulletins.pb"
-_NEEDS_QUOTING = re.compile(r'[;"\r\n]')
-CSV_NAME = "budget-citoyen-{year}-bulletins.csv"
-
-
-@dataclass(frozen=True)
-class EditionInstance:
-    """An edition's allocation problem as plain values, with the way back to its initiatives."""
-
-    projects: list[allocation.Project]
-    ballots: allocation.Ballots
-    ballot_ids: list[str]
-    ballot_channels: list[str]
-    initiatives: dict[str, Initiative]
-    ceilings: dict[str, Decimal]
-    sub_envelopes: dict[str, Decimal]
 
 
 def vote_is_over(edition: Edition, now: datetime) -> bool:
@@ -98,101 +82,6 @@ def close_vote_now(session: Session, edition: Edition, actor: User, reason: str,
     audit.record(session, actor=actor, action="vote.closed_early", object_type="edition",
                  object_id=edition.id, now=now, summary=f"Vote clos avant la date prévue : {reason[:400]}",
                  before={"ends_at": before}, after={"ends_at": now})
-
-
-def load_instance(session: Session, edition: Edition, *, for_files: bool = True) -> EditionInstance:
-    """The initiatives on the ballot, their votes and the counted ballots (voided ones left out). Without
-    `for_files` (computing only), the ballots' public ids and channels, which only the published files
-    carry, are not read, and the ballots come in no particular order."""
-    initiatives = session.scalars(
-        select(Initiative).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
-        .order_by(Initiative.filed_at.is_(None), Initiative.filed_at, Initiative.id)
-    ).all()
-    position = {initiative.id: n for n, initiative in enumerate(initiatives)}
-    ballot_ids, channels, ballots = _counted_ballots(session, edition.id, position, len(initiatives),
-                                                     for_files)
-    votes = ballots.approvals()
-    categories = {c.id: c for c in session.scalars(select(Category).where(Category.edition_id == edition.id))}
-    territories = dict(session.execute(select(Territory.id, Territory.code)).all())
-    projects = [
-        allocation.Project(
-            id=str(initiative.id),
-            cost=initiative.amount_asked or Decimal(0),
-            votes=int(votes[n]),
-            category=(categories[initiative.category_id].code if initiative.category_id in categories
-                      else None),
-            territory=territories.get(initiative.territory_id),
-            filed_order=n,
-            name=initiative.title,
-        )
-        for n, initiative in enumerate(initiatives)
-    ]
-    return EditionInstance(
-        projects=projects,
-        ballots=ballots,
-        ballot_ids=ballot_ids,
-        ballot_channels=channels,
-        initiatives={str(i.id): i for i in initiatives},
-        ceilings={c.code: c.ceiling for c in categories.values()},
-        sub_envelopes={c.code: c.sub_envelope for c in categories.values() if c.sub_envelope is not None},
-    )
-
-
-def _fetch(session: Session, statement: Any) -> list[tuple[Any, ...]]:
-    """All rows of a query as plain tuples from the database driver: for hundreds of thousands of ballots,
-    building SQLAlchemy rows would cost more than the query itself. Only integers are bound (literally)."""
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _counted_ballots(session: Session, edition_id: int, position: dict[int, int], num_projects: int,
-                     for_files: bool) -> tuple[list[str], list[str], allocation.Ballots]:
-    """The counted ballots in the order of their public ids, as sparse rows of project positions (each
-    row in project order; a choice of an initiative withdrawn since no longer counts). Two queries read
-    in bulk, then numpy groups the choices by ballot."""
-    counted = (Ballot.edition_id == edition_id) & Ballot.voided_at.is_(None)
-    if for_files:
-        rows = _fetch(session, select(Ballot.id, Ballot.public_id, Ballot.channel).where(counted)
-                      .order_by(Ballot.public_id))
-    else:
-        rows = _fetch(session, select(Ballot.id).where(counted))
-    # The choices of the initiatives on the ballot, without a join (the database's costliest part): the
-    # choices of voided ballots are then left out below, with those of ballots the first read did not see.
-    pairs = _fetch(session, select(BallotChoice.ballot_id, BallotChoice.initiative_id)
-                   .where(BallotChoice.initiative_id.in_(sorted(position)))) if position else []
-    count = len(rows)
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=count)
-    choices = np.fromiter(chain.from_iterable(pairs), dtype=np.int64, count=2 * len(pairs)).reshape(-1, 2)
-    if not len(choices):
-        choices = np.zeros((0, 2), dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    at = np.minimum(np.searchsorted(sorted_ids, choices[:, 0]), max(count - 1, 0))
-    # A choice whose ballot the first query did not see (voided or typed in between the two reads, each
-    # its own snapshot under READ COMMITTED) is left out, as its ballot is.
-    seen = sorted_ids[at] == choices[:, 0] if count else np.zeros(len(choices), dtype=bool)
-    ballot_row = order[at] if count else np.zeros(len(choices), dtype=np.int64)
-    lookup = np.full(int(choices[:, 1].max(initial=0)) + 1, -1, dtype=np.int64)
-    for initiative_id, j in position.items():
-        if initiative_id < len(lookup):
-            lookup[initiative_id] = j
-    project = lookup[choices[:, 1]]
-    keep = seen & (project >= 0)
-    ballot_row, project = ballot_row[keep], project[keep]
-    by_ballot = np.lexsort((project, ballot_row))
-    ballot_row, project = ballot_row[by_ballot], project[by_ballot]
-    indptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ballot_row, minlength=count), out=indptr[1:])
-    ballots = allocation.Ballots(indptr, project.astype(np.int32), num_projects)
-    if not for_files:
-        return [], [], ballots
-    return [row[1] for row in rows], [row[2] for row in rows], ballots
 
 
 def rule_settings(edition: Edition, instance: EditionInstance) -> dict[str, Any]:
@@ -245,6 +134,37 @@ def published_results_year(session: Session) -> int | None:
     if edition is None:
         return None
     return edition.year if published_result_of(session, edition) is not None else None
+
+
+@dataclass(frozen=True)
+class PublishedEdition:
+    """One line of the archives: an edition whose results are published, with its figures."""
+
+    year: int
+    title: str
+    envelope: Decimal
+    voters: int
+    on_ballot: int
+    winners: int
+    granted: Decimal
+    rule: str
+
+
+def published_editions(session: Session) -> list[PublishedEdition]:
+    """Every edition whose results are published, the latest first (two queries, whatever their number)."""
+    results = session.execute(
+        select(Edition, AllocationResult).join(AllocationResult, AllocationResult.edition_id == Edition.id)
+        .where(Edition.is_published.is_(True), AllocationResult.published_at.is_not(None))
+        .order_by(Edition.year.desc())
+    ).all()
+    counts = dict(session.execute(
+        select(AllocationDecision.result_id, func.count()).group_by(AllocationDecision.result_id)).all())
+    funded = dict(session.execute(
+        select(AllocationDecision.result_id, func.count()).where(AllocationDecision.funded.is_(True))
+        .group_by(AllocationDecision.result_id)).all())
+    return [PublishedEdition(edition.year, edition.title, result.envelope, result.voters,
+                             counts.get(result.id, 0), funded.get(result.id, 0), result.spent, result.rule)
+            for edition, result in results]
 
 
 def decisions_of(session: Session, result: AllocationResult) -> list[AllocationDecision]:
@@ -312,66 +232,6 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
                  summary=f"Répartition calculée ({edition.allocation_rule}) : {len(outcome.selected)} "
                  f"lauréats, {outcome.spent} € attribués, {outcome.remaining} € restants")
     return result
-
-
-# --- files to recompute the outcome -----------------------------------------------------------
-
-
-def ballots_csv(edition: Edition, instance: EditionInstance) -> bytes:
-    """One line per counted ballot: its random id, its channel and the ids of the initiatives approved."""
-    ids = [project.id for project in instance.projects]
-    indptr, indices = instance.ballots.indptr.tolist(), instance.ballots.indices.tolist()
-    channels = {Channel.PAPER.value: "papier"}
-    rows = [(public_id, channels.get(instance.ballot_channels[n], "en ligne"),
-             ",".join([ids[j] for j in indices[indptr[n]:indptr[n + 1]]]))
-            for n, public_id in enumerate(instance.ballot_ids)]
-    if any(_NEEDS_QUOTING.search(public_id) for public_id, _, _ in rows):
-        # Ids from an imported file may hold separators or quotes: the csv module quotes them.
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow(["bulletin", "canal", "initiatives"])
-        writer.writerows(rows)
-        return out.getvalue().encode("utf-8")
-    # Our own ids (hex), two channel words and numeric initiative ids never need quoting: the same bytes
-    # as the csv module's, written several times faster for hundreds of thousands of ballots.
-    return ("bulletin;canal;initiatives\n" + "".join(f"{a};{b};{c}\n" for a, b, c in rows)).encode("utf-8")
-
-
-def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, Any]) -> bytes:
-    """The same ballots in the Pabulib format, with what the rule ran with in META.
-
-    Costs are the amounts a winner would be granted (asked, capped by the category's ceiling), and
-    each project carries its filing order, so `budgetcitoyen allocate --tie-break edition` on this
-    file gives back the published outcome.
-    """
-    ceilings = instance.ceilings
-    projects = [
-        pabulib.PbProject(
-            id=project.id,
-            cost=(min(project.cost, ceilings[project.category]) if project.category in ceilings
-                  else project.cost),
-            votes=project.votes,
-            name=project.name,
-            category=project.category,
-            territory=project.territory,
-            extra=(("filed_order", str(project.filed_order)),),
-        )
-        for project in instance.projects
-    ]
-    extra_meta = {"tie_break": "edition", "threshold": str(settings["threshold"]),
-                  "utility": settings["utility"]}
-    if settings["sub_envelopes"]:
-        extra_meta["sub_envelopes"] = ",".join(
-            f"{code}:{amount}" for code, amount in settings["sub_envelopes"].items())
-    election = pabulib.PbElection.new(
-        description=f"{edition.title} : bulletins anonymisés comptés", unit="Département du Pas-de-Calais",
-        instance=str(edition.year), budget=edition.envelope, projects=projects, ballots=instance.ballots,
-        voter_ids=instance.ballot_ids, rule=settings["rule"], extra_meta=extra_meta,
-    )
-    election.voter_extra["voting_method"] = [
-        "paper" if channel == Channel.PAPER.value else "internet" for channel in instance.ballot_channels
-    ]
-    return pabulib.dumps_pb(election).encode("utf-8")
 
 
 def results_folder(instance_path: str, year: int) -> Path:

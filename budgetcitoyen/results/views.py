@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, presenters, services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, access, db, or_404, send_stored, storage
+from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
 
 bp = Blueprint("results", __name__)
 
@@ -36,6 +36,30 @@ def _published(edition: Edition) -> AllocationResult:
 def _results_link() -> dict[str, Any]:
     # A function, not a value: only the pages that show the link pay for the query.
     return {"published_results_year": lambda: services.published_results_year(db())}
+
+
+@bp.route("/resultats")
+@access(Access.PUBLIC)
+def archives() -> Any:
+    """Every edition whose results are published, with its figures, and a link to its results."""
+    return render_template("results/archives.html", editions=services.published_editions(db()),
+                           licence=presenters.OPEN_LICENCE)
+
+
+@bp.route("/api/editions.json")
+@access(Access.PUBLIC)
+def archives_data() -> Any:
+    """Open data: the figures of every published edition, the latest first."""
+    response = jsonify({
+        "licence": presenters.OPEN_LICENCE,
+        "editions": [{
+            "edition": e.year, "titre": e.title, "enveloppe": str(e.envelope), "votants": e.voters,
+            "initiatives_soumises_au_vote": e.on_ballot, "laureates": e.winners, "attribue": str(e.granted),
+            "regle": e.rule, "resultats": external_url("results.open_data", year=e.year),
+        } for e in services.published_editions(db())],
+    })
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.route("/resultats/<int:year>")
@@ -92,4 +116,7 @@ def open_data(year: int) -> Any:
     data = presenters.open_data(db(), edition, _published(edition), storage())
     response = jsonify(data)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    # Published results no longer change: a proxy or a client keeps them and asks again with the tag.
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    response.add_etag()
+    return response.make_conditional(request)

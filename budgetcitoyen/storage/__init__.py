@@ -7,8 +7,8 @@ file deleted by one is gone only once it commits.
 
 - `local` (the embedded default): today's folders, `<instance>/uploads` (or UPLOAD_FOLDER) and
   `<instance>/results/<year>`. Rollback and commit are followed by session hooks.
-- `database` (several web servers): the files are rows of the database the servers already share
-  (storage_files, storage_chunks), so they are written in the very transaction of the rows that name
+- `database` (several web servers; storage/database.py): the files are rows of the database the servers
+  share (storage_files, storage_chunks), so they are written in the very transaction of the rows that name
   them, and `budgetcitoyen backup` (or pg_dump) saves them with those rows. At this project's scale (a
   few thousand files of at most 10 MB per edition, published files of a few MB) one PostgreSQL holds them
   easily, and no second service has to be run, secured and backed up in step with the database.
@@ -19,7 +19,6 @@ database.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import secrets
@@ -28,19 +27,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from sqlalchemy import Engine, delete, event, insert, select, update
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.clock import now_utc
-from budgetcitoyen.db import mark_written
-
-__all__ = ["BACKENDS", "DatabaseStorage", "LocalStorage", "Reader", "Storage", "check_key", "make_storage"]
+__all__ = ["BACKENDS", "LocalStorage", "Reader", "Storage", "check_key", "copy_files", "make_storage"]
 
 BACKENDS = ("local", "database")
 # What the files of each key's first part are (and the folder names of backups, see budgetcitoyen.backup).
 ROOTS = ("uploads", "results")
 CHUNK = 512 * 1024
-_READ = 64 * 1024
+READ_SIZE = 64 * 1024
 _PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 _ON_ROLLBACK = "storage.undo_on_rollback"
 _AFTER_COMMIT = "storage.do_after_commit"
@@ -166,7 +162,7 @@ class LocalStorage(Storage):
         size = 0
         try:
             with partial.open("xb") as out:
-                while chunk := stream.read(_READ):
+                while chunk := stream.read(READ_SIZE):
                     size += len(chunk)
                     out.write(chunk)
                 out.flush()
@@ -205,158 +201,6 @@ class LocalStorage(Storage):
                 yield f"{root}/{path.relative_to(folder).as_posix()}"
 
 
-# --- the shared database ---------------------------------------------------------------------------
-
-
-class DatabaseStorage(Storage):
-    """Files in the database all servers share (storage_files, storage_chunks).
-
-    Writes go through the caller's session, so they are part of its transaction. Reads use a connection
-    of their own for each chunk (autocommit): a download served after the request's session is closed,
-    or a slow client, holds no connection between chunks."""
-
-    name = "database"
-
-    def __init__(self, engine: Engine) -> None:
-        self.reads = engine.execution_options(isolation_level="AUTOCOMMIT")
-
-    def put(self, session: Session, key: str, stream: BinaryIO, *, replace: bool = False) -> int:
-        from budgetcitoyen.storage.models import StoredChunk, StoredObject
-
-        check_key(key)
-        if replace:
-            self._remove(session, key)
-        elif session.scalar(select(StoredObject.key).where(StoredObject.key == key)) is not None:
-            raise FileExistsError(key)
-        session.execute(insert(StoredObject).values(key=key, size=0, sha256="", chunks=0,
-                                                    stored_at=now_utc()))
-        mark_written(session)
-        digest, size, position = hashlib.sha256(), 0, 0
-        try:
-            while chunk := _read_full(stream, CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                session.execute(insert(StoredChunk).values(key=key, position=position, data=chunk))
-                position += 1
-        except BaseException:
-            # The caller's transaction is rolled back in the end; this leaves nothing even if it is not.
-            self._remove(session, key)
-            raise
-        session.execute(update(StoredObject).where(StoredObject.key == key)
-                        .values(size=size, sha256=digest.hexdigest(), chunks=position))
-        return size
-
-    def delete(self, session: Session, key: str) -> None:
-        check_key(key)
-        self._remove(session, key)
-        mark_written(session)
-
-    @staticmethod
-    def _remove(session: Session, key: str) -> None:
-        from budgetcitoyen.storage.models import StoredChunk, StoredObject
-
-        # Chunks first: no reliance on ON DELETE CASCADE being enforced (SQLite needs a pragma for it).
-        session.execute(delete(StoredChunk).where(StoredChunk.key == key))
-        session.execute(delete(StoredObject).where(StoredObject.key == key))
-
-    def open(self, key: str) -> Reader:
-        from budgetcitoyen.storage.models import StoredObject
-
-        check_key(key)
-        with self.reads.connect() as connection:
-            row = connection.execute(select(StoredObject.size, StoredObject.chunks)
-                                     .where(StoredObject.key == key)).first()
-        if row is None:
-            raise FileNotFoundError(key)
-        return _DatabaseReader(self.reads, key, int(row.size), int(row.chunks))
-
-    def size(self, key: str) -> int | None:
-        from budgetcitoyen.storage.models import StoredObject
-
-        try:
-            check_key(key)
-        except FileNotFoundError:
-            return None
-        with self.reads.connect() as connection:
-            size = connection.scalar(select(StoredObject.size).where(StoredObject.key == key))
-        return None if size is None else int(size)
-
-    def keys(self, root: str) -> Iterator[str]:
-        from budgetcitoyen.storage.models import StoredObject
-
-        with self.reads.connect() as connection:
-            found = connection.scalars(select(StoredObject.key).where(StoredObject.key.startswith(f"{root}/"))
-                                       .order_by(StoredObject.key)).all()
-        yield from found
-
-
-def _read_full(stream: BinaryIO, size: int) -> bytes:
-    """Up to `size` bytes, fewer only at the end (a request stream may answer in smaller pieces)."""
-    parts, missing = [], size
-    while missing > 0:
-        piece = stream.read(min(missing, _READ))
-        if not piece:
-            break
-        parts.append(piece)
-        missing -= len(piece)
-    return b"".join(parts)
-
-
-class _DatabaseReader:
-    """A stored file read chunk by chunk, one short query each (no fileno: servers stream it)."""
-
-    def __init__(self, engine: Engine, key: str, size: int, chunks: int) -> None:
-        self.size, self._engine, self._key, self._chunks = size, engine, key, chunks
-        self._position, self._buffer, self._offset = 0, b"", 0
-
-    def _next_chunk(self) -> bytes:
-        from budgetcitoyen.storage.models import StoredChunk
-
-        if self._position >= self._chunks:
-            return b""
-        with self._engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                # bytea in binary format: in text format it travels hex-encoded, and a download read
-                # 3 to 5 times slower (benchmarks/storage.py).
-                raw: Any = connection.connection.dbapi_connection
-                with raw.cursor(binary=True) as cursor:
-                    cursor.execute("SELECT data FROM storage_chunks WHERE key = %s AND position = %s",
-                                   (self._key, self._position))
-                    row = cursor.fetchone()
-                data = row[0] if row else None
-            else:
-                data = connection.scalar(select(StoredChunk.data).where(
-                    StoredChunk.key == self._key, StoredChunk.position == self._position))
-        if data is None:
-            # Deleted while being read: an error, never a silently shortened file.
-            raise OSError(f"stored file {self._key} changed while read")
-        self._position += 1
-        return bytes(data)
-
-    def read(self, size: int = -1, /) -> bytes:
-        if size is None or size < 0:
-            parts = [self._buffer[self._offset:]]
-            while chunk := self._next_chunk():
-                parts.append(chunk)
-            self._buffer, self._offset = b"", 0
-            return b"".join(parts)
-        if self._offset >= len(self._buffer):
-            # Served from one chunk at a time, by offset: no copy of the chunk's rest on each read.
-            self._buffer, self._offset = self._next_chunk(), 0
-        data = self._buffer[self._offset:self._offset + size]
-        self._offset += len(data)
-        return data
-
-    def close(self) -> None:
-        self._buffer, self._offset, self._position = b"", 0, self._chunks
-
-    def __enter__(self) -> _DatabaseReader:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-
 def init_app(app: Any) -> None:
     """The app's storage, as its STORAGE setting says (after db.init_app: the database backend needs
     the engine)."""
@@ -368,6 +212,8 @@ def make_storage(backend: str, engine: Engine, instance: Path | str,
                  upload_folder: Path | str | None) -> Storage:
     """The storage a setting names (`local` or `database`)."""
     if backend == "database":
+        from budgetcitoyen.storage.database import DatabaseStorage
+
         return DatabaseStorage(engine)
     if backend == "local":
         return LocalStorage.for_instance(instance, upload_folder)

@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from budgetcitoyen.storage import DatabaseStorage, LocalStorage, Storage, copy_files
+from budgetcitoyen.storage import LocalStorage, Storage, copy_files
+from budgetcitoyen.storage.database import DatabaseStorage
 
 
 def other_backend() -> Storage:

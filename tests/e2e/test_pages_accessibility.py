@@ -65,6 +65,7 @@ NOT_PAGES = {
     "results.chart",
     "results.download",
     "results.open_data",
+    "results.archives_data",
     "results_admin.commission_report_csv",
 }
 
@@ -1027,6 +1028,8 @@ def test_results_pages(
 
     make_scenario(app, make_edition, make_user)
     admin = make_user(roles=(Role.ADMIN,))
+    checker.visit("/resultats", "Résultats de toutes les éditions")
+    expect(page.get_by_role("status")).to_contain_text("Aucune édition n'a encore publié ses résultats.")
     checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
     expect(page.get_by_role("status")).to_contain_text("Les résultats ne sont pas encore publiés.")
 
@@ -1079,6 +1082,9 @@ def test_results_pages(
         page.get_by_role("table", name=re.compile("Imputation budgétaire")).locator("tbody tr")
     ).to_have_count(3)
 
+    checker.visit("/resultats", "Résultats de toutes les éditions")
+    expect(page.get_by_role("table", name=re.compile("résultats sont publiés"))).to_contain_text(str(YEAR))
+    page.get_by_role("link", name=re.compile(f"^{YEAR} — ")).click()
     checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
     for image in page.locator("figure.chart img").all():
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
@@ -1147,6 +1153,7 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "conventions_admin.conventions",
         "conventions_admin.convention",
         "results.show",
+        "results.archives",
         "results_admin.allocation",
         "results_simulator.simulator",
         "results_admin.commission_report",

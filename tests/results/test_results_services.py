@@ -267,3 +267,32 @@ def test_the_ballots_csv_quotes_ids_only_when_they_need_it() -> None:
         writer.writerow(["bulletin", "canal", "initiatives"])
         writer.writerows([[ids[0], "en ligne", "7,9"], [ids[1], "papier", ""], [ids[2], "en ligne", "8"]])
         assert ballots_csv(None, instance) == out.getvalue().encode()  # type: ignore[arg-type]
+
+
+def test_computing_reads_the_same_ballots_as_the_published_files(app, closed_vote, make_initiative) -> None:
+    """The quick read used to compute (no ids) and the full one used for the files give the same ballots:
+    voided ballots left out, a withdrawn initiative's choices dropped, ballots left empty still voters."""
+    from sqlalchemy import update
+
+    from budgetcitoyen.voting.models import Ballot
+
+    initiatives = seed(app, closed_vote, make_initiative,
+                       [[0, 1, 2], [2, 1], [3], [0, 3], [1], [0, 1, 2], []], [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        some = session.scalars(select(Ballot.id).where(Ballot.edition_id == closed_vote.id)).all()[:2]
+        session.execute(update(Ballot).where(Ballot.id.in_(some))
+                        .values(voided_at=now_utc(), void_reason="Doublon"))
+        session.get(Initiative, initiatives[3].id).status = Status.ABANDONED.value
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
+        edition = session.get(Edition, closed_vote.id)
+        quick = services.load_instance(session, edition, for_files=False)
+        full = services.load_instance(session, edition)
+
+    def rows(instance: services.EditionInstance) -> list[tuple[int, ...]]:
+        ballots = instance.ballots
+        return sorted(tuple(sorted(ballots.ballot(n).tolist())) for n in range(ballots.num_voters))
+
+    assert rows(quick) == rows(full) and quick.ballots.num_voters == 5
+    assert [p.votes for p in quick.projects] == [p.votes for p in full.projects]
+    assert [p.id for p in quick.projects] == [str(i.id) for i in initiatives[:3]]

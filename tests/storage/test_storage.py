@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from budgetcitoyen import create_app
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives.models import Attachment
-from budgetcitoyen.storage import CHUNK, DatabaseStorage, LocalStorage, Storage
+from budgetcitoyen.storage import CHUNK, LocalStorage, Storage
+from budgetcitoyen.storage.database import DatabaseStorage
 from budgetcitoyen.storage.models import StoredChunk
 from tests.helpers import post_form
 
