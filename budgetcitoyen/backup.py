@@ -22,6 +22,7 @@ import io
 import json
 import os
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -155,14 +156,20 @@ def write_backup(engine: Engine, roots: dict[str, Path], target: Path, now: date
             revision = _revision_of(connection)
             with tarfile.open(partial, "w:gz") as archive:
                 for table in metadata.sorted_tables:
-                    data = bytearray()
-                    count = 0
-                    for line in _table_lines(connection, table):
-                        data += line
-                        count += 1
                     name = f"tables/{table.name}.jsonl"
-                    _add_bytes(archive, name, bytes(data), now.timestamp())
-                    members[name] = hashlib.sha256(data).hexdigest()
+                    # Through a temporary file, not memory: with BUDGETCITOYEN_STORAGE=database every
+                    # stored file is in storage_chunks, gigabytes on a large site.
+                    with tempfile.TemporaryFile() as spool:
+                        digest, count = hashlib.sha256(), 0
+                        for line in _table_lines(connection, table):
+                            spool.write(line)
+                            digest.update(line)
+                            count += 1
+                        info = tarfile.TarInfo(name)
+                        info.size, info.mtime, info.mode = spool.tell(), now.timestamp(), 0o600
+                        spool.seek(0)
+                        archive.addfile(info, spool)
+                    members[name] = digest.hexdigest()
                     rows[table.name] = count
                 files = 0
                 for name, path in _files_under(roots):
@@ -207,6 +214,21 @@ def _checked(archive: tarfile.TarFile, name: str, manifest: dict[str, Any]) -> b
     if hashlib.sha256(data).hexdigest() != manifest["members"].get(name):
         raise BackupError(f"Sauvegarde altérée : l'empreinte de {name} ne correspond pas.")
     return data
+
+
+def _checked_lines(archive: tarfile.TarFile, name: str, manifest: dict[str, Any]) -> Iterator[bytes]:
+    """A table's lines, read as they come (a table of stored files can be larger than memory); the
+    member's SHA-256 is checked at its end, so a damaged one fails the restore's transaction."""
+    member = archive.extractfile(name)
+    if member is None:
+        raise BackupError(f"Sauvegarde incomplète : {name} manque.")
+    digest = hashlib.sha256()
+    for line in member:
+        digest.update(line)
+        if line.strip():
+            yield line
+    if digest.hexdigest() != manifest["members"].get(name):
+        raise BackupError(f"Sauvegarde altérée : l'empreinte de {name} ne correspond pas.")
 
 
 def _require_empty(engine: Engine) -> None:
@@ -258,7 +280,7 @@ def restore_backup(engine: Engine, database_url: str, archive_path: Path, instan
                 kinds = {column.name: _kind(column.type) for column in table.columns}
                 batch: list[dict[str, Any]] = []
                 count = 0
-                for line in _checked(archive, name, manifest).splitlines():
+                for line in _checked_lines(archive, name, manifest):
                     record = json.loads(line)
                     batch.append({key: _decode(kinds.get(key, "plain"), value)
                                   for key, value in record.items()})

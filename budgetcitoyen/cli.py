@@ -121,7 +121,12 @@ def restore_command(archive: Path) -> None:
                                 archive, Path(current_app.instance_path), _file_roots())
     except BackupError as error:
         raise _Failure(error.message) from None
-    click.echo(f"Restauré : {sum(report.rows.values())} lignes, {report.files} fichiers "
+    # The archive's files come back as they were kept (folders or database rows): the configured storage
+    # gets those it lacks.
+    from budgetcitoyen.storage.commands import settle_files
+
+    copied, _ = settle_files()
+    click.echo(f"Restauré : {sum(report.rows.values())} lignes, {report.files + copied} fichiers "
                f"(schéma {report.revision}, puis mis à jour).")
 
 
@@ -139,7 +144,7 @@ def seed_demo(year: int | None, phase: str) -> None:
 
     now = now_utc()
     edition = run_use_case(get_session(), seed, now, year or now.year, Phase(phase),
-                           current_app.config["SECRET_KEY"], current_app.instance_path)
+                           current_app.config["SECRET_KEY"], current_app.extensions["storage"])
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
     for account in DEMO_ACCOUNTS:
@@ -153,9 +158,10 @@ def register_commands(app: Flask) -> None:
     from budgetcitoyen.mail.commands import worker_command
     from budgetcitoyen.reference.commands import reference_group
     from budgetcitoyen.results.commands import pb_export, pb_import
+    from budgetcitoyen.storage.commands import storage_group
     from budgetcitoyen.voting.commands import rewrite_ballots_command
 
     commands = (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import,
-                worker_command, backup_command, restore_command, rewrite_ballots_command)
+                worker_command, backup_command, restore_command, rewrite_ballots_command, storage_group)
     for command in commands:
         app.cli.add_command(command)

@@ -130,6 +130,11 @@ def _forget_write(session: Session, transaction: Any) -> None:
         session.info.pop(_WROTE, None)
 
 
+def mark_written(session: Session) -> None:
+    """Record a write made without the ORM's flush (Core statements), so has_pending_work sees it."""
+    session.info[_WROTE] = True
+
+
 def has_pending_work(session: Session) -> bool:
     """True when the session's transaction holds changes: unflushed objects or flushed writes."""
     return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))

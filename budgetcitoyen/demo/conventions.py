@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,9 +16,11 @@ from budgetcitoyen.conventions import dates, rules, services
 from budgetcitoyen.conventions.models import Convention, ConventionReminder
 from budgetcitoyen.conventions.rules import ConventionStatus, Reminder
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.money import euros_amount
+from budgetcitoyen.storage import Storage
 
 
 def _granted(initiative: Initiative) -> Decimal:
@@ -54,25 +56,25 @@ def _demo_pdf(title: str) -> bytes:
     return bytes(out)
 
 
-def _upload_folder(folder: Path | None) -> Path | None:
-    if folder is not None:
-        return folder
+def _storage(files: Storage | None) -> Storage | None:
+    if files is not None:
+        return files
     from flask import current_app, has_app_context
 
-    return Path(current_app.config["UPLOAD_FOLDER"]) if has_app_context() else None
+    return current_app.extensions["storage"] if has_app_context() else None
 
 
-def _attach_report(convention: Convention, received: datetime, folder: Path | None) -> None:
-    """A final report on the convention; written to disk when the upload folder is known."""
+def _attach_report(session: Session, convention: Convention, received: datetime,
+                   files: Storage | None) -> None:
+    """A final report on the convention; stored when the app's storage is known."""
     convention.report_received_at = received
     convention.report_original_name = f"Bilan final - {convention.initiative.title[:120]}.pdf"
     content = _demo_pdf(convention.initiative.title)
     convention.report_content_type, convention.report_size = "application/pdf", len(content)
     convention.report_sha256 = hashlib.sha256(content).hexdigest()
     convention.report_stored_name = secrets.token_hex(16) + ".pdf"
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / convention.report_stored_name).write_bytes(content)
+    if files is not None:
+        files.put(session, uploads.key_of(convention.report_stored_name), io.BytesIO(content))
 
 
 def _signed(convention: Convention, signed_on: date, paid: bool = True) -> None:
@@ -91,7 +93,8 @@ def _remind(convention: Convention, kind: Reminder, due_on: date, recipient: str
                                                    sent_at=local_midnight(due_on) + timedelta(hours=7)))
 
 
-def _apply(convention: Convention, plan: str, today: date, now: datetime, folder: Path | None) -> Status:
+def _apply(session: Session, convention: Convention, plan: str, today: date, now: datetime,
+           files: Storage | None) -> Status:
     """Bring a convention to the state `plan` names; returns the status its initiative must then have."""
     recipient = convention.initiative.holder.email
     if plan == "to_sign":
@@ -114,10 +117,10 @@ def _apply(convention: Convention, plan: str, today: date, now: datetime, folder
     elif plan == "report_received":
         _signed(convention, dates.add_months(today, -20))
         convention.status = ConventionStatus.REPORT_RECEIVED.value
-        _attach_report(convention, now - timedelta(days=10), folder)
+        _attach_report(session, convention, now - timedelta(days=10), files)
     elif plan in ("closed", "closed_reduced"):
         _signed(convention, dates.add_months(today, -30))
-        _attach_report(convention, now - timedelta(days=120), folder)
+        _attach_report(session, convention, now - timedelta(days=120), files)
         convention.status = ConventionStatus.CLOSED.value
         convention.closed_on = today - timedelta(days=60)
         reduced = plan == "closed_reduced"
@@ -165,7 +168,7 @@ CLOSED_PLAN = ("closed", "closed_reduced")
 
 
 def seed_conventions(session: Session, edition: Edition, now: datetime, *,
-                     upload_folder: Path | None = None) -> int:
+                     files: Storage | None = None) -> int:
     """Conventions in every status for the edition's winners (those the allocation's publication left "to
     sign" included) and for initiatives already under agreement or closed without one: to sign, signed,
     paid, in the extension window, with a late final report (and the reminders sent about it), report
@@ -176,7 +179,7 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *,
                                         Convention.status != ConventionStatus.TO_SIGN.value)
     if session.scalar(moved.limit(1)):
         return 0
-    folder = _upload_folder(upload_folder)
+    files = _storage(files)
     today = services.local_today(now)
     initiatives = session.scalars(
         select(Initiative).where(
@@ -208,7 +211,7 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *,
             plan = UNDER_AGREEMENT_PLAN[index % len(UNDER_AGREEMENT_PLAN)]
         else:
             plan = CLOSED_PLAN[index % len(CLOSED_PLAN)]
-        target = _apply(convention, plan, today, now, folder)
+        target = _apply(session, convention, plan, today, now, files)
         if target is not status:
             _follow(initiative, convention, target)
         touched += 1 if is_new or plan != "to_sign" else 0

@@ -20,6 +20,7 @@ from budgetcitoyen.editions.rules import Phase, calendar_around
 from budgetcitoyen.mail import take_pending
 from budgetcitoyen.reference.services import load_reference
 from budgetcitoyen.results import services as results
+from budgetcitoyen.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ DEMO_ACCOUNTS = (
 )
 
 def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str,
-              instance_path: str) -> Edition:
+              files: Storage) -> Edition:
     """Load reference data, the demo accounts and the demo edition; running it again changes nothing.
 
     Opened after the vote, the demo's allocation is computed and published through the real services
@@ -110,9 +111,9 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     after_vote = open_phase in (Phase.RESULTS, Phase.FOLLOW_UP)
     if admin is not None and after_vote and results.result_of(session, edition) is None:
         results.compute(session, edition, admin, now)
-        results.publish(session, edition, admin, instance_path, now)
+        results.publish(session, edition, admin, files, now)
         take_pending(session)  # the demo's holders are not mailed about its results
         if open_phase is Phase.FOLLOW_UP:
-            seed_conventions(session, edition, now)
+            seed_conventions(session, edition, now, files=files)
         session.flush()
     return edition

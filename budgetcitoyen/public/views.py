@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, jsonify, render_template
 from sqlalchemy import text
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.dates import calendar_rows
 from budgetcitoyen.editions.rules import PHASE_LABELS, current_phase, next_phase
 from budgetcitoyen.editions.services import current_edition
-from budgetcitoyen.web import Access, access, db
+from budgetcitoyen.web import Access, access, db, storage
 
 bp = Blueprint("public", __name__)
 
@@ -76,3 +77,33 @@ def healthz() -> Response:
     """Liveness and database reachability, with no other work."""
     db().execute(text("SELECT 1"))
     return Response("ok", mimetype="text/plain")
+
+
+@cache
+def _code_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from budgetcitoyen.migrate import alembic_config
+
+    return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())
+
+
+@bp.route("/readyz")
+@access(Access.PUBLIC)
+def readyz() -> Any:
+    """Readiness, for the load balancer: the database answers with the schema this code expects (a server
+    started before `budgetcitoyen db upgrade`, or left behind after it, takes no traffic) and the file
+    storage answers. 503 with the reasons otherwise; nothing else is said."""
+    problems = []
+    try:
+        revision = db().execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if revision != _code_revision():
+            problems.append("schema")
+    except Exception:  # any failure of the database is a "not ready", never a 500
+        db().rollback()
+        problems.append("database")
+    try:
+        storage().exists("results/readyz/probe")
+    except Exception:
+        problems.append("storage")
+    return jsonify(ready=not problems, problems=problems), 503 if problems else 200

@@ -38,6 +38,7 @@ from budgetcitoyen.results.files import PB_NAME as PB_NAME
 from budgetcitoyen.results.files import ballots_csv as ballots_csv
 from budgetcitoyen.results.files import ballots_pb as ballots_pb
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
+from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import ballots as voting_ballots
 
 
@@ -233,18 +234,25 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
 
 
 def results_folder(instance_path: str, year: int) -> Path:
+    """Where the local storage keeps an edition's published files (tests look there)."""
     return Path(instance_path) / "results" / str(year)
+
+
+def file_key(year: int, name: str) -> str:
+    """The storage key of a published file (`results/<year>/<name>`)."""
+    return f"results/{year}/{name}"
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def publish(session: Session, edition: Edition, actor: User, instance_path: str,
+def publish(session: Session, edition: Edition, actor: User, files: Storage,
             now: datetime) -> AllocationResult:
     """Publish the computed allocation: statuses, conventions for the winners, and the files, once.
 
-    Each holder's mail is queued with the publication (sent once it is committed).
+    Each holder's mail is queued with the publication (sent once it is committed). The files are stored
+    with it (`results/<year>/…` in the app's storage): kept only if the publication commits.
 
     Refused if nothing is computed, if already published, or if a ballot changed since the
     computation (the published files must give back exactly the published outcome).
@@ -271,13 +279,10 @@ def publish(session: Session, edition: Edition, actor: User, instance_path: str,
                        "répartition avant de publier.")
     pb = ballots_pb(edition, instance, result.settings)
     table = ballots_csv(edition, instance)
-    folder = results_folder(instance_path, edition.year)
-    folder.mkdir(parents=True, exist_ok=True)
     for name, data in ((PB_NAME, pb), (CSV_NAME, table)):
-        target = folder / name.format(year=edition.year)
-        partial = target.with_suffix(target.suffix + ".part")
-        partial.write_bytes(data)
-        partial.replace(target)
+        # Replaced: a file left by a publication that was rolled back is not the published one.
+        files.put(session, file_key(edition.year, name.format(year=edition.year)), io.BytesIO(data),
+                  replace=True)
     result.ballots_pb_sha256 = sha256(pb)
     result.ballots_csv_sha256 = sha256(table)
     result.published_at = now

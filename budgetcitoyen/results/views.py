@@ -16,7 +16,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, presenters, services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, access, db, external_url, or_404
+from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
 
 bp = Blueprint("results", __name__)
 
@@ -70,7 +70,7 @@ def show(year: int) -> Any:
     result = services.published_result_of(db(), edition)
     if result is None:
         return render_template("results/pending.html", **presenters.pending_page(edition, now_utc()))
-    page = presenters.results_page(db(), edition, result, current_app.instance_path)
+    page = presenters.results_page(db(), edition, result, storage())
     return render_template("results/show.html", **page)
 
 
@@ -99,12 +99,11 @@ def download(year: int, file: str) -> Any:
     if file not in kinds:
         abort(404)
     _published(_edition(year))
-    path = services.results_folder(current_app.instance_path, year) / file
-    if not path.is_file():
-        current_app.logger.error("published results file missing: %s", path)
+    key = services.file_key(year, file)
+    if not storage().exists(key):
+        current_app.logger.error("published results file missing: %s", key)
         abort(404)
-    response = send_file(path, mimetype=presenters.FILE_FORMATS[kinds[file]][1], as_attachment=True,
-                         download_name=file, max_age=0)
+    response = send_stored(key, mimetype=presenters.FILE_FORMATS[kinds[file]][1], download_name=file)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 
@@ -114,7 +113,7 @@ def download(year: int, file: str) -> Any:
 def open_data(year: int) -> Any:
     """Open data: the published allocation, with the participation and the files to recompute it."""
     edition = _edition(year)
-    data = presenters.open_data(db(), edition, _published(edition), current_app.instance_path)
+    data = presenters.open_data(db(), edition, _published(edition), storage())
     response = jsonify(data)
     response.headers["Access-Control-Allow-Origin"] = "*"
     # Published results no longer change: a proxy or a client keeps them and asks again with the tag.

@@ -69,6 +69,7 @@ GET_ROUTES = {
     "public.accessibility": ("/accessibilite", "public"),
     "public.sitemap": ("/plan-du-site", "public"),
     "public.healthz": ("/healthz", "public"),
+    "public.readyz": ("/readyz", "public"),
     "voting.ballot": ("/vote", "public"),
     "voting.thanks": ("/vote/merci", "authenticated"),
     "voting.identity": ("/vote/identite", "authenticated"),

@@ -201,3 +201,53 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
                 == []
             ), initiative.title
     assert "initiatives" in text_of(app.test_client().get("/initiatives"))
+
+
+def test_readyz_checks_the_schema_and_the_storage(app: Flask, client: FlaskClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json == {"ready": True, "problems": []}
+
+    class Broken:
+        def exists(self, key: str) -> bool:
+            raise OSError("shared storage unreachable")
+
+    monkeypatch.setitem(app.extensions, "storage", Broken())
+    monkeypatch.setattr("budgetcitoyen.public.views._code_revision", lambda: "9999")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json == {"ready": False, "problems": ["schema", "storage"]}
+
+
+def test_each_request_is_one_json_line_with_its_id_and_no_user_on_the_vote(
+    app: Flask, login_as: Callable[..., FlaskClient]
+) -> None:
+    import json
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("budgetcitoyen.requests")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        client = login_as()
+        lines.clear()
+        response = client.get("/compte", headers={"X-Request-Id": "nginx-0123456789abcdef"})
+        ballot = client.get("/vote")
+        client.get("/confirmer/un-jeton-secret-de-test")
+        anonymous = app.test_client().get("/healthz", headers={"X-Request-Id": "bad id;"})
+    finally:
+        logger.removeHandler(keep)
+    account, vote, confirm, health = (json.loads(line) for line in lines)
+    assert response.headers["X-Request-Id"] == account["request_id"] == "nginx-0123456789abcdef"
+    assert account["status"] == response.status_code
+    assert account["user"] == client.user.id  # type: ignore[attr-defined]
+    assert vote["endpoint"] == "voting.ballot" and "user" not in vote and ballot.status_code == 200
+    assert confirm["route"] == "/confirmer/<token>" and "un-jeton-secret" not in lines[2]
+    assert len(health["request_id"]) == 32 and anonymous.headers["X-Request-Id"] == health["request_id"]
+    assert {"time", "method", "status", "ms", "bytes"} <= set(health)

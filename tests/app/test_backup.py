@@ -74,9 +74,12 @@ def _published_files(app: Flask) -> dict[str, bytes]:
     return {name: client.get(f"/resultats/{YEAR}/{name}").get_data() for name in names}
 
 
+@pytest.mark.parametrize("storage", ["local", "database"])
 def test_backup_then_restore_gives_the_same_campaign(
-    app: Flask, tmp_path: Path, empty_database: str
+    app: Flask, tmp_path: Path, empty_database: str, storage: str
 ) -> None:
+    """Restored into the embedded default, or into the storage of several servers (the archive's files
+    then go to the database)."""
     seeded = app.test_cli_runner().invoke(args=["seed-demo", "--year", str(YEAR), "--phase", "follow_up"])
     assert seeded.exit_code == 0, seeded.output
     before_pages, before_recount, before_files = _public_pages(app), _recount(app), _published_files(app)
@@ -93,7 +96,7 @@ def test_backup_then_restore_gives_the_same_campaign(
     assert not any("secret_key" in name or "cache" in name for name in names)
 
     restored = create_app({"INSTANCE_PATH": str(tmp_path / "autre-instance"), "DATABASE_URL": empty_database,
-                           "SECRET_KEY": app.config["SECRET_KEY"], "TESTING": True})
+                           "SECRET_KEY": app.config["SECRET_KEY"], "TESTING": True, "STORAGE": storage})
     try:
         done = restored.test_cli_runner().invoke(args=["restore", str(archive)])
         assert done.exit_code == 0, done.output
@@ -103,6 +106,9 @@ def test_backup_then_restore_gives_the_same_campaign(
         assert after_files == before_files
         pb = next(data for name, data in after_files.items() if name.endswith(".pb"))
         assert hashlib.sha256(pb).hexdigest() == before_recount[1]
+        if storage == "database":
+            keys = list(restored.extensions["storage"].keys("results"))
+            assert sorted(key.rsplit("/", 1)[1] for key in keys) == sorted(after_files)
 
         # A second restore into the now full database is refused, and nothing changes.
         again = restored.test_cli_runner().invoke(args=["restore", str(archive)])

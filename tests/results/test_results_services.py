@@ -22,6 +22,7 @@ from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.mail import take_pending
 from budgetcitoyen.results import services
 from budgetcitoyen.results.models import AllocationResult
+from budgetcitoyen.storage import LocalStorage
 from budgetcitoyen.voting import ballots as voting
 from budgetcitoyen.voting import paper as vote_paper
 from budgetcitoyen.voting.eligibility import voter_key
@@ -123,9 +124,9 @@ def test_publish_writes_files_statuses_and_conventions_once(
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         with pytest.raises(Conflict, match="Calculez"):
-            services.publish(session, ed, admin, str(tmp_path), now_utc())
+            services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         services.compute(session, ed, admin, now_utc())
-        result = services.publish(session, ed, admin, str(tmp_path), now_utc())
+        result = services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         session.commit()
         folder = services.results_folder(str(tmp_path), ed.year)
         pb = (folder / services.PB_NAME.format(year=ed.year)).read_bytes()
@@ -142,7 +143,7 @@ def test_publish_writes_files_statuses_and_conventions_once(
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         with pytest.raises(Conflict, match="déjà publiés"):
-            services.publish(session, ed, admin, str(tmp_path), now_utc())
+            services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         with pytest.raises(Conflict, match="déjà publiés"):
             services.compute(session, ed, admin, now_utc())
         # The published files are the count: no ballot can be voided or typed in afterwards.
@@ -174,10 +175,10 @@ def test_publish_queues_each_holders_mail_and_a_rollback_forgets_them(
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         services.compute(session, ed, admin, now_utc())
         session.commit()
-        services.publish(session, ed, admin, str(tmp_path), now_utc())
+        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         session.rollback()
         assert take_pending(session) == []  # nothing announces a publication that did not happen
-        services.publish(session, ed, admin, str(tmp_path), now_utc())
+        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         mails = take_pending(session)
         holders = [session.get(Initiative, i.id).holder.email for i in (a, b, c, d)]
         subjects = {m.context["initiative"].id: m.subject for m in mails}
@@ -199,7 +200,8 @@ def test_publish_refuses_an_outdated_computation(
         ed = session.get(Edition, closed_vote.id)
         ed.envelope = Decimal("5000")
         with pytest.raises(Conflict, match="recalculez"):
-            services.publish(session, ed, session.get(User, admin_user.id), str(tmp_path), now_utc())
+            services.publish(session, ed, session.get(User, admin_user.id),
+                             LocalStorage.for_instance(tmp_path), now_utc())
 
 
 def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winner(
@@ -227,7 +229,8 @@ def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winne
             now_utc(),
         )
         with pytest.raises(Conflict, match="recalculez"):
-            services.publish(session, edition, session.get(User, admin_user.id), str(tmp_path), now_utc())
+            services.publish(session, edition, session.get(User, admin_user.id),
+                             LocalStorage.for_instance(tmp_path), now_utc())
 
 
 def test_voided_ballots_do_not_count(app, closed_vote, make_initiative, admin_user) -> None:
