@@ -7,6 +7,7 @@ edition from the database, hands plain values to it and stores what comes back.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
