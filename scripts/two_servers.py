@@ -5,11 +5,13 @@
 The database is emptied and migrated, the demo is seeded (vote open, STORAGE=database), then two gunicorn
 servers start, each with its own empty instance folder and the same secret key from the environment, behind
 nginx (a configuration written into a temporary folder, `nginx -c … -p …`) in round-robin. Through the
-balancer: an attachment is uploaded and downloaded again (whichever server answers), a radar is drawn, a
-ballot is cast, the vote is closed, the allocation computed and published, the `.pb` file downloaded with
-the SHA-256 the page shows, a final report uploaded and downloaded. Then one server is stopped: requests
-go on (every stored file is downloaded again), and the figures are printed: requests per server, errors
-while one server is stopped. Exits non-zero if anything differs.
+balancer: an attachment is uploaded and downloaded again (whichever server answers), a committee member
+scores a dossier and sees its radar, a ballot is cast, the vote is closed, the allocation computed and
+published, the `.pb` file downloaded with the SHA-256 the page shows, a final report uploaded and downloaded.
+Then, while traffic runs (every stored file downloaded, a radar), one server is stopped: the traffic goes on
+for ten more rounds, and the figures are printed: requests per server, errors while one server is stopped.
+Phases are reopened and a convention marked paid directly in the database (the calendar and the payment
+have their own tests). Exits non-zero if anything differs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -293,6 +296,27 @@ def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[st
             raise RuntimeError("the attachment came back different")
     log.append(f"attachment {len(PDF)} bytes uploaded and read back 4 times: {dict(holder.served_by)}")
 
+    # A committee member scores a dossier in review (the labelling phase reopened too), then sees its radar.
+    sql(url, "UPDATE edition_phases SET starts_at = :start, ends_at = :end WHERE edition_id = :e "
+        "AND phase = 'labelling'", start=now - timedelta(days=1), end=now + timedelta(days=1), e=edition_id)
+    [(reviewed,)] = sql(url, "SELECT a.initiative_id FROM labelling_assignments a JOIN users u ON "
+                        "u.id = a.member_id JOIN initiatives i ON i.id = a.initiative_id WHERE u.email = "
+                        "'comite1@example.org' AND i.status = 'in_review' AND NOT EXISTS (SELECT 1 FROM "
+                        "labelling_evaluations e WHERE e.initiative_id = a.initiative_id AND e.member_id = "
+                        "a.member_id AND e.submitted_at IS NOT NULL) ORDER BY a.initiative_id LIMIT 1")
+    member = Browser(base)
+    login(member, "comite1@example.org", accounts["comite1@example.org"])
+    sheet = f"/comite/dossiers/{reviewed}"
+    questions = sorted(set(re.findall(r'name="(q-\d+)"', member.get(sheet).decode())))
+    answer = member.post(sheet, {**dict.fromkeys(questions, "3"), "comment": "Vu à deux serveurs.",
+                                 "submit_sheet": "Soumettre mon évaluation"}, token_from=sheet)
+    if "Évaluation soumise" not in html.unescape(answer.decode()):
+        raise RuntimeError("score sheet refused: " + messages(answer))
+    for _ in range(2):  # each server draws it into its own cache
+        if not member.get(f"{sheet}/radar.png").startswith(b"\x89PNG"):
+            raise RuntimeError("no committee radar")
+    log.append(f"dossier {reviewed} scored on {len(questions)} questions, its radar seen twice")
+
     # A radar of a labelled initiative, drawn by each server into its own cache.
     [(labelled,)] = sql(url, "SELECT id FROM initiatives WHERE edition_id = :e AND status IN "
                         "('labelled', 'on_ballot') ORDER BY id LIMIT 1", e=edition_id)
@@ -359,6 +383,20 @@ def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[st
             "labelled": labelled}
 
 
+def check_round(played: dict[str, Any], round_: int) -> list[str]:
+    """Download every stored file (same bytes, same SHA-256) and a radar once; the problems found."""
+    problems = []
+    for browser, path, expected in played["downloads"]:
+        status, body, _ = browser.request(path)
+        if status != 200 or (expected is not None and body != expected) or (
+                expected is None and hashlib.sha256(body).hexdigest() != played["digest"]):
+            problems.append(f"round {round_}: {path} -> {status}")
+    status, _, _ = played["browsers"][1].request(f"/initiatives/{played['labelled']}/radar.png")
+    if status != 200:
+        problems.append(f"round {round_}: radar -> {status}")
+    return problems
+
+
 def run(database_url: str, workdir: Path | None = None) -> dict[str, Any]:
     started = time.monotonic()
     workdir = Path(workdir or tempfile.mkdtemp(prefix="two-servers-"))
@@ -371,21 +409,31 @@ def run(database_url: str, workdir: Path | None = None) -> dict[str, Any]:
         servers.start()
         base = f"http://127.0.0.1:{servers.balancer}"
         played = campaign(servers, base, accounts, log)
-        before = servers.per_server()
-        errors_before = sum(len(b.errors) for b in played["browsers"])
-        # One server stops mid-run: everything stored is served again by the other.
+        campaign_errors = [error for browser in played["browsers"] for error in browser.errors]
+        errors_before = len(campaign_errors)
+        # Traffic runs on (every stored file downloaded, a radar) while one server is stopped mid-run; it goes
+        # on for 10 more rounds once the server is gone: everything is served by the other one.
+        errors: dict[str, list[str]] = {"before": [], "during": []}
+        stopping = threading.Event()
+
+        def traffic() -> None:
+            round_ = after_stop = 0
+            while after_stop < 10:
+                phase = "during" if stopping.is_set() else "before"
+                errors[phase].extend(check_round(played, round_))
+                round_ += 1
+                after_stop += stopping.is_set()
+
+        runner = threading.Thread(target=traffic)
+        runner.start()
+        time.sleep(1.0)
+        at_stop = servers.per_server()
+        stopping.set()
         servers.stop_server(1)
+        runner.join(timeout=120)
+        before = at_stop
         stopped_at = sum(before.values()) - before["retried on the other server"]
-        errors: list[str] = []
-        for round_ in range(10):
-            for browser, path, expected in played["downloads"]:
-                status, body, _ = browser.request(path)
-                if status != 200 or (expected is not None and body != expected) or (
-                        expected is None and hashlib.sha256(body).hexdigest() != played["digest"]):
-                    errors.append(f"round {round_}: {path} -> {status}")
-            status, body, _ = played["browsers"][1].request(f"/initiatives/{played['labelled']}/radar.png")
-            if status != 200:
-                errors.append(f"round {round_}: radar -> {status}")
+        errors_before += len(errors["before"])
         after = servers.per_server()
         survivor = f"127.0.0.1:{servers.ports[0]}"  # the second server is the one stopped
         [(stored,)] = sql(database_url, "SELECT count(*) FROM storage_files")
@@ -395,8 +443,8 @@ def run(database_url: str, workdir: Path | None = None) -> dict[str, Any]:
             "files_in_the_database": stored,
             "answered_after_stop_by": {k: after[k] - before.get(k, 0) for k in after},
             "errors_before_stop": errors_before,
-            "errors_while_one_stopped": len(errors),
-            "error_details": errors + [e for b in played["browsers"] for e in b.errors],
+            "errors_while_one_stopped": len(errors["during"]),
+            "error_details": campaign_errors + errors["before"] + errors["during"],
             "survivor": survivor,
             "seconds": round(time.monotonic() - started, 1),
             "log": log,
