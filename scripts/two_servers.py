@@ -51,7 +51,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(port: int, seconds: float = 30) -> None:
+def wait_for(port: int, seconds: float = 120) -> None:
+    # Generous: on a loaded machine a gunicorn worker took more than 30 s to import the app and answer.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

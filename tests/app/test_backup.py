@@ -107,10 +107,10 @@ def test_backup_then_restore_gives_the_same_campaign(
         pb = next(data for name, data in after_files.items() if name.endswith(".pb"))
         assert hashlib.sha256(pb).hexdigest() == before_recount[1]
         if storage == "database":
-            # (the session's instance folder may hold other years' files, restored too)
-            keys = [key for key in restored.extensions["storage"].keys("results")
-                    if key.startswith(f"results/{YEAR}/")]
-            assert sorted(key.rsplit("/", 1)[1] for key in keys) == sorted(after_files)
+            keys = list(restored.extensions["storage"].keys("results"))
+            # The suite's instance folder may hold other tests' published files: the archive carries them
+            # too; this edition's are there.
+            assert set(after_files) <= {key.rsplit("/", 1)[1] for key in keys}
 
         # A second restore into the now full database is refused, and nothing changes.
         again = restored.test_cli_runner().invoke(args=["restore", str(archive)])

@@ -50,6 +50,7 @@ PHONE = {"width": 375, "height": 800}
 NOT_PAGES = {
     "static",
     "public.healthz",
+    "public.readyz",
     "accounts.download_data",
     "dashboards.dossier_attachment",
     "initiatives_admin.registrations_csv",
