@@ -79,6 +79,7 @@ class _Scan:
         self.tie_rank = tie_rank
         self.limit = limit
         self.everywhere = np.arange(0)
+        self.nothing = np.zeros(0)
 
     def start(self, rows: int) -> None:
         self.everywhere = np.arange(rows)
@@ -103,7 +104,10 @@ class _Scan:
         total = budgets @ weights
         counted_error = errors @ weights
         margin = NEAR * cost + SAFETY * (counted_error + (len(classes) + 1) * EPS * total)
-        status = np.where(total < cost - margin, 1, np.where(total <= cost + margin, 2, 0))
+        affordable = total > cost + margin
+        status = np.where(affordable, 0, np.where(total < cost - margin, 1, 2))
+        if not affordable.any():  # no level to compute (often: projects whose supporters ran dry)
+            return _Evaluation(project, classes, counts, status, *([self.nothing] * 9))
         rows = len(group.rows)
         # The order among equal budgets does not change the level (the classes of one budget b are
         # either all below the level or all at or above it), so any sort will do.
@@ -164,16 +168,17 @@ class _Scan:
             status = evaluation.status
             group.alive[:, project] &= status != 1  # budgets only shrink: never affordable again
             undecided |= needed & (status == 2)
-            fine = group.alive[:, project] & (status == 0)
+            fine = group.alive[:, project] & (status == 0)  # (a row that bought it has it dead)
+            if not fine.any():
+                continue
             group.lower[fine, project] = evaluation.low[fine]
             best_high = np.where(fine, np.minimum(best_high, evaluation.high), best_high)
-            evaluation.status = np.where(fine, 0, 1)  # 0: this row may take it
             evaluated.append(evaluation)
         choice = np.full(rows, -1, dtype=np.int64)
         if not evaluated:
             choice[undecided] = -2
             return choice
-        contender = np.array([(e.status == 0) & (e.low <= best_high) for e in evaluated])
+        contender = np.array([(e.status == 0) & (e.low <= best_high) for e in evaluated])  # may take it
         many = contender.sum(axis=0)
         first = np.argmax(contender, axis=0)
         single = many == 1
