@@ -83,6 +83,7 @@ class _Scan:
 
     def start(self, rows: int) -> None:
         self.everywhere = np.arange(rows)
+        self.affordable = np.zeros(rows, dtype=np.int64)  # status 0 in every row (read only)
 
     def utility(self, project: int) -> int:
         return 1 if self.cardinal else self.costs[project]
@@ -105,10 +106,13 @@ class _Scan:
         counted_error = errors @ weights
         margin = NEAR * cost + SAFETY * (counted_error + (len(classes) + 1) * EPS * total)
         affordable = total > cost + margin
-        status = np.where(affordable, 0, np.where(total < cost - margin, 1, 2))
-        if not affordable.any():  # no level to compute (often: projects whose supporters ran dry)
-            return _Evaluation(project, classes, counts, status, *([self.nothing] * 9))
         rows = len(group.rows)
+        if affordable.all():
+            status = self.affordable[:rows]
+        else:
+            status = np.where(affordable, 0, np.where(total < cost - margin, 1, 2))
+            if not affordable.any():  # no level to compute (often: projects whose supporters ran dry)
+                return _Evaluation(project, classes, counts, status, *([self.nothing] * 9))
         # The order among equal budgets does not change the level (the classes of one budget b are
         # either all below the level or all at or above it), so any sort will do.
         order = np.argsort(budgets, axis=1)
@@ -121,7 +125,9 @@ class _Scan:
         levels = (cost - poor_paids) / rich_counts
         able = levels <= sorted_budgets
         position = np.argmax(able, axis=1)
-        position[~able[everywhere, position]] = len(classes) - 1  # rounding at the edge of affordability
+        edge = ~able[everywhere, position]
+        if edge.any():
+            position[edge] = len(classes) - 1  # rounding at the edge of affordability
         level = levels[everywhere, position]
         rich = rich_counts[everywhere, position]
         poor_paid = poor_paids[everywhere, position]
