@@ -228,7 +228,9 @@ class _Scan:
                 grown = np.zeros((len(group.rows), capacity))
                 grown[:, :group.size] = getattr(group, name)[:, :group.size]
                 setattr(group, name, grown)
-            group.class_size = np.resize(group.class_size, capacity)
+            sizes = np.zeros(capacity, dtype=np.int64)  # new classes start empty (np.resize would repeat)
+            sizes[:group.size] = group.class_size[:group.size]
+            group.class_size = sizes
         if to_zero.any() and group.zero < 0:
             group.zero = needed - 1
             group.class_size[group.zero] = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -66,3 +67,28 @@ def test_side_by_side_on_real_elections(name: str) -> None:
     first = (context.envelope // (index.num_voters * unit)) * unit
     shares = [first + k * unit for k in range(0, 96, 3)]  # spread over the shares the scan looks at
     assert _compare(context, index, False, shares, None) == 0
+
+
+def test_class_sizes_stay_exact_as_classes_grow(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A class whose voters all pay keeps its number and its budget is overwritten: that is right only if
+    # its recorded size is its real size, also once the class arrays have grown past their first capacity.
+    checked: list[int] = []
+    original = lockstep._Scan.pay
+
+    def pay(scan: lockstep._Scan, group: lockstep._Group, evaluation: lockstep._Evaluation,
+            rows: np.ndarray) -> lockstep._Group:
+        group = original(scan, group, evaluation, rows)
+        real = np.bincount(group.voter_class, minlength=group.size)
+        assert (real[:group.size] == group.class_size[:group.size]).all()
+        checked.append(group.size)
+        return group
+
+    monkeypatch.setattr(lockstep._Scan, "pay", pay)
+    election = read_pb(DATA / "Netherlands_Amsterdam_166.pb")
+    context = build_context(election.allocation_projects(), election.budget, 0, None, None, "id", "EUR")
+    index = SupportIndex.build(election.ballots)
+    unit = context.money.unit
+    first = (context.envelope // (index.num_voters * unit)) * unit
+    lockstep.outcomes(index, context.granted, add1.candidates_of(context),
+                      [first + k * unit for k in range(1, 33)], cardinal=False, tie_rank=context.tie_rank)
+    assert max(checked) > 64  # past the first capacity
