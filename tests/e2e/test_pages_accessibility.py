@@ -1080,6 +1080,10 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "public.privacy",
         "public.accessibility",
         "public.sitemap",
+        # The FAQ and the editable pages' back-office: tests/e2e/test_citizen_home.py.
+        "public.faq",
+        "pages_admin.pages",
+        "pages_admin.page",
         "accounts.signup",
         "accounts.confirm",
         "accounts.resend_confirmation",
