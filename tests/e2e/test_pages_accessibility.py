@@ -578,6 +578,7 @@ def decide(app: Flask, dossier: int, admin: User, labelled: bool) -> None:
             category,
             "Une réponse solide à un besoin du territoire.",
             now_utc(),
+            without_evaluations=True,
         )
         session.commit()
 
