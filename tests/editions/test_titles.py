@@ -25,3 +25,13 @@ def test_back_office_headings_do_not_repeat_the_year(
                 "/gestion/editions/2026/repartition"):
         page = text_of(client.get(url))
         assert "Budget citoyen 2026" in page and "(2026)" not in page, url
+
+
+def test_phase_ends_read_as_the_inclusive_last_day() -> None:
+    from datetime import date
+
+    from budgetcitoyen.clock import local_day_bounds
+    from budgetcitoyen.templating import last_day
+
+    _, end = local_day_bounds(date(2026, 12, 1), date(2027, 1, 10))
+    assert last_day(end) == "10 janvier 2027"  # not « 11/01/2027 00:00 »

@@ -152,3 +152,13 @@ def test_editable_pages_are_sanitised(
         preview = post_form(client, f"/gestion/pages/{slug}", {"body": payload, "apercu": "1"})
         body = preview.get_data(as_text=True).split('class="page-text preview-body">')[1].split("</div>")[0]
         assert "<script" not in body and "onerror" not in body.replace("onerror=alert(1)&gt;", "")
+
+
+def test_only_holders_see_their_space_in_the_menu(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    login(client, make_user().email)  # a voter who never proposed anything
+    assert ">Mes initiatives</a>" not in client.get("/").get_data(as_text=True)
+    holder = FlaskClient(client.application, client.response_wrapper, use_cookies=True)
+    login(holder, make_user(roles=(Role.HOLDER,)).email)
+    assert ">Mes initiatives</a>" in holder.get("/").get_data(as_text=True)
