@@ -79,7 +79,8 @@ def test_commission_permanente_table_names_each_initiative(
     login(client, admin.email)
     page = text_of(client.get(f"/gestion/editions/{YEAR}/commission-permanente"))
     table = page.split('id="legende-imputation"')[1].split("</table>")[0]
-    assert '<th scope="col">Initiative</th>' in table
     rows = table.split("<tbody>")[1].split("</tbody>")[0]
-    names = [cell.split("</th>")[0] for cell in rows.split('<th scope="row">')[1:]]
-    assert names and len(set(names)) == len(names), names  # each row says which initiative it books
+    # Each row shows (not only to screen readers) which initiative it books.
+    names = [cell.split("</strong>")[0] for cell in rows.split("Mission ESS — <strong>")[1:]]
+    assert len(names) == 3 and len(set(names)) == 3, names
+    assert "sr-only" not in rows
