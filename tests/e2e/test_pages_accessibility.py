@@ -354,7 +354,7 @@ def test_back_office_as_admin(
         checker.visit(path, heading)
     expect(page.get_by_text("Ambassadeur de l'ESS")).to_be_visible()
 
-    checker.visit("/gestion/courriels", "Courriels envoyés")
+    checker.visit("/gestion/courriels", "Courriels")
     page.get_by_role("link", name="Réinitialisation de votre mot de passe").first.click()
     checker.check("Réinitialisation de votre mot de passe")
 
@@ -723,6 +723,7 @@ def test_labelling_back_office(
     score(app, pending, {members[0].id: 2})
     score(app, pending, {members[1].id: 3}, submit=False, answered=2)
     decide(app, decided, admin, labelled=False)
+    unscored = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Atelier vélo", territory="calaisis")
 
     log_in(page, admin.email)
     checker.visit(f"/gestion/editions/{edition.id}/labellisation", "Labellisation")
@@ -756,6 +757,17 @@ def test_labelling_back_office(
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Décision enregistrée")).to_be_visible()
     checker.check("Recyclerie solidaire")
+
+    # No sheet submitted: the decision asks for an explicit confirmation.
+    checker.visit(f"/gestion/dossiers/{unscored}/decision", "Atelier vélo")
+    page.get_by_role("radio", name="Non labellisée", exact=True).check()
+    page.get_by_label("Motivation de la décision").fill("Hors du champ de l'ESS.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_role("alert")).to_contain_text("cochez la case pour confirmer")
+    checker.check("Atelier vélo")
+    page.get_by_label("Je confirme cette décision sans évaluation soumise par le comité").check()
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_text("Décision enregistrée")).to_be_visible()
 
     checker.visit(f"/gestion/dossiers/{reviewed}/fiche", "Fiche d'instruction")
     check_radar(page)
