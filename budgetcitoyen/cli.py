@@ -5,6 +5,8 @@ once; a DomainError rolls it back and is shown as the command's error)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic import command as alembic
 from flask import Flask, current_app
@@ -85,7 +87,7 @@ def seed_demo(year: int | None, phase: str | None, reset: bool) -> None:
 
     An existing demo edition is kept as it is (running it again changes nothing): asking for another
     phase then fails and says so, and --reset rebuilds the demo from an empty database."""
-    from sqlalchemy import select
+    from sqlalchemy import make_url, select
 
     from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
     from budgetcitoyen.demo.seed import seed_demo as seed
@@ -96,15 +98,18 @@ def seed_demo(year: int | None, phase: str | None, reset: bool) -> None:
     year = year or now.year
     wanted = Phase(phase or "vote")
     if reset:
-        if not current_app.config["DEMO_MODE"]:
+        url = make_url(current_app.config["DATABASE_URL"])
+        if not current_app.config["DEMO_MODE"] or url.get_backend_name() != "sqlite" or not url.database:
             raise click.ClickException(
-                "--reset efface toute la base : il n'est permis qu'en mode démonstration "
+                "--reset efface la base : il n'est permis qu'en mode démonstration sur une base SQLite "
                 "(BUDGETCITOYEN_DEMO_MODE=true, ce que fait scripts/demo).")
+        # The demo's SQLite file is removed and made again: simpler and surer than undoing every migration.
         get_session().close()
         current_app.extensions["db_engine"].dispose()
-        alembic.downgrade(_alembic_cfg(), "base")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(url.database + suffix).unlink(missing_ok=True)
         alembic.upgrade(_alembic_cfg(), "head")
-        click.echo("Base de démonstration vidée : la démonstration est reconstruite.")
+        click.echo("Base de démonstration effacée : la démonstration est reconstruite.")
     else:
         existing = get_session().scalar(select(Edition).where(Edition.year == year))
         open_now = current_phase(existing.windows(), now) if existing is not None else None
