@@ -132,19 +132,54 @@ def restore_command(archive: Path) -> None:
 
 @click.command("seed-demo")
 @click.option("--year", type=int, default=None, help="Year of the demo edition (default: this year).")
-@click.option("--phase", default="vote", show_default=True,
+@click.option("--phase", default=None,
               type=click.Choice(["ideas", "dossiers", "labelling", "vote", "results", "follow_up"]),
-              help="Build the calendar so that this phase is open today (the demo is then usable at once).")
+              help="Build the calendar so that this phase is open today (default: vote).")
+@click.option("--reset", is_flag=True,
+              help="Empty the database first and rebuild the demo (demo mode only: BUDGETCITOYEN_DEMO_MODE).")
 @with_appcontext
-def seed_demo(year: int | None, phase: str) -> None:
-    """Create the demo edition and one account per role, and print their passwords."""
+def seed_demo(year: int | None, phase: str | None, reset: bool) -> None:
+    """Create the demo edition and one account per role, and print their passwords.
+
+    An existing demo edition is kept as it is (running it again changes nothing): asking for another
+    phase then fails and says so, and --reset rebuilds the demo from an empty database."""
+    from sqlalchemy import make_url, select
+
     from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
     from budgetcitoyen.demo.seed import seed_demo as seed
-    from budgetcitoyen.editions.rules import Phase
+    from budgetcitoyen.editions.models import Edition
+    from budgetcitoyen.editions.rules import PHASE_LABELS, Phase, current_phase
 
     now = now_utc()
-    edition = run_use_case(get_session(), seed, now, year or now.year, Phase(phase),
-                           current_app.config["SECRET_KEY"], current_app.extensions["storage"])
+    year = year or now.year
+    wanted = Phase(phase or "vote")
+    if reset:
+        url = make_url(current_app.config["DATABASE_URL"])
+        if not current_app.config["DEMO_MODE"] or url.get_backend_name() != "sqlite" or not url.database:
+            raise click.ClickException(
+                "--reset efface la base : il n'est permis qu'en mode démonstration sur une base SQLite "
+                "(BUDGETCITOYEN_DEMO_MODE=true, ce que fait scripts/demo).")
+        # The demo's SQLite file is removed and made again: simpler and surer than undoing every migration.
+        get_session().close()
+        current_app.extensions["db_engine"].dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+        alembic.upgrade(_alembic_cfg(), "head")
+        click.echo("Base de démonstration effacée : la démonstration est reconstruite.")
+    else:
+        existing = get_session().scalar(select(Edition).where(Edition.year == year))
+        open_now = current_phase(existing.windows(), now) if existing is not None else None
+        if existing is not None and open_now is not wanted:
+            shown = f"« {PHASE_LABELS[open_now]} »" if open_now else "aucune"
+            message = (f"La démonstration {year} existe déjà dans cette base ; étape ouverte : {shown}.")
+            if phase is not None:
+                # Seeding again would exit 0 and leave the calendar as it is: say so instead.
+                raise click.ClickException(
+                    f"{message} --phase {phase} n'y changerait rien : relancez avec --reset pour "
+                    f"reconstruire la démonstration (scripts/demo --phase {phase} --reset).")
+            click.echo(f"Note : {message} (--phase … --reset pour une autre étape)")
+    edition = run_use_case(get_session(), seed, now, year, wanted, current_app.config["SECRET_KEY"],
+                           current_app.extensions["storage"])
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
     for account in DEMO_ACCOUNTS:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.accounts.permissions import is_admin, is_staff
+from budgetcitoyen.clock import to_local
+from budgetcitoyen.editions.dates import INSTANT
 from budgetcitoyen.french import date_time, euros, file_size, long_date, number, percent, short_date
 from budgetcitoyen.markdown import render as render_markdown
 
@@ -29,6 +33,14 @@ class _OnCommittee:
         return bool(current_user.is_authenticated and current_user.committee_seats)
 
 
+def last_day(end: datetime | None) -> str:
+    """The last day of a phase, inclusive, from its end (exclusive, at midnight after that day): people
+    read « jusqu'au 10 janvier 2027 inclus », never « au 11/01/2027 00:00 »."""
+    if end is None:
+        return "—"
+    return long_date((to_local(end) - INSTANT).date())
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the context every page gets."""
     app.jinja_env.filters.update(
@@ -41,6 +53,7 @@ def init_app(app: Flask) -> None:
         file_size=file_size,
         linkify=linkify,
         markdown=render_markdown,
+        last_day=last_day,
     )
 
     @app.context_processor
@@ -55,4 +68,6 @@ def init_app(app: Flask) -> None:
             "demo_mode": app.config["DEMO_MODE"],
             "user_is_admin": is_admin(roles),
             "user_is_staff": is_staff(roles),
+            # A holder's space means nothing to a voter who never proposed anything.
+            "user_is_holder": Role.HOLDER in roles,
         }

@@ -94,13 +94,13 @@ def _remind(convention: Convention, kind: Reminder, due_on: date, recipient: str
 
 
 def _apply(session: Session, convention: Convention, plan: str, today: date, now: datetime,
-           files: Storage | None) -> Status:
+           files: Storage | None, not_before: date | None = None) -> Status:
     """Bring a convention to the state `plan` names; returns the status its initiative must then have."""
     recipient = convention.initiative.holder.email
     if plan == "to_sign":
         return Status.WINNER
     if plan == "signed":
-        _signed(convention, today - timedelta(days=3), paid=False)
+        _signed(convention, max(today - timedelta(days=3), not_before or date.min), paid=False)
     elif plan == "paid":
         _signed(convention, today - timedelta(days=90))
     elif plan == "extension_window":
@@ -165,16 +165,20 @@ WINNER_PLAN = ("to_sign", "late_report", "paid", "report_received", "signed", "e
                "terminated", "closed_reduced")
 UNDER_AGREEMENT_PLAN = ("signed", "extension_window", "late_report", "report_received", "paid")
 CLOSED_PLAN = ("closed", "closed_reduced")
+# Results published lately leave room for nothing older: to sign, or signed since the publication.
+RECENT_PLAN = ("to_sign", "signed")
 
 
 def seed_conventions(session: Session, edition: Edition, now: datetime, *,
-                     files: Storage | None = None) -> int:
+                     files: Storage | None = None, not_before: date | None = None) -> int:
     """Conventions in every status for the edition's winners (those the allocation's publication left "to
     sign" included) and for initiatives already under agreement or closed without one: to sign, signed,
     paid, in the extension window, with a late final report (and the reminders sent about it), report
     received, closed (one with a reduction), terminated. Dates are counted back from today, so the late
-    report is late whatever the edition's year. Returns how many conventions were created or advanced;
-    with no winner it does nothing, and once run it does nothing again."""
+    report is late whatever the edition's year. With `not_before` (the day the results were published)
+    no convention is signed before it: the winners are then only to sign or signed since. Returns how
+    many conventions were created or advanced; with no winner it does nothing, and once run it does
+    nothing again."""
     moved = select(Convention.id).where(Convention.edition_id == edition.id,
                                         Convention.status != ConventionStatus.TO_SIGN.value)
     if session.scalar(moved.limit(1)):
@@ -205,13 +209,15 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *,
             continue  # already followed by someone: leave it alone
         index = counters[status]
         counters[status] += 1
-        if status is Status.WINNER:
+        if not_before is not None:
+            plan = RECENT_PLAN[index % len(RECENT_PLAN)]
+        elif status is Status.WINNER:
             plan = WINNER_PLAN[index] if index < len(WINNER_PLAN) else ("to_sign", "paid")[index % 2]
         elif status is Status.UNDER_AGREEMENT:
             plan = UNDER_AGREEMENT_PLAN[index % len(UNDER_AGREEMENT_PLAN)]
         else:
             plan = CLOSED_PLAN[index % len(CLOSED_PLAN)]
-        target = _apply(session, convention, plan, today, now, files)
+        target = _apply(session, convention, plan, today, now, files, not_before)
         if target is not status:
             _follow(initiative, convention, target)
         touched += 1 if is_new or plan != "to_sign" else 0

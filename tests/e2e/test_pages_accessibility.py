@@ -581,6 +581,7 @@ def decide(app: Flask, dossier: int, admin: User, labelled: bool) -> None:
             category,
             "Une réponse solide à un besoin du territoire.",
             now_utc(),
+            without_evaluations=True,
         )
         session.commit()
 
@@ -725,6 +726,7 @@ def test_labelling_back_office(
     score(app, pending, {members[0].id: 2})
     score(app, pending, {members[1].id: 3}, submit=False, answered=2)
     decide(app, decided, admin, labelled=False)
+    unscored = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Atelier vélo", territory="calaisis")
 
     log_in(page, admin.email)
     checker.visit(f"/gestion/editions/{edition.id}/labellisation", "Labellisation")
@@ -758,6 +760,17 @@ def test_labelling_back_office(
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Décision enregistrée")).to_be_visible()
     checker.check("Recyclerie solidaire")
+
+    # No sheet submitted: the decision asks for an explicit confirmation.
+    checker.visit(f"/gestion/dossiers/{unscored}/decision", "Atelier vélo")
+    page.get_by_role("radio", name="Non labellisée", exact=True).check()
+    page.get_by_label("Motivation de la décision").fill("Hors du champ de l'ESS.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_role("alert")).to_contain_text("cochez la case pour confirmer")
+    checker.check("Atelier vélo")
+    page.get_by_label("Je confirme cette décision sans évaluation soumise par le comité").check()
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_text("Décision enregistrée")).to_be_visible()
 
     checker.visit(f"/gestion/dossiers/{reviewed}/fiche", "Fiche d'instruction")
     check_radar(page)
@@ -1102,6 +1115,10 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "public.privacy",
         "public.accessibility",
         "public.sitemap",
+        # The FAQ and the editable pages' back-office: tests/e2e/test_citizen_home.py.
+        "public.faq",
+        "pages_admin.pages",
+        "pages_admin.page",
         "accounts.signup",
         "accounts.confirm",
         "accounts.resend_confirmation",

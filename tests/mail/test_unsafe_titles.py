@@ -76,7 +76,9 @@ def test_labelling_decision(
     category = db_session.scalars(select(Category).where(Category.edition_id == edition.id)).first()
     admin = login_as(Role.ADMIN)
     response = post_form(admin, f"/gestion/dossiers/{initiative.id}/decision",
-                         {"labelled": "yes", "category_id": category.id, "motivation": "Solide."})
+                         {"labelled": "yes", "category_id": category.id, "motivation": "Solide.",
+                          # No committee sheet here: the decision is confirmed as such.
+                          "without_evaluations": "y"})
     assert response.status_code == 302, text_of(response)[:2000]
     assert db_session.get(Initiative, initiative.id).status == Status.LABELLED.value
     [mail] = mails_to(smtp, "porteur@example.org")
