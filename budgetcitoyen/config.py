@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNUP_MIN_FILL_SECONDS": 3,
     "DEMO_MODE": False,
     "REQUEST_LOG": True,  # one JSON line per request on stderr (budgetcitoyen/request_log.py)
+    # Bearer token of /metrics (Prometheus); unset: no metrics page (404).
+    "METRICS_TOKEN": None,
     "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-For/-Proto headers are trusted
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
