@@ -31,6 +31,7 @@ VIEW_MODULES = (
     "budgetcitoyen.conventions.admin_views",
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
+    "budgetcitoyen.voting.franceconnect_views",
     "budgetcitoyen.results.views",
     "budgetcitoyen.results.admin_views",
     "budgetcitoyen.dashboards.views",

@@ -32,7 +32,7 @@ from budgetcitoyen.voting.identity import (
     profile_of,
     territory_of,
 )
-from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel, VoterProfile
+from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel, VerifiedIdentity, VoterProfile
 from budgetcitoyen.voting.receipts import receipt_code
 from budgetcitoyen.voting.rules import (
     BALLOT_STATUSES,
@@ -42,6 +42,7 @@ from budgetcitoyen.voting.rules import (
     validate_choices,
     vote_last_day,
 )
+from budgetcitoyen.voting.verification import IdentityPolicy, verified_identity_of
 
 CHANNEL_NAMES = {Channel.ONLINE.value: "en ligne", Channel.PAPER.value: "papier"}
 
@@ -207,16 +208,29 @@ def store_ballot(
 
 
 def cast_online(
-    session: Session, edition: Edition, user: User, raw_choices: Iterable[str], secret: str, now: datetime
+    session: Session, edition: Edition, user: User, raw_choices: Iterable[str], secret: str, now: datetime,
+    identity_policy: IdentityPolicy = IdentityPolicy.EITHER,
 ) -> Ballot:
-    """Cast or change the account's ballot: checks the window, eligibility, the choices and paper clashes;
-    queues the voter's receipt (sent once committed)."""
+    """Cast or change the account's ballot: checks the window, eligibility, the identity policy, the
+    choices, one person's other accounts and paper clashes; queues the voter's receipt (sent once
+    committed)."""
     require_phase(edition, Phase.VOTE, now)
     profile = profile_of(session, user)
     if profile is None:
         raise DomainError("Indiquez d'abord votre identité et votre commune de résidence pour pouvoir voter.")
     identity = identity_of(profile)
     check_person(edition, identity, email_confirmed=user.is_confirmed, today=to_local(now).date())
+    verified = verified_identity_of(session, user) is not None
+    if identity_policy == IdentityPolicy.VERIFIED and not verified:
+        raise NotAllowed("Pour ce vote, votre identité doit être vérifiée : utilisez le bouton "
+                         "d'identification de la page « Mes informations de votant ».")
+    if _twin_has_voted(session, edition, user, profile.person_key, verified, secret):
+        # A verified identity and an identity declared on another account that match are one person:
+        # whichever voted first counts; the duplicates report shows both to the Mission ESS.
+        raise Conflict(
+            "Votre vote ne peut pas être enregistré en ligne pour le moment : une vérification est "
+            "nécessaire. Écrivez à la mission ESS, qui vous répondra rapidement."
+        )
     territory_id = territory_of(session, identity.commune_code)
     choices = checked_choices(session, edition, territory_id, raw_choices)
 
@@ -239,6 +253,25 @@ def cast_online(
     )
     notifications.ballot_receipt(session, user, edition, ballot, receipt_code(secret, ballot))
     return ballot
+
+
+def _twin_has_voted(
+    session: Session, edition: Edition, user: User, person: str, verified: bool, secret: str
+) -> bool:
+    """Whether another account of the same person (same person key) has a counted ballot, when either
+    side is verified. Two declared identities alike still both count: a declaration proves nothing, so
+    the first one must not lock the real person out; the duplicates report flags them."""
+    others = select(VoterProfile.user_id).where(
+        VoterProfile.person_key == person, VoterProfile.user_id != user.id
+    )
+    if not verified:
+        others = others.where(VoterProfile.user_id.in_(select(VerifiedIdentity.user_id)))
+    keys = [voter_key(secret, user_id=uid) for uid in session.scalars(others)]
+    if not keys:
+        return False
+    return session.scalar(select(Ballot.id).where(
+        Ballot.edition_id == edition.id, Ballot.voter_key.in_(keys), Ballot.voided_at.is_(None)).limit(1)
+    ) is not None
 
 
 # --- voiding ---------------------------------------------------------------------------------
