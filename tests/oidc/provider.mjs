@@ -2,7 +2,7 @@
 // pivot" claims, acr "eidas1", a `sub` that differs per service provider (pairwise), a signed
 // (JWT) userinfo, PKCE required. Started by tests/oidc/fixtures.py; never used in production.
 //
-//   node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI [POST_LOGOUT_REDIRECT_URI]
+//   node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI[,REDIRECT_URI…] [POST_LOGOUT_REDIRECT_URI]
 //
 // Test users (login / password "motdepasse"), in users.json.
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -11,8 +11,8 @@ import http from 'node:http';
 
 import Provider from 'oidc-provider';
 
-const [port, clientId, clientSecret, redirectUri, logoutUri] = process.argv.slice(2);
-if (!port || !clientId || !clientSecret || !redirectUri) {
+const [port, clientId, clientSecret, redirectUris, logoutUri] = process.argv.slice(2);
+if (!port || !clientId || !clientSecret || !redirectUris) {
   console.error('usage: node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI [POST_LOGOUT_REDIRECT_URI]');
   process.exit(2);
 }
@@ -29,7 +29,7 @@ const provider = new Provider(issuer, {
   clients: [{
     client_id: clientId,
     client_secret: clientSecret,
-    redirect_uris: [redirectUri],
+    redirect_uris: redirectUris.split(","),
     post_logout_redirect_uris: logoutUri ? [logoutUri] : [],
     grant_types: ['authorization_code'],
     response_types: ['code'],
