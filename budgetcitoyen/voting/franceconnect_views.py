@@ -237,6 +237,10 @@ def logout() -> Any:
     if not oidc_enabled() or not id_token:
         return redirect(url_for("public.home"))
     try:
-        return _client().logout_redirect(url_for("public.home", _external=True), id_token_hint=id_token)
+        ending = _client().create_logout_url(url_for("public.home", _external=True), id_token_hint=id_token)
     except PROTOCOL_ERRORS:
         return redirect(url_for("public.home"))
+    # A page that moves on by itself, not a redirect: the site's CSP (form-action 'self') forbids a
+    # form's redirect to another origin.
+    return render_template("voting/provider_logout.html", url=ending["url"],
+                           provider=current_app.config["OIDC_PROVIDER_NAME"])

@@ -25,6 +25,9 @@ const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256',
 const CLAIMS = ['given_name', 'family_name', 'birthdate', 'birthplace', 'birthcountry', 'gender',
   'preferred_username', 'email'];
 
+const page = (body) => `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Fournisseur d'identité de test</title></head><body><main>${body}</main></body></html>`;
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 const provider = new Provider(issuer, {
   clients: [{
     client_id: clientId,
@@ -51,9 +54,21 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     jwtUserinfo: { enabled: true },
-    rpInitiatedLogout: { enabled: true },
+    // Pages of our own, in French and with no outside resource (the defaults load web fonts).
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: async (ctx, form) => {
+        ctx.body = page(`<h1>Se déconnecter du fournisseur d'identité de test</h1>${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Oui, me déconnecter</button>`);
+      },
+      postLogoutSuccessSource: async (ctx) => { ctx.body = page('<h1>Vous êtes déconnecté.</h1>'); },
+    },
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  renderError: async (ctx, out) => {
+    ctx.type = 'html';
+    ctx.body = page(`<h1>Erreur</h1><p>${escape(out.error)} : ${escape(out.error_description || '')}</p>`);
+  },
   findAccount: async (ctx, id) => (users[id] ? {
     accountId: id,
     claims: async () => {
@@ -63,9 +78,6 @@ const provider = new Provider(issuer, {
   } : undefined),
   ttl: { Session: 600, Interaction: 600, Grant: 600, AccessToken: 600, AuthorizationCode: 60, IdToken: 600 },
 });
-
-const page = (body) => `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Fournisseur d'identité de test</title></head><body><main>${body}</main></body></html>`;
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function readForm(req) {
   let raw = '';
