@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_MODE": False,
     # Log-in and verified identity with FranceConnect or any OpenID Connect provider (README). Without
     # issuer, client id and secret, the button is absent and identities are declared.
-    "OIDC_ISSUER": None,  # e.g. FranceConnect v2's integration: https://fcp-low.sbx.dev-franceconnect.fr/api/v2
+    "OIDC_ISSUER": None,  # FranceConnect v2: the issuer given in its partners' space (https://…/api/v2)
     "OIDC_CLIENT_ID": None,
     "OIDC_CLIENT_SECRET": None,
     # FranceConnect's scopes are its claims' names; the vote needs names, birth date and e-mail.

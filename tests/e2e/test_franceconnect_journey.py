@@ -38,6 +38,7 @@ def test_verified_with_franceconnect_then_vote(
                  for title in ("Ressourcerie d'Arras", "Jardin partagé d'Achicourt", "Atelier vélo d'Arras")]
     page.goto("/connexion")
     assert_accessible(page)
+    page.goto("/vote/identite")  # not signed in: the log-in page again, then the provider's button
     page.get_by_role("link", name="S'identifier avec FranceConnect").click()
     # At the provider: its own log-in page.
     page.get_by_label("Identifiant").fill("camille")
@@ -47,6 +48,9 @@ def test_verified_with_franceconnect_then_vote(
     expect(page.get_by_text("Camille Marie")).to_be_visible()
     assert page.get_by_label("Prénom").count() == 0  # names come from the provider
     assert_accessible(page)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("Commune de résidence").fill("Arras")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_text("Vous votez en tant que Camille DUFOUR, Arras.")).to_be_visible()
