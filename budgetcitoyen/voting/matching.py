@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 # Lower-case words of a surname that are often left out or glued ("de Villiers", "Villiers"). "le"
 # and "la" are not among them: in Breton or Picard names ("Le Gall") they are the name itself.
@@ -76,11 +77,12 @@ class PersonRecord:
     birth_date: date
     commune_code: str
 
-    @property
+    # Computed once per record (each is compared in several blocks): cached on the instance.
+    @cached_property
     def first(self) -> str:
         return name_key(self.first_name)
 
-    @property
+    @cached_property
     def last(self) -> str:
         return name_key(self.last_name, surname=True)
 
