@@ -61,7 +61,8 @@ def _installed() -> None:
         _unavailable(f"npm ci failed: {done.stderr[-500:]}")
 
 
-def _free_port() -> int:
+def free_port_in_range() -> int:
+    """A free loopback port in 18600-18699 (this project's range on shared machines), else any."""
     for port in PORTS:
         with socket.socket() as sock:
             try:
@@ -80,7 +81,7 @@ def oidc_provider_factory() -> Iterator[Callable[[list[str]], OidcProvider]]:
 
     def start(redirect_uris: list[str], post_logout_uri: str = "http://localhost/") -> OidcProvider:
         _installed()
-        port = _free_port()
+        port = free_port_in_range()
         process = subprocess.Popen(
             ["node", "provider.mjs", str(port), CLIENT_ID, CLIENT_SECRET, ",".join(redirect_uris),
              post_logout_uri],

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from budgetcitoyen.accounts.models import User
+from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.voting.figures import participation
 from budgetcitoyen.voting.models import VerifiedIdentity, VoterProfile
 from tests.helpers import login, post_form, text_of
-from tests.oidc.fixtures import OidcProvider, authenticate_at_provider
+from tests.oidc.fixtures import OidcProvider, authenticate_at_provider, free_port_in_range
 
 CALLBACK = "http://localhost/franceconnect/retour"
 
@@ -207,9 +210,7 @@ def test_claims_without_a_birth_date_create_nothing(
 def test_a_provider_that_is_down_gets_a_french_message(
     app: Flask, oidc: OidcProvider, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.oidc.fixtures import _free_port
-
-    monkeypatch.setitem(app.config, "OIDC_ISSUER", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", f"http://127.0.0.1:{free_port_in_range()}")
     answer = app.test_client().get("/franceconnect/connexion", follow_redirects=True)
     assert answer.status_code == 200 and "ne répond pas pour le moment" in text_of(answer)
 
@@ -217,3 +218,57 @@ def test_a_provider_that_is_down_gets_a_french_message(
 def test_without_settings_there_is_no_button(app: Flask, client: FlaskClient) -> None:
     assert "FranceConnect" not in text_of(client.get("/connexion"))
     assert client.get("/franceconnect/connexion").status_code == 404
+
+
+def authenticated_callback(client: FlaskClient) -> tuple[str, str]:
+    """(callback path, state) once the person has authenticated at the provider."""
+    start = client.get("/franceconnect/connexion")
+    back = authenticate_at_provider(start.headers["Location"], "camille", stop_at=CALLBACK)
+    return back[len("http://localhost"):], parse_qs(urlsplit(back).query)["state"][0]
+
+
+def refused(client: FlaskClient, path: str, caplog: pytest.LogCaptureFixture, error: str, db_session) -> None:
+    with caplog.at_level("WARNING", logger="budgetcitoyen.voting.franceconnect_views"):
+        answer = client.get(path, follow_redirects=True)
+    assert answer.status_code == 200 and answer.request.path == "/connexion"
+    assert "L'identification n'a pas abouti" in text_of(answer)
+    assert error in caplog.text
+    assert provider_accounts(db_session) == 0 and count(db_session, VerifiedIdentity) == 0
+
+
+def test_an_id_token_with_another_nonce_is_refused(
+    app: Flask, oidc: OidcProvider, vote_edition: Edition, db_session, caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = app.test_client()
+    path, state = authenticated_callback(client)
+    with client.session_transaction() as stored:
+        kept = dict(stored[f"_state_oidc_{state}"])
+        kept["data"] = {**kept["data"], "nonce": "un-autre-nonce"}
+        stored[f"_state_oidc_{state}"] = kept
+    refused(client, path, caplog, "nonce", db_session)
+
+
+def test_an_expired_id_token_is_refused(
+    app: Flask, oidc: OidcProvider, vote_edition: Edition, db_session, caplog: pytest.LogCaptureFixture,
+    freeze_time,
+) -> None:
+    client = app.test_client()
+    path, _ = authenticated_callback(client)
+    # The provider's ID tokens live 10 minutes; Authlib allows 2 minutes of clock skew.
+    freeze_time(now_utc() + timedelta(minutes=30))
+    refused(client, path, caplog, "ExpiredTokenError", db_session)
+
+
+def test_an_id_token_signed_by_another_key_is_refused(
+    app: Flask, oidc: OidcProvider, vote_edition: Edition, db_session, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = app.test_client()
+    path, _ = authenticated_callback(client)
+    # The keys the app trusts are not the ones that signed the token (same key id, other key): as if
+    # the token came from someone else.
+    (authlib_client,) = [c for settings, c in app.extensions["budgetcitoyen_oidc_clients"].items()
+                         if settings[0] == oidc.issuer]
+    other = RSAKey.generate_key(2048, parameters={"kid": "test-rs256", "use": "sig", "alg": "RS256"})
+    monkeypatch.setitem(authlib_client.server_metadata, "jwks", {"keys": [other.as_dict(private=False)]})
+    refused(client, path, caplog, "BadSignatureError", db_session)
