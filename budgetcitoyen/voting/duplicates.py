@@ -18,7 +18,7 @@ from budgetcitoyen.errors import DomainError
 from budgetcitoyen.voting.ballots import void_online_ballot_of
 from budgetcitoyen.voting.identity import find_online_ballot, paper_ballot_of
 from budgetcitoyen.voting.matching import PersonRecord, find_matches, group_matches
-from budgetcitoyen.voting.models import Ballot, PaperAttendance, VoterProfile
+from budgetcitoyen.voting.models import Ballot, PaperAttendance, VerifiedIdentity, VoterProfile
 from budgetcitoyen.voting.rules import names_the_person
 
 
@@ -66,6 +66,12 @@ def likely_duplicates(session: Session, edition: Edition, secret: str) -> list[D
         select(PaperAttendance).where(PaperAttendance.edition_id == edition.id)
         .options(joinedload(PaperAttendance.commune)))}
     records = [_record(("account", p.id), p) for p in profiles.values()]
+    usage_names: dict[int, str] = dict(session.execute(  # type: ignore[arg-type]
+        select(VerifiedIdentity.user_id, VerifiedIdentity.usage_name)
+        .where(VerifiedIdentity.usage_name.is_not(None))).all())
+    records += [PersonRecord(("account", p.id), p.first_name, usage_names[p.user_id], p.birth_date,
+                             p.commune_code, via="nom d'usage vérifié")
+                for p in profiles.values() if p.user_id in usage_names]
     records += [_record(("paper", line.id), line) for line in lines.values()]
     groups: list[DuplicateGroup] = []
     for found in group_matches(records, find_matches(records)):

@@ -188,7 +188,7 @@ def _pending(person: VerifiedPerson) -> dict[str, str]:
     # The person's own verified identity, in their own signed session cookie, until they log in.
     return {"subject_key": person.subject_key, "given_names": person.given_names,
             "family_name": person.family_name, "birth_date": person.birth_date.isoformat(),
-            "email": person.email or "", "acr": person.acr}
+            "email": person.email or "", "acr": person.acr, "usage_name": person.usage_name or ""}
 
 
 def _pending_person() -> VerifiedPerson | None:
@@ -197,7 +197,8 @@ def _pending_person() -> VerifiedPerson | None:
         return None
     try:
         return VerifiedPerson(data["subject_key"], data["given_names"], data["family_name"],
-                              date.fromisoformat(data["birth_date"]), data["email"] or None, data["acr"])
+                              date.fromisoformat(data["birth_date"]), data["email"] or None, data["acr"],
+                              data.get("usage_name") or None)
     except (KeyError, ValueError, TypeError):
         return None
 

@@ -76,6 +76,9 @@ class PersonRecord:
     last_name: str
     birth_date: date
     commune_code: str
+    # Set on a second record of the same person under another name (a verified usage name): said in
+    # the reasons, and never compared with its own first record.
+    via: str | None = None
 
     # Computed once per record (each is compared in several blocks): cached on the instance.
     @cached_property
@@ -141,6 +144,14 @@ def names_gap(a: PersonRecord, b: PersonRecord) -> tuple[int, str] | None:
 def compare(a: PersonRecord, b: PersonRecord) -> Match | None:
     """The match between two records, or None. One difference at a time: a near name with a near
     birth date in another commune would flag half the département's namesakes."""
+    match = _compare(a, b)
+    if match is None or not (a.via or b.via):
+        return match
+    return Match(match.a, match.b, match.certain, match.score,
+                 (*match.reasons, *(f"par le {r.via}" for r in (a, b) if r.via)))
+
+
+def _compare(a: PersonRecord, b: PersonRecord) -> Match | None:
     same_names = (a.first, a.last) == (b.first, b.last)
     same_commune = a.commune_code == b.commune_code
     same_birth = a.birth_date == b.birth_date
@@ -169,12 +180,15 @@ def find_matches(records: Iterable[PersonRecord]) -> list[Match]:
         blocks[("birth", record.commune_code, record.birth_date)].append(record)
         blocks[("names", record.commune_code, record.first, record.last)].append(record)
         blocks[("anywhere", record.first, record.last, record.birth_date)].append(record)
-    seen: set[tuple[Hashable, Hashable]] = set()
+    # Pairs of records (not of refs: one person may have a second record under a usage name).
+    seen: set[tuple[int, int]] = set()
     matches: list[Match] = []
     for block in blocks.values():
         for i, a in enumerate(block):
             for b in block[i + 1:]:
-                pair = (a.ref, b.ref) if repr(a.ref) <= repr(b.ref) else (b.ref, a.ref)
+                if a.ref == b.ref:
+                    continue
+                pair = (id(a), id(b)) if id(a) < id(b) else (id(b), id(a))
                 if pair in seen:
                     continue
                 seen.add(pair)
@@ -196,7 +210,9 @@ class MatchGroup:
 
 def group_matches(records: Iterable[PersonRecord], matches: Iterable[Match]) -> list[MatchGroup]:
     """The groups, most likely first (certain groups, then by score), records in their given order."""
-    order = {r.ref: i for i, r in enumerate(records)}
+    order: dict[Hashable, int] = {}
+    for i, record in enumerate(records):
+        order.setdefault(record.ref, i)
     parent: dict[Hashable, Hashable] = {}
 
     def root(ref: Hashable) -> Hashable:

@@ -66,6 +66,9 @@ class VerifiedIdentity(Base):
     subject_key: Mapped[str] = mapped_column(String(64), unique=True)
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(100))
+    # FranceConnect's preferred_username: the usage name (a spouse's name…) a person may declare instead
+    # of the birth name; the duplicates report compares both.
+    usage_name: Mapped[str | None] = mapped_column(String(100))
     birth_date: Mapped[date] = mapped_column(Date)
     acr: Mapped[str] = mapped_column(String(100))
     verified_at: Mapped[datetime]

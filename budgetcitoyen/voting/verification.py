@@ -47,6 +47,7 @@ class VerifiedPerson:
     birth_date: date
     email: str | None
     acr: str
+    usage_name: str | None = None
 
     @property
     def first_name(self) -> str:
@@ -82,10 +83,12 @@ def person_from_claims(claims: dict[str, object], issuer: str, secret: str) -> V
                           "identité ne peut pas être vérifiée. Vous pouvez la déclarer vous-même.")
     email = claims.get("email")
     acr = claims.get("acr")
+    usage = claims.get("preferred_username")
     return VerifiedPerson(
         subject_key(secret, issuer, subject), " ".join(given.split())[:200], " ".join(family.split())[:100],
         birth_date, email.strip() if isinstance(email, str) and "@" in email else None,
         acr if isinstance(acr, str) else "",
+        " ".join(usage.split())[:100] if isinstance(usage, str) and name_key(usage) else None,
     )
 
 
@@ -171,6 +174,7 @@ def _record(
         session.add(verified)
     verified.given_names = person.given_names
     verified.family_name = person.family_name
+    verified.usage_name = person.usage_name
     verified.birth_date = person.birth_date
     verified.acr = person.acr[:100]
     verified.verified_at = now

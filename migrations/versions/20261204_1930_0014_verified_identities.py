@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("subject_key", sa.String(length=64), nullable=False),
         sa.Column("given_names", sa.String(length=200), nullable=False),
         sa.Column("family_name", sa.String(length=100), nullable=False),
+        sa.Column("usage_name", sa.String(length=100), nullable=True),
         sa.Column("birth_date", sa.Date(), nullable=False),
         sa.Column("acr", sa.String(length=100), nullable=False),
         sa.Column("verified_at", budgetcitoyen.db.UTCDateTime(timezone=True), nullable=False),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -272,3 +272,21 @@ def test_an_id_token_signed_by_another_key_is_refused(
     other = RSAKey.generate_key(2048, parameters={"kid": "test-rs256", "use": "sig", "alg": "RS256"})
     monkeypatch.setitem(authlib_client.server_metadata, "jwks", {"keys": [other.as_dict(private=False)]})
     refused(client, path, caplog, "BadSignatureError", db_session)
+
+
+def test_a_declared_usage_name_is_matched_with_the_verified_one(
+    app: Flask, oidc: OidcProvider, vote_edition: Edition, make_voter: Callable[..., User],
+    admin: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Declared under her usage name (Martin), verified under her birth name (Lefebvre): one group."""
+    monkeypatch.setitem(app.config, "OIDC_SCOPES", "openid given_name family_name birthdate email "
+                        "preferred_username")
+    make_voter(email="martine@example.org", first="Martine", last="Martin", born=date(1970, 9, 21),
+               commune="62498")
+    verified = app.test_client()
+    through_provider(verified, "martine")
+    assert post_form(verified, "/vote/identite", {"commune": "Lens"}).status_code == 302
+    report = text_of(admin.get(f"/gestion/vote/{vote_edition.id}/doublons"))
+    group = re.search(r"<section class=\"duplicate-group\".*?</section>", report, re.DOTALL).group(0)
+    assert "martine@example.org" in group and "martine.lefebvre@example.org" in group
+    assert "par le nom d'usage vérifié" in group

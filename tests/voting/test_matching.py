@@ -132,3 +132,15 @@ def test_names_one_or_two_letters_apart_with_the_same_birth_date_are_near(other:
 )
 def test_two_differences_or_a_different_name_are_not_flagged(other: PersonRecord) -> None:
     assert find_matches([person("me"), other]) == []
+
+
+def test_a_second_record_under_a_usage_name_matches_and_says_so() -> None:
+    """A verified person (birth name Lefebvre, usage name Martin) and a declared « Martine Martin »."""
+    records = [
+        person("verified", first="Martine", last="LEFEBVRE"),
+        PersonRecord("verified", "Martine", "MARTIN", date(1990, 5, 4), ARRAS, via="nom d'usage vérifié"),
+        person("declared", first="martine", last="Martin"),
+    ]
+    groups = group_matches(records, find_matches(records))
+    assert [g.refs for g in groups] == [["verified", "declared"]]
+    assert groups[0].reasons[-1] == "par le nom d'usage vérifié"
