@@ -22,7 +22,8 @@ from budgetcitoyen.french import euros, file_size, number
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.results import charts
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
-from budgetcitoyen.results.services import CSV_NAME, PB_NAME, decisions_of, results_folder
+from budgetcitoyen.results.services import CSV_NAME, PB_NAME, decisions_of, file_key
+from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import figures as vote_figures
 from budgetcitoyen.voting import rules as vote_rules
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
@@ -149,14 +150,12 @@ def file_kinds(year: int) -> dict[str, str]:
     return {file_name(kind, year): kind for kind in FILE_FORMATS}
 
 
-def published_files(result: AllocationResult, year: int, instance_path: str) -> list[dict[str, Any]]:
+def published_files(result: AllocationResult, year: int, stored: Storage) -> list[dict[str, Any]]:
     """The two files anyone can download to recompute the outcome, with their SHA-256."""
-    folder = results_folder(instance_path, year)
     files = []
     for kind, digest in (("pb", result.ballots_pb_sha256), ("csv", result.ballots_csv_sha256)):
         name = file_name(kind, year)
-        path = folder / name
-        size = path.stat().st_size if path.is_file() else None
+        size = stored.size(file_key(year, name))
         files.append({"kind": kind, "name": name, "label": FILE_FORMATS[kind][0], "sha256": digest,
                       "size": size, "size_label": file_size(size) if size is not None else ""})
     return files
@@ -176,7 +175,7 @@ def pending_page(edition: Edition, now: datetime) -> dict[str, Any]:
 
 
 def results_page(session: Session, edition: Edition, result: AllocationResult,
-                 instance_path: str) -> dict[str, Any]:
+                 stored: Storage) -> dict[str, Any]:
     """The published results: ranking, figures, charts, the rule in words, the files and the command."""
     rows = ranking_rows(result, decisions_of(session, result))
     figures = vote_figures.participation(session, edition)
@@ -184,7 +183,7 @@ def results_page(session: Session, edition: Edition, result: AllocationResult,
         "edition": edition, "result": result, "rows": rows, "figures": figures,
         "winners": sum(1 for r in rows if r.funded), "specs": chart_specs(result, rows, figures),
         "ages": age_rows(figures), "rule": rule_description(edition, result.settings or {}, result.rule),
-        "files": published_files(result, edition.year, instance_path),
+        "files": published_files(result, edition.year, stored),
         "command": recompute_command(result, edition.year),
         "selected": sorted((r for r in rows if r.funded), key=lambda r: (r.position or 0, r.rank)),
         "link_initiatives": edition.catalogue_published, "share": charts.share,
@@ -222,7 +221,7 @@ def _open_participation(figures: vote_figures.Participation) -> dict[str, Any]:
 
 
 def open_data(session: Session, edition: Edition, result: AllocationResult,
-              instance_path: str) -> dict[str, Any]:
+              stored: Storage) -> dict[str, Any]:
     """The published allocation as open data, with the participation and the files to recompute it."""
     rows = ranking_rows(result, decisions_of(session, result))
     settings = result.settings or {}
@@ -245,7 +244,7 @@ def open_data(session: Session, edition: Edition, result: AllocationResult,
         "fichiers": [
             {"nom": f["name"], "format": "pabulib" if f["kind"] == "pb" else "csv", "sha256": f["sha256"],
              "octets": f["size"], "url": external_url("results.download", year=edition.year, file=f["name"])}
-            for f in published_files(result, edition.year, instance_path)
+            for f in published_files(result, edition.year, stored)
         ],
         "recalcul": recompute_command(result, edition.year),
     }

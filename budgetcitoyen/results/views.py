@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, presenters, services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, access, db, or_404
+from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
 
 bp = Blueprint("results", __name__)
 
@@ -38,6 +38,30 @@ def _results_link() -> dict[str, Any]:
     return {"published_results_year": lambda: services.published_results_year(db())}
 
 
+@bp.route("/resultats")
+@access(Access.PUBLIC)
+def archives() -> Any:
+    """Every edition whose results are published, with its figures, and a link to its results."""
+    return render_template("results/archives.html", editions=services.published_editions(db()),
+                           licence=presenters.OPEN_LICENCE)
+
+
+@bp.route("/api/editions.json")
+@access(Access.PUBLIC)
+def archives_data() -> Any:
+    """Open data: the figures of every published edition, the latest first."""
+    response = jsonify({
+        "licence": presenters.OPEN_LICENCE,
+        "editions": [{
+            "edition": e.year, "titre": e.title, "enveloppe": str(e.envelope), "votants": e.voters,
+            "initiatives_soumises_au_vote": e.on_ballot, "laureates": e.winners, "attribue": str(e.granted),
+            "regle": e.rule, "resultats": external_url("results.open_data", year=e.year),
+        } for e in services.published_editions(db())],
+    })
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.route("/resultats/<int:year>")
 @access(Access.PUBLIC)
 def show(year: int) -> Any:
@@ -46,7 +70,7 @@ def show(year: int) -> Any:
     result = services.published_result_of(db(), edition)
     if result is None:
         return render_template("results/pending.html", **presenters.pending_page(edition, now_utc()))
-    page = presenters.results_page(db(), edition, result, current_app.instance_path)
+    page = presenters.results_page(db(), edition, result, storage())
     return render_template("results/show.html", **page)
 
 
@@ -75,12 +99,11 @@ def download(year: int, file: str) -> Any:
     if file not in kinds:
         abort(404)
     _published(_edition(year))
-    path = services.results_folder(current_app.instance_path, year) / file
-    if not path.is_file():
-        current_app.logger.error("published results file missing: %s", path)
+    key = services.file_key(year, file)
+    if not storage().exists(key):
+        current_app.logger.error("published results file missing: %s", key)
         abort(404)
-    response = send_file(path, mimetype=presenters.FILE_FORMATS[kinds[file]][1], as_attachment=True,
-                         download_name=file, max_age=0)
+    response = send_stored(key, mimetype=presenters.FILE_FORMATS[kinds[file]][1], download_name=file)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 
@@ -90,7 +113,10 @@ def download(year: int, file: str) -> Any:
 def open_data(year: int) -> Any:
     """Open data: the published allocation, with the participation and the files to recompute it."""
     edition = _edition(year)
-    data = presenters.open_data(db(), edition, _published(edition), current_app.instance_path)
+    data = presenters.open_data(db(), edition, _published(edition), storage())
     response = jsonify(data)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    # Published results no longer change: a proxy or a client keeps them and asks again with the tag.
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    response.add_etag()
+    return response.make_conditional(request)

@@ -23,6 +23,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from budgetcitoyen.accounts.services import log_out
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
@@ -234,6 +235,7 @@ def logout() -> Any:
     if not BaseForm().validate_on_submit():
         abort(400)
     id_token = session.pop(ID_TOKEN, None)
+    perform(log_out, current_user.get_id())  # the device session ends on the server too
     logout_user()
     if not oidc_enabled() or not id_token:
         return redirect(url_for("public.home"))

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from budgetcitoyen.accounts import sessions
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.accounts.rules import normalize_email
 from budgetcitoyen.editions.models import Edition
@@ -116,7 +117,18 @@ def sign_in_verified(
 ) -> User:
     """The account to log in after the provider vouched for `person`: the one already bound to this
     verified person, else the signed-in account (linked now), else a new account for the provider's
-    e-mail. PendingLink when another account has that e-mail (never taken over silently)."""
+    e-mail. PendingLink when another account has that e-mail (never taken over silently). A person who
+    was not signed in gets a device session of their own, like a log-in with a password."""
+    user = _verified_account(session, person, current, secret, edition, now)
+    if current is None:
+        sessions.open_session(session, user, now.date())
+    return user
+
+
+def _verified_account(
+    session: Session, person: VerifiedPerson, current: User | None, secret: str, edition: Edition | None,
+    now: datetime,
+) -> User:
     known = session.scalar(select(VerifiedIdentity).where(VerifiedIdentity.subject_key == person.subject_key))
     if known is not None:
         user = session.get(User, known.user_id)

@@ -1,8 +1,8 @@
 """verified identities (OpenID Connect / FranceConnect)
 
 Revision ID: 0014
-Revises: 0008
-Create Date: 2026-12-04 19:30:00
+Revises: 0013
+Create Date: 2026-12-04 20:05:00
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import budgetcitoyen.db
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
