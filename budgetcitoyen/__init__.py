@@ -32,6 +32,7 @@ VIEW_MODULES = (
     "budgetcitoyen.conventions.admin_views",
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
+    "budgetcitoyen.voting.franceconnect_views",
     "budgetcitoyen.results.views",
     "budgetcitoyen.results.simulator_views",
     "budgetcitoyen.results.admin_views",

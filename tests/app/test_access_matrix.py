@@ -80,6 +80,10 @@ GET_ROUTES = {
     "voting.identity": ("/vote/identite", "authenticated"),
     "voting.receipt": ("/vote/recu", "public"),
     "voting.participation": ("/vote/participation", "public"),
+    # Without BUDGETCITOYEN_OIDC_* (tests/voting/test_franceconnect.py sets them) these pages are absent.
+    "franceconnect.start": ("/franceconnect/connexion", "hidden"),
+    "franceconnect.callback": ("/franceconnect/retour", "hidden"),
+    "franceconnect.confirm_link": ("/franceconnect/rattacher", "hidden"),
     "voting_admin.dashboard": ("/gestion/vote/{edition}", "staff"),
     "voting_admin.paper": ("/gestion/vote/{edition}/papier", "staff"),
     "voting_admin.duplicates": ("/gestion/vote/{edition}/doublons", "admin"),
@@ -167,6 +171,7 @@ POST_ONLY_ROUTES = {
     "labelling_decisions.decide": "admin",
     "accounts.logout": "authenticated",
     "voting.cast": "authenticated",
+    "franceconnect.logout": "authenticated",
     "voting_admin.live_results": "admin",
     "voting_admin.void_account_ballot": "admin",
     "editions_admin.edition_committee_remove": "admin",
