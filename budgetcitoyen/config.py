@@ -72,8 +72,6 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_TIMEOUT": 10,
     "OIDC_PROVIDER_NAME": "FranceConnect",
     "OIDC_BUTTON_LABEL": "S'identifier avec FranceConnect",
-    # Which identity lets a person vote: "declared", "verified" (provider required) or "either".
-    "IDENTITY_POLICY": "either",
     "REQUEST_LOG": True,  # one JSON line per request on stderr (budgetcitoyen/request_log.py)
     # Bearer token of /metrics (Prometheus); unset: no metrics page (404).
     "METRICS_TOKEN": None,
@@ -125,11 +123,6 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             raise RuntimeError("BUDGETCITOYEN_HTTPS is true: set BUDGETCITOYEN_PUBLIC_URL (https://…) too")
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
                           PREFERRED_URL_SCHEME="https")
-    if app.config["IDENTITY_POLICY"] not in ("declared", "verified", "either"):
-        raise RuntimeError("BUDGETCITOYEN_IDENTITY_POLICY must be declared, verified or either")
-    if app.config["IDENTITY_POLICY"] == "verified" and not app.config["OIDC_ISSUER"]:
-        # Nobody could vote: a verified identity needs a provider.
-        raise RuntimeError("BUDGETCITOYEN_IDENTITY_POLICY is verified: set BUDGETCITOYEN_OIDC_ISSUER too")
     if not app.config["SECRET_KEY"]:
         if app.config["STORAGE"] != "local":
             # Several servers would each generate their own key: sessions, tokens and receipts signed

@@ -30,7 +30,6 @@ from budgetcitoyen.errors import DomainError
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.voting.identity import profile_of
 from budgetcitoyen.voting.verification import (
-    IdentityPolicy,
     PendingLink,
     VerifiedPerson,
     link,
@@ -49,10 +48,10 @@ FAILED = ("L'identification n'a pas abouti. Réessayez ; si le problème persist
 
 
 def oidc_enabled() -> bool:
-    """A provider is configured and the collectivité accepts verified identities."""
+    """A provider is configured: people may log in with it (whether a verified identity is needed to vote
+    is the edition's identity policy)."""
     config = current_app.config
-    configured = all(config.get(k) for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"))
-    return bool(configured) and config["IDENTITY_POLICY"] != IdentityPolicy.DECLARED
+    return all(config.get(k) for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"))
 
 
 @bp.app_context_processor

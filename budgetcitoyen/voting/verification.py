@@ -10,7 +10,6 @@ the commune of residence stays declared (FranceConnect gives no address).
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -24,18 +23,11 @@ from budgetcitoyen.accounts import sessions
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.accounts.rules import normalize_email
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.editions.models import IdentityPolicy as IdentityPolicy  # an edition setting
 from budgetcitoyen.errors import Conflict, DomainError
 from budgetcitoyen.voting.identity import Identity, find_online_ballot, profile_of, save_profile
 from budgetcitoyen.voting.matching import name_key
 from budgetcitoyen.voting.models import VerifiedIdentity
-
-
-class IdentityPolicy(enum.StrEnum):
-    """Which identities a collectivité accepts for the vote (setting IDENTITY_POLICY)."""
-
-    DECLARED = "declared"  # declared only
-    VERIFIED = "verified"  # verified with the provider only
-    EITHER = "either"  # either; a verified and a declared identity that match are one person
 
 
 @dataclass(frozen=True)

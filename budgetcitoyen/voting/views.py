@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts import services as accounts_services
@@ -98,7 +98,7 @@ def cast() -> Any:
         form.add_error(None, error.message)
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
     outcome = perform(ballots.cast_online, edition, user, raw, secret_key(), now_utc(),
-                      IdentityPolicy(current_app.config["IDENTITY_POLICY"]), form=form)
+                      IdentityPolicy(edition.identity_policy), form=form)
     if not outcome.ok:
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=outcome.error.status_code)
     flash("Votre vote est enregistré." if outcome.value.version == 1
@@ -135,7 +135,7 @@ def identity() -> Any:
     user = current_actor()
     profile = profile_of(session, user)
     verified = verified_identity_of(session, user)
-    policy = current_app.config["IDENTITY_POLICY"]
+    policy = IdentityPolicy(edition.identity_policy) if edition is not None else IdentityPolicy.EITHER
     form: IdentityForm | CommuneForm = CommuneForm() if verified is not None else IdentityForm()
     if request.method == "GET" and profile is not None:
         form.fill_from(profile)
@@ -154,6 +154,7 @@ def identity() -> Any:
             return redirect(url_for("voting.ballot"))
     return render_template("voting/identity.html", form=form, profile=profile, verified=verified,
                            verified_required=policy == IdentityPolicy.VERIFIED,
+                           declared_only=policy == IdentityPolicy.DECLARED,
                            communes=commune_options(session), **_vote_context(edition)), \
         (400 if request.method == "POST" else 200)
 

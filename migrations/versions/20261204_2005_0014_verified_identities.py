@@ -1,4 +1,4 @@
-"""verified identities (OpenID Connect / FranceConnect)
+"""verified identities (OpenID Connect / FranceConnect), and each edition's identity policy
 
 Revision ID: 0014
 Revises: 0013
@@ -37,7 +37,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("subject_key", name=op.f("uq_verified_identities_subject_key")),
         sa.UniqueConstraint("user_id", name=op.f("uq_verified_identities_user_id")),
     )
+    # Each edition says which identities may vote (declared, verified, either).
+    with op.batch_alter_table("editions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("identity_policy", sa.String(length=10), nullable=False, server_default="either")
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_editions_known_identity_policy"), "identity_policy IN ('declared', 'verified', 'either')"
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("editions", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_editions_known_identity_policy"), type_="check")
+        batch_op.drop_column("identity_policy")
     op.drop_table("verified_identities")

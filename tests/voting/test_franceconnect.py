@@ -15,12 +15,13 @@ from flask.testing import FlaskClient
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
-from budgetcitoyen.accounts.models import User
+from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.voting.figures import participation
 from budgetcitoyen.voting.models import VerifiedIdentity, VoterProfile
+from tests.editions.helpers import EDITION_FORM
 from tests.helpers import login, post_form, text_of
 from tests.oidc.fixtures import OidcProvider, authenticate_at_provider, free_port_in_range
 
@@ -125,9 +126,10 @@ def test_declared_then_verified_is_one_person(
 def test_under_the_verified_policy_the_issues_fraud_counts_once(
     app: Flask, oidc: OidcProvider, vote_edition: Edition, on_ballot: list[Initiative],
     make_voter: Callable[..., User], login_as: Callable[..., FlaskClient], db_session,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(app.config, "IDENTITY_POLICY", "verified")
+    # The edition's own setting (Gestion → Édition), frozen once the vote opens: set here directly.
+    db_session.get(Edition, vote_edition.id).identity_policy = "verified"
+    db_session.flush()
     ballot = {"choix": [str(i.id) for i in on_ballot[:3]]}
     for email in ("habitant@example.org", "meme@example.org", "jour@example.org"):
         client = login_as(make_voter(email=email))
@@ -290,3 +292,30 @@ def test_a_declared_usage_name_is_matched_with_the_verified_one(
     group = re.search(r"<section class=\"duplicate-group\".*?</section>", report, re.DOTALL).group(0)
     assert "martine@example.org" in group and "martine.lefebvre@example.org" in group
     assert "par le nom d'usage vérifié" in group
+
+
+def test_under_the_declared_policy_the_voter_is_not_offered_verification(
+    app: Flask, oidc: OidcProvider, vote_edition: Edition, make_voter: Callable[..., User],
+    login_as: Callable[..., FlaskClient], db_session,
+) -> None:
+    db_session.get(Edition, vote_edition.id).identity_policy = "declared"
+    db_session.flush()
+    page = text_of(login_as(make_voter(email="declare@example.org")).get("/vote/identite"))
+    assert 'name="first_name"' in page and "Vérifier mon identité" not in page
+
+
+def test_the_verified_policy_needs_a_configured_provider(
+    app: Flask, login_as: Callable[..., FlaskClient], db_session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = login_as(Role.ADMIN)
+    fields = {**EDITION_FORM, "identity_policy": "verified"}
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", None)
+    refused = post_form(admin, "/gestion/editions/nouvelle", fields)
+    assert refused.status_code in (400, 422)
+    assert "Aucun fournisseur d'identité n'est configuré" in text_of(refused)
+    assert db_session.scalar(select(Edition).where(Edition.year == 2027)) is None
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", "https://fournisseur.example.org")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", "client")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "secret")
+    assert post_form(admin, "/gestion/editions/nouvelle", fields).status_code == 302
+    assert db_session.scalar(select(Edition).where(Edition.year == 2027)).identity_policy == "verified"
