@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 from werkzeug.test import TestResponse
 
 from budgetcitoyen.audit.models import AuditEntry
@@ -49,3 +51,21 @@ def audit_entries(db_session: Any, action: str) -> list[AuditEntry]:
     return list(
         db_session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
     )
+
+
+@contextmanager
+def scratch_postgres_database(suite_url: str, suffix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database next to the suite's (named after it with `suffix`), dropped after;
+    yields its URL with the password, for a process or engine of its own."""
+    url = make_url(suite_url)
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
