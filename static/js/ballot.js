@@ -11,8 +11,8 @@
   var count = form.querySelector("[data-ballot-count]");
   var titles = form.querySelector("[data-ballot-titles]");
   var staticHint = form.querySelector("[data-ballot-static]");
-  var panel = form.querySelector(".ballot-filters");
-  var status = form.querySelector("[data-filter-status]");
+  var panel = document.querySelector(".ballot-filters");
+  var status = document.querySelector("[data-filter-status]");
   var empty = form.querySelector("[data-filter-empty]");
 
   // Lower case, accents removed: "eglise" finds "Église".
