@@ -85,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
     "SITE_NAME": "Budget citoyen",
+    # Where anyone can get the source of the software this site runs (AGPL): linked from the results
+    # page, to install the same `budgetcitoyen allocate`. None: the package's "Source" project URL.
+    "SOURCE_URL": None,
     "COLLECTIVITE": "Département du Pas-de-Calais",
 }
 

@@ -339,7 +339,13 @@ def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[st
         Path("/tmp/h4-vote.html").write_text(page)
         raise RuntimeError("no ballot offered to habitant@example.org")
     [(max_choices,)] = sql(url, "SELECT max_choices FROM editions WHERE id = :e", e=edition_id)
-    answer = voter.post("/vote/bulletin", {"choix": choices[:max_choices]}, token_from="/vote")
+    # The ballot's first sending shows the review page; the confirmation, with its token, records it.
+    review = voter.post("/vote/bulletin", {"choix": choices[:max_choices]}, token_from="/vote").decode()
+    reviewed = re.search(r'name="relu" value="([0-9a-f]+)"', review)
+    if reviewed is None:
+        raise RuntimeError("no review page for the ballot: " + messages(review.encode()))
+    answer = voter.post("/vote/bulletin", {"choix": choices[:max_choices], "relu": reviewed.group(1),
+                                           "confirmer": "1"}, token_from="/vote")
     if voter.errors:
         raise RuntimeError("ballot refused: " + messages(answer))
     log.append(f"one ballot cast through the balancer ({len(choices)} initiatives on the ballot)")

@@ -16,6 +16,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, presenters, services
 from budgetcitoyen.results.models import AllocationResult
+from budgetcitoyen.results.software import software
 from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
 
 bp = Blueprint("results", __name__)
@@ -71,7 +72,8 @@ def show(year: int) -> Any:
     if result is None:
         return render_template("results/pending.html", **presenters.pending_page(edition, now_utc()))
     page = presenters.results_page(db(), edition, result, storage())
-    return render_template("results/show.html", **page)
+    return render_template("results/show.html", software=software(current_app.config.get("SOURCE_URL")),
+                           **page)
 
 
 @bp.route("/resultats/<int:year>/graphiques/<name>.svg")

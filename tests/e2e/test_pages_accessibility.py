@@ -939,6 +939,8 @@ def test_voter_pages(
     page.get_by_label("Ressourcerie d'Arras").check()
     page.get_by_label("Café associatif").check()
     page.get_by_role("button", name="Valider mon vote").click()
+    checker.check("Vérifiez votre vote avant de le confirmer")
+    page.get_by_role("button", name="Confirmer mon vote").click()
     checker.check("Mon reçu de vote")
     code = page.locator(".receipt-code code").inner_text().strip()
     checker.visit("/vote", "Voter pour les initiatives citoyennes 2026")
