@@ -214,10 +214,10 @@ def photo_save(initiative: Initiative) -> Any:
                           storage(), now_utc(), form=form)
         if outcome.ok:
             flash("Photo enregistrée." if stream else "Description de la photo enregistrée.", "success")
-            return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="photo"))
+            return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="section-photo"))
         if outcome.error is not None and outcome.error.field is None:  # not the holder's, or filed
             flash(outcome.error.message, "error")
-            return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="photo"))
+            return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="section-photo"))
     page_form = _dossier_form(initiative.edition, from_request=False)  # the photo form was posted
     page_form.fill_from(initiative, empty_rows=EMPTY_BUDGET_ROWS)
     editable = permissions.can_edit_dossier(current_actor(), initiative, now_utc())
@@ -232,4 +232,4 @@ def photo_remove(initiative: Initiative) -> Any:
         abort(400)
     if perform(photos.remove_photo, current_actor(), initiative, storage(), now_utc()).ok:
         flash("Photo supprimée.", "success")
-    return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="photo"))
+    return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="section-photo"))
