@@ -55,7 +55,11 @@ def show(initiative_id: int) -> str:
     """One initiative, with a shareable URL and Open Graph tags."""
     initiative = or_404(catalogue.visible_initiative(db(), initiative_id))
     review = labelling.review(db(), initiative)
+    photo = initiative.photo
+    og_image = external_url("catalogue.photo", initiative_id=initiative.id, token=photo.token,
+                            width=photo.width_list[-1]) if photo else None
     return render_template("catalogue/show.html", initiative=initiative, labels=STATUS_LABELS,
+                           og_image=og_image,
                            canonical=external_url("catalogue.show", initiative_id=initiative.id),
                            review=review if review.result.members else None, fmt=score_format,
                            structure_name=public_structure_name(initiative),

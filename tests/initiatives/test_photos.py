@@ -260,6 +260,7 @@ def test_cards_and_page_show_the_photo_responsively_and_serve_it_with_caching(
         [img] = re.findall(r"<img src=\"" + re.escape(base) + r"[^>]*>", html)
         assert f'srcset="{base}-480.jpg 480w, {base}-960.jpg 960w"' in img
         assert f'sizes="{sizes}' in img and 'width="960" height="720"' in img and f'alt="{ALT}"' in img
+    assert f'<meta property="og:image" content="http://localhost{base}-960.jpg">' in html  # shared links
     response = client.get(f"{base}-480.jpg")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert response.headers["Cache-Control"] == "public, max-age=86400"
