@@ -91,6 +91,7 @@ def photo(initiative_id: int, token: str, width: int) -> Any:
                                download_name=f"initiative-{initiative_id}-{width}{images.EXTENSION}",
                                inline=True)
     response.set_etag(etag)
+    response.headers.pop("Expires", None)  # send_file's "expired now" would contradict max-age
     response.headers["Cache-Control"] = PUBLIC_PHOTO_CACHE if public else "private, no-store"
     return response
 
