@@ -23,6 +23,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # A decompression bomb is a small file of huge dimensions: refused from its header, before any decoding.
 # 40 million pixels holds every phone and camera photo (a 48 MP phone saves 12 MP by default).
 MAX_PIXELS = 40_000_000
+# A PNG is decoded at full size (a JPEG at 1/2 to 1/8, see `draft`): 16 MP is 64 MB of pixels per upload.
+MAX_PNG_PIXELS = 16_000_000
 MIN_WIDTH = 480
 # Wider than a 3:1 banner or taller than a 1:2 portrait would crush or stretch the cards.
 MAX_RATIO, MIN_RATIO = 3.0, 0.5
@@ -77,9 +79,11 @@ def read_upload(stream: BinaryIO, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     return bytes(buffer)
 
 
-def _too_big(width: int, height: int) -> PhotoRefused:
-    return PhotoRefused(f"La photo est trop grande ({width} × {height} pixels) : 40 millions de pixels au "
-                        "plus (par exemple 8 000 × 5 000). Réduisez-la et déposez-la à nouveau.")
+def _too_big(width: int, height: int, png: bool) -> PhotoRefused:
+    limit = "16 millions de pixels au plus pour un PNG (par exemple 4 800 × 3 200)" if png else \
+        "40 millions de pixels au plus (par exemple 8 000 × 5 000)"
+    return PhotoRefused(f"La photo est trop grande ({width} × {height} pixels) : {limit}. Réduisez-la et "
+                        "déposez-la à nouveau.")
 
 
 def _open(data: bytes) -> Image.Image:
@@ -142,8 +146,9 @@ def prepare(data: bytes) -> PreparedPhoto:
         raise PhotoRefused(TOO_HEAVY)
     image = _open(data)
     width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise _too_big(width, height)
+    png = image.format == "PNG"
+    if width * height > (MAX_PNG_PIXELS if png else MAX_PIXELS):
+        raise _too_big(width, height, png)
     try:
         orientation = image.getexif().get(0x0112, 1)
         # A JPEG is decoded straight at a reduced scale (1/2, 1/4, 1/8), never below the widest size served.

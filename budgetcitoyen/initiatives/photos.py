@@ -70,16 +70,18 @@ def set_photo(session: Session, user: User, initiative: Initiative, upload: Bina
               files: Storage, now: datetime) -> InitiativePhoto:
     """Add or replace the photo of an editable dossier with its description; without a file, change the
     description of the photo already there. Refused files leave nothing behind."""
-    _lock_editable(session, user, initiative, now)
+    require_editable(initiative, user, now)  # refused before any decoding
     alt = images.check_alt_text(alt_text)
-    if upload is None:
+    # Decoded and re-encoded (up to half a second) before the dossier's row is locked.
+    prepared = images.prepare(images.read_upload(upload)) if upload is not None else None
+    _lock_editable(session, user, initiative, now)
+    if prepared is None:
         if initiative.photo is None:
             raise DomainError("Choisissez une photo (JPEG ou PNG) à déposer.", field="photo")
         initiative.photo.alt_text = alt
         initiative.updated_at = now
         session.flush()
         return initiative.photo
-    prepared = images.prepare(images.read_upload(upload))
     return store_photo(session, initiative, prepared, alt, files, now)
 
 

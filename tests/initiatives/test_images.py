@@ -80,11 +80,19 @@ def _png_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize(("width", "height"), [(8000, 6000), (30000, 30000), (100_000, 100_000)])
+@pytest.mark.parametrize(("width", "height"), [(5000, 4000), (30000, 30000), (100_000, 100_000)])
 def test_a_huge_dimension_image_is_refused_before_decoding(width: int, height: int) -> None:
-    # 48 MP (over our limit), 900 MP and 10 000 MP (over Pillow's own bomb limits): all refused cleanly.
+    # 20 MP (over our PNG limit), 900 MP and 10 000 MP (over Pillow's own bomb limits): refused cleanly.
     with pytest.raises(PhotoRefused, match="trop grande"):
         prepare(_png_claiming(width, height))
+
+
+def test_a_jpeg_over_forty_megapixels_is_refused_from_its_header() -> None:
+    data = bytearray(encode(Image.new("RGB", (16, 16)), "JPEG"))
+    frame = data.index(b"\xff\xc0")  # the start-of-frame segment holds height then width
+    data[frame + 5:frame + 9] = struct.pack(">HH", 6000, 8000)  # 48 MP
+    with pytest.raises(PhotoRefused, match=r"trop grande \(8000 × 6000 pixels\) : 40 millions"):
+        prepare(bytes(data))
 
 
 def test_a_too_small_or_too_stretched_photo_is_refused() -> None:
