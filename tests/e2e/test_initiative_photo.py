@@ -6,6 +6,7 @@ initiative does, for whom, where and who carries it, and leads to the ballot whi
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -24,6 +25,7 @@ from tests.initiatives.test_images import encode, picture
 
 pytestmark = pytest.mark.e2e
 
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-results" / "initiative-photo"
 ALT = "Trois bénévoles réparent un vélo devant l'atelier"
 IMG_STATE = """(img) => ({loaded: img.complete && img.naturalWidth > 0, src: img.currentSrc,
                           width: img.getBoundingClientRect().width,
@@ -97,6 +99,10 @@ def test_the_public_page_shows_the_photo_first_and_leads_to_the_ballot(
         assert state["loaded"] and state["src"].endswith(chosen), (viewport, state)
         assert abs(state["height"] - state["width"] * 720 / 960) < 2, state
         assert fresh.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        fresh.screenshot(path=str(ARTEFACTS / f"initiative-{viewport['width']}.png"), full_page=True)
+        fresh.goto("/initiatives")
+        fresh.screenshot(path=str(ARTEFACTS / f"catalogue-{viewport['width']}.png"), full_page=True)
         context.close()
     headings = page.get_by_role("heading", level=2).all_inner_texts()
     assert headings[:5] == ["L'initiative", "Pour qui", "Où", "Qui la porte", "La demande"]
