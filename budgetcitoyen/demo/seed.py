@@ -14,6 +14,7 @@ from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, Us
 from budgetcitoyen.clock import to_local
 from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
+from budgetcitoyen.demo.photos import seed_photos
 from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
@@ -108,6 +109,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     holder = users["porteur@example.org"]
     if seed_initiatives(session, edition, holder, now) and admin is not None:
         seed_labelling(session, edition, admin, committee, now)
+        seed_photos(session, edition, files, now)
     session.flush()
     seed_votes(session, edition, secret, now)
     session.flush()

@@ -197,6 +197,22 @@ class AttachmentForm(BaseForm):
     submit = SubmitField("Joindre le fichier")
 
 
+class PhotoForm(BaseForm):
+    """Add, replace or describe the initiative's photo. The description's checks are the use case's
+    (initiatives.images.check_alt_text), so the form and the service say the same."""
+
+    photo = FileField(
+        "Photo (JPEG ou PNG, 10 Mo au plus)",
+        description="Au moins 480 pixels de large. Elle est redimensionnée et les informations cachées du "
+                    "fichier (position GPS, appareil, date) sont retirées avant publication.")
+    alt_text = StringField(
+        "Description de la photo (texte alternatif)",
+        validators=[Length(max=250, message="Au plus 250 caractères.")],
+        description="Ce que montre la photo, en une phrase, pour les personnes qui ne la voient pas. "
+                    "Par exemple : « Trois bénévoles réparent un vélo dans l'atelier ».")
+    submit = SubmitField("Enregistrer la photo")
+
+
 class ReasonForm(BaseForm):
     """A status change with its reason."""
 

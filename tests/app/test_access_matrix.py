@@ -141,6 +141,8 @@ GET_ROUTES = {
     "catalogue.index": ("/initiatives", "public"),
     "catalogue.show": ("/initiatives/{initiative}", "hidden"),
     "catalogue.radar": ("/initiatives/{initiative}/radar.png", "hidden"),
+    # A photo the idea does not have: the same 404 for everyone.
+    "catalogue.photo": ("/initiatives/{initiative}/photo/" + "0" * 32 + "-480.jpg", "hidden"),
     "catalogue.open_data": ("/api/editions/2026/initiatives.json", "public"),
     "labelling.index": ("/comite", "committee"),
     "labelling.dossier": ("/comite/dossiers/{initiative}", "assigned_member"),
@@ -180,6 +182,8 @@ POST_ONLY_ROUTES = {
     "initiatives.workshop_cancel": "authenticated",
     "initiatives.attachment_add": "holder_of_it",
     "initiatives.attachment_remove": "holder_of_it",
+    "initiatives.photo_save": "holder_of_it",
+    "initiatives.photo_remove": "holder_of_it",
     "initiatives.abandon": "holder_of_it",
     "initiatives_admin.attendance": "staff",
     "conventions.report_upload": "holder_of_it",

@@ -56,6 +56,7 @@ NOT_PAGES = {
     "initiatives_admin.registrations_csv",
     "initiatives_admin.dossiers_csv",
     "catalogue.radar",
+    "catalogue.photo",  # an image (tests/e2e/test_initiative_photo.py shows it on its pages)
     "catalogue.open_data",
     "labelling.radar",
     "labelling_decisions.radar_image",
