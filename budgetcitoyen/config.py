@@ -85,7 +85,7 @@ DEFAULTS: dict[str, Any] = {
     "COLLECTIVITE_CODE": None,  # its INSEE code: « 33 », « 75 » (a région), « 33063 » (a commune)
     "COLLECTIVITE_OF": None,  # « les habitants de la Gironde »: « de la Gironde »
     "COLLECTIVITE_IN": None,  # « commune inconnue en Gironde »: « en Gironde »
-    # The logo shown beside the name: "static:img/logo.svg" (a file under static/) or "storage:theme/
+    # The logo shown beside the name: "static:img/logo.svg" (a file under static/) or "storage:uploads/
     # logo.svg" (a file in the shared storage, for a deployment that uploads its own); None: no logo.
     "COLLECTIVITE_LOGO": None,
     # Colours behind white text (header, buttons) and of links on white; checked at start-up.

@@ -38,7 +38,7 @@ class IdentityForm(BaseForm):
         "Commune de résidence",
         validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
         description="Nom de votre commune de résidence, son code postal ou son code INSEE.",
-        render_kw={"list": "communes-62", "autocomplete": "off"},
+        render_kw={"list": "communes-connues", "autocomplete": "off"},
     )
     submit = SubmitField("Enregistrer et continuer")
 
