@@ -215,12 +215,13 @@ def _apply_profile(config: Any) -> None:
 
 def collectivite_setting(key: str = "COLLECTIVITE") -> str:
     """A setting of the configured collectivité for code that has no app at hand (services, files
-    written for the public such as a Pabulib export): the running app's, else the default profile's."""
+    written for the public such as a Pabulib export): the running app's, else the profile the environment
+    names (or the default one)."""
     from flask import current_app, has_app_context
 
     if has_app_context():
         return str(current_app.config[key])
-    return str(read_profile(DEFAULT_PROFILE)[key])
+    return str(read_profile(os.environ.get(f"{ENV_PREFIX}_COLLECTIVITE_PROFILE", DEFAULT_PROFILE))[key])
 
 
 def collectivite_in() -> str:
