@@ -130,3 +130,14 @@ def test_every_shipped_profile_passes(make_app: Any) -> None:
     for slug in profile_names():
         app = make_app(COLLECTIVITE_PROFILE=slug)
         assert app.config["COLLECTIVITE_IN"] and app.config["COLLECTIVITE_OF"]
+
+
+def test_a_profile_brings_its_own_categories_and_ceilings(make_app: Any) -> None:
+    from budgetcitoyen.editions.services import default_categories
+
+    with make_app(COLLECTIVITE_PROFILE="gironde").app_context():
+        gironde = {c["code"]: c["ceiling"] for c in default_categories()}
+    with make_app().app_context():
+        shared = {c["code"]: c["ceiling"] for c in default_categories()}
+    assert gironde["transformation"] == 25000 and shared["transformation"] == 20000
+    assert set(gironde) == set(shared)
