@@ -141,3 +141,18 @@ def test_a_profile_brings_its_own_categories_and_ceilings(make_app: Any) -> None
         shared = {c["code"]: c["ceiling"] for c in default_categories()}
     assert gironde["transformation"] == 25000 and shared["transformation"] == 20000
     assert set(gironde) == set(shared)
+
+
+def test_the_demo_remembers_its_collectivite_but_never_over_a_deployments_settings(
+    make_app: Any, tmp_path: Path
+) -> None:
+    from budgetcitoyen.cli import _remember_demo_collectivite
+
+    with make_app(DEMO_MODE=True).app_context():
+        assert "enregistrée" in _remember_demo_collectivite("gironde")
+    assert make_app().config["COLLECTIVITE"] == "Département de la Gironde"  # read at the next start
+    own = 'collectivite_profile = "pas-de-calais"\n'
+    (tmp_path / "settings.toml").write_text(own, encoding="utf-8")
+    with make_app(DEMO_MODE=True).app_context():
+        assert "BUDGETCITOYEN_COLLECTIVITE_PROFILE=gironde" in _remember_demo_collectivite("gironde")
+    assert (tmp_path / "settings.toml").read_text(encoding="utf-8") == own
