@@ -156,3 +156,15 @@ def test_the_demo_remembers_its_collectivite_but_never_over_a_deployments_settin
     with make_app(DEMO_MODE=True).app_context():
         assert "BUDGETCITOYEN_COLLECTIVITE_PROFILE=gironde" in _remember_demo_collectivite("gironde")
     assert (tmp_path / "settings.toml").read_text(encoding="utf-8") == own
+
+
+def test_a_profile_brings_its_own_questionnaire(make_app: Any) -> None:
+    from budgetcitoyen.editions.questionnaire import DEFAULT_QUESTIONNAIRE, default_questionnaire
+
+    with make_app(COLLECTIVITE_PROFILE="gironde").app_context():
+        gironde = default_questionnaire()
+    with make_app().app_context():
+        shared = default_questionnaire()
+    assert len(gironde) == 5 and gironde[0][:2] == ("Utilité sociale", 2)
+    assert all(1 <= len(questions) <= 4 for _, _, questions in gironde)
+    assert [name for name, _, _ in shared] == [name for name, _ in DEFAULT_QUESTIONNAIRE]
