@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from budgetcitoyen import create_app
 from budgetcitoyen.reference.models import Commune, Territory
 from tests.conftest import free_port
+from tests.e2e.conftest import log_in
 from tests.e2e.test_pages_accessibility import PageChecker
 
 pytestmark = pytest.mark.e2e
@@ -98,4 +99,28 @@ def test_the_second_collectivite_journey_is_accessible(gironde_page: Page) -> No
     checker.visit("/comment-ca-marche")
     expect(page.get_by_text("habitants de la Gironde").first).to_be_visible()
     expect(page.get_by_text("Bassin d'Arcachon, Blayais").first).to_be_visible()
+    checker.finish()
+
+
+def test_a_voter_of_the_second_collectivite_declares_a_commune_of_its_own(gironde_page: Page) -> None:
+    """Eligibility follows the second collectivité's communes: a commune of the Pas-de-Calais is
+    unknown « en Gironde », Arcachon is accepted."""
+    page = gironde_page
+    checker = PageChecker(page)
+    log_in(page, "habitant@example.org", "Vote-Septembre-62")
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Voter").click()
+    page.get_by_role("link", name="Indiquer mes informations").click()
+    checker.check("Mes informations de votant")
+    expect(page.get_by_text("habitants de la Gironde")).to_be_visible()
+    page.get_by_label("Prénom").fill("Inès")
+    page.get_by_label("Nom", exact=True).fill("Darrigade")
+    page.get_by_label("Date de naissance").fill("1990-06-21")
+    page.get_by_label("Commune de résidence").fill("Arras")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Commune de résidence : Commune inconnue en Gironde")
+    checker.check()
+    page.get_by_label("Commune de résidence").fill("33120 Arcachon")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_text("Vous votez en tant que Inès Darrigade, Arcachon.")).to_be_visible()
+    checker.check()
     checker.finish()
