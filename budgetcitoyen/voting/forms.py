@@ -86,7 +86,7 @@ class PaperIdentityForm(IdentityForm):
 
     polling_place = StringField(
         "Lieu de vote", validators=[DataRequired("Indiquez le lieu de vote (mairie)."), Length(max=200)],
-        description="Par exemple : Mairie de Lens.",
+        description="Par exemple : salle du conseil de la mairie.",
     )
     submit = SubmitField("Enregistrer le bulletin papier")
 
