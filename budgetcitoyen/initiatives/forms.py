@@ -48,7 +48,7 @@ class IdeaForm(BaseForm):
                                validators=[DataRequired("Choisissez un territoire.")])
     commune = StringField("Commune principale (facultatif)", description="Nom, code postal ou code INSEE.",
                           validators=[Length(max=120)],
-                          render_kw={"list": "communes-62", "autocomplete": "off"})
+                          render_kw={"list": "communes-connues", "autocomplete": "off"})
     submit = SubmitField("Déposer mon idée")
 
     def to_input(self) -> IdeaInput:

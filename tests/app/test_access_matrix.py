@@ -63,6 +63,9 @@ EXPECTED = {
 # endpoint -> (URL to GET, access level). {edition}, {user} and {mail} are filled in by the fixture.
 GET_ROUTES = {
     "public.home": ("/", "public"),
+    "theme_css": ("/theme.css", "public"),
+    # No logo in the shared storage in these tests: the same 404 for everyone.
+    "collectivite_logo": ("/logo", "hidden"),
     "public.how_it_works": ("/comment-ca-marche", "public"),
     "public.legal": ("/mentions-legales", "public"),
     "public.faq": ("/questions-frequentes", "public"),

@@ -49,6 +49,8 @@ PHONE = {"width": 375, "height": 800}
 # Endpoints whose GET answer is not an HTML page: files, radar images, CSV exports, JSON.
 NOT_PAGES = {
     "static",
+    "theme_css",  # the configured colours, a stylesheet
+    "collectivite_logo",  # an image
     "public.healthz",
     "public.readyz",
     "accounts.download_data",
