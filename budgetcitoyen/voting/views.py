@@ -52,13 +52,17 @@ def _vote_context(edition: Edition | None) -> dict[str, Any]:
 
 
 def _render_ballot(edition: Edition | None, form: BallotForm, chosen: set[int] | None = None,
-                   status: int = 200) -> tuple[str, int]:
+                   status: int = 200, suggested: set[int] | None = None) -> tuple[str, int]:
     user = current_actor()
     mine = ballots.VoterBallot(None, None, [])
     if edition is not None and user is not None:
         mine = ballots.ballot_of_voter(db(), edition, user, secret_key())
         if chosen is None and mine.ballot is not None:
             chosen = {c.initiative_id for c in mine.ballot.choices}
+        elif chosen is None and suggested:
+            # « Voter pour cette initiative » on its page: ticked in advance when on this voter's ballot
+            # and no ballot was cast yet (a cast ballot is shown as it is); nothing is recorded.
+            chosen = suggested & {i.id for i in mine.initiatives}
     elif edition is not None:
         mine = ballots.VoterBallot(None, None, ballots.ballot_initiatives(db(), edition))
     return render_template(
@@ -78,7 +82,8 @@ def _kept_choices(raw: list[str]) -> set[int]:
 @access(Access.PUBLIC)
 def ballot() -> Any:
     """The ballot, or what to do before it: log in, declare one's identity, wait for the opening."""
-    return _render_ballot(current_edition(db()), BallotForm())
+    suggested = _kept_choices(request.args.getlist("choix")[:5])
+    return _render_ballot(current_edition(db()), BallotForm(), suggested=suggested)
 
 
 def _render_review(edition: Edition, form: BallotForm, raw: list[str]) -> tuple[str, int]:

@@ -117,3 +117,23 @@ def test_a_changed_vote_has_a_mail_subject_of_its_own(login_as, vote_edition, on
         time.sleep(0.02)
     assert sorted(subjects) == ["Votre vote au Budget citoyen est enregistré",
                                 "Votre vote au Budget citoyen est modifié"]
+
+
+def ticked(page: str) -> set[int]:
+    return {int(v) for v in re.findall(r'value="(\d+)" id="choix-\d+" checked', page)}
+
+
+def test_vote_for_this_initiative_ticks_it_until_a_ballot_is_cast(
+    login_as, vote_edition, on_ballot, make_voter, db_session
+):
+    """The initiative page's « Voter pour cette initiative » links to /vote?choix=<id>: the ballot opens
+    with it ticked (an id not on this ballot is ignored); once a ballot is cast, the ballot shows its own
+    choices. Nothing is recorded by the link."""
+    client = login_as(make_voter(email="lien@example.org"))
+    first, second = on_ballot[0].id, on_ballot[1].id
+    page = client.get(f"/vote?choix={first}&choix=999999&choix=abc").get_data(as_text=True)
+    assert ticked(page) == {first}
+    assert counts(db_session)[0] == 0
+    cast_ballot(client, [i.id for i in on_ballot[2:5]])
+    page = client.get(f"/vote?choix={second}").get_data(as_text=True)
+    assert ticked(page) == {i.id for i in on_ballot[2:5]}
