@@ -57,6 +57,7 @@ def test_verified_with_franceconnect_then_vote(
     for initiative in on_ballot[:3]:
         page.get_by_label(initiative.title).check()
     page.get_by_role("button", name="Valider mon vote").click()
+    page.get_by_role("button", name="Confirmer mon vote").click()  # the review step
     expect(page.get_by_text("Votre vote est enregistré.")).to_be_visible()
     # Logging out also ends the session at the provider (RP-initiated logout).
     page.get_by_role("button", name="Se déconnecter").click()

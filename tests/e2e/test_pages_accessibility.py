@@ -71,6 +71,12 @@ NOT_PAGES = {
     "results.open_data",
     "results.archives_data",
     "results_admin.commission_report_csv",
+    "metrics.metrics",  # Prometheus' text, behind a bearer token (tests/app/test_metrics.py)
+    # Redirects to and from the identity provider; its pages and the linking page are checked with
+    # axe-core by the journey through a real provider (tests/e2e/test_franceconnect_journey.py).
+    "franceconnect.start",
+    "franceconnect.callback",
+    "franceconnect.confirm_link",
 }
 
 

@@ -15,7 +15,7 @@ from budgetcitoyen.accounts.models import User
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.voting.figures import participation
-from tests.helpers import post_form, text_of
+from tests.helpers import cast_ballot, post_form, text_of
 
 IDENTITY = {"first_name": "Camille", "last_name": "Dufour", "birth_date": "1984-06-12", "commune": "Arras"}
 
@@ -23,7 +23,7 @@ IDENTITY = {"first_name": "Camille", "last_name": "Dufour", "birth_date": "1984-
 def declare_and_vote(client: FlaskClient, choices: list[Initiative], **identity: str) -> None:
     declared = post_form(client, "/vote/identite", {**IDENTITY, **identity})
     assert declared.status_code == 302, text_of(declared)[:3000]
-    voted = post_form(client, "/vote/bulletin", {"choix": [str(i.id) for i in choices]}, token_from="/vote")
+    voted = cast_ballot(client, [i.id for i in choices])
     assert voted.status_code == 302, text_of(voted)[:3000]
 
 

@@ -22,7 +22,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.voting.figures import participation
 from budgetcitoyen.voting.models import VerifiedIdentity, VoterProfile
 from tests.editions.helpers import EDITION_FORM
-from tests.helpers import login, post_form, text_of
+from tests.helpers import cast_ballot, login, post_form, text_of
 from tests.oidc.fixtures import OidcProvider, authenticate_at_provider, free_port_in_range
 
 CALLBACK = "http://localhost/franceconnect/retour"
@@ -86,7 +86,7 @@ def test_a_person_logs_in_with_the_provider_is_verified_and_votes(
     assert (profile.first_name, profile.last_name, profile.commune_code) == ("Camille", "DUFOUR", "62041")
 
     ballot = {"choix": [str(i.id) for i in on_ballot[:3]]}
-    voted = post_form(client, "/vote/bulletin", ballot, token_from="/vote")
+    voted = cast_ballot(client, ballot["choix"])
     assert voted.status_code == 302
     assert participation(db_session, db_session.get(Edition, vote_edition.id)).total == 1
 
@@ -108,12 +108,12 @@ def test_declared_then_verified_is_one_person(
     assert post_form(declared, "/vote/identite", {"first_name": "camille", "last_name": "Dufour",
                      "birth_date": "12/06/1984", "commune": "Arras"}).status_code == 302
     ballot = {"choix": [str(i.id) for i in on_ballot[:3]]}
-    assert post_form(declared, "/vote/bulletin", ballot, token_from="/vote").status_code == 302
+    assert cast_ballot(declared, ballot["choix"]).status_code == 302
 
     verified = app.test_client()
     through_provider(verified, "camille")
     assert post_form(verified, "/vote/identite", {"commune": "Arras"}).status_code == 302
-    refused = post_form(verified, "/vote/bulletin", ballot, token_from="/vote")
+    refused = cast_ballot(verified, ballot["choix"])
     assert refused.status_code == 409 and "une vérification est nécessaire" in text_of(refused)
     assert participation(db_session, db_session.get(Edition, vote_edition.id)).total == 1
 
@@ -133,7 +133,7 @@ def test_under_the_verified_policy_the_issues_fraud_counts_once(
     ballot = {"choix": [str(i.id) for i in on_ballot[:3]]}
     for email in ("habitant@example.org", "meme@example.org", "jour@example.org"):
         client = login_as(make_voter(email=email))
-        refused = post_form(client, "/vote/bulletin", ballot, token_from="/vote")
+        refused = cast_ballot(client, ballot["choix"])
         assert refused.status_code == 403 and "doit être vérifiée" in text_of(refused)
         # The declared form is not offered; the provider's button is.
         page = text_of(client.get("/vote/identite"))
@@ -141,7 +141,7 @@ def test_under_the_verified_policy_the_issues_fraud_counts_once(
     verified = app.test_client()
     through_provider(verified, "camille")
     assert post_form(verified, "/vote/identite", {"commune": "Arras"}).status_code == 302
-    assert post_form(verified, "/vote/bulletin", ballot, token_from="/vote").status_code == 302
+    assert cast_ballot(verified, ballot["choix"]).status_code == 302
     assert participation(db_session, db_session.get(Edition, vote_edition.id)).total == 1
 
 
