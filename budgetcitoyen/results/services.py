@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy.orm import Session
 
 from budgetcitoyen import allocation
 from budgetcitoyen.accounts.models import User
@@ -33,6 +33,8 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
 from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.results import figures
+from budgetcitoyen.results.figures import decisions_of as decisions_of  # the pages' import
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.voting import ballots as voting_ballots
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
@@ -96,36 +98,76 @@ def close_vote_now(session: Session, edition: Edition, actor: User, reason: str,
                  before={"ends_at": before}, after={"ends_at": now})
 
 
-def load_instance(session: Session, edition: Edition) -> EditionInstance:
-    """The initiatives on the ballot, their votes and the counted ballots (voided ones left out)."""
+def _chosen_ids(texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The initiative ids aggregated per ballot by the database ("12,7,30"), as lengths and one flat array.
+
+    Parsed by numpy in one pass, not ballot by ballot.
+    """
+    lengths = np.fromiter((text.count(",") + 1 if text else 0 for text in texts), dtype=np.int64,
+                          count=len(texts))
+    flat = ",".join(text for text in texts if text)
+    ids = np.array(flat.split(","), dtype=np.int64) if flat else np.zeros(0, dtype=np.int64)
+    return lengths, ids
+
+
+def _ballots(lengths: np.ndarray, ids: np.ndarray, on_ballot: np.ndarray,
+             repeats: np.ndarray | None = None) -> allocation.Ballots:
+    """Compressed rows from ballots' lengths and their initiative ids, each ballot in filing order.
+
+    With `repeats`, row g stands for repeats[g] identical ballots (the grouped count of `load_instance`).
+    """
+    sorter = np.argsort(on_ballot, kind="stable")
+    positions = sorter[np.searchsorted(on_ballot, ids, sorter=sorter)] if len(ids) else ids.astype(np.int32)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    # Whatever order the database aggregated a ballot's choices in, the rows list them in filing order.
+    positions = positions[np.lexsort((positions, rows))]
+    if repeats is not None:
+        starts = np.cumsum(lengths) - lengths
+        group = np.repeat(np.arange(len(lengths)), repeats)
+        lengths = lengths[group]
+        offsets = np.cumsum(lengths) - lengths
+        within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets, lengths)
+        positions = positions[np.repeat(starts[group], lengths) + within]
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return allocation.Ballots(indptr, positions.astype(np.int32), len(on_ballot))
+
+
+def load_instance(session: Session, edition: Edition, *, each_ballot: bool = True) -> EditionInstance:
+    """The initiatives on the ballot, their votes and the counted ballots (voided ones left out).
+
+    The database aggregates each ballot's choices into one text; with `each_ballot`, one row per ballot
+    (its random id and channel, for the published files, in random-id order), otherwise one row per
+    distinct set of choices with its number of ballots (what the rule needs: far fewer rows). Either
+    way nothing is read choice by choice.
+    """
     initiatives = session.scalars(
         select(Initiative).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
         .order_by(Initiative.filed_at.is_(None), Initiative.filed_at, Initiative.id)
     ).all()
-    position = {initiative.id: n for n, initiative in enumerate(initiatives)}
-    rows = session.execute(
-        select(Ballot.public_id, Ballot.channel, BallotChoice.initiative_id)
-        .join(BallotChoice, BallotChoice.ballot_id == Ballot.id, isouter=True)
+    on_ballot = np.array([initiative.id for initiative in initiatives], dtype=np.int64)
+    chosen = func.aggregate_strings(cast(BallotChoice.initiative_id, String), ",").label("chosen")
+    per_ballot = (
+        select(Ballot.public_id, Ballot.channel, chosen)
+        # A choice of an initiative withdrawn since (abandoned) no longer counts.
+        .outerjoin(BallotChoice, and_(BallotChoice.ballot_id == Ballot.id,
+                                      BallotChoice.initiative_id.in_(on_ballot.tolist())))
         .where(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
-        .order_by(Ballot.public_id)
-    ).all()
+        .group_by(Ballot.id, Ballot.public_id, Ballot.channel)
+    )
     ballot_ids: list[str] = []
     channels: list[str] = []
-    indptr = [0]
-    indices: list[int] = []
-    for public_id, channel, initiative_id in rows:
-        if not ballot_ids or ballot_ids[-1] != public_id:
-            if ballot_ids:
-                indptr.append(len(indices))
-            ballot_ids.append(public_id)
-            channels.append(channel)
-        # A choice of an initiative withdrawn since (abandoned) no longer counts.
-        if initiative_id is not None and initiative_id in position:
-            indices.append(position[initiative_id])
-    if ballot_ids:
-        indptr.append(len(indices))
-    ballots = allocation.Ballots(np.array(indptr, dtype=np.int64), np.array(indices, dtype=np.int32),
-                                 len(initiatives))
+    if each_ballot:
+        rows = session.execute(per_ballot.order_by(Ballot.public_id)).all()
+        ballot_ids = [row[0] for row in rows]
+        channels = [row[1] for row in rows]
+        lengths, ids = _chosen_ids([row[2] for row in rows])
+        ballots = _ballots(lengths, ids, on_ballot)
+    else:
+        sets = per_ballot.subquery()
+        groups = session.execute(select(sets.c.chosen, func.count()).group_by(sets.c.chosen)).all()
+        lengths, ids = _chosen_ids([text for text, _ in groups])
+        ballots = _ballots(lengths, ids, on_ballot, np.array([n for _, n in groups], dtype=np.int64))
     votes = ballots.approvals()
     categories = {c.id: c for c in session.scalars(select(Category).where(Category.edition_id == edition.id))}
     territories = dict(session.execute(select(Territory.id, Territory.code)).all())
@@ -205,17 +247,6 @@ def published_results_year(session: Session) -> int | None:
     return edition.year if published_result_of(session, edition) is not None else None
 
 
-def decisions_of(session: Session, result: AllocationResult) -> list[AllocationDecision]:
-    """The decisions in ranking order, with what the tables show of each initiative."""
-    initiative = selectinload(AllocationDecision.initiative)
-    return list(session.scalars(
-        select(AllocationDecision).where(AllocationDecision.result_id == result.id)
-        .options(initiative.selectinload(Initiative.territory), initiative.selectinload(Initiative.category),
-                 initiative.selectinload(Initiative.structure_type))
-        .order_by(AllocationDecision.rank, AllocationDecision.id)
-    ))
-
-
 def results_published(session: Session, edition_id: int) -> bool:
     """Once results are published, the counted ballots are those of the published files."""
     published_at = select(AllocationResult.published_at).where(AllocationResult.edition_id == edition_id)
@@ -233,7 +264,7 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
     if existing is not None and existing.published_at is not None:
         raise Conflict("Les résultats de cette édition sont déjà publiés : la répartition ne peut plus "
                        "changer.")
-    instance = load_instance(session, edition)
+    instance = load_instance(session, edition, each_ballot=False)
     if not instance.projects:
         raise DomainError("Aucune initiative n'est soumise au vote dans cette édition.")
     outcome = run_rule(edition, instance)
@@ -384,6 +415,8 @@ def publish(session: Session, edition: Edition, actor: User, instance_path: str,
         if decision.funded:
             create_convention(session, initiative, decision.granted, now, actor=actor)
     session.flush()
+    # Counted once, now that nothing can change them: the public pages read these and the charts.
+    figures.freeze(session, edition, result, {"pb": len(pb), "csv": len(table)}, now)
     audit.record(session, actor=actor, action="allocation.published", object_type="edition",
                  object_id=edition.id, now=now,
                  summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
