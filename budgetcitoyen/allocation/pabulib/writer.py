@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from typing import TextIO
 
 from budgetcitoyen.allocation.pabulib.election import PabulibError, PbElection, decimal_text
@@ -14,6 +15,17 @@ def _check_id(value: str, what: str) -> None:
     if not value or value != value.strip() or any(ch in value for ch in ",;\"\n\r"):
         raise PabulibError(f"{what} « {value} » invalide pour Pabulib (vide, espaces autour, "
                            "ou « , » « ; » « \" » ou saut de ligne).")
+
+
+# An empty id, one with spaces around it, or with a character Pabulib cannot hold, among ids joined by NUL.
+_BAD_IDS = re.compile(r'[,;"\n\r]|(?:^|\x00)(?:\s|\x00|$)|\s(?:\x00|$)')
+
+
+def _check_ids(values: list[str], what: str) -> None:
+    """`_check_id` for many ids at once: one regular expression over them all, then the culprit's message."""
+    if _BAD_IDS.search("\x00".join(values)):
+        for value in values:
+            _check_id(value, what)
 
 
 def _one_line(value: str) -> str:
@@ -89,9 +101,9 @@ def _write(election: PbElection, out: TextIO) -> None:
         for value in column:
             if any(ch in value for ch in ";\"\n\r"):
                 raise PabulibError(f"valeur de votant « {value} » invalide pour Pabulib.")
+    _check_ids(list(election.voter_ids), "Identifiant de votant")
     lines = []
     for voter, voter_id in enumerate(election.voter_ids):
-        _check_id(voter_id, "Identifiant de votant")
         vote = ",".join([ids[j] for j in indices[indptr[voter]:indptr[voter + 1]]])
         lines.append(";".join([voter_id, vote, *(column[voter] for column in extra_values)]))
         if len(lines) >= 100_000:  # write by blocks: bounded memory for large exports
