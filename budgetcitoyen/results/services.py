@@ -158,10 +158,9 @@ def load_instance(session: Session, edition: Edition, *, each_ballot: bool = Tru
         # Sorted here rather than by the database: 400,000 random ids sort faster in memory than in its
         # small sort memory, which spills to disk.
         rows = sorted(session.execute(per_ballot).all(), key=itemgetter(0))
-        ballot_ids = [row[0] for row in rows]
-        channels = [row[1] for row in rows]
-        lengths = np.array([row[2] for row in rows], dtype=np.int64)
-        ballots = _ballots(lengths, _chosen_ids([row[3] for row in rows]), on_ballot)
+        columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
+        ballot_ids, channels = list(columns[0]), list(columns[1])
+        ballots = _ballots(np.array(columns[2], dtype=np.int64), _chosen_ids(list(columns[3])), on_ballot)
     else:
         sets = per_ballot.subquery()
         groups = session.execute(select(sets.c.count, sets.c.chosen, func.count())
