@@ -10,7 +10,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -106,68 +105,72 @@ def _chosen_ids(texts: list[str | None]) -> np.ndarray:
     return np.array(flat.split(","), dtype=np.int64) if flat else np.zeros(0, dtype=np.int64)
 
 
-def _ballots(lengths: np.ndarray, ids: np.ndarray, on_ballot: np.ndarray,
-             repeats: np.ndarray | None = None) -> allocation.Ballots:
-    """Compressed rows from ballots' lengths and their initiative ids, each ballot in filing order.
+def _ballots(lengths: np.ndarray, ids: np.ndarray, on_ballot: np.ndarray, repeats: np.ndarray,
+             order: np.ndarray | None = None) -> allocation.Ballots:
+    """Compressed rows from sets of choices: set g has lengths[g] initiative ids (in `ids`, one set after
+    the other) and stands for repeats[g] ballots; `order` puts those ballots in another order.
 
-    With `repeats`, row g stands for repeats[g] identical ballots (the grouped count of `load_instance`).
+    Each ballot lists its choices in filing order, whatever order the database aggregated them in.
     """
     sorter = np.argsort(on_ballot, kind="stable")
     positions = sorter[np.searchsorted(on_ballot, ids, sorter=sorter)] if len(ids) else ids.astype(np.int32)
-    rows = np.repeat(np.arange(len(lengths)), lengths)
-    # Whatever order the database aggregated a ballot's choices in, the rows list them in filing order.
-    positions = positions[np.lexsort((positions, rows))]
-    if repeats is not None:
-        starts = np.cumsum(lengths) - lengths
-        group = np.repeat(np.arange(len(lengths)), repeats)
-        lengths = lengths[group]
-        offsets = np.cumsum(lengths) - lengths
-        within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets, lengths)
-        positions = positions[np.repeat(starts[group], lengths) + within]
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    return allocation.Ballots(indptr, positions.astype(np.int32), len(on_ballot))
+    positions = positions[np.lexsort((positions, np.repeat(np.arange(len(lengths)), lengths)))]
+    starts = np.cumsum(lengths) - lengths
+    group = np.repeat(np.arange(len(lengths)), repeats)
+    if order is not None:
+        group = group[order]
+    each = lengths[group]
+    offsets = np.cumsum(each) - each
+    within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(offsets, each)
+    indptr = np.zeros(len(each) + 1, dtype=np.int64)
+    np.cumsum(each, out=indptr[1:])
+    chosen = positions[np.repeat(starts[group], each) + within]
+    return allocation.Ballots(indptr, chosen.astype(np.int32), len(on_ballot))
 
 
 def load_instance(session: Session, edition: Edition, *, each_ballot: bool = True) -> EditionInstance:
     """The initiatives on the ballot, their votes and the counted ballots (voided ones left out).
 
-    The database aggregates each ballot's choices into one text; with `each_ballot`, one row per ballot
-    (its random id and channel, for the published files, in random-id order), otherwise one row per
-    distinct set of choices with its number of ballots (what the rule needs: far fewer rows). Either
-    way nothing is read choice by choice.
+    One aggregate query: the database joins each ballot's choices into one text, then groups the
+    ballots by their set of choices (a few thousand rows for 400,000 ballots), and numpy expands them.
+    With `each_ballot`, each group also brings its ballots' random ids and channel (for the published
+    files), and the ballots come in random-id order; otherwise only their number (what the rule needs).
     """
     initiatives = session.scalars(
         select(Initiative).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
         .order_by(Initiative.filed_at.is_(None), Initiative.filed_at, Initiative.id)
     ).all()
     on_ballot = np.array([initiative.id for initiative in initiatives], dtype=np.int64)
-    chosen = func.aggregate_strings(cast(BallotChoice.initiative_id, String), ",").label("chosen")
-    count = func.count(BallotChoice.initiative_id).label("count")
     per_ballot = (
-        select(Ballot.public_id, Ballot.channel, count, chosen)
+        select(Ballot.public_id, Ballot.channel, func.count(BallotChoice.initiative_id).label("count"),
+               func.aggregate_strings(cast(BallotChoice.initiative_id, String), ",").label("chosen"))
         # A choice of an initiative withdrawn since (abandoned) no longer counts.
         .outerjoin(BallotChoice, and_(BallotChoice.ballot_id == Ballot.id,
                                       BallotChoice.initiative_id.in_(on_ballot.tolist())))
         .where(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
         .group_by(Ballot.id, Ballot.public_id, Ballot.channel)
-    )
+    ).subquery()
+    keys = [per_ballot.c.count, per_ballot.c.chosen] + ([per_ballot.c.channel] if each_ballot else [])
+    columns = [*keys, func.count()]
+    if each_ballot:
+        columns.append(func.aggregate_strings(per_ballot.c.public_id, ","))
+    groups = session.execute(select(*columns).group_by(*keys)).all()
+    lengths = np.array([row[0] for row in groups], dtype=np.int64)
+    repeats = np.array([row[-2 if each_ballot else -1] for row in groups], dtype=np.int64)
+    ids = _chosen_ids([row[1] for row in groups])
     ballot_ids: list[str] = []
     channels: list[str] = []
+    order = None
     if each_ballot:
-        # Sorted here rather than by the database: 400,000 random ids sort faster in memory than in its
-        # small sort memory, which spills to disk.
-        rows = sorted(session.execute(per_ballot).all(), key=itemgetter(0))
-        columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
-        ballot_ids, channels = list(columns[0]), list(columns[1])
-        ballots = _ballots(np.array(columns[2], dtype=np.int64), _chosen_ids(list(columns[3])), on_ballot)
-    else:
-        sets = per_ballot.subquery()
-        groups = session.execute(select(sets.c.count, sets.c.chosen, func.count())
-                                 .group_by(sets.c.count, sets.c.chosen)).all()
-        lengths = np.array([n for n, _, _ in groups], dtype=np.int64)
-        ballots = _ballots(lengths, _chosen_ids([text for _, text, _ in groups]), on_ballot,
-                           np.array([repeats for _, _, repeats in groups], dtype=np.int64))
+        # Random ids hold no comma; sorted here rather than by the database, whose small sort memory
+        # would spill 400,000 of them to disk.
+        unsorted = ",".join(row[-1] for row in groups).split(",") if groups else []
+        if len(unsorted) != int(repeats.sum()):
+            raise DomainError("Identifiants de bulletins illisibles : la répartition ne peut être publiée.")
+        order = np.argsort(np.array(unsorted), kind="stable")
+        ballot_ids = [unsorted[n] for n in order.tolist()]
+        channels = np.repeat(np.array([row[2] for row in groups], dtype=object), repeats)[order].tolist()
+    ballots = _ballots(lengths, ids, on_ballot, repeats, order)
     votes = ballots.approvals()
     categories = {c.id: c for c in session.scalars(select(Category).where(Category.edition_id == edition.id))}
     territories = dict(session.execute(select(Territory.id, Territory.code)).all())

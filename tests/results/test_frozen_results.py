@@ -217,3 +217,15 @@ def test_republication_is_refused_and_the_frozen_figures_stay(
         assert session.scalar(select(func.count()).select_from(PublishedFigures)) == 1
         assert session.scalar(select(func.count()).select_from(PublishedChart)) == len(figures.CHART_NAMES)
         assert session.scalar(select(PublishedFigures.etag)) == before
+
+
+def test_the_bulk_read_of_an_edition_without_ballots(
+    app: Flask, closed_vote: Edition, make_initiative
+) -> None:
+    seed(app, closed_vote, make_initiative, [], [1000, 2000])
+    with app.extensions["db_sessionmaker"]() as session:
+        edition = session.get(Edition, closed_vote.id)
+        for each_ballot in (True, False):
+            instance = services.load_instance(session, edition, each_ballot=each_ballot)
+            assert instance.ballots.num_voters == 0 and len(instance.projects) == 2
+            assert instance.ballot_ids == [] and [p.votes for p in instance.projects] == [0, 0]

@@ -21,6 +21,9 @@ def _check_id(value: str, what: str) -> None:
 _BAD_IDS = re.compile(r'[,;"\n\r]|(?:^|\x00)(?:\s|\x00|$)|\s(?:\x00|$)')
 
 
+_BAD_VALUES = re.compile(r'[;"\n\r]')
+
+
 def _check_ids(values: list[str], what: str) -> None:
     """`_check_id` for many ids at once: one regular expression over them all, then the culprit's message."""
     if _BAD_IDS.search("\x00".join(values)):
@@ -98,16 +101,18 @@ def _write(election: PbElection, out: TextIO) -> None:
     indptr, indices = ballots.indptr.tolist(), ballots.indices.tolist()
     extra_values = [election.voter_extra[name] for name in extra_names]
     for column in extra_values:
-        for value in column:
-            if any(ch in value for ch in ";\"\n\r"):
-                raise PabulibError(f"valeur de votant « {value} » invalide pour Pabulib.")
+        # One expression over the whole column (400,000 values for a large city), then the culprit.
+        if _BAD_VALUES.search("\x00".join(column)):
+            value = next(v for v in column if _BAD_VALUES.search(v))
+            raise PabulibError(f"valeur de votant « {value} » invalide pour Pabulib.")
     _check_ids(list(election.voter_ids), "Identifiant de votant")
-    lines = []
-    for voter, voter_id in enumerate(election.voter_ids):
-        vote = ",".join([ids[j] for j in indices[indptr[voter]:indptr[voter + 1]]])
-        lines.append(";".join([voter_id, vote, *(column[voter] for column in extra_values)]))
-        if len(lines) >= 100_000:  # write by blocks: bounded memory for large exports
-            out.write("\n".join(lines) + "\n")
-            lines.clear()
-    if lines:
+    voter_ids = election.voter_ids
+    tails = ([";" + ";".join(values) for values in zip(*extra_values, strict=True)] if extra_values
+             else [""] * len(voter_ids))
+    block = 100_000  # written by blocks: bounded memory for large exports
+    for first in range(0, len(voter_ids), block):
+        lines = []
+        for voter in range(first, min(first + block, len(voter_ids))):
+            vote = ",".join([ids[j] for j in indices[indptr[voter]:indptr[voter + 1]]])
+            lines.append(f"{voter_ids[voter]};{vote}{tails[voter]}")
         out.write("\n".join(lines) + "\n")
