@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 VIEW_MODULES = (
     "budgetcitoyen.public.views",
     "budgetcitoyen.public.catalogue_views",
+    "budgetcitoyen.public.admin_views",
     "budgetcitoyen.dashboards.admin_views",
     "budgetcitoyen.mail.admin_views",
     "budgetcitoyen.audit.admin_views",
@@ -32,6 +33,7 @@ VIEW_MODULES = (
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
     "budgetcitoyen.results.views",
+    "budgetcitoyen.results.simulator_views",
     "budgetcitoyen.results.admin_views",
     "budgetcitoyen.dashboards.views",
 )
@@ -66,11 +68,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configure_zone(app.config["TIME_ZONE"])
 
-    from budgetcitoyen import cli, db, error_pages, extensions, security, templating
+    from budgetcitoyen import cli, db, error_pages, extensions, request_log, security, storage, templating
     from budgetcitoyen.mail.delivery import install_commit_hook
 
     security.init_url_converters(app)
+    request_log.init_app(app)  # first: its clock starts before the other hooks run
     db.init_app(app)
+    storage.init_app(app)
     install_commit_hook()
     extensions.init_app(app)
     templating.init_app(app)

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "TIME_ZONE": "Europe/Paris",
     "UPLOAD_FOLDER": None,  # None: <instance>/uploads, outside static/
+    # Where uploaded and published files live (budgetcitoyen/storage): "local" folders of this server
+    # (UPLOAD_FOLDER, <instance>/results), or "database" for several web servers sharing one database.
+    "STORAGE": "local",
     "MAIL_HOST": None,  # None: no mail leaves the machine; the queue is read in Gestion → Courriels (demo)
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
@@ -35,9 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_CLAIM_LEASE_SECONDS": 120,
     "EMAIL_TOKEN_MAX_AGE": 2 * 24 * 3600,
     "RESET_TOKEN_MAX_AGE": 3600,
+    # Failed log-ins (budgetcitoyen/accounts/passwords.py): per account from one address, per address
+    # across accounts, within the window; and per account from every address together within a day,
+    # a limit that browsers the account logged in from before escape (no lockout of the owner).
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_EVERYWHERE": 100,
+    "LOGIN_EVERYWHERE_WINDOW_SECONDS": 24 * 3600,
     # Rate limits, "count/seconds" per action and dimension (budgetcitoyen/ratelimit/web.py); empty or
     # null: not limited on that dimension. Per address they stay generous: a town hall, a family or a
     # mobile operator puts many people behind one address.
@@ -52,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     # A sign-up sent sooner than this after the form was shown is a script's; 0 turns the check off.
     "SIGNUP_MIN_FILL_SECONDS": 3,
     "DEMO_MODE": False,
+    "REQUEST_LOG": True,  # one JSON line per request on stderr (budgetcitoyen/request_log.py)
     "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-For/-Proto headers are trusted
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
@@ -100,6 +109,12 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
                           PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:
+        if app.config["STORAGE"] != "local":
+            # Several servers would each generate their own key: sessions, tokens and receipts signed
+            # by one would be refused by the others.
+            raise RuntimeError(f"BUDGETCITOYEN_STORAGE={app.config['STORAGE']} (several servers): set "
+                               "BUDGETCITOYEN_SECRET_KEY in the environment, the same on every server; "
+                               "a key generated in the instance folder is refused")
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if len(app.config["SECRET_KEY"]) < 16:
         raise RuntimeError("BUDGETCITOYEN_SECRET_KEY is too short (16 characters at least)")

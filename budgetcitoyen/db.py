@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, Numeric, Select, String, create_engine, event, func, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    Select,
+    String,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -42,6 +55,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Identifiers of rows whose order must tell nothing (ballots, paper attendance lines): random 63-bit
+# integers. On SQLite the column must be spelled INTEGER to be the table's rowid (a BIGINT primary key
+# would leave a hidden sequential rowid next to it, and rows would be stored in casting order); on
+# PostgreSQL it is a BIGINT. Integers keep ballot_choices and its indexes as compact as before.
+RandomId = BigInteger().with_variant(Integer(), "sqlite")
+# Never below 2**32: no clash with the sequential ids such tables held before (their migration relies on it).
+RANDOM_ID_LOW = 2**32
+_system_random = secrets.SystemRandom()
+
+
+def random_id() -> int:
+    """A fresh random row identifier in [2**32, 2**63) (a clash, about 1 in 10**9 per billion rows, fails the
+    insert on the primary key like any conflict)."""
+    return _system_random.randrange(RANDOM_ID_LOW, 2**63)
 
 
 class Base(DeclarativeBase):
@@ -101,6 +130,11 @@ def _forget_write(session: Session, transaction: Any) -> None:
         session.info.pop(_WROTE, None)
 
 
+def mark_written(session: Session) -> None:
+    """Record a write made without the ORM's flush (Core statements), so has_pending_work sees it."""
+    session.info[_WROTE] = True
+
+
 def has_pending_work(session: Session) -> bool:
     """True when the session's transaction holds changes: unflushed objects or flushed writes."""
     return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
@@ -132,6 +166,15 @@ def own_transaction(session: Session) -> Iterator[Session]:
         end_read_transaction(session)
     with Session(engine) as own, own.begin():
         yield own
+
+
+def upsert_insert(session: Session, table: Any) -> Any:
+    """`INSERT` with `ON CONFLICT` for the session's engine (PostgreSQL and SQLite spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 def paginate(session: Session, statement: Select[Any], page: int, size: int) -> tuple[list[Any], int]:

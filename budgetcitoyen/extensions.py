@@ -7,9 +7,14 @@ from typing import Any
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import joinedload
 
+from budgetcitoyen.accounts import sessions
 from budgetcitoyen.accounts.models import User
+from budgetcitoyen.clock import now_utc
 from budgetcitoyen.db import get_session
+from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.editions.services import current_edition_id, remember_current_edition
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -28,12 +33,21 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> Any:
-    """The session id is "<user id>:<auth version>": bumping the version logs every session out."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+def load_user(session_token: str) -> Any:
+    """The cookies name a device session (accounts/sessions.py): an ended or unknown one loads nobody.
+    One statement for the account, its roles and the current edition with its calendar, which nearly
+    every signed-in page needs next (editions.services.current_edition then answers from memory)."""
+    query = sessions.user_query(session_token, now_utc().date())
+    if query is None:
         return None
-    user = get_session().get(User, int(user_id))
-    if user is None or user.is_deleted or user.auth_version != int(version):
+    session = get_session()
+    row = session.execute(
+        query.add_columns(Edition)
+        .outerjoin(Edition, Edition.id == current_edition_id())
+        .options(joinedload(User.roles), joinedload(Edition.phases))
+    ).unique().first()
+    if row is None:
         return None
-    return user
+    remember_current_edition(session, row[1])
+    sessions.attach(row[0], session_token)
+    return row[0]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.accounts.permissions import is_admin, is_staff
-from budgetcitoyen.french import date_time, euros, file_size, long_date, number, short_date
+from budgetcitoyen.clock import to_local
+from budgetcitoyen.editions.dates import INSTANT
+from budgetcitoyen.french import date_time, euros, file_size, long_date, number, percent, short_date
 from budgetcitoyen.markdown import render as render_markdown
 
 URL = re.compile(r"https?://[^\s<>\"]+")
@@ -22,6 +26,21 @@ def linkify(text: str) -> Markup:
     return Markup(URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
 
 
+class _OnCommittee:
+    """Whether the signed-in account sits on a committee, looked up when a template tests it."""
+
+    def __bool__(self) -> bool:
+        return bool(current_user.is_authenticated and current_user.committee_seats)
+
+
+def last_day(end: datetime | None) -> str:
+    """The last day of a phase, inclusive, from its end (exclusive, at midnight after that day): people
+    read « jusqu'au 10 janvier 2027 inclus », never « au 11/01/2027 00:00 »."""
+    if end is None:
+        return "—"
+    return long_date((to_local(end) - INSTANT).date())
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the context every page gets."""
     app.jinja_env.filters.update(
@@ -30,19 +49,25 @@ def init_app(app: Flask) -> None:
         short_date=short_date,
         date_time=date_time,
         number=number,
+        percent=percent,
         file_size=file_size,
         linkify=linkify,
         markdown=render_markdown,
+        last_day=last_day,
     )
 
     @app.context_processor
     def _context() -> dict[str, Any]:
         roles = current_user.role_set if current_user.is_authenticated else frozenset()
         return {
-            "user_on_committee": current_user.is_authenticated and bool(current_user.committee_seats),
+            # Asked only by a page that shows the menu: a mail rendered on the way to a redirect (a
+            # ballot's receipt) does not look up committee seats.
+            "user_on_committee": _OnCommittee(),
             "site_name": app.config["SITE_NAME"],
             "collectivite": app.config["COLLECTIVITE"],
             "demo_mode": app.config["DEMO_MODE"],
             "user_is_admin": is_admin(roles),
             "user_is_staff": is_staff(roles),
+            # A holder's space means nothing to a voter who never proposed anything.
+            "user_is_holder": Role.HOLDER in roles,
         }

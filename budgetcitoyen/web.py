@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, abort, current_app, flash, request
+from flask import Flask, Response, abort, current_app, flash, request, send_file
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.db import get_session
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.mail.delivery import external_url
+from budgetcitoyen.storage import Storage
 
 __all__ = [
     "Access",
@@ -42,6 +43,8 @@ __all__ = [
     "perform",
     "run_use_case",
     "secret_key",
+    "send_stored",
+    "storage",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,6 +123,25 @@ def or_404(value: T | None) -> T:
     if value is None:
         abort(404)
     return value
+
+
+def storage() -> Storage:
+    """Where the app's files live (budgetcitoyen.storage: local folders or the shared database)."""
+    files: Storage = current_app.extensions["storage"]
+    return files
+
+
+def send_stored(key: str, *, mimetype: str, download_name: str) -> Response:
+    """A stored file as a download (never inline), streamed; 404 when the storage has no such file."""
+    try:
+        handle = storage().open(key)
+    except FileNotFoundError:
+        abort(404)
+    # No ETag or Range from a stream: the routes set their own Cache-Control.
+    response = send_file(handle, mimetype=mimetype, as_attachment=True,  # type: ignore[arg-type]
+                         download_name=download_name, etag=False, conditional=False, max_age=0)
+    response.content_length = handle.size
+    return response
 
 
 def secret_key() -> str:

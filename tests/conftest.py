@@ -201,13 +201,20 @@ def template_database(database_url: str, tmp_path_factory: pytest.TempPathFactor
 
 
 def restore_database(app: Flask, template: dict[str, Any]) -> None:
-    """Bring the database back to the template state."""
+    """Bring the database back to the template state (and forget what processes remember of it)."""
+    from budgetcitoyen.voting.figures import forget_closed_tallies
+
+    forget_closed_tallies()
     engine = app.extensions["db_engine"]
     if "pristine" in template:
         engine.dispose()
         for suffix in ("-wal", "-shm"):
             Path(f"{template['path']}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template["pristine"], template["path"])
+        # A new file (new inode) replaces the old one: a connection some test left open keeps the old
+        # file and cannot see, or disturb, the fresh copy (rewriting in place gave "disk I/O error").
+        fresh = Path(f"{template['path']}.restore")
+        shutil.copyfile(template["pristine"], fresh)
+        os.replace(fresh, template["path"])
         return
     with engine.begin() as conn:
         tables = ", ".join(f'"{name}"' for name in template["truncate"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,8 +56,8 @@ class User(Base):
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
-    # Bumped on password change or deletion: it is part of the session id, so every other
-    # session and "remember me" cookie of the account stops working at once.
+    # Bumped on a change of address or deletion: a link mailed for the address change is bound to
+    # it, so it works once. (Sessions end through their own rows, see UserSession.)
     auth_version: Mapped[int] = mapped_column(default=1)
 
     roles: Mapped[list[UserRole]] = relationship(
@@ -96,7 +96,13 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+        # What Flask-Login puts in the session and in the "remember me" cookie: the token of the device
+        # session this object was opened or loaded for (budgetcitoyen/accounts/sessions.py), never the
+        # account id, so that ending that session on the server ends both cookies.
+        token = self.__dict__.get("session_token")
+        if not token:
+            raise RuntimeError("no device session opened for this account (accounts.sessions.open_session)")
+        return str(token)
 
 
 class UserRole(Base):
@@ -152,3 +158,19 @@ class LoginAttempt(Base):
     account_key: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(45))
     at: Mapped[datetime]
+
+
+class UserSession(Base):
+    """A signed-in device: one row per log-in, deleted at log-out (or with every other one of the account
+    when its password changes). Both the session cookie and the "remember me" cookie name it, so a
+    cookie saved before the log-out opens nothing afterwards."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"),)
+
+    # SHA-256 of the random token the cookies carry: reading the table does not give a usable cookie
+    # (which would also need the app secret to sign it), and the random key gives no order of log-ins.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The day only: enough to expire sessions, and no exact time to join with anyone's activity.
+    created_on: Mapped[date]

@@ -1,9 +1,18 @@
 """Passwords: hashing, setting a new one, and the throttle every password check goes through.
 
 A check is an `attempt`: in a short transaction on a connection of its own (budgetcitoyen.db.own_transaction),
-the failures of the account and of the address are counted (too many: TooManyAttempts), the password
-is checked, and a wrong one is recorded and committed at once. The record so holds although the use
-case that asked is rolled back, and concurrent guesses are counted one after the other.
+the failures are counted (too many: TooManyAttempts), the password is checked, and a wrong one is
+recorded and committed at once. The record so holds although the use case that asked is rolled back,
+and concurrent guesses for one account are counted one after the other.
+
+Lockout without denial of service: failures are counted per account *and* address (5 in 15 minutes),
+so a flood of wrong passwords from one address locks that address out of that account, never the
+owner coming from elsewhere; per address across accounts (20 in 15 minutes), against one address
+trying many accounts; and per account from every address (100 a day), against guessing spread over
+many addresses. That last limit does not apply to a device the account has logged in from before
+(a signed "known device" cookie, set at each log-in and by a password reset link, which proves the
+mailbox): during a distributed attack the owner still logs in from their usual browser, or resets
+the password and logs in from the browser that followed the link.
 """
 
 from __future__ import annotations
@@ -19,8 +28,10 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from budgetcitoyen.accounts import tokens
 from budgetcitoyen.accounts.models import LoginAttempt, User
 from budgetcitoyen.accounts.rules import normalize_email, password_problems
+from budgetcitoyen.accounts.sessions import end_all_sessions
 from budgetcitoyen.db import own_transaction
 from budgetcitoyen.errors import DomainError
 
@@ -47,23 +58,41 @@ class TooManyAttempts(DomainError):
         )
 
 
+class AccountUnderAttack(TooManyAttempts):
+    """Too many failures on this account from everywhere: only known devices may try for now."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self,
+            "Trop de tentatives de connexion sur ce compte. Par sécurité, connectez-vous depuis un "
+            "appareil où vous vous êtes déjà connecté, ou réinitialisez votre mot de passe : le lien reçu "
+            "par courriel vous permettra ensuite de vous connecter depuis cet appareil.",
+        )
+
+
 @dataclass(frozen=True)
 class ThrottleSettings:
-    """How many failures, per account and per address, within what window."""
+    """How many failures within `window`: per account from one address (`per_account`), per address
+    across accounts (`per_address`); and per account from every address together within
+    `everywhere_window` (`everywhere`), which known devices escape."""
 
     per_account: int
     per_address: int
     window: timedelta
+    everywhere: int = 100
+    everywhere_window: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class PasswordGuard:
-    """What a password check needs to be throttled: the key secret, the client's address, the limits, now."""
+    """What a password check needs to be throttled: the key secret, the client's address, the limits, now,
+    and the accounts (their keys, see `account_key`) the client's "known device" cookie vouches for."""
 
     secret: str
     address: str
     throttle: ThrottleSettings
     now: datetime
+    known_accounts: frozenset[str] = frozenset()
 
 
 def hash_password(password: str) -> str:
@@ -94,15 +123,40 @@ def spend_check_time(password: str) -> None:
     check_password_hash(_DUMMY_HASH, password)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str) -> None:
     """A new password, if strong enough; every session of the account is logged out."""
     user.password_hash = strong_hash(password, user.email)
-    user.auth_version += 1
+    user.auth_version += 1  # a link mailed for an address change before it no longer works
+    end_all_sessions(session, user)
 
 
 def account_key(secret: str, email: str) -> str:
     """Keyed hash of the e-mail typed, used to throttle without storing the address."""
     return hmac.new(secret.encode(), normalize_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+# A device keeps the accounts it logged in to for this long, at most this many (a shared family computer).
+KNOWN_DEVICE_DAYS = 180
+KNOWN_DEVICE_ACCOUNTS = 5
+
+
+def known_device_accounts(secret: str, cookie: str | None) -> frozenset[str]:
+    """The account keys a "known device" cookie vouches for; none when it is missing, forged or stale."""
+    if not cookie or len(cookie) > 2000:
+        return frozenset()
+    try:
+        payload = tokens.read_token(secret, tokens.KNOWN_DEVICE, cookie, KNOWN_DEVICE_DAYS * 86400)
+    except DomainError:
+        return frozenset()
+    keys = payload.get("k")
+    return frozenset(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else frozenset()
+
+
+def known_device_cookie(secret: str, cookie: str | None, email: str) -> str:
+    """The "known device" cookie once the account `email` logged in from it (the newest accounts kept)."""
+    key = account_key(secret, email)
+    kept = [k for k in sorted(known_device_accounts(secret, cookie)) if k != key]
+    return tokens.make_token(secret, tokens.KNOWN_DEVICE, {"k": [*kept[-(KNOWN_DEVICE_ACCOUNTS - 1):], key]})
 
 
 def attempt(
@@ -119,9 +173,14 @@ def attempt(
     return found
 
 
-def forget_failures(session: Session, key: str) -> None:
-    """Clear an account's failed attempts (after a success, or with the account)."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
+def forget_failures(session: Session, key: str, address: str | None = None) -> None:
+    """Clear an account's failed attempts from `address` (after a success there), or from everywhere
+    (with the account). A success does not clear other addresses' failures: the owner logging in must
+    not hand a guesser elsewhere a fresh allowance."""
+    condition = LoginAttempt.account_key == key
+    if address is not None:
+        condition = condition & (LoginAttempt.address == address)
+    session.execute(delete(LoginAttempt).where(condition))
 
 
 def _serialize_attempts(session: Session, key: str) -> None:
@@ -134,19 +193,29 @@ def _serialize_attempts(session: Session, key: str) -> None:
 
 def _refuse_if_throttled(session: Session, key: str, guard: PasswordGuard) -> None:
     _serialize_attempts(session, key)
-    since = guard.now - guard.throttle.window
-    by_account = session.scalar(
-        select(func.count()).where(LoginAttempt.account_key == key, LoginAttempt.at >= since)
-    )
+    throttle = guard.throttle
+    since = guard.now - throttle.window
+    # Failures on this account from this address only: someone else's flood locks only them out.
+    by_account_here = session.scalar(select(func.count()).where(
+        LoginAttempt.account_key == key, LoginAttempt.address == guard.address, LoginAttempt.at >= since
+    ))
     by_address = session.scalar(
         select(func.count()).where(LoginAttempt.address == guard.address, LoginAttempt.at >= since)
     )
-    if (by_account or 0) >= guard.throttle.per_account or (by_address or 0) >= guard.throttle.per_address:
-        raise TooManyAttempts(int(guard.throttle.window.total_seconds() // 60))
+    if (by_account_here or 0) >= throttle.per_account or (by_address or 0) >= throttle.per_address:
+        raise TooManyAttempts(int(throttle.window.total_seconds() // 60))
+    if key in guard.known_accounts:
+        return
+    by_account = session.scalar(select(func.count()).where(
+        LoginAttempt.account_key == key, LoginAttempt.at >= guard.now - throttle.everywhere_window
+    ))
+    if (by_account or 0) >= throttle.everywhere:
+        raise AccountUnderAttack()
 
 
 def _record_failure(session: Session, key: str, guard: PasswordGuard) -> None:
     session.add(LoginAttempt(account_key=key, address=guard.address, at=guard.now))
     # Failures are only needed for the window; older ones are personal data with no use left.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < guard.now - timedelta(days=1)))
+    longest = max(guard.throttle.window, guard.throttle.everywhere_window)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < guard.now - longest))
     session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.accounts import notifications, tokens
+from budgetcitoyen.accounts import notifications, sessions, tokens
 from budgetcitoyen.accounts.models import CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.accounts.passwords import (
     PasswordGuard,
@@ -84,20 +84,29 @@ def _duplicate_email() -> Conflict:
 
 
 def sign_up(session: Session, email: str, password: str, links: LinkSettings, now: datetime) -> User:
-    """Create the account and mail the link that confirms its address."""
+    """Create the account, mail the link that confirms its address and open the device's session (the
+    person is signed in at once)."""
     user = register(session, email, password, now)
+    sessions.open_session(session, user, now.date())
     notifications.confirm_address(session, user.email, confirmation_token(links.secret, user),
                                   links.email_max_age)
     return user
 
 
 def resend_confirmation(session: Session, email: str, links: LinkSettings) -> None:
-    """Mail the confirmation link again to an unconfirmed account; nothing to any other address
-    (the caller answers the same either way)."""
-    user = find_by_email(session, email)
-    if user is not None and not user.is_confirmed:
-        notifications.confirm_address(session, user.email, confirmation_token(links.secret, user),
-                                      links.email_max_age)
+    """Mail the confirmation link again to an unconfirmed account, and to any other address a mail
+    saying there is nothing to confirm. Like ask_password_reset: one query by columns, one token, one
+    mail queued whatever the address, so the answer and its timing do not tell who has an account."""
+    email = normalize_email(email)
+    row = session.execute(
+        select(User.id, User.email_confirmed_at).where(User.email == email, User.deleted_at.is_(None))
+    ).first()
+    payload = {"uid": row.id if row is not None else 0, "email": email}
+    token = tokens.make_token(links.secret, tokens.CONFIRM_EMAIL, payload)
+    if row is not None and row.email_confirmed_at is None:
+        notifications.confirm_address(session, email, token, links.email_max_age)
+    else:
+        notifications.no_confirmation_needed(session, email, row is not None, links.email_max_age)
 
 
 def authenticate(session: Session, email: str, password: str, guard: PasswordGuard) -> User:
@@ -107,9 +116,21 @@ def authenticate(session: Session, email: str, password: str, guard: PasswordGua
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or user.is_deleted:
         raise BadCredentials()
-    forget_failures(session, key)
+    forget_failures(session, key, guard.address)
     user.last_login_at = guard.now
     return user
+
+
+def log_in(session: Session, email: str, password: str, guard: PasswordGuard) -> User:
+    """Check the credentials (authenticate) and open a session for the device; its token is on the user."""
+    user = authenticate(session, email, password, guard)
+    sessions.open_session(session, user, guard.now.date())
+    return user
+
+
+def log_out(session: Session, token: str) -> None:
+    """End this device's session on the server: its cookies, even saved, open nothing any more."""
+    sessions.end_session(session, token)
 
 
 def _matching_account(session: Session, email: str, password: str) -> int | None:
@@ -146,13 +167,23 @@ def confirm_email(session: Session, secret: str, token: str, max_age: int, now: 
 
 
 def ask_password_reset(session: Session, email: str, links: LinkSettings) -> None:
-    """Mail a reset link to a live account; nothing to any other address (the caller answers the same)."""
-    user = find_by_email(session, email)
-    if user is None:
-        return
-    payload = {"uid": user.id, "email": user.email, "pw": tokens.password_fingerprint(user.password_hash)}
+    """Mail a reset link to a live account, and to any other address a mail saying no account uses it.
+
+    Both take the same path: one query by address (columns only, so no relationship is loaded for a
+    known account alone), one signed token, one mail rendered and queued. The page, the statements
+    run and the time taken are the same whether the address has an account or not; only the
+    mailbox's owner learns which (rate limits per address and per e-mail cap the mails)."""
+    email = normalize_email(email)
+    row = session.execute(
+        select(User.id, User.email, User.password_hash).where(User.email == email, User.deleted_at.is_(None))
+    ).first()
+    uid, password_hash = (row.id, row.password_hash) if row is not None else (0, None)
+    payload = {"uid": uid, "email": email, "pw": tokens.password_fingerprint(password_hash)}
     token = tokens.make_token(links.secret, tokens.RESET_PASSWORD, payload)
-    notifications.reset_password(session, user.email, token, links.reset_max_age)
+    if row is not None:
+        notifications.reset_password(session, email, token, links.reset_max_age)
+    else:
+        notifications.reset_password_no_account(session, email, links.reset_max_age)
 
 
 def user_for_reset_token(
@@ -174,19 +205,21 @@ def reset_password(
 ) -> User:
     """Set a new password from a reset link; the link proves the address, so it also confirms it."""
     user = user_for_reset_token(session, secret, token, max_age, lock=True)
-    set_password(user, password)
+    set_password(session, user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     return user
 
 
 def change_password(session: Session, user: User, current: str, new: str, guard: PasswordGuard) -> None:
-    """Change the password after checking the current one; other sessions are logged out."""
+    """Change the password after checking the current one; every session ends, then this device gets a
+    new one (its token is on the user): the other devices are logged out."""
     try:
         verify_current_password(session, user, current, guard, field="current_password")
     except WrongPassword as error:
         raise WrongPassword("Le mot de passe actuel est incorrect.", field=error.field) from error
-    set_password(user, new)
+    set_password(session, user, new)
+    sessions.open_session(session, user, guard.now.date())
 
 
 def ask_email_change(session: Session, user: User, password: str, new_email: str, guard: PasswordGuard,
@@ -222,6 +255,7 @@ def apply_email_change(session: Session, secret: str, token: str, max_age: int, 
     user.email = payload["new"]
     user.email_confirmed_at = now
     user.auth_version += 1
+    sessions.end_all_sessions(session, user)
     try:
         with session.begin_nested():
             session.flush()
@@ -248,6 +282,7 @@ def delete_account(session: Session, user: User, password: str, guard: PasswordG
     user.last_login_at = None
     user.deleted_at = now
     user.auth_version += 1
+    sessions.end_all_sessions(session, user)
     user.roles.clear()
     session.execute(delete(CommitteeMembership).where(CommitteeMembership.user_id == user.id))
     audit.record(

@@ -12,6 +12,7 @@ from budgetcitoyen.errors import DomainError
 CONFIRM_EMAIL = "confirm-email"
 RESET_PASSWORD = "reset-password"
 CHANGE_EMAIL = "change-email"
+KNOWN_DEVICE = "known-device"  # the cookie of a browser an account logged in from (accounts/passwords.py)
 
 
 class InvalidToken(DomainError):

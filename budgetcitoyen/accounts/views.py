@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from budgetcitoyen.accounts import forms, services
+from budgetcitoyen.accounts import forms, passwords, services
 from budgetcitoyen.accounts.passwords import PasswordGuard, ThrottleSettings
 from budgetcitoyen.accounts.rules import normalize_email
 from budgetcitoyen.clock import now_utc
@@ -24,14 +24,32 @@ bp = Blueprint("accounts", __name__)
 
 
 
+KNOWN_DEVICE_COOKIE = "appareil_connu"
+
+
 def _guard() -> PasswordGuard:
     config = current_app.config
     throttle = ThrottleSettings(
         config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
         config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
         timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+        config["LOGIN_MAX_FAILURES_PER_ACCOUNT_EVERYWHERE"],
+        timedelta(seconds=config["LOGIN_EVERYWHERE_WINDOW_SECONDS"]),
     )
-    return PasswordGuard(secret_key(), client_address(), throttle, now_utc())
+    known = passwords.known_device_accounts(secret_key(), request.cookies.get(KNOWN_DEVICE_COOKIE))
+    return PasswordGuard(secret_key(), client_address(), throttle, now_utc(), known)
+
+
+def _remember_device(response: Response, email: str) -> Response:
+    """Mark this browser as one the account `email` logged in from: the account-wide limit of failed
+    log-ins (a guessing attack spread over many addresses) does not lock its owner out of it."""
+    value = passwords.known_device_cookie(secret_key(), request.cookies.get(KNOWN_DEVICE_COOKIE), email)
+    config = current_app.config
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE, value, max_age=passwords.KNOWN_DEVICE_DAYS * 86400, httponly=True,
+        secure=bool(config["SESSION_COOKIE_SECURE"]), samesite="Lax",
+    )
+    return response
 
 
 def _links() -> services.LinkSettings:
@@ -84,7 +102,7 @@ def signup() -> Any:
             user = outcome.value
             flash(f"Votre compte est créé. Un lien de confirmation a été envoyé à {user.email}.", "success")
             login_user(user)
-            return redirect(url_for("accounts.account"))
+            return _remember_device(redirect(url_for("accounts.account")), user.email)
     form.fresh()
     return _page("accounts/signup.html", form, outcome)
 
@@ -126,19 +144,21 @@ def login() -> Any:
     form = forms.LoginForm()
     outcome = None
     if form.validate_on_submit():
-        authenticate = ratelimit.limited("login", services.authenticate)
-        outcome = perform(authenticate, form.email.data, form.password.data, _guard(), form=form)
+        log_in = ratelimit.limited("login", services.log_in)
+        outcome = perform(log_in, form.email.data, form.password.data, _guard(), form=form)
         if outcome.ok:
             login_user(outcome.value, remember=bool(form.remember.data))
             flash("Vous êtes connecté.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return _remember_device(redirect(_safe_next(request.args.get("next"))), outcome.value.email)
     return _page("accounts/login.html", form, outcome)
 
 
 @bp.route("/deconnexion", methods=["POST"])
 @access(Access.AUTHENTICATED)
 def logout() -> Any:
-    """Log out (POST with CSRF, so a third-party page cannot log people out)."""
+    """Log out (POST with CSRF, so a third-party page cannot log people out). The session ends on the
+    server too: a saved copy of the session or "remember me" cookie opens nothing afterwards."""
+    perform(services.log_out, current_user.get_id())
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("public.home"))
@@ -176,7 +196,8 @@ def reset_password(token: str) -> Any:
         if outcome.ok:
             logout_user()
             flash("Votre mot de passe a été changé. Connectez-vous avec le nouveau.", "success")
-            return redirect(url_for("accounts.login"))
+            # The link proved the mailbox: this browser may log in even while the account is under attack.
+            return _remember_device(redirect(url_for("accounts.login")), outcome.value.email)
     return _page("accounts/reset.html", form)
 
 
@@ -198,7 +219,7 @@ def change_password() -> Any:
         outcome = perform(services.change_password, user, form.current_password.data, form.password.data,
                           _guard(), form=form)
         if outcome.ok:
-            login_user(user)  # this device stays logged in under the new auth version
+            login_user(user)  # this device stays logged in, under the session the change opened
             flash("Votre mot de passe a été changé. Vos autres appareils ont été déconnectés.", "success")
             return redirect(url_for("accounts.account"))
     return _page("accounts/change_password.html", form, outcome)

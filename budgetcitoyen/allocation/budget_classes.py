@@ -70,11 +70,6 @@ class Evaluation:
     order: np.ndarray | None = None
     position: int = 0
 
-    @property
-    def rho(self) -> float:
-        """The middle of the certain interval (an estimate, for guesses only)."""
-        return (self.low + self.high) / 2
-
 
 @dataclass(eq=False)
 class Round:

@@ -34,6 +34,16 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def read_with_progress(path: Path, max_bytes: int, label: str) -> PbElection:
+    """Read a Pabulib file with a progress bar on stderr (a PabulibError is raised as is)."""
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        def advance(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        return read_pb(path, max_bytes=max_bytes, progress=advance)
+
+
 def _read(path: Path, max_bytes: int, show_progress: bool) -> PbElection:
     try:
         size = path.stat().st_size
@@ -41,12 +51,7 @@ def _read(path: Path, max_bytes: int, show_progress: bool) -> PbElection:
         size = 0
     if not show_progress or size < PROGRESS_FROM_BYTES or size > max_bytes:
         return read_pb(path, max_bytes=max_bytes)
-    with click.progressbar(length=1, label="Lecture des bulletins", file=sys.stderr) as bar:
-        def advance(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        return read_pb(path, max_bytes=max_bytes, progress=advance)
+    return read_with_progress(path, max_bytes, "Lecture des bulletins")
 
 
 @click.command("allocate")

@@ -11,6 +11,7 @@ from fractions import Fraction
 from budgetcitoyen.allocation.values import (
     NO_ROOM,
     NO_ROOM_SUB_ENVELOPE,
+    SUPPORTERS_SHORT,
     TIE_BREAKS,
     AllocationError,
     Amount,
@@ -133,7 +134,11 @@ class Context:
                 self.fates[j] = Fate(NO_ROOM_SUB_ENVELOPE, remaining=self.remaining,
                                       sub_remaining=self.sub_remaining[short_category])
             else:
-                self.fates[j] = Fate(NO_ROOM, remaining=self.remaining)
+                # After equal shares, the completion's refusal keeps what the supporters still held:
+                # the explanation gives both reasons (the method's, then the completion's).
+                before = self.fates.get(j)
+                held = before.leftover if before is not None and before.reason == SUPPORTERS_SHORT else None
+                self.fates[j] = Fate(NO_ROOM, remaining=self.remaining, leftover=held)
 
 
 def ranking_key(tie_break: str, granted: list[int], projects: Sequence[Project]) -> Callable[[int], tuple]:

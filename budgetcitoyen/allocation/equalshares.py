@@ -45,14 +45,12 @@ __all__ = ["EqualSharesResult", "SupportIndex", "certify", "equal_shares"]
 class EqualSharesResult:
     """Projects bought, in order, and the level of each purchase (the most one supporter paid, float, for
     explanations); the run's budgets at the end and each purchase as it was evaluated, for `leftover`
-    and for `certify`; and, round by round, the rho (float) of the other projects that were evaluated,
-    for guessing how far a larger share leaves the outcome unchanged (`add1`)."""
+    and for `certify`."""
 
     selected: tuple[int, ...]
     levels: tuple[float, ...]
     run: Run
     chosen: tuple[Evaluation, ...]
-    seen: tuple[dict[int, float], ...]
 
     def leftover(self) -> np.ndarray:
         """For every project, the money its supporters still hold at the end."""
@@ -92,7 +90,6 @@ def equal_shares(index: SupportIndex, costs: Sequence[int], candidates: Sequence
     """
     run, active, lower_bound = _start(index, costs, candidates, share, cardinal)
     chosen_ones: list[Evaluation] = []
-    seen: list[dict[int, float]] = []
     while active:
         best_high = float("inf")
         evaluated: list[Evaluation] = []
@@ -118,10 +115,9 @@ def equal_shares(index: SupportIndex, costs: Sequence[int], candidates: Sequence
             chosen = min(contenders, key=lambda e: (run.exact_rho(e), tie_rank[e.project]))
         run.pay(chosen)
         chosen_ones.append(chosen)
-        seen.append({e.project: e.rho for e in evaluated if e is not chosen})
         active.remove(chosen.project)
     return EqualSharesResult(tuple(e.project for e in chosen_ones), tuple(e.level for e in chosen_ones), run,
-                             tuple(chosen_ones), tuple(seen))
+                             tuple(chosen_ones))
 
 
 def certify(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int], base: EqualSharesResult,
@@ -141,13 +137,11 @@ def certify(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int]
     """
     run, active, lower_bound = _start(index, costs, candidates, share, cardinal)
     chosen_ones: list[Evaluation] = []
-    seen: list[dict[int, float]] = []
     for reference in base.chosen:
         target = reference.project
         if target not in active:
             return None
         dropped: set[int] = set()
-        rhos: dict[int, float] = {}
         for project in _by_lower_bound(active, lower_bound):
             if lower_bound[project] > reference.high:
                 break  # this one, and every one after it, is certainly dearer at t than the purchase at s
@@ -158,7 +152,6 @@ def certify(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int]
                 dropped.add(project)  # unaffordable at t, so at every smaller share, now and later
                 continue
             lower_bound[project] = evaluation.low
-            rhos[project] = evaluation.rho
             if evaluation.low > reference.high:
                 continue
             if evaluation.high < reference.low:
@@ -171,9 +164,8 @@ def certify(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int]
             return None  # cannot happen (budgets are larger at t): no certificate rather than a wrong one
         run.pay(bought)
         chosen_ones.append(bought)
-        seen.append(rhos)
         active = [j for j in active if j != target and j not in dropped]
     if any(run.evaluate(project) is not None for project in active):
         return None
     return EqualSharesResult(tuple(e.project for e in chosen_ones), tuple(e.level for e in chosen_ones), run,
-                             tuple(chosen_ones), tuple(seen))
+                             tuple(chosen_ones))

@@ -89,4 +89,9 @@ def explain(context: Context, j: int, fate: Fate) -> str:
     if fate.reason == SUPPORTERS_SHORT:
         held = french.amount(context.money.fraction_decimal(fate.leftover or 0.0), context.currency)
         return f"Non financé : {place} ; ses soutiens ne disposaient plus que de {held} pour les {asked}."
+    if fate.reason == NO_ROOM and fate.leftover is not None:
+        held = french.amount(context.money.fraction_decimal(fate.leftover), context.currency)
+        return (f"Non financé : {place} ; {asked}. Par la méthode des parts égales, ses soutiens ne "
+                f"disposaient plus que de {held} à eux tous ; au complément glouton, il ne restait que "
+                f"{amount(fate.remaining)}.")
     return f"Non financé : {place} ; {asked}, il ne restait que {amount(fate.remaining)}."

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.conventions import admin_presenters as presenters
@@ -24,7 +23,7 @@ from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.forms import select_choices
 from budgetcitoyen.money import euros_amount
-from budgetcitoyen.web import Access, access, current_actor, db, id_param, perform
+from budgetcitoyen.web import Access, access, current_actor, db, id_param, perform, storage
 
 bp = Blueprint("conventions_admin", __name__, url_prefix="/gestion")
 ALL_EDITIONS = "toutes"
@@ -33,10 +32,6 @@ STEP_FORMS: dict[str, tuple[type[Any], str]] = {
     "sign": (forms.SignForm, "sign_form"), "pay": (forms.PaymentForm, "payment_form"),
     "close": (forms.CloseForm, "close_form"), "terminate": (forms.TerminateForm, "terminate_form"),
 }
-
-
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 def _today() -> date:
@@ -182,7 +177,7 @@ def report(convention: Convention) -> Any:
     """The Mission ESS records a final report received by post or e-mail."""
     form = forms.ReportForm(prefix=presenters.PREFIXES["report"])
     if form.validate_on_submit():
-        outcome = perform(services.send_report, current_actor(), convention, *form.upload(), _upload_folder(),
+        outcome = perform(services.send_report, current_actor(), convention, *form.upload(), storage(),
                           now_utc(), as_staff=True, form=form)
         if outcome.ok:
             flash("Bilan final enregistré. Le porteur a reçu un accusé de réception.", "success")

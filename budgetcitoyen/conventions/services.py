@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from sqlalchemy import Select, event, exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -29,6 +28,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
 from budgetcitoyen.money import euros_amount
+from budgetcitoyen.storage import Storage
 
 
 def local_today(now: datetime) -> date:
@@ -239,48 +239,17 @@ def record_report(session: Session, actor: User, convention: Convention, stored:
 
 
 def send_report(session: Session, actor: User, convention: Convention, stream: BinaryIO | None,
-                original_name: str, folder: Path, now: datetime, *, as_staff: bool) -> None:
-    """The final report sent by its holder (or recorded by an administrator): checked, stored on disk,
-    recorded. The stored file is removed again if the transaction is rolled back, even at its commit;
-    the report it replaces is removed once the new one is committed."""
+                original_name: str, files: Storage, now: datetime, *, as_staff: bool) -> None:
+    """The final report sent by its holder (or recorded by an administrator): checked, stored, recorded.
+    The stored file is removed again if the transaction is rolled back, even at its commit; the report it
+    replaces is removed once the new one is committed."""
     if stream is None or not original_name:
         raise DomainError("Choisissez le fichier du bilan final.", field="file")
     check_can_send_report(convention, actor, as_staff=as_staff)
-    stored = uploads.store(stream, folder)
-    _remove_unless_committed(session, uploads.path_of(folder, stored.stored_name))
+    stored = uploads.store(session, files, stream)
     replaced = record_report(session, actor, convention, stored, original_name, now, as_staff=as_staff)
     if replaced:
-        _remove_once_committed(session, uploads.path_of(folder, replaced))
-
-
-# Files follow the transaction that wrote them: kept only if it commits.
-_WRITTEN, _REPLACED = "conventions.files_written", "conventions.files_replaced"
-
-
-def _remove_unless_committed(session: Session, path: Path) -> None:
-    session.info.setdefault(_WRITTEN, []).append(path)
-
-
-def _remove_once_committed(session: Session, path: Path) -> None:
-    session.info.setdefault(_REPLACED, []).append(path)
-
-
-@event.listens_for(Session, "after_commit")
-def _files_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction may still be rolled back
-    session.info.pop(_WRITTEN, None)
-    for path in session.info.pop(_REPLACED, []):
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _files_after_rollback(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is not None:
-        return
-    session.info.pop(_REPLACED, None)
-    for path in session.info.pop(_WRITTEN, []):
-        path.unlink(missing_ok=True)
+        uploads.remove(session, files, replaced)
 
 
 def close(session: Session, actor: User, convention: Convention, closed_on: date | None,

@@ -6,10 +6,9 @@ The holder's cards on the dashboard are built by budgetcitoyen.conventions.prese
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
@@ -17,14 +16,10 @@ from budgetcitoyen.conventions import forms, permissions, services
 from budgetcitoyen.conventions.presenters import holder_report_prefix
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.web import Access, access, current_actor, db, or_404, perform
+from budgetcitoyen.web import Access, access, current_actor, db, or_404, perform, send_stored, storage
 
 bp = Blueprint("conventions", __name__)
 EXTENSIONS = {content_type: extension for _, content_type, extension in uploads.SIGNATURES}
-
-
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 def _may_see_report(actor: User | None, initiative: Initiative) -> bool:
@@ -41,7 +36,7 @@ def report_upload(initiative: Initiative) -> Any:
     form = forms.ReportForm(prefix=holder_report_prefix(convention))
     if not form.validate_on_submit():
         abort(400)
-    outcome = perform(services.send_report, current_actor(), convention, *form.upload(), _upload_folder(),
+    outcome = perform(services.send_report, current_actor(), convention, *form.upload(), storage(),
                       now_utc(), as_staff=False)
     if outcome.ok:
         flash("Votre bilan final est envoyé. La mission ESS vous écrira après l'avoir examiné.", "success")
@@ -55,11 +50,9 @@ def report_download(initiative: Initiative) -> Any:
     convention = or_404(services.convention_of(db(), initiative))
     if not convention.report_stored_name:
         abort(404)
-    path = uploads.path_of(_upload_folder(), convention.report_stored_name)
-    if not path.is_file():
-        abort(404)
     stem = (convention.report_original_name or "").rsplit(".", 1)[0] or "bilan-final"
-    response = send_file(path, mimetype=convention.report_content_type, as_attachment=True,
-                         download_name=stem + EXTENSIONS.get(convention.report_content_type or "", ""))
+    response = send_stored(uploads.key_of(convention.report_stored_name),
+                           mimetype=convention.report_content_type or "application/octet-stream",
+                           download_name=stem + EXTENSIONS.get(convention.report_content_type or "", ""))
     response.headers["Cache-Control"] = "private, no-store"
     return response

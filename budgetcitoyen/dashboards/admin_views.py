@@ -1,6 +1,6 @@
-"""The back-office's home page (/gestion/): the editions, and how many accounts, territories and
-communes there are. The blueprint keeps the name `admin`: every back-office page links to
-`admin.dashboard`."""
+"""The back-office's home page (/gestion/): the current phase and its deadline, what waits for the
+Mission ESS (each a link to where to act), and the editions. The blueprint keeps the name `admin`:
+every back-office page links to `admin.dashboard`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User
-from budgetcitoyen.editions.services import all_editions
+from budgetcitoyen.clock import now_utc, to_local
+from budgetcitoyen.dashboards.admin_presenters import dashboard as dashboard_page
+from budgetcitoyen.editions.services import all_editions, current_edition
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.web import Access, access, db
 
@@ -32,4 +34,7 @@ def dashboard() -> str:
         "communes": _count(session, Commune),
         "territories": _count(session, Territory),
     }
-    return render_template("dashboards/admin.html", editions=all_editions(session), counts=counts)
+    now = now_utc()
+    edition = current_edition(session)
+    return render_template("dashboards/admin.html", editions=all_editions(session), counts=counts,
+                           edition=edition, **dashboard_page(session, edition, now, to_local(now).date()))

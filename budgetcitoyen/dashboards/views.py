@@ -4,10 +4,9 @@ sit above them all."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, render_template
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
@@ -18,7 +17,7 @@ from budgetcitoyen.initiatives import permissions, presenters, uploads, workshop
 from budgetcitoyen.initiatives.models import Attachment, Initiative
 from budgetcitoyen.initiatives.rules import STATUS_LABELS
 from budgetcitoyen.labelling.services import can_score
-from budgetcitoyen.web import Access, access, current_actor, db
+from budgetcitoyen.web import Access, access, current_actor, db, send_stored
 
 bp = Blueprint("dashboards", __name__)
 # The extension follows the checked content, whatever name was uploaded (no "a.html" served as PDF).
@@ -49,11 +48,10 @@ def may_read_attachments(actor: User | None, initiative: Initiative, attachment:
         check=may_read_attachments)
 def dossier_attachment(initiative: Initiative, attachment: Attachment) -> Any:
     """Serve an attachment to those who may read the dossier, never inline as HTML."""
-    path = uploads.path_of(Path(current_app.config["UPLOAD_FOLDER"]), attachment.stored_name)
-    if attachment.initiative_id != initiative.id or not path.is_file():
+    if attachment.initiative_id != initiative.id:
         abort(404)
     stem = attachment.original_name.rsplit(".", 1)[0] or "piece-jointe"
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=stem + EXTENSIONS.get(attachment.content_type, ""))
+    response = send_stored(uploads.key_of(attachment.stored_name), mimetype=attachment.content_type,
+                           download_name=stem + EXTENSIONS.get(attachment.content_type, ""))
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,9 +16,11 @@ from budgetcitoyen.conventions import dates, rules, services
 from budgetcitoyen.conventions.models import Convention, ConventionReminder
 from budgetcitoyen.conventions.rules import ConventionStatus, Reminder
 from budgetcitoyen.editions.models import Edition
+from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.money import euros_amount
+from budgetcitoyen.storage import Storage
 
 
 def _granted(initiative: Initiative) -> Decimal:
@@ -54,25 +56,25 @@ def _demo_pdf(title: str) -> bytes:
     return bytes(out)
 
 
-def _upload_folder(folder: Path | None) -> Path | None:
-    if folder is not None:
-        return folder
+def _storage(files: Storage | None) -> Storage | None:
+    if files is not None:
+        return files
     from flask import current_app, has_app_context
 
-    return Path(current_app.config["UPLOAD_FOLDER"]) if has_app_context() else None
+    return current_app.extensions["storage"] if has_app_context() else None
 
 
-def _attach_report(convention: Convention, received: datetime, folder: Path | None) -> None:
-    """A final report on the convention; written to disk when the upload folder is known."""
+def _attach_report(session: Session, convention: Convention, received: datetime,
+                   files: Storage | None) -> None:
+    """A final report on the convention; stored when the app's storage is known."""
     convention.report_received_at = received
     convention.report_original_name = f"Bilan final - {convention.initiative.title[:120]}.pdf"
     content = _demo_pdf(convention.initiative.title)
     convention.report_content_type, convention.report_size = "application/pdf", len(content)
     convention.report_sha256 = hashlib.sha256(content).hexdigest()
     convention.report_stored_name = secrets.token_hex(16) + ".pdf"
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / convention.report_stored_name).write_bytes(content)
+    if files is not None:
+        files.put(session, uploads.key_of(convention.report_stored_name), io.BytesIO(content))
 
 
 def _signed(convention: Convention, signed_on: date, paid: bool = True) -> None:
@@ -91,13 +93,14 @@ def _remind(convention: Convention, kind: Reminder, due_on: date, recipient: str
                                                    sent_at=local_midnight(due_on) + timedelta(hours=7)))
 
 
-def _apply(convention: Convention, plan: str, today: date, now: datetime, folder: Path | None) -> Status:
+def _apply(session: Session, convention: Convention, plan: str, today: date, now: datetime,
+           files: Storage | None, not_before: date | None = None) -> Status:
     """Bring a convention to the state `plan` names; returns the status its initiative must then have."""
     recipient = convention.initiative.holder.email
     if plan == "to_sign":
         return Status.WINNER
     if plan == "signed":
-        _signed(convention, today - timedelta(days=3), paid=False)
+        _signed(convention, max(today - timedelta(days=3), not_before or date.min), paid=False)
     elif plan == "paid":
         _signed(convention, today - timedelta(days=90))
     elif plan == "extension_window":
@@ -114,10 +117,10 @@ def _apply(convention: Convention, plan: str, today: date, now: datetime, folder
     elif plan == "report_received":
         _signed(convention, dates.add_months(today, -20))
         convention.status = ConventionStatus.REPORT_RECEIVED.value
-        _attach_report(convention, now - timedelta(days=10), folder)
+        _attach_report(session, convention, now - timedelta(days=10), files)
     elif plan in ("closed", "closed_reduced"):
         _signed(convention, dates.add_months(today, -30))
-        _attach_report(convention, now - timedelta(days=120), folder)
+        _attach_report(session, convention, now - timedelta(days=120), files)
         convention.status = ConventionStatus.CLOSED.value
         convention.closed_on = today - timedelta(days=60)
         reduced = plan == "closed_reduced"
@@ -162,21 +165,25 @@ WINNER_PLAN = ("to_sign", "late_report", "paid", "report_received", "signed", "e
                "terminated", "closed_reduced")
 UNDER_AGREEMENT_PLAN = ("signed", "extension_window", "late_report", "report_received", "paid")
 CLOSED_PLAN = ("closed", "closed_reduced")
+# Results published lately leave room for nothing older: to sign, or signed since the publication.
+RECENT_PLAN = ("to_sign", "signed")
 
 
 def seed_conventions(session: Session, edition: Edition, now: datetime, *,
-                     upload_folder: Path | None = None) -> int:
+                     files: Storage | None = None, not_before: date | None = None) -> int:
     """Conventions in every status for the edition's winners (those the allocation's publication left "to
     sign" included) and for initiatives already under agreement or closed without one: to sign, signed,
     paid, in the extension window, with a late final report (and the reminders sent about it), report
     received, closed (one with a reduction), terminated. Dates are counted back from today, so the late
-    report is late whatever the edition's year. Returns how many conventions were created or advanced;
-    with no winner it does nothing, and once run it does nothing again."""
+    report is late whatever the edition's year. With `not_before` (the day the results were published)
+    no convention is signed before it: the winners are then only to sign or signed since. Returns how
+    many conventions were created or advanced; with no winner it does nothing, and once run it does
+    nothing again."""
     moved = select(Convention.id).where(Convention.edition_id == edition.id,
                                         Convention.status != ConventionStatus.TO_SIGN.value)
     if session.scalar(moved.limit(1)):
         return 0
-    folder = _upload_folder(upload_folder)
+    files = _storage(files)
     today = services.local_today(now)
     initiatives = session.scalars(
         select(Initiative).where(
@@ -202,13 +209,15 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *,
             continue  # already followed by someone: leave it alone
         index = counters[status]
         counters[status] += 1
-        if status is Status.WINNER:
+        if not_before is not None:
+            plan = RECENT_PLAN[index % len(RECENT_PLAN)]
+        elif status is Status.WINNER:
             plan = WINNER_PLAN[index] if index < len(WINNER_PLAN) else ("to_sign", "paid")[index % 2]
         elif status is Status.UNDER_AGREEMENT:
             plan = UNDER_AGREEMENT_PLAN[index % len(UNDER_AGREEMENT_PLAN)]
         else:
             plan = CLOSED_PLAN[index % len(CLOSED_PLAN)]
-        target = _apply(convention, plan, today, now, folder)
+        target = _apply(session, convention, plan, today, now, files, not_before)
         if target is not status:
             _follow(initiative, convention, target)
         touched += 1 if is_new or plan != "to_sign" else 0

@@ -56,7 +56,7 @@ PROJECTS = [
      "développe une monnaie locale acceptée par les commerçants du territoire",
      "les commerçants indépendants et leurs clients", "association", "La Gaillette"),
     ("Accorderie", "organise l'échange de services entre habitants, une heure donnée valant une heure reçue",
-     "tous les habitants, en particulier les plus isolés", "association", "Accorderie du Littoral"),
+     "tous les habitants, en particulier les plus isolés", "association", "L'Accorderie"),
     ("Ferme pédagogique", "accueille les écoles et les familles pour découvrir l'élevage et le maraîchage",
      "les enfants des écoles et centres de loisirs", "association", "Les Prés du Marais"),
     ("Boutique de créateurs", "vend en circuit court les créations d'artisans et d'artistes locaux",
@@ -164,6 +164,31 @@ def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, W
     return workshops
 
 
+# The phase in which each status is reached: its date falls in that phase's window (never a dossier
+# modified before the ideas phase opened, as the demo once showed).
+REACHED_IN = {Status.FILED: Phase.DOSSIERS, Status.IN_REVIEW: Phase.LABELLING,
+              Status.LABELLED: Phase.LABELLING, Status.NOT_LABELLED: Phase.LABELLING,
+              Status.ON_BALLOT: Phase.VOTE}
+
+
+def _created_at(edition: Edition, index: int, count: int, now: datetime) -> datetime:
+    """When the index-th idea was deposited: spread over the ideas phase (up to now), never before it."""
+    ideas = edition.window(Phase.IDEAS)
+    if ideas is None:
+        return now - timedelta(days=count - index)
+    span = max(min(ideas.ends_at, now) - ideas.starts_at, timedelta(hours=count))
+    return ideas.starts_at + span * 0.8 * index / count + timedelta(hours=9)
+
+
+def _reached_at(edition: Edition, reached: Status, previous: datetime, index: int, now: datetime) -> datetime:
+    """When a status was reached: a few days after the previous one, and not before its phase opened."""
+    at = previous + timedelta(days=3)
+    window = edition.window(REACHED_IN[reached]) if reached in REACHED_IN else None
+    if window is not None:
+        at = max(at, window.starts_at + timedelta(hours=9 + index % 48))
+    return min(at, now)
+
+
 def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime) -> int:
     """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made."""
     made = select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)
@@ -202,7 +227,7 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
         holder = main_holder if index in (0, 5, 11) else holders[1 + index % (len(holders) - 1)]
         category = categories[index % len(categories)]
         asked = min(category.ceiling, Decimal(rng.randrange(3000, 20001, 500)))
-        created = now - timedelta(days=300 - index)
+        created = _created_at(edition, index, len(statuses), now)
         initiative = Initiative(
             edition_id=edition.id, holder_id=holder.id, status=status.value,
             title=f"{title} à {main_commune.name}", territory_id=territory.id,
@@ -250,13 +275,18 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
                 workshop.seats_taken += 1
                 registered.add(holder.id)
         path = PATHS[status]
+        at = created
         for step, reached in enumerate(path):
+            if step:
+                at = _reached_at(edition, reached, at, index, now)
             initiative.history.append(StatusChange(
                 from_status=path[step - 1].value if step else None, to_status=reached.value,
                 actor_id=holder.id if reached in (Status.IDEA, Status.DRAFT, Status.FILED) else None,
-                reason=REASONS.get(reached, ""), at=created + timedelta(days=3 * step)))
+                reason=REASONS.get(reached, ""), at=at))
             if reached is Status.FILED:
-                initiative.filed_at = created + timedelta(days=3 * step)
+                initiative.filed_at = at
+        # The last change is the last modification the pages show.
+        initiative.updated_at = at
         session.add(initiative)
     session.flush()
     return len(statuses)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,15 +11,19 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
+from budgetcitoyen.clock import to_local
 from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, calendar_around
+from budgetcitoyen.initiatives.models import Initiative, StatusChange
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.mail import take_pending
 from budgetcitoyen.reference.services import load_reference
 from budgetcitoyen.results import services as results
+from budgetcitoyen.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ DEMO_ACCOUNTS = (
 )
 
 def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str,
-              instance_path: str) -> Edition:
+              files: Storage) -> Edition:
     """Load reference data, the demo accounts and the demo edition; running it again changes nothing.
 
     Opened after the vote, the demo's allocation is computed and published through the real services
@@ -110,9 +114,51 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
     after_vote = open_phase in (Phase.RESULTS, Phase.FOLLOW_UP)
     if admin is not None and after_vote and results.result_of(session, edition) is None:
         results.compute(session, edition, admin, now)
-        results.publish(session, edition, admin, instance_path, now)
+        results.publish(session, edition, admin, files, now)
         take_pending(session)  # the demo's holders are not mailed about its results
         if open_phase is Phase.FOLLOW_UP:
-            seed_conventions(session, edition, now)
+            # This edition's winners were announced today: to sign, or signed since. The conventions
+            # further along (paid, late final report, closed…) are those of an earlier edition.
+            seed_conventions(session, edition, now, files=files,
+                             not_before=to_local(now).date())
+            seed_past_edition(session, admin, holder, year - PAST_EDITION_AGE, now, files)
         session.flush()
+    return edition
+
+
+# Conventions last up to 36 months, and the demo shows some closed 30 months after signing: the earlier
+# edition it follows up is three years old, so none is signed before its own results.
+PAST_EDITION_AGE = 3
+PAST_WINNERS = 9
+
+
+def seed_past_edition(session: Session, admin: User, holder: User, year: int, now: datetime,
+                      files: Storage | None = None) -> Edition:
+    """An earlier edition (not on the public site) whose winners' conventions are in every status: its
+    usual calendar is long past, its ballot decided (the first initiatives won), then seed_conventions."""
+    edition = session.scalar(select(Edition).where(Edition.year == year))
+    if edition is not None:
+        return edition
+    data = editions.EditionInput(
+        title=f"Budget citoyen {year}", envelope=Decimal("150000.00"), operation_code="C01-650A01",
+        imputation="6568//9365", budget_label="Mission ESS", payment_credits=Decimal("1000000.00"),
+        voting_min_age=11, min_choices=3, max_choices=3, ballot_scope=BallotScope.DEPARTMENT,
+        allocation_rule=AllocationRule.GREEDY, is_published=False, catalogue_published=False)
+    edition = editions.create_edition(session, admin, year, data, now)
+    seed_initiatives(session, edition, holder, now)
+    results_window = edition.window(Phase.RESULTS)
+    announced = results_window.starts_at + timedelta(hours=10) if results_window else now
+    decided = session.scalars(select(Initiative).where(
+        Initiative.edition_id == edition.id,
+        Initiative.status.in_([Status.LABELLED.value, Status.ON_BALLOT.value])).order_by(Initiative.id)).all()
+    for rank, initiative in enumerate(decided):
+        target = Status.WINNER if rank < PAST_WINNERS else Status.NOT_SELECTED
+        if initiative.status_enum is Status.LABELLED:
+            initiative.history.append(StatusChange(from_status=Status.LABELLED.value,
+                                                   to_status=Status.ON_BALLOT.value, at=announced))
+        initiative.history.append(StatusChange(from_status=Status.ON_BALLOT.value, to_status=target.value,
+                                               reason="Résultats du vote.", at=announced))
+        initiative.status = target.value
+    session.flush()
+    seed_conventions(session, edition, now, files=files)
     return edition

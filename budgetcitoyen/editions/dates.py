@@ -42,11 +42,20 @@ def dates_of(edition: Edition) -> dict[Phase, tuple[date, date]]:
     return result
 
 
-def calendar_rows(edition: Edition, now: datetime) -> list[dict[str, Any]]:
-    """The calendar as rows for pages: phase, label, first and last day, status at `now`."""
+def calendar_rows(
+    edition: Edition, now: datetime, results_published_at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The calendar as rows for pages: phase, label, first and last day, status at `now`. Results
+    published before their window (the vote closed early) show from their day of publication."""
     dates = dates_of(edition)
-    return [
-        {"phase": w.phase, "label": PHASE_LABELS[w.phase], "first": dates[w.phase][0],
-         "last": dates[w.phase][1], "status": phase_status(w, now).value}
-        for w in sorted(edition.windows(), key=lambda w: w.starts_at)
-    ]
+    rows = []
+    for window in sorted(edition.windows(), key=lambda w: w.starts_at):
+        first, last = dates[window.phase]
+        status = phase_status(window, now).value
+        if (window.phase is Phase.RESULTS and results_published_at is not None
+                and results_published_at < window.starts_at and results_published_at <= now):
+            first = to_local(results_published_at).date()
+            status = "closed" if now >= window.ends_at else "open"
+        rows.append({"phase": window.phase, "label": PHASE_LABELS[window.phase], "first": first,
+                     "last": last, "status": status})
+    return rows

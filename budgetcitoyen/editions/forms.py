@@ -196,7 +196,7 @@ class CategoryForm(BaseForm):
     ceiling = _money("Plafond de subvention (€)")
     sub_envelope = _money(
         "Sous-enveloppe de la catégorie (€)", required=False,
-        description="Total que les lauréats de cette catégorie ne peuvent dépasser ensemble. "
+        description="Total que les initiatives lauréates de cette catégorie ne peuvent dépasser ensemble. "
                     "Vide : pas de sous-enveloppe.")
     description = TextAreaField("Description",
                                 validators=[Length(max=500, message="Au plus 500 caractères.")])

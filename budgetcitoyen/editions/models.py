@@ -108,6 +108,11 @@ class Edition(Base):
         back_populates="edition", cascade="all, delete-orphan", order_by="Category.position"
     )
 
+    @property
+    def long_title(self) -> str:
+        """The title with its year, once: « Budget citoyen 2026 », never « Budget citoyen 2026 (2026) »."""
+        return self.title if str(self.year) in self.title else f"{self.title} ({self.year})"
+
     def windows(self) -> list[PhaseWindow]:
         """The calendar as plain values for the pure rules."""
         return [PhaseWindow(Phase(p.phase), p.starts_at, p.ends_at) for p in self.phases]

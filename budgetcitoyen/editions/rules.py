@@ -105,6 +105,28 @@ def next_phase(windows: Iterable[PhaseWindow], now: datetime) -> PhaseWindow | N
     return upcoming[0] if upcoming else None
 
 
+def public_phase(
+    windows: Iterable[PhaseWindow], now: datetime, results_published_at: datetime | None
+) -> Phase | None:
+    """The phase the public pages present. Results published before their planned window (the vote
+    closed early) make it the results phase at once: nobody waits for the calendar's date any more."""
+    phase = current_phase(windows, now)
+    published = results_published_at is not None and results_published_at <= now
+    if published and (phase is None or PHASE_ORDER.index(phase) < PHASE_ORDER.index(Phase.RESULTS)):
+        return Phase.RESULTS
+    return phase
+
+
+def next_phase_after(
+    windows: Iterable[PhaseWindow], now: datetime, phase: Phase | None
+) -> PhaseWindow | None:
+    """The next phase to open after `now` that comes after `phase` in the campaign (results already
+    published are not announced again)."""
+    rank = PHASE_ORDER.index(phase) if phase is not None else -1
+    later = [w for w in windows if w.starts_at > now and PHASE_ORDER.index(w.phase) > rank]
+    return min(later, key=lambda w: w.starts_at) if later else None
+
+
 class PhaseStatus(enum.StrEnum):
     """Where a phase stands relative to now."""
 

@@ -19,6 +19,9 @@ from budgetcitoyen.accounts.services import find_by_email
 from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.editions.current import current_edition as current_edition
+from budgetcitoyen.editions.current import current_edition_id as current_edition_id
+from budgetcitoyen.editions.current import remember_current_edition as remember_current_edition
 from budgetcitoyen.editions.dates import INSTANT, dates_of, default_calendar, windows_from_dates
 from budgetcitoyen.editions.models import BallotScope, Category, Edition, EditionPhase, PaperClashPolicy
 from budgetcitoyen.editions.questionnaire import add_default_questionnaire
@@ -350,13 +353,6 @@ def committee_seats(session: Session, edition: Edition) -> list[CommitteeMembers
 def all_editions(session: Session) -> list[Edition]:
     """Every edition, the latest year first."""
     return list(session.scalars(select(Edition).order_by(Edition.year.desc())))
-
-
-def current_edition(session: Session) -> Edition | None:
-    """The published edition of the latest year: the one the public site presents."""
-    return session.scalar(
-        select(Edition).where(Edition.is_published.is_(True)).order_by(Edition.year.desc()).limit(1)
-    )
 
 
 def require_phase(edition: Edition, phase: Phase, now: datetime) -> None:

@@ -1,10 +1,9 @@
-"""Use cases of a dossier's attachments: add a file (stored on disk, kept only if the change is committed),
-remove one (deleted from disk once the removal is committed). Flush, never commit."""
+"""Use cases of a dossier's attachments: add a file (stored, kept only if the change is committed), remove
+one (deleted from the storage once the removal is committed). Flush, never commit."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
@@ -14,10 +13,11 @@ from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.dossiers import require_editable
 from budgetcitoyen.initiatives.models import Attachment, Initiative
+from budgetcitoyen.storage import Storage
 
 
 def add_attachment(session: Session, user: User, initiative: Initiative, stream: BinaryIO, original_name: str,
-                   folder: Path, now: datetime) -> Attachment:
+                   files: Storage, now: datetime) -> Attachment:
     """Store a file and record it on an editable dossier; refused files leave nothing behind."""
     # Locked and re-read, so two uploads at once cannot both pass the count.
     session.flush()
@@ -26,8 +26,7 @@ def add_attachment(session: Session, user: User, initiative: Initiative, stream:
     if len(initiative.attachments) >= uploads.MAX_FILES_PER_DOSSIER:
         raise DomainError(f"Un dossier comporte au plus {uploads.MAX_FILES_PER_DOSSIER} pièces jointes : "
                           "supprimez-en une pour en ajouter une autre.", field="file")
-    stored = uploads.store(stream, folder)
-    uploads.discard_on_rollback(session, uploads.path_of(folder, stored.stored_name))
+    stored = uploads.store(session, files, stream)
     name = original_name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "piece-jointe"
     attachment = Attachment(original_name=name, stored_name=stored.stored_name,
                             content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -38,10 +37,10 @@ def add_attachment(session: Session, user: User, initiative: Initiative, stream:
     return attachment
 
 
-def remove_attachment(session: Session, user: User, attachment: Attachment, folder: Path,
+def remove_attachment(session: Session, user: User, attachment: Attachment, files: Storage,
                       now: datetime) -> None:
     """Remove an attachment from an editable dossier; the file goes once the removal is committed."""
     require_editable(attachment.initiative, user, now)
-    uploads.remove_after_commit(session, uploads.path_of(folder, attachment.stored_name))
+    uploads.remove(session, files, attachment.stored_name)
     session.delete(attachment)
     session.flush()

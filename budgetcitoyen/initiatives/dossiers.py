@@ -51,9 +51,12 @@ def create_idea(session: Session, user: User, edition: Edition, data: IdeaInput,
     """Deposit a short idea; its author becomes a project holder."""
     commune_code = None
     if data.commune.strip():
-        commune_code = CommuneIndex.load(session).resolve(data.commune)
+        index = CommuneIndex.load(session)
+        commune_code = index.resolve(data.commune)
         if commune_code is None:
-            raise DomainError(f"{UNKNOWN_COMMUNE} : vérifiez l'orthographe.", field="commune")
+            shared = index.shared_postal_code(data.commune)
+            raise DomainError(f"{shared}." if shared else f"{UNKNOWN_COMMUNE} : vérifiez l'orthographe.",
+                              field="commune")
     require_phase(edition, Phase.IDEAS, now)
     title, summary = data.title.strip(), data.summary.strip()
     if not title:
@@ -113,6 +116,8 @@ class DossierInput:
     budget: list[rules.BudgetLine] = field(default_factory=list)
     # Communes typed that matched none: the dossier is refused with them before anything else.
     unknown_communes: list[str] = field(default_factory=list)
+    # Postal codes of several communes, each with its French explanation.
+    ambiguous_communes: list[str] = field(default_factory=list)
 
 
 def require_editable(initiative: Initiative, user: User, now: datetime) -> None:
@@ -127,8 +132,11 @@ def require_editable(initiative: Initiative, user: User, now: datetime) -> None:
 
 
 def _refuse_unknown_communes(data: DossierInput) -> None:
+    problems = [("communes", f"{message}.") for message in data.ambiguous_communes]
     if data.unknown_communes:
-        raise DossierInvalid([("communes", f"{UNKNOWN_COMMUNE} : " + ", ".join(data.unknown_communes) + ".")])
+        problems.append(("communes", f"{UNKNOWN_COMMUNE} : " + ", ".join(data.unknown_communes) + "."))
+    if problems:
+        raise DossierInvalid(problems)
 
 
 def _check_draft(session: Session, edition: Edition, data: DossierInput) -> Problems:

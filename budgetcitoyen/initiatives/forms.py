@@ -150,12 +150,15 @@ class DossierForm(BaseForm):
     def to_input(self, communes: CommuneIndex) -> DossierInput:
         """The dossier as typed, for the use case: communes resolved (the unknown ones kept apart), blank
         budget rows left out, amounts to the cent, the contact e-mail in lower case."""
-        codes, unknown = resolve_all(communes, split_entries(self.communes.data or ""))
+        codes, unresolved = resolve_all(communes, split_entries(self.communes.data or ""))
+        ambiguous = {entry: communes.shared_postal_code(entry) for entry in unresolved}
+        unknown = [entry for entry in unresolved if not ambiguous[entry]]
         amount = self.amount_asked.data
         return DossierInput(
             **{name: getattr(self, name).data or "" for name in _TEXTS},
             contact_email=(self.contact_email.data or "").strip().lower(),
             territory_id=self.territory_id.data, commune_codes=codes, unknown_communes=unknown,
+            ambiguous_communes=[message for message in ambiguous.values() if message],
             structure_type_id=self.structure_type_id.data, category_id=self.category_id.data,
             amount_asked=euros_amount(amount) if amount is not None else None, starts_on=self.starts_on.data,
             duration_months=self.duration_months.data,

@@ -47,7 +47,7 @@ STATUS_LABELS = {
     Status.LABELLED: "Labellisé",
     Status.NOT_LABELLED: "Non labellisé",
     Status.ON_BALLOT: "Soumis au vote",
-    Status.WINNER: "Lauréat",
+    Status.WINNER: "Lauréate",
     Status.NOT_SELECTED: "Non retenu",
     Status.UNDER_AGREEMENT: "Conventionné",
     Status.CLOSED: "Soldé",

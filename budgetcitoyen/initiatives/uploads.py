@@ -1,27 +1,24 @@
-"""Attachment storage: type from the content, size and count limits, random names outside static/.
+"""Uploads (attachments, final reports): type from the content, size and count limits, random names.
 
-Files follow the transaction that records them: a use case that writes a file calls
-`discard_on_rollback`, so a refused or failed use case leaves nothing on disk; one that drops a file
-calls `remove_after_commit`, so the file goes only once the change is committed."""
+They live in the app's storage (budgetcitoyen.storage: local folder or the shared database) and follow
+the transaction that records them: a refused or failed use case leaves nothing stored; a dropped file
+goes only once the change is committed."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.errors import DomainError
+from budgetcitoyen.storage import Storage, check_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_DOSSIER = 5
 _CHUNK = 64 * 1024
-_ON_ROLLBACK = "files_to_remove_on_rollback"
-_AFTER_COMMIT = "files_to_remove_after_commit"
 
 # Magic numbers: the name and the browser's declared type are not trusted.
 SIGNATURES = (
@@ -33,7 +30,7 @@ SIGNATURES = (
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A file written to the upload folder."""
+    """An upload kept in the storage (under `uploads/<stored_name>`)."""
 
     stored_name: str
     content_type: str
@@ -49,65 +46,48 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def store(stream: BinaryIO, folder: Path) -> StoredFile:
-    """Copy the upload to disk, refusing wrong types and files over the limit; nothing is left behind on
-    refusal."""
+class _Checked:
+    """The upload as the storage reads it: the bytes already sniffed first, then the rest, counted and
+    hashed on the way; over the limit it raises, and the storage keeps nothing."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head, self._stream = head, stream
+        self.size, self.digest = 0, hashlib.sha256()
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+        else:
+            data = self._stream.read(min(size, _CHUNK) if size and size > 0 else _CHUNK)
+        self.size += len(data)
+        if self.size > MAX_FILE_BYTES:
+            raise DomainError("Le fichier dépasse 10 Mo.", field="file")
+        self.digest.update(data)
+        return data
+
+
+def store(session: Session, files: Storage, stream: BinaryIO) -> StoredFile:
+    """Store the upload, refusing wrong types and files over the limit; nothing is left behind on
+    refusal, nor if the session's transaction rolls back."""
     head = stream.read(16)
     kind = sniff(head)
     if kind is None:
         raise DomainError("Seuls les fichiers PDF, PNG et JPEG sont acceptés (le contenu du fichier a été "
                           "vérifié).", field="file")
     content_type, extension = kind
-    folder.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + extension
-    target = folder / stored_name
-    digest = hashlib.sha256(head)
-    size = len(head)
-    try:
-        with target.open("xb") as out:
-            out.write(head)
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if size > MAX_FILE_BYTES:
-                    raise DomainError("Le fichier dépasse 10 Mo.", field="file")
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return StoredFile(stored_name, content_type, size, digest.hexdigest())
+    checked = _Checked(head, stream)
+    files.put(session, key_of(stored_name), checked)  # type: ignore[arg-type]
+    return StoredFile(stored_name, content_type, checked.size, checked.digest.hexdigest())
 
 
-def path_of(folder: Path, stored_name: str) -> Path:
-    """Where a stored file lives (names are ours: random hex and a known extension)."""
+def key_of(stored_name: str) -> str:
+    """The storage key of an upload (names are ours: random hex and a known extension)."""
     if not stored_name or "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
         raise FileNotFoundError(stored_name)
-    return folder / stored_name
+    return check_key(f"uploads/{stored_name}")
 
 
-def discard_on_rollback(session: Session, path: Path) -> None:
-    """A file written for the session's transaction: removed again if the transaction rolls back."""
-    session.info.setdefault(_ON_ROLLBACK, []).append(path)
-
-
-def remove_after_commit(session: Session, path: Path) -> None:
-    """A file the session's transaction no longer needs: removed once it is committed, kept otherwise."""
-    session.info.setdefault(_AFTER_COMMIT, []).append(path)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
-        return
-    session.info.pop(_ON_ROLLBACK, None)
-    for path in session.info.pop(_AFTER_COMMIT, []):
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is not None:
-        return
-    session.info.pop(_AFTER_COMMIT, None)
-    for path in session.info.pop(_ON_ROLLBACK, []):
-        path.unlink(missing_ok=True)
+def remove(session: Session, files: Storage, stored_name: str) -> None:
+    """An upload the session's transaction no longer needs: deleted once it commits, kept otherwise."""
+    files.delete(session, key_of(stored_name))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
@@ -25,7 +24,7 @@ from budgetcitoyen.initiatives import (
 from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Actor, Status, allowed_targets
 from budgetcitoyen.reference.lookup import CommuneIndex, commune_datalist
-from budgetcitoyen.web import Access, access, current_actor, db, or_404, perform
+from budgetcitoyen.web import Access, access, current_actor, db, or_404, perform, storage
 
 bp = Blueprint("initiatives", __name__)
 EMPTY_BUDGET_ROWS = 4
@@ -35,10 +34,6 @@ HOLDER_ONLY = {"load": {"initiative_id": Initiative}, "check": permissions.is_ho
 
 def _edition() -> Edition:
     return or_404(current_edition(db()))
-
-
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 # --- Comptoirs -------------------------------------------------------------------------------
@@ -177,7 +172,7 @@ def attachment_add(initiative: Initiative) -> Any:
     if upload is None or not upload.filename:
         flash("Choisissez un fichier à joindre.", "error")
     elif perform(attachments.add_attachment, current_actor(), initiative, upload.stream, upload.filename,
-                 _upload_folder(), now_utc()).ok:
+                 storage(), now_utc()).ok:
         flash(f"Fichier « {upload.filename} » joint au dossier.", "success")
     return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="pieces"))
 
@@ -189,6 +184,6 @@ def attachment_remove(initiative: Initiative, attachment: Attachment) -> Any:
     """Remove an attachment from a draft."""
     if attachment.initiative_id != initiative.id:
         abort(404)
-    if perform(attachments.remove_attachment, current_actor(), attachment, _upload_folder(), now_utc()).ok:
+    if perform(attachments.remove_attachment, current_actor(), attachment, storage(), now_utc()).ok:
         flash("Pièce jointe supprimée.", "success")
     return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="pieces"))

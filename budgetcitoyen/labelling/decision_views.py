@@ -39,7 +39,8 @@ def decide(initiative: Initiative) -> Any:
     if form.validate_on_submit():
         category = db().get(Category, form.category_id.data) if form.category_id.data else None
         outcome = perform(services.decide, current_actor(), initiative, form.labelled.data == "yes", category,
-                          form.motivation.data or "", now_utc(), form=form)
+                          form.motivation.data or "", now_utc(), form=form,
+                          without_evaluations=bool(form.without_evaluations.data))
         if outcome.ok and outcome.value is not None:
             flash(*admin_presenters.decision_message(initiative, outcome.value))
             return redirect(url_for("labelling_decisions.decision", initiative_id=initiative.id))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from budgetcitoyen.editions.models import Axis, Category
@@ -114,6 +114,8 @@ class DecisionForm(BaseForm):
                                description="Elle est communiquée au porteur de l'initiative.",
                                validators=[DataRequired("Indiquez la motivation de la décision."),
                                            Length(max=1000, message="Au plus 1 000 caractères.")])
+    # Shown only when no sheet is submitted: the decision then needs this explicit confirmation.
+    without_evaluations = BooleanField("Je confirme cette décision sans évaluation soumise par le comité")
     submit = SubmitField("Enregistrer la décision")
 
 

@@ -1,22 +1,30 @@
-"""One row per counted action, kept only as long as the longest window needs."""
+"""Counters of actions per key and time slice, kept only as long as the longest window needs."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, CheckConstraint, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from budgetcitoyen.db import Base
 
 
-class RateEvent(Base):
-    """An action counted against a limit. `key` is a keyed hash, never a readable address or e-mail."""
+class RateCounter(Base):
+    """How many times `action` was counted for `key` in the slice of `step` seconds starting at `start`
+    (Unix seconds, a multiple of `step`).
 
-    __tablename__ = "rate_events"
-    __table_args__ = (Index("ix_rate_events_action_key_at", "action", "key", "at"),)
+    `key` is a keyed hash, never a readable address or e-mail. No row per action and no exact time: a
+    slice is a sixtieth of the limit's window (ten seconds for the ballot's ten minutes), and the key is
+    a hash only the application can compute, so the table cannot be lined up with the ballots.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "rate_counters"
+    __table_args__ = (
+        PrimaryKeyConstraint("action", "key", "step", "start"),
+        CheckConstraint("count >= 1 AND step >= 1", name="positive"),
+    )
+
     action: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime]
+    step: Mapped[int]
+    start: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int]

@@ -1,4 +1,8 @@
-"""Count actions per key in a sliding window and refuse past the limit (no Flask)."""
+"""Count actions per key in a sliding window and refuse past the limit (no Flask).
+
+Counts are kept per slice of time (a sixtieth of the window), never per action: no row tells when
+someone acted, to the second, so the table cannot be joined to log-in times or to the ballots.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,17 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import and_, delete, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
+from budgetcitoyen.db import upsert_insert
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.ratelimit.models import RateEvent
+from budgetcitoyen.ratelimit.models import RateCounter
 
+# A window slides by slices of a sixtieth of its length.
+SLICES = 60
 # Rows older than this are of no use to any window and are personal data: they are purged.
 # No Limit may have a longer window, so a purge can never forget what a window still counts.
 KEEP_FOR = timedelta(days=1)
@@ -67,20 +75,38 @@ def keyed(secret: str, *parts: object) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _wait_for(session: Session, action: str, key: str, limit: Limit, now: datetime, count: int) -> timedelta:
-    """How long until one more action fits: until enough of the counted events leave the window."""
-    # With `count` events in the window and room for `limit.count`, the (count - limit.count + 1)-th
-    # oldest must leave it.
-    freeing = session.scalar(
-        select(RateEvent.at)
-        .where(RateEvent.action == action, RateEvent.key == key, RateEvent.at >= now - limit.window)
-        .order_by(RateEvent.at)
-        .offset(count - limit.count)
-        .limit(1)
-    )
-    if freeing is None:  # cannot happen while the rows are locked; the window is the safe answer
-        return limit.window
-    return max(freeing + limit.window - now, timedelta(seconds=1))
+def step_of(limit: Limit) -> int:
+    """The seconds of one counting slice of `limit`: a sixtieth of its window (10 s for ten minutes, a
+    minute for an hour), so the window slides by slices with at most one slice's leniency, and no row
+    keeps an action's exact time."""
+    return max(1, int(limit.window.total_seconds()) // SLICES)
+
+
+def _slice_start(now: datetime, step: int) -> int:
+    seconds = int(now.timestamp())
+    return seconds - seconds % step
+
+
+def _counted(
+    rows: list[tuple[int, int, int]], limit: Limit, step: int, now: datetime
+) -> list[tuple[int, int]]:
+    """(start, count) of the slices of `limit` within its window at `now`, oldest first: a slice counts
+    while it starts after now - window."""
+    oldest = now.timestamp() - limit.window.total_seconds()
+    return sorted((start, count) for start, row_step, count in rows if row_step == step and start > oldest)
+
+
+def _wait_for(slices: list[tuple[int, int]], limit: Limit, now: datetime) -> timedelta:
+    """How long until one more action fits: until enough of the counted slices leave the window."""
+    # `slices` counts this refused action too: free the total minus the limit.
+    to_free = sum(count for _, count in slices) - limit.count
+    freed = 0
+    for start, count in slices:
+        freed += count
+        if freed >= to_free:
+            leaves = start + limit.window.total_seconds()
+            return max(timedelta(seconds=leaves - now.timestamp()), timedelta(seconds=1))
+    return limit.window  # pragma: no cover - the slices hold at least the refused action
 
 
 def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, Limit], now: datetime) -> None:
@@ -89,41 +115,79 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
     `limits` maps the same names to their Limit; a name without a limit is not checked. The action is
     counted only when it is allowed, so a blocked client does not extend its own wait forever.
     The caller commits (or the count is lost with its transaction).
+
+    One statement on PostgreSQL (two on SQLite), whatever the number of keys: an upsert adds the action
+    to the current slice of every (key, slice length), taking its row lock, so concurrent actions of one
+    key queue there instead of counting past the limit, and the slices in the window are read. A refusal
+    takes the action back out (more statements, only then).
     """
     checked = {name: key for name, key in keys.items() if name in limits}
     if not checked:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        # Count-then-insert must not interleave for one key; SQLite's BEGIN IMMEDIATE already serialises.
-        for key in sorted(set(checked.values())):
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 1))"), {"k": action + key}
-            )
+    # One action per (key, slice length): a key checked under two limits of one window is counted once.
+    cells = sorted({(key, step_of(limits[name])) for name, key in checked.items()})
+    rows = [{"action": action, "key": key, "step": step, "start": _slice_start(now, step), "count": 1}
+            for key, step in cells]
+    longest = max(limits[name].window for name in checked)
+    by_key: dict[str, list[tuple[int, int, int]]] = {}
+    for key, start, step, count in _count_and_read(session, action, rows, now - longest):
+        by_key.setdefault(key, []).append((start, step, count))
     for name, key in checked.items():
         limit = limits[name]
-        count = session.scalar(
-            select(func.count()).where(
-                RateEvent.action == action, RateEvent.key == key, RateEvent.at >= now - limit.window
-            )
-        ) or 0
-        if count >= limit.count:
-            raise RateLimited(_wait_for(session, action, key, limit, now, count))
-    # One row per distinct key: a key checked under two limits (a burst and a daily cap) is one action.
-    longest: dict[str, timedelta] = {}
-    for name, key in checked.items():
-        longest[key] = max(longest.get(key, timedelta(0)), limits[name].window)
-    for key, window in longest.items():
-        # This key's rows that left every window are dead weight: drop them while the index is warm.
-        session.execute(delete(RateEvent).where(
-            RateEvent.action == action, RateEvent.key == key, RateEvent.at < now - window
-        ))
-        session.add(RateEvent(action=action, key=key, at=now))
+        slices = _counted(by_key.get(key, []), limit, step_of(limit), now)
+        if sum(count for _, count in slices) > limit.count:
+            _take_back(session, action, rows)
+            raise RateLimited(_wait_for(slices, limit, now))
     if _random.random() < PURGE_CHANCE:
         purge(session, now)
-    session.flush()
+
+
+def _count_and_read(
+    session: Session, action: str, rows: list[dict[str, Any]], since: datetime
+) -> list[tuple[str, int, int, int]]:
+    """Add the action to its slices, then read every slice of these keys since `since`: (key, start, step,
+    count), the current slices with this action counted."""
+    table = RateCounter.__table__
+    upsert = upsert_insert(session, table).values(rows).on_conflict_do_update(
+        index_elements=["action", "key", "step", "start"], set_={"count": table.c.count + 1},
+    )
+    keys = {row["key"] for row in rows}
+    earlier = select(table.c.key, table.c.start, table.c.step, table.c.count).where(
+        table.c.action == action, table.c.key.in_(keys), table.c.start > int(since.timestamp()) - 1,
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(upsert)
+        return [tuple(row) for row in session.execute(earlier)]  # type: ignore[misc]
+    # PostgreSQL: one statement. The upsert runs in a WITH clause; the rest of the statement sees the table
+    # as it was before it, so the current slices are taken from what the upsert returns.
+    # The same statement makes this transaction's commit asynchronous (set_config(..., true) lasts until
+    # it ends): a crash may forget the last counts, which is harmless, and the slice's row lock, which
+    # every action of the key (one town hall's address) waits for, is no longer held through a disk flush.
+    counted = upsert.returning(table.c.key, table.c.start, table.c.step, table.c.count).cte("counted")
+    current = {(row["key"], row["step"], row["start"]) for row in rows}
+    found = session.execute(union_all(
+        select(counted.c.key, counted.c.start, counted.c.step, counted.c.count, literal(True),
+               func.set_config("synchronous_commit", "off", True)),
+        earlier.add_columns(literal(False), literal("")),
+    )).all()
+    return [(key, start, step, count) for key, start, step, count, fresh, _ in found
+            if fresh or (key, step, start) not in current]
+
+
+def _take_back(session: Session, action: str, rows: list[dict[str, object]]) -> None:
+    """Undo this call's upsert (its transaction may still commit: the refused action must not count)."""
+    table = RateCounter.__table__
+    for row in rows:
+        cell = and_(table.c.action == action, table.c.key == row["key"], table.c.step == row["step"],
+                    table.c.start == row["start"])
+        # A slice this action opened goes; one counted before loses this action (count stays >= 1).
+        session.execute(delete(table).where(cell, table.c.count <= 1))
+        session.execute(update(table).where(cell).values(count=table.c.count - 1))
 
 
 def purge(session: Session, now: datetime) -> int:
-    """Delete events no window needs any more; returns how many."""
-    result = session.execute(delete(RateEvent).where(RateEvent.at < now - KEEP_FOR))
+    """Delete slices no window needs any more (ended a day ago at least); returns how many rows."""
+    table = RateCounter.__table__
+    limit = int(now.timestamp() - KEEP_FOR.total_seconds())
+    result = session.execute(delete(table).where(table.c.start + table.c.step <= limit))
     return result.rowcount or 0

@@ -19,7 +19,7 @@ from budgetcitoyen.clock import local_zone
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.rules import public_structure_name
-from budgetcitoyen.results import charts, figures
+from budgetcitoyen.results import charts
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.presenters import ranking_rows, recompute_command, rule_description, rule_label
 from budgetcitoyen.results.services import decisions_of, result_of
@@ -57,13 +57,10 @@ def allocation_page(session: Session, edition: Edition, now: datetime) -> dict[s
     result = result_of(session, edition)
     rows = ranking_rows(result, decisions_of(session, result)) if result is not None else []
     published = result is not None and result.published_at is not None
-    # Once published, the participation frozen with the result: no ballot is counted again.
-    frozen = figures.frozen_figures(session, result) if published else None
     return {
         "edition": edition, "window": window, "vote_status": vote_rules.vote_window_status(edition, now),
         "last_day": last_vote_day(window.ends_at, local_zone()) if window else None,
-        "figures": frozen[0].participation if frozen else vote_figures.participation(session, edition),
-        "result": result, "rows": rows,
+        "figures": vote_figures.participation(session, edition), "result": result, "rows": rows,
         "winners": sum(1 for r in rows if r.funded),
         "published_by": (session.get(User, result.published_by_id) if result and result.published_by_id
                          else None),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.csv_export import csv_response
@@ -22,7 +22,7 @@ from budgetcitoyen.results import admin_presenters as presenters
 from budgetcitoyen.results import services
 from budgetcitoyen.results.forms import CloseVoteForm, ComputeForm, PublishForm
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, Outcome, access, current_actor, db, or_404, perform
+from budgetcitoyen.web import Access, Outcome, access, current_actor, db, or_404, perform, storage
 
 bp = Blueprint("results_admin", __name__, url_prefix="/gestion/editions")
 
@@ -103,7 +103,7 @@ def publish(year: int) -> Any:
     """Publish the computed allocation, once; each holder is told the outcome by e-mail."""
     edition = _edition(year)
     form = PublishForm()
-    outcome = _submit(form, services.publish, edition, current_actor(), current_app.instance_path, now_utc())
+    outcome = _submit(form, services.publish, edition, current_actor(), storage(), now_utc())
     if outcome is None or not outcome.ok:
         return _refused(edition, outcome, publish_form=form)
     flash(f"Résultats publiés : {_winners(outcome.value)}, autant de conventions à signer. "

@@ -11,7 +11,8 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES, PbElection, read_pb
+from budgetcitoyen.allocation.commands import read_with_progress
+from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.results import pabulib_import, services
@@ -43,15 +44,6 @@ def pb_export(year: int) -> None:
     sys.stdout.buffer.flush()
 
 
-def _read(path: Path, max_bytes: int) -> PbElection:
-    with click.progressbar(length=1, label="Lecture du fichier", file=sys.stderr) as bar:
-        def advance(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        return read_pb(path, max_bytes=max_bytes, progress=advance)
-
-
 @click.command("pb-import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--year", type=int, default=None, help="Année de l'édition créée (sinon lue dans META).")
@@ -64,7 +56,8 @@ def pb_import(path: Path, year: int | None, max_bytes: int) -> None:
     Tout ou rien : au moindre problème (ligne fautive, projet inconnu…), rien n'est importé.
     """
     try:
-        election = _read(path, max_bytes)  # a PabulibError is a DomainError
+        # A PabulibError is a DomainError.
+        election = read_with_progress(path, max_bytes, "Lecture du fichier")
         target_year = pabulib_import.year_of(election, year)
         with click.progressbar(length=max(1, election.ballots.num_voters), file=sys.stderr,
                                label="Enregistrement des bulletins") as bar:

@@ -1,37 +1,34 @@
 """The published results' figures, counted once and frozen: the ranking as published, the participation,
 the files' sizes, and the four charts drawn once.
 
-Publication calls `freeze` (budgetcitoyen.results.services.publish); the public pages then read the
-stored figures and charts and never count a ballot again. A result published before these were stored
-(or written by hand in a test) has none: `figures_of` then counts them live, the same way, without
-storing anything (nothing commits on a GET).
+Publication calls `freeze` (budgetcitoyen.results.services.publish): the figures are stored in the
+database (published_figures) and the charts, SVG files, through the app's storage next to the published
+ballots (`results/<year>/graphiques/<name>.svg`), in the publication's transaction. The public pages then
+read the stored figures and charts and never count a ballot again. A result published before these were
+stored (or written by hand in a test) has none: `count` then gives the same figures live, without storing
+anything (nothing commits on a GET).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass
+import io
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.results import charts
-from budgetcitoyen.results.models import (
-    AllocationDecision,
-    AllocationResult,
-    PublishedChart,
-    PublishedFigures,
-)
+from budgetcitoyen.results.models import AllocationDecision, AllocationResult, PublishedFigures
+from budgetcitoyen.storage import Storage
+from budgetcitoyen.voting import figures as vote_figures
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
 from budgetcitoyen.voting.figures import Participation
-from budgetcitoyen.voting.models import Ballot
 
 CHART_NAMES = ("voix", "enveloppe", "participation-territoires", "participation-ages")
 # Bump when what is stored changes shape: an ETag must change with what the page shows.
@@ -64,6 +61,8 @@ class Figures:
     participation: Participation
     # Bytes of each published file by kind ("pb", "csv"); None when the file is missing.
     file_sizes: dict[str, int | None]
+    # The SHA-256 of each chart stored at publication, by name (its ETag); empty when counted live.
+    charts: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +71,7 @@ class Figures:
             "participation": {**asdict(self.participation),
                               "by_territory": [list(pair) for pair in self.participation.by_territory]},
             "file_sizes": self.file_sizes,
+            "charts": self.charts,
         }
 
     @classmethod
@@ -81,40 +81,11 @@ class Figures:
         p = data["participation"]
         participation = Participation(p["total"], [(name, n) for name, n in p["by_territory"]],
                                       dict(p["by_channel"]), dict(p["by_age_band"]), p["voided"])
-        return cls(rows, participation, dict(data["file_sizes"]))
-
-    def digest(self) -> str:
-        text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return cls(rows, participation, dict(data["file_sizes"]), dict(data["charts"]))
 
 
-# --- counting, in bulk -------------------------------------------------------------------------
 
-
-def count_participation(session: Session, edition: Edition) -> Participation:
-    """Counted ballots by territory, channel and age band, and the voided ones, in one aggregate query.
-
-    The same figures as budgetcitoyen.voting.figures.participation (every territory listed, by name, even
-    without a voter), from one pass over the edition's ballots instead of four.
-    """
-    keys = (Ballot.territory_id, Ballot.channel, Ballot.age_band, Ballot.voided_at.is_not(None))
-    groups = session.execute(
-        select(*keys, func.count()).where(Ballot.edition_id == edition.id).group_by(*keys)
-    ).all()
-    by_territory_id: dict[int, int] = {}
-    by_channel: dict[str, int] = {}
-    by_age_band: dict[str, int] = {}
-    voided = 0
-    for territory_id, channel, band, is_voided, count in groups:
-        if is_voided:
-            voided += count
-            continue
-        by_territory_id[territory_id] = by_territory_id.get(territory_id, 0) + count
-        by_channel[channel] = by_channel.get(channel, 0) + count
-        by_age_band[band] = by_age_band.get(band, 0) + count
-    territories = session.execute(select(Territory.id, Territory.name).order_by(Territory.name)).all()
-    by_territory = [(name, by_territory_id.get(territory_id, 0)) for territory_id, name in territories]
-    return Participation(sum(by_channel.values()), by_territory, by_channel, by_age_band, voided)
+# --- counting ---------------------------------------------------------------------------------
 
 
 def decisions_of(session: Session, result: AllocationResult) -> list[AllocationDecision]:
@@ -144,9 +115,10 @@ def ranking_rows(result: AllocationResult, decisions: list[AllocationDecision]) 
 
 def count(session: Session, edition: Edition, result: AllocationResult,
           file_sizes: dict[str, int | None]) -> Figures:
-    """The figures from the database as it is now."""
-    return Figures(ranking_rows(result, decisions_of(session, result)), count_participation(session, edition),
-                   file_sizes)
+    """The figures from the database as it is now (the participation from the counts kept with the
+    ballots: a few rows, whatever their number)."""
+    return Figures(ranking_rows(result, decisions_of(session, result)),
+                   vote_figures.participation(session, edition), file_sizes)
 
 
 # --- the charts ----------------------------------------------------------------------------------
@@ -169,33 +141,34 @@ def chart_specs(result: AllocationResult, figures: Figures) -> dict[str, charts.
     }
 
 
+def chart_key(year: int, name: str) -> str:
+    """The storage key of a chart drawn at publication, next to the published ballots."""
+    return f"results/{year}/graphiques/{name}.svg"
+
+
 # --- frozen at publication -----------------------------------------------------------------------
 
 
-def freeze(session: Session, edition: Edition, result: AllocationResult, file_sizes: dict[str, int | None],
-           now: datetime) -> Figures:
-    """Count the figures and draw the charts of a result being published, and store them (flush only)."""
-    figures = count(session, edition, result, file_sizes)
-    session.add(PublishedFigures(result_id=result.id, figures=figures.to_json(), etag=figures.digest(),
-                                 frozen_at=now))
-    for name, spec in chart_specs(result, figures).items():
+def freeze(session: Session, edition: Edition, result: AllocationResult, files: Storage,
+           file_sizes: dict[str, int | None], now: datetime) -> Figures:
+    """Count the figures of a result being published, draw its charts into the storage, and store the
+    figures with each chart's SHA-256 (flush only; the charts are kept only if the publication commits)."""
+    counted = count(session, edition, result, file_sizes)
+    digests = {}
+    for name, spec in chart_specs(result, counted).items():
         svg = charts.render(spec)
-        session.add(PublishedChart(result_id=result.id, name=name, svg=svg,
-                                   etag=hashlib.sha256(svg).hexdigest()))
+        # Replaced: a chart left by a publication that was rolled back is not the published one.
+        files.put(session, chart_key(edition.year, name), io.BytesIO(svg), replace=True)
+        digests[name] = hashlib.sha256(svg).hexdigest()
+    frozen = Figures(counted.rows, counted.participation, counted.file_sizes, digests)
+    session.add(PublishedFigures(result_id=result.id, figures=frozen.to_json(), frozen_at=now))
     session.flush()
-    return figures
+    return frozen
 
 
-def frozen_figures(session: Session, result: AllocationResult) -> tuple[Figures, str] | None:
-    """The figures stored at publication and their ETag, or None (published before they were stored)."""
-    row = session.execute(
-        select(PublishedFigures.figures, PublishedFigures.etag).where(PublishedFigures.result_id == result.id)
-    ).first()
-    if row is None or row.figures.get("version") != FIGURES_VERSION:
+def frozen_figures(session: Session, result: AllocationResult) -> Figures | None:
+    """The figures stored at publication, or None (published before they were stored)."""
+    stored = session.scalar(select(PublishedFigures.figures).where(PublishedFigures.result_id == result.id))
+    if stored is None or stored.get("version") != FIGURES_VERSION:
         return None
-    return Figures.from_json(row.figures), row.etag
-
-
-def frozen_chart(session: Session, result: AllocationResult, name: str) -> PublishedChart | None:
-    return session.scalar(select(PublishedChart).where(
-        and_(PublishedChart.result_id == result.id, PublishedChart.name == name)))
+    return Figures.from_json(stored)

@@ -1,11 +1,13 @@
-"""Forms of the allocation page: close the vote early, compute, publish."""
+"""Forms of the allocation page (close the vote early, compute, publish) and of the rule simulator."""
 
 from __future__ import annotations
 
-from wtforms import BooleanField, SubmitField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from budgetcitoyen.forms import BaseForm
+from budgetcitoyen.allocation import AllocationRule
+from budgetcitoyen.forms import BaseForm, select_choices
 
 
 class CloseVoteForm(BaseForm):
@@ -34,3 +36,26 @@ class PublishForm(BaseForm):
         validators=[DataRequired("Cochez la case pour confirmer la publication.")],
     )
     submit = SubmitField("Publier les résultats")
+
+
+class SimulatorFileForm(BaseForm):
+    """A Pabulib file whose ballots the rules are compared on (nothing is stored)."""
+
+    pb_file = FileField("Fichier Pabulib (.pb, votes par approbation)",
+                        validators=[FileRequired("Choisissez un fichier .pb.")])
+    submit = SubmitField("Comparer les règles sur ce fichier")
+
+
+class ChooseRuleForm(BaseForm):
+    """The edition's rule, chosen after the comparison, with the reason kept in the journal."""
+
+    rule = SelectField("Règle retenue pour l'édition",
+                       choices=select_choices(((r.value, r.label) for r in AllocationRule), blank=None),
+                       validators=[DataRequired("Choisissez une règle.")],
+                       invalid_choice_message="Choisissez une des règles proposées.")
+    reason = TextAreaField(
+        "Motif du choix",
+        validators=[DataRequired("Indiquez pourquoi cette règle est retenue."), Length(max=500)],
+        description="Il est inscrit au journal des modifications avec la règle choisie.",
+    )
+    submit = SubmitField("Retenir cette règle")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from budgetcitoyen.db import Base
@@ -74,7 +74,8 @@ class PublishedFigures(Base):
     never change after it, so the pages read these instead of counting 400,000 ballots per visit.
 
     `figures` is budgetcitoyen.results.figures.Figures as JSON (the ranking with the initiatives' names
-    as published, the participation, the files' sizes); `etag` is its SHA-256.
+    as published, the participation, the files' sizes, each chart's SHA-256); the charts themselves are
+    files in the app's storage (results/<year>/graphiques/).
     """
 
     __tablename__ = "published_figures"
@@ -83,18 +84,4 @@ class PublishedFigures(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("allocation_results.id", ondelete="CASCADE"))
     figures: Mapped[dict] = mapped_column(JSON)
-    etag: Mapped[str] = mapped_column(String(64))
     frozen_at: Mapped[datetime]
-
-
-class PublishedChart(Base):
-    """A chart of the published results, drawn once at publication (SVG), with its SHA-256 as ETag."""
-
-    __tablename__ = "published_charts"
-    __table_args__ = (UniqueConstraint("result_id", "name", name="uq_published_charts_result_name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("allocation_results.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(40))
-    svg: Mapped[bytes] = mapped_column(LargeBinary)
-    etag: Mapped[str] = mapped_column(String(64))

@@ -27,6 +27,7 @@ from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.reference.lookup import fold
 from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.voting import counts
 from budgetcitoyen.voting.ballots import cast_day
 from budgetcitoyen.voting.eligibility import age_band
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
@@ -157,6 +158,8 @@ def import_election(session: Session, election: PbElection, year: int, secret: s
             session.execute(insert(BallotChoice), choices)
         if show is not None:
             show(stop - start)
+    # Written in bulk, past store_ballot: the participation counts are taken from the ballots at once.
+    counts.rebuild(session, edition.id)
     # The imported vote has taken place: this year's usual calendar, whose vote may not be over, is
     # moved so that results open today and the allocation can run at once. (A later year keeps its
     # usual calendar: the edition's dates must lie around its year.)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,7 +23,8 @@ from budgetcitoyen.results.figures import CHART_NAMES as CHART_NAMES
 from budgetcitoyen.results.figures import RankingRow as RankingRow
 from budgetcitoyen.results.figures import ranking_rows as ranking_rows
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
+from budgetcitoyen.results.services import CSV_NAME, PB_NAME, file_key
+from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import rules as vote_rules
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
 from budgetcitoyen.voting.figures import Participation
@@ -95,26 +95,15 @@ def recompute_command(result: AllocationResult, year: int) -> str:
 
 
 def published_figures(session: Session, edition: Edition, result: AllocationResult,
-                      instance_path: str) -> tuple[figures.Figures, str | None]:
-    """The figures frozen at publication and their ETag; for a result published before they were
-    stored, the same figures counted now (and no ETag)."""
+                      stored: Storage) -> figures.Figures:
+    """The figures frozen at publication; for a result published before they were stored, the same
+    figures counted now (the files' sizes asked of the storage)."""
     frozen = figures.frozen_figures(session, result)
     if frozen is not None:
         return frozen
-    folder = results_folder(instance_path, edition.year)
-    sizes = {kind: _size(folder / file_name(kind, edition.year)) for kind in FILE_FORMATS}
-    return figures.count(session, edition, result, sizes), None
-
-
-def _size(path: Path) -> int | None:
-    return path.stat().st_size if path.is_file() else None
-
-
-def chart_spec(session: Session, edition: Edition, result: AllocationResult, name: str,
-               instance_path: str) -> charts.ChartSpec:
-    """One chart of the published results (for a result whose charts were not drawn at publication)."""
-    counted, _ = published_figures(session, edition, result, instance_path)
-    return figures.chart_specs(result, counted)[name]
+    year = edition.year
+    sizes = {kind: stored.size(file_key(year, file_name(kind, year))) for kind in FILE_FORMATS}
+    return figures.count(session, edition, result, sizes)
 
 
 def file_name(kind: str, year: int) -> str:
@@ -152,9 +141,9 @@ def pending_page(edition: Edition, now: datetime) -> dict[str, Any]:
 
 
 def results_page(session: Session, edition: Edition, result: AllocationResult,
-                 instance_path: str) -> dict[str, Any]:
+                 stored: Storage) -> dict[str, Any]:
     """The published results: ranking, figures, charts, the rule in words, the files and the command."""
-    counted, _ = published_figures(session, edition, result, instance_path)
+    counted = published_figures(session, edition, result, stored)
     rows, participation = counted.rows, counted.participation
     return {
         "edition": edition, "result": result, "rows": rows, "figures": participation,
@@ -198,9 +187,9 @@ def _open_participation(counted: Participation) -> dict[str, Any]:
 
 
 def open_data(session: Session, edition: Edition, result: AllocationResult,
-              instance_path: str) -> dict[str, Any]:
+              stored: Storage) -> dict[str, Any]:
     """The published allocation as open data, with the participation and the files to recompute it."""
-    counted, _ = published_figures(session, edition, result, instance_path)
+    counted = published_figures(session, edition, result, stored)
     rows = counted.rows
     settings = result.settings or {}
     return {

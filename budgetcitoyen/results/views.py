@@ -9,7 +9,7 @@ serve them again without asking (a 304 when the ETag still matches).
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
 from typing import Any
 
 from flask import (
@@ -21,7 +21,6 @@ from flask import (
     make_response,
     render_template,
     request,
-    send_file,
     session,
 )
 from flask_login import current_user
@@ -30,7 +29,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, figures, presenters, services
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, access, db, or_404
+from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
 
 bp = Blueprint("results", __name__)
 
@@ -64,6 +63,30 @@ def _results_link() -> dict[str, Any]:
     return {"published_results_year": lambda: services.published_results_year(db())}
 
 
+@bp.route("/resultats")
+@access(Access.PUBLIC)
+def archives() -> Any:
+    """Every edition whose results are published, with its figures, and a link to its results."""
+    return render_template("results/archives.html", editions=services.published_editions(db()),
+                           licence=presenters.OPEN_LICENCE)
+
+
+@bp.route("/api/editions.json")
+@access(Access.PUBLIC)
+def archives_data() -> Any:
+    """Open data: the figures of every published edition, the latest first."""
+    response = jsonify({
+        "licence": presenters.OPEN_LICENCE,
+        "editions": [{
+            "edition": e.year, "titre": e.title, "enveloppe": str(e.envelope), "votants": e.voters,
+            "initiatives_soumises_au_vote": e.on_ballot, "laureates": e.winners, "attribue": str(e.granted),
+            "regle": e.rule, "resultats": external_url("results.open_data", year=e.year),
+        } for e in services.published_editions(db())],
+    })
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.route("/resultats/<int:year>")
 @access(Access.PUBLIC)
 def show(year: int) -> Any:
@@ -75,7 +98,7 @@ def show(year: int) -> Any:
     # Only an anonymous page without a message to show is the same for everyone (a signed-in visitor's
     # has their menu and a CSRF token): only it may be kept by a proxy.
     shared = not current_user.is_authenticated and "_flashes" not in session
-    page = presenters.results_page(db(), edition, result, current_app.instance_path)
+    page = presenters.results_page(db(), edition, result, storage())
     response = make_response(render_template("results/show.html", **page))
     if not shared:
         return response
@@ -86,19 +109,26 @@ def show(year: int) -> Any:
 @bp.route("/resultats/<int:year>/graphiques/<name>.svg")
 @access(Access.PUBLIC)
 def chart(year: int, name: str) -> Any:
-    """One chart of the published results, as SVG (drawn once, then served from the cache)."""
+    """One chart of the published results, as SVG (drawn at publication, read from the storage)."""
     if name not in presenters.CHART_NAMES:
         abort(404)
     edition = _edition(year)
     result = _published(edition)
-    stored = figures.frozen_chart(db(), result, name)
-    if stored is not None:
-        response = _conditional(Response(stored.svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE, stored.etag)
-    else:  # published before the charts were stored at publication: drawn once into the disk cache
-        spec = presenters.chart_spec(db(), edition, result, name, current_app.instance_path)
-        cache = charts.ChartCache(Path(current_app.instance_path) / "results-charts")
-        response = send_file(cache.get(spec), mimetype=charts.MIMETYPE, max_age=0)
-        response.headers["Cache-Control"] = PUBLIC_CACHE
+    counted = presenters.published_figures(db(), edition, result, storage())
+    digest = counted.charts.get(name)
+    if digest is not None and digest in request.if_none_match:
+        response = _conditional(Response(status=304), PUBLIC_CACHE, digest)  # the file is not even read
+    elif digest is not None:
+        try:
+            svg = storage().read(figures.chart_key(year, name))
+        except FileNotFoundError:
+            current_app.logger.error("published results chart missing: %s", name)
+            abort(404)
+        response = _conditional(Response(svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE, digest)
+    else:  # published before the charts were drawn at publication: drawn now (nothing stored on a GET)
+        svg = charts.render(figures.chart_specs(result, counted)[name])
+        response = _conditional(Response(svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE,
+                                hashlib.sha256(svg).hexdigest())
     # Opened on its own ("Agrandir"), the SVG is a document: matplotlib's inline <style> must apply,
     # and nothing else may load or run.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
@@ -113,12 +143,11 @@ def download(year: int, file: str) -> Any:
     if file not in kinds:
         abort(404)
     _published(_edition(year))
-    path = services.results_folder(current_app.instance_path, year) / file
-    if not path.is_file():
-        current_app.logger.error("published results file missing: %s", path)
+    key = services.file_key(year, file)
+    if not storage().exists(key):
+        current_app.logger.error("published results file missing: %s", key)
         abort(404)
-    response = send_file(path, mimetype=presenters.FILE_FORMATS[kinds[file]][1], as_attachment=True,
-                         download_name=file, max_age=0)
+    response = send_stored(key, mimetype=presenters.FILE_FORMATS[kinds[file]][1], download_name=file)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 
@@ -128,7 +157,7 @@ def download(year: int, file: str) -> Any:
 def open_data(year: int) -> Any:
     """Open data: the published allocation, with the participation and the files to recompute it."""
     edition = _edition(year)
-    data = presenters.open_data(db(), edition, _published(edition), current_app.instance_path)
+    data = presenters.open_data(db(), edition, _published(edition), storage())
     response = jsonify(data)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return _conditional(response, PAGE_CACHE)

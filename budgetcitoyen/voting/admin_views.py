@@ -83,7 +83,7 @@ def dashboard(edition_id: int | None) -> Any:
         figures=figures.participation(session, edition),
         channels=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
         age_bands=[(name, AGE_BAND_LABELS[name]) for _, _, name in AGE_BANDS],
-        tally_rows=figures.full_tally(session, edition)
+        tally_rows=figures.full_tally(session, edition, vote_over=calendar["vote_status"] == "closed")
         if permissions.staff_sees_tally(edition, calendar["vote_status"]) else None,
         ballot_public=ballot_is_public(edition),
         scope_label=BALLOT_SCOPE_LABELS[BallotScope(edition.ballot_scope)], clash_label=_clash_label(edition),

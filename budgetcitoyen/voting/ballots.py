@@ -9,26 +9,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, delete, insert, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, to_local
+from budgetcitoyen.db import random_id, upsert_insert
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.voting import notifications
+from budgetcitoyen.voting import counts, notifications
 from budgetcitoyen.voting.eligibility import age_band, age_on, voter_key
 from budgetcitoyen.voting.identity import (
     check_person,
     commune_territory,
     find_online_ballot,
     identity_of,
-    paper_ballot_of,
     profile_of,
     territory_of,
 )
@@ -84,29 +83,51 @@ def ballot_initiatives(
     return list(session.scalars(query.order_by(Initiative.id)))
 
 
-def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[int]:
-    """Ids only: checking a ballot needs no initiative loaded."""
-    if not ballot_is_public(edition):
-        return set()
+def _allowed_query(edition: Edition, territory_id: int) -> Select[tuple[int]]:
     query = select(Initiative.id).where(
         Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES)
     )
     if edition.ballot_scope == BallotScope.TERRITORY.value:
         query = query.where(Initiative.territory_id == territory_id)
-    return set(session.scalars(query))
+    return query
+
+
+def _allowed_ids(session: Session, edition: Edition, territory_id: int) -> set[int]:
+    """Ids only: checking a ballot needs no initiative loaded."""
+    if not ballot_is_public(edition):
+        return set()
+    return set(session.scalars(_allowed_query(edition, territory_id)))
+
+
+# Stands for "a counted paper ballot exists" among initiative ids, which are positive.
+_PAPER_BALLOT = 0
+
+
+def _allowed_ids_and_paper(
+    session: Session, edition: Edition, territory_id: int, paper_key: str
+) -> tuple[set[int], bool]:
+    """The initiative ids on the voter's ballot, and whether a counted paper ballot carries this key: one
+    statement (every ballot asks both)."""
+    paper = select(literal(_PAPER_BALLOT)).where(
+        Ballot.edition_id == edition.id, Ballot.voter_key == paper_key, Ballot.voided_at.is_(None)
+    )
+    query = union_all(_allowed_query(edition, territory_id), paper) if ballot_is_public(edition) else paper
+    ids = set(session.scalars(query))
+    return ids - {_PAPER_BALLOT}, _PAPER_BALLOT in ids
+
+
+def _validated(edition: Edition, allowed: set[int], raw_choices: Iterable[str]) -> list[int]:
+    try:
+        return validate_choices(raw_choices, allowed, edition.min_choices, edition.max_choices)
+    except InvalidBallot as exc:
+        raise DomainError(str(exc), field="choices") from exc
 
 
 def checked_choices(
     session: Session, edition: Edition, territory_id: int, raw_choices: Iterable[str]
 ) -> list[int]:
     """The chosen initiative ids, checked against the ballot of the voter's territory (DomainError)."""
-    try:
-        return validate_choices(
-            raw_choices, _allowed_ids(session, edition, territory_id),
-            edition.min_choices, edition.max_choices,
-        )
-    except InvalidBallot as exc:
-        raise DomainError(str(exc), field="choices") from exc
+    return _validated(edition, _allowed_ids(session, edition, territory_id), raw_choices)
 
 
 @dataclass(frozen=True)
@@ -158,50 +179,52 @@ def store_ballot(
     band: str,
     choices: list[int],
     now: datetime,
+    *,
+    cast_on: datetime | None = None,
 ) -> tuple[Ballot, bool]:
-    """Insert the voter's ballot or replace its choices, under a row lock: (ballot, created).
+    """Insert the voter's ballot or replace its choices: (ballot, created). `cast_on` overrides the day
+    recorded (paper ballots).
 
-    No check here: callers have checked the window, the person and the choices.
+    One `INSERT … ON CONFLICT DO UPDATE` on (edition, voter key) creates the ballot or moves the existing
+    one to its next version under its row lock, so concurrent ballots of one voter queue there and the
+    last one's choices stay; then the choices. A change keeps the territory and age band the ballot was
+    first counted under (the identity is frozen once voted), so the participation counts only move when
+    a ballot is created or voided. No check here: callers have checked the window, the person and the
+    choices.
     """
-    query = select(Ballot).where(Ballot.edition_id == edition.id, Ballot.voter_key == key).with_for_update()
-    ballot = session.scalar(query)
-    created = False
+    day = cast_on or cast_day(now)
+    table = Ballot.__table__
+    statement = upsert_insert(session, Ballot).values(
+        id=random_id(),
+        edition_id=edition.id,
+        public_id=secrets.token_hex(16),
+        receipt_id=secrets.token_hex(16),
+        voter_key=key,
+        channel=channel.value,
+        territory_id=territory_id,
+        age_band=band,
+        version=1,
+        cast_at=day,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["edition_id", "voter_key"],
+        set_={"version": table.c.version + 1, "cast_at": day},
+        where=table.c.voided_at.is_(None),
+    ).returning(Ballot)
+    ballot = session.scalars(statement, execution_options={"populate_existing": True}).one_or_none()
     if ballot is None:
-        try:
-            # Concurrent first ballots of one voter: the unique constraint lets exactly one insert
-            # through; the others fall back to updating the row it created.
-            with session.begin_nested():
-                ballot = Ballot(
-                    edition_id=edition.id,
-                    public_id=secrets.token_hex(16),
-                    receipt_id=secrets.token_hex(16),
-                    voter_key=key,
-                    channel=channel.value,
-                    territory_id=territory_id,
-                    age_band=band,
-                    version=1,
-                    cast_at=cast_day(now),
-                )
-                session.add(ballot)
-                session.flush()
-                created = True
-        except IntegrityError:
-            ballot = session.scalar(query.execution_options(populate_existing=True))
-            if ballot is None:  # pragma: no cover - the conflicting row was deleted meanwhile
-                raise Conflict("Votre vote n'a pas pu être enregistré, merci de réessayer.") from None
-    if not created:
-        if ballot.voided_at is not None:
-            raise NotAllowed(
-                "Votre bulletin a été annulé par la mission ESS et ne peut plus être modifié. "
-                "Pour toute question, écrivez à la mission ESS."
-            )
-        ballot.version += 1
-        ballot.cast_at = cast_day(now)
-        ballot.territory_id = territory_id
-        ballot.age_band = band
+        # The conflicting row exists but is voided: the update's condition left it as it was.
+        raise NotAllowed(
+            "Votre bulletin a été annulé par la mission ESS et ne peut plus être modifié. "
+            "Pour toute question, écrivez à la mission ESS."
+        )
+    created = ballot.version == 1
+    if created:
+        counts.ballot_added(session, ballot)
+    else:
         session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
-    session.add_all(BallotChoice(ballot_id=ballot.id, initiative_id=i) for i in choices)
-    session.flush()
+    if choices:
+        session.execute(insert(BallotChoice), [{"ballot_id": ballot.id, "initiative_id": i} for i in choices])
     session.expire(ballot, ["choices"])
     return ballot, created
 
@@ -217,11 +240,15 @@ def cast_online(
         raise DomainError("Indiquez d'abord votre identité et votre commune de résidence pour pouvoir voter.")
     identity = identity_of(profile)
     check_person(edition, identity, email_confirmed=user.is_confirmed, today=to_local(now).date())
-    territory_id = territory_of(session, identity.commune_code)
-    choices = checked_choices(session, edition, territory_id, raw_choices)
-
-    paper = paper_ballot_of(session, edition, profile.person_key, secret)
-    if paper is not None and paper.voided_at is None:
+    # The commune came with the profile: its territory needs no query of its own.
+    territory_id = profile.commune.territory_id if profile.commune is not None else None
+    if territory_id is None:
+        territory_id = territory_of(session, identity.commune_code)  # raises the French message
+    allowed, paper_counts = _allowed_ids_and_paper(
+        session, edition, territory_id, voter_key(secret, person=profile.person_key)
+    )
+    choices = _validated(edition, allowed, raw_choices)
+    if paper_counts:
         # An identity declared online is not checked, while the paper voter signed the attendance
         # list: the online side never voids a paper ballot (whatever the edition's clash rule, which
         # applies when the paper ballot is typed in after). The duplicates report shows the case to
@@ -233,7 +260,7 @@ def cast_online(
 
     band = age_band(age_on(identity.birth_date, vote_last_day(edition)))
     # Not journaled: an entry per ballot, timed to the second, would sit next to the account's own
-    # activity and help tie a person to a ballot; the ballot row keeps its version and time.
+    # activity and help tie a person to a ballot; the ballot row keeps its version and day.
     ballot, _ = store_ballot(
         session, edition, voter_key(secret, user_id=user.id), Channel.ONLINE, territory_id, band, choices, now
     )
@@ -256,15 +283,20 @@ def void(session: Session, ballot: Ballot, actor: User | None, reason: str, now:
         raise DomainError("Indiquez le motif de l'annulation.", field="reason")
     if ballot.voided_at is not None:
         raise Conflict("Ce bulletin est déjà annulé.")
-    ballot.voided_at = now
+    # The day only, like cast_at: the instant would sit next to the journal entry below and to what the
+    # admin did then (the duplicates page names the account; a paper entry names the attendance line).
+    ballot.voided_at = cast_day(now)
     ballot.void_reason = reason[:500]
     session.flush()
+    counts.ballot_voided(session, ballot)
+    # The entry names the edition, not the ballot: an id of the ballot next to the staff action's time
+    # would tie that row (and its choices) to the account or attendance line the admin was handling.
     audit.record(
         session,
         actor=actor,
         action="ballot.voided",
-        object_type="ballot",
-        object_id=ballot.receipt_id[:8],
+        object_type="edition",
+        object_id=ballot.edition_id,
         now=now,
         summary=f"Bulletin {CHANNEL_NAMES[ballot.channel]} annulé : {reason[:400]}",
     )

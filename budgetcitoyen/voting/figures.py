@@ -17,7 +17,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.voting.ballots import CHANNEL_NAMES, ballot_initiatives
-from budgetcitoyen.voting.models import Ballot, BallotChoice
+from budgetcitoyen.voting.models import Ballot, BallotChoice, VoteCount
 from budgetcitoyen.voting.rules import BALLOT_STATUSES
 
 
@@ -33,27 +33,31 @@ class Participation:
 
 
 def participation(session: Session, edition: Edition) -> Participation:
-    counted = and_(Ballot.edition_id == edition.id, Ballot.voided_at.is_(None))
-    by_territory = [
-        (name, count)
-        for name, count in session.execute(
-            select(Territory.name, func.count(Ballot.id))
-            .select_from(Territory)
-            .outerjoin(Ballot, and_(Ballot.territory_id == Territory.id, counted))
-            .group_by(Territory.id, Territory.name)
-            .order_by(Territory.name)
-        )
-    ]
-    by_channel = dict(
-        session.execute(select(Ballot.channel, func.count()).where(counted).group_by(Ballot.channel)).all()
-    )
-    by_age_band = dict(
-        session.execute(select(Ballot.age_band, func.count()).where(counted).group_by(Ballot.age_band)).all()
-    )
-    voided = session.scalar(
-        select(func.count()).where(Ballot.edition_id == edition.id, Ballot.voided_at.is_not(None))
-    ) or 0
-    return Participation(sum(by_channel.values()), by_territory, by_channel, by_age_band, voided)
+    """From the counts kept with the ballots (voting.counts): a few rows read, whatever the number of
+    ballots, and exact (they change in the ballots' own transactions)."""
+    rows = session.execute(
+        select(Territory.id, Territory.name, VoteCount.channel, VoteCount.age_band, VoteCount.counted,
+               VoteCount.voided)
+        .select_from(Territory)
+        .outerjoin(VoteCount,
+                   and_(VoteCount.territory_id == Territory.id, VoteCount.edition_id == edition.id))
+        .order_by(Territory.name, Territory.id)
+    ).all()
+    by_territory: dict[int, tuple[str, int]] = {}
+    by_channel: dict[str, int] = {}
+    by_age_band: dict[str, int] = {}
+    voided = 0
+    for territory_id, name, channel, band, counted, void_count in rows:
+        previous = by_territory.get(territory_id, (name, 0))[1]
+        by_territory[territory_id] = (name, previous + (counted or 0))
+        if channel is None:
+            continue
+        if counted:
+            by_channel[channel] = by_channel.get(channel, 0) + counted
+            by_age_band[band] = by_age_band.get(band, 0) + counted
+        voided += void_count or 0
+    return Participation(sum(by_channel.values()), list(by_territory.values()), by_channel, by_age_band,
+                         voided)
 
 
 def tally(session: Session, edition: Edition) -> dict[int, int]:
@@ -76,10 +80,36 @@ def public_tally(session: Session, edition: Edition) -> list[tuple[Initiative, i
     return _ranked(tally(session, edition), ballot_initiatives(session, edition))
 
 
-def full_tally(session: Session, edition: Edition) -> list[tuple[Initiative, int]]:
+# Once the vote is closed, a tally changes only when a ballot is counted or voided (a paper ballot typed
+# in, a void): both always move the counts kept with the ballots, so (edition, counted, voided) is an exact
+# key for it. Each process keeps the last few; a scan of every choice is then paid once, not per page.
+_CLOSED_TALLIES: dict[tuple[int, int, int], dict[int, int]] = {}
+_CLOSED_TALLIES_KEPT = 16
+
+
+def forget_closed_tallies() -> None:
+    """Forget the remembered tallies (a database replaced under a running process: tests, a restore)."""
+    _CLOSED_TALLIES.clear()
+
+
+def closed_tally(session: Session, edition: Edition) -> dict[int, int]:
+    """`tally` of an edition whose vote is over, remembered while its counts do not move."""
+    counted, voided = session.execute(
+        select(func.coalesce(func.sum(VoteCount.counted), 0), func.coalesce(func.sum(VoteCount.voided), 0))
+        .where(VoteCount.edition_id == edition.id)).one()
+    key = (edition.id, int(counted), int(voided))
+    if key not in _CLOSED_TALLIES:
+        if len(_CLOSED_TALLIES) >= _CLOSED_TALLIES_KEPT:
+            _CLOSED_TALLIES.pop(next(iter(_CLOSED_TALLIES)))
+        _CLOSED_TALLIES[key] = tally(session, edition)
+    return dict(_CLOSED_TALLIES[key])
+
+
+def full_tally(session: Session, edition: Edition, *,
+               vote_over: bool = False) -> list[tuple[Initiative, int]]:
     """Votes per initiative, those without any vote and those taken off the ballot since included, most
     voted first (the Mission ESS's dashboard)."""
-    counts = tally(session, edition)
+    counts = closed_tally(session, edition) if vote_over else tally(session, edition)
     initiatives = session.scalars(
         select(Initiative)
         .where(Initiative.edition_id == edition.id,

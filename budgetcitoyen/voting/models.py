@@ -3,6 +3,8 @@
 Secrecy by construction: `ballots` and `ballot_choices` hold no user id, name or e-mail. A ballot
 carries `voter_key`, a keyed hash of the account (online) or of the declared identity (paper);
 only the application, which holds the key, can find a voter's ballot to let them change it.
+Nor do they hold an order or an exact time (README, "Secret du vote : modèle de menace"): ballots and
+attendance lines have random ids, and a ballot's dates are whole days.
 """
 
 from __future__ import annotations
@@ -10,10 +12,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from budgetcitoyen.db import Base
+from budgetcitoyen.db import Base, RandomId, random_id
 from budgetcitoyen.editions.models import PAPER_CLASH_LABELS as PAPER_CLASH_LABELS  # an edition setting
 from budgetcitoyen.editions.models import PaperClashPolicy as PaperClashPolicy
 from budgetcitoyen.reference.models import Commune
@@ -68,7 +78,9 @@ class Ballot(Base):
         Index("ix_ballots_edition_voided", "edition_id", "voided_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, not sequential: a row id following the casting order could be matched with who was seen
+    # voting when (an account's sign-up or log-in, an attendance line).
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=random_id)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     # Random, shown in exports and receipts instead of the row id (which would follow casting order).
     public_id: Mapped[str] = mapped_column(String(32))
@@ -81,6 +93,7 @@ class Ballot(Base):
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"))
     age_band: Mapped[str] = mapped_column(String(10))
     version: Mapped[int] = mapped_column(default=1)
+    # Both at the start of a local day, never the instant (ballots.cast_day).
     cast_at: Mapped[datetime]
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(500))
@@ -94,8 +107,13 @@ class BallotChoice(Base):
     """One approved initiative on a ballot (the primary key forbids naming it twice)."""
 
     __tablename__ = "ballot_choices"
+    # On SQLite a table with a composite key also keeps a hidden rowid, numbered in insertion order, that a
+    # plain SELECT follows: without it, rows are stored in key order, i.e. by random ballot id.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(
+        RandomId, ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), primary_key=True, index=True)
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")
@@ -113,7 +131,8 @@ class PaperAttendance(Base):
         UniqueConstraint("edition_id", "person_key", name="uq_paper_attendances_edition_person"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random like a ballot's: the order of the lines must not follow the order of the paper ballots.
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=random_id)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
@@ -125,3 +144,25 @@ class PaperAttendance(Base):
     entered_at: Mapped[datetime]
 
     commune: Mapped[Commune] = relationship()
+
+
+class VoteCount(Base):
+    """Participation so far, kept with every ballot in the same transaction: the participation pages read
+    these few rows instead of counting the ballots.
+
+    Counts only, by edition, territory, channel and age band (what the pages show): no time, no ballot id,
+    so they say nothing the published participation does not.
+    """
+
+    __tablename__ = "vote_counts"
+    __table_args__ = (
+        PrimaryKeyConstraint("edition_id", "territory_id", "channel", "age_band"),
+        CheckConstraint("counted >= 0 AND voided >= 0", name="not_negative"),
+    )
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    age_band: Mapped[str] = mapped_column(String(10))
+    counted: Mapped[int] = mapped_column(default=0)
+    voided: Mapped[int] = mapped_column(default=0)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
-from budgetcitoyen.clock import to_local
+from budgetcitoyen.clock import local_midnight, to_local
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
@@ -97,8 +97,11 @@ def record_paper(
         ) from None
 
     band = age_band(age_on(identity.birth_date, vote_last_day(edition)))
+    # Every paper ballot carries the vote's last day, not the day it was typed in: that day would pair
+    # it with the attendance lines typed in the same day (each line has its exact time).
     ballot, _ = store_ballot(
-        session, edition, voter_key(secret, person=key), Channel.PAPER, territory_id, band, choices, now
+        session, edition, voter_key(secret, person=key), Channel.PAPER, territory_id, band, choices, now,
+        cast_on=local_midnight(vote_last_day(edition)),
     )
     result = _settle_clash(session, edition, agent, ballot, key, secret, now)
     audit.record(

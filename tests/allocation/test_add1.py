@@ -122,3 +122,17 @@ def test_a_share_raised_millions_of_units_takes_a_few_runs(monkeypatch: pytest.M
     assert outcome.selected == ("B",)
     assert any("portée à 4\u202f999\u202f999" in note for note in outcome.notes)
     assert len(runs) < 150
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(elections(), st.sampled_from([1, 2, 3, 7]), st.sampled_from([1, 2, 3]))
+def test_the_fast_loop_gives_what_the_definition_gives_whatever_its_batches(
+        election: dict[str, object], batch: int, busy: int) -> None:
+    # Small batches: many switches between side-by-side batches, plain runs and proofs over long jumps.
+    original = add1.BATCH, add1.BUSY
+    add1.BATCH, add1.BUSY = batch, busy
+    try:
+        fast, defined = both(election)
+    finally:
+        add1.BATCH, add1.BUSY = original
+    assert fast == defined

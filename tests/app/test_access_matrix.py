@@ -65,10 +65,14 @@ GET_ROUTES = {
     "public.home": ("/", "public"),
     "public.how_it_works": ("/comment-ca-marche", "public"),
     "public.legal": ("/mentions-legales", "public"),
+    "public.faq": ("/questions-frequentes", "public"),
+    "pages_admin.pages": ("/gestion/pages", "admin"),
+    "pages_admin.page": ("/gestion/pages/mentions-legales", "admin"),
     "public.privacy": ("/donnees-personnelles", "public"),
     "public.accessibility": ("/accessibilite", "public"),
     "public.sitemap": ("/plan-du-site", "public"),
     "public.healthz": ("/healthz", "public"),
+    "public.readyz": ("/readyz", "public"),
     "voting.ballot": ("/vote", "public"),
     "voting.thanks": ("/vote/merci", "authenticated"),
     "voting.identity": ("/vote/identite", "authenticated"),
@@ -136,11 +140,14 @@ GET_ROUTES = {
     "labelling.dossier": ("/comite/dossiers/{initiative}", "assigned_member"),
     "labelling.radar": ("/comite/dossiers/{initiative}/radar.png", "assigned_member"),
     # Results of the 2026 edition: published edition, allocation not published (nor computed).
+    "results.archives": ("/resultats", "public"),
+    "results.archives_data": ("/api/editions.json", "public"),
     "results.show": ("/resultats/2026", "public"),
     "results.chart": ("/resultats/2026/graphiques/voix.svg", "hidden"),
     "results.download": ("/resultats/2026/budget-citoyen-2026-bulletins.pb", "hidden"),
     "results.open_data": ("/api/editions/2026/results.json", "hidden"),
     "results_admin.allocation": ("/gestion/editions/2026/repartition", "admin"),
+    "results_simulator.simulator": ("/gestion/editions/2026/simulateur", "admin"),
     "results_admin.commission_report": ("/gestion/editions/2026/commission-permanente", "staff"),
     "results_admin.commission_report_csv": (
         "/gestion/editions/2026/commission-permanente.csv",
@@ -185,6 +192,8 @@ POST_ONLY_ROUTES = {
     "results_admin.close_vote": "admin",
     "results_admin.compute": "admin",
     "results_admin.publish": "admin",
+    "results_simulator.simulate_file": "admin",
+    "results_simulator.choose_rule": "admin",
 }
 
 

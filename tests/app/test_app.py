@@ -177,6 +177,7 @@ def test_behind_a_proxy_the_visitor_address_is_used(tmp_path: Path, app: Flask) 
 def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, db_session) -> None:
     from collections import Counter
 
+    from budgetcitoyen.editions.models import Edition
     from budgetcitoyen.initiatives import dossiers
     from budgetcitoyen.initiatives.models import Initiative
     from budgetcitoyen.initiatives.rules import Status
@@ -184,15 +185,18 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
     # At the follow-up, the demo vote has been allocated and published through the real services.
     seeded = app.test_cli_runner().invoke(args=["seed-demo", "--year", "2026", "--phase", "follow_up"])
     assert seeded.exit_code == 0, seeded.output
+    current = db_session.scalar(select(Edition).where(Edition.year == 2026))
+    of_current = db_session.scalars(select(Initiative).where(Initiative.edition_id == current.id)).all()
+    assert 55 <= len(of_current) <= 65
+    # With an earlier edition (2023, not public) whose conventions are further along.
     rows = db_session.scalars(select(Initiative)).all()
-    assert 55 <= len(rows) <= 65
     statuses = Counter(r.status for r in rows)
     assert {Status.WINNER.value, Status.NOT_SELECTED.value} <= set(statuses)
     # Everything on the ballot has been decided by the allocation, and conventions have moved along.
     assert set(statuses) == {s.value for s in Status} - {Status.LABELLED.value, Status.ON_BALLOT.value}
     assert not {Status.LABELLED.value, Status.ON_BALLOT.value} & set(statuses)
     assert len({r.territory_id for r in rows}) == 8
-    assert len({r.category_id for r in rows if r.category_id}) == 4
+    assert len({r.category_id for r in of_current if r.category_id}) == 4
     for initiative in rows:
         if initiative.status != Status.IDEA.value:
             # Every demo dossier past the idea stage is one that could really have been filed.
@@ -201,3 +205,53 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
                 == []
             ), initiative.title
     assert "initiatives" in text_of(app.test_client().get("/initiatives"))
+
+
+def test_readyz_checks_the_schema_and_the_storage(app: Flask, client: FlaskClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json == {"ready": True, "problems": []}
+
+    class Broken:
+        def exists(self, key: str) -> bool:
+            raise OSError("shared storage unreachable")
+
+    monkeypatch.setitem(app.extensions, "storage", Broken())
+    monkeypatch.setattr("budgetcitoyen.public.views._code_revision", lambda: "9999")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json == {"ready": False, "problems": ["schema", "storage"]}
+
+
+def test_each_request_is_one_json_line_with_its_id_and_no_user_on_the_vote(
+    app: Flask, login_as: Callable[..., FlaskClient]
+) -> None:
+    import json
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("budgetcitoyen.requests")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        client = login_as()
+        lines.clear()
+        response = client.get("/compte", headers={"X-Request-Id": "nginx-0123456789abcdef"})
+        ballot = client.get("/vote")
+        client.get("/confirmer/un-jeton-secret-de-test")
+        anonymous = app.test_client().get("/healthz", headers={"X-Request-Id": "bad id;"})
+    finally:
+        logger.removeHandler(keep)
+    account, vote, confirm, health = (json.loads(line) for line in lines)
+    assert response.headers["X-Request-Id"] == account["request_id"] == "nginx-0123456789abcdef"
+    assert account["status"] == response.status_code
+    assert account["user"] == client.user.id  # type: ignore[attr-defined]
+    assert vote["endpoint"] == "voting.ballot" and "user" not in vote and ballot.status_code == 200
+    assert confirm["route"] == "/confirmer/<token>" and "un-jeton-secret" not in lines[2]
+    assert len(health["request_id"]) == 32 and anonymous.headers["X-Request-Id"] == health["request_id"]
+    assert {"time", "method", "status", "ms", "bytes"} <= set(health)

@@ -37,9 +37,9 @@ ORDER = [
     "app",
 ]
 CORE = {"clock", "config", "db", "errors", "french", "money", "markdown", "csv_export", "forms", "mail",
-        "migrate"}
+        "migrate", "storage", "request_log"}
 WEB = {"web"}
-APP = {"__init__", "models", "cli", "extensions", "templating", "security", "error_pages"}
+APP = {"__init__", "models", "cli", "extensions", "templating", "security", "error_pages", "backup"}
 PURE_NAMES = {"rules", "permissions", "eligibility", "assignment", "dates"}
 NO_FLASK_NAMES = {"models", "services"}
 FLASK = ("flask", "flask_login", "flask_wtf", "werkzeug.wrappers", "werkzeug.exceptions")

@@ -59,6 +59,7 @@ def test_every_post_route_refuses_a_missing_token(
     values["question_id"] = 1  # labelling back-office: remove an assignment
     values["year"] = 2026  # results back-office: close the vote, compute, publish
     values["mail_id"] = 1  # mail queue: retry
+    values["slug"] = "mentions-legales"  # editable pages: save a text
     urls = post_urls(app, values)
     assert len(urls) >= 22  # the walk found the forms (guards against an empty loop)
     client = app.test_client()

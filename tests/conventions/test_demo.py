@@ -21,6 +21,7 @@ from budgetcitoyen.demo.initiatives import seed_initiatives
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
+from budgetcitoyen.storage import LocalStorage
 from tests.conventions.helpers import make_convention
 
 # The initiative's status each convention status goes with.
@@ -32,6 +33,10 @@ EXPECTED = {
     "closed": Status.CLOSED,
     "terminated": Status.ABANDONED,
 }
+
+
+def local(folder: Path) -> LocalStorage:
+    return LocalStorage.for_instance(folder / "instance", upload_folder=folder)
 
 
 def test_demo_conventions_in_every_status(
@@ -50,7 +55,7 @@ def test_demo_conventions_in_every_status(
     add_winner(edition, holder, title="Déjà conventionné", status=Status.UNDER_AGREEMENT)
     add_winner(edition, holder, title="Déjà soldé", status=Status.CLOSED)
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:
-        touched = seed_conventions(session, session.get(Edition, edition.id), now, upload_folder=tmp_path)
+        touched = seed_conventions(session, session.get(Edition, edition.id), now, files=local(tmp_path))
         session.commit()
         conventions = session.scalars(select(Convention).where(Convention.edition_id == edition.id)).all()
         assert len(conventions) == 13 and touched == 12  # the published one stays to sign, untouched
@@ -77,7 +82,7 @@ def test_demo_conventions_in_every_status(
         # The reminders already recorded are not due again today.
         assert [p.reminder.kind for p in pending_reminders(session, today)] == []
         # Running it again changes nothing.
-        assert seed_conventions(session, session.get(Edition, edition.id), now, upload_folder=tmp_path) == 0
+        assert seed_conventions(session, session.get(Edition, edition.id), now, files=local(tmp_path)) == 0
 
 
 def test_no_winner_no_convention(
@@ -86,14 +91,14 @@ def test_no_winner_no_convention(
     edition, holder = make_edition(year=2026), make_user()
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:
         assert (
-            seed_conventions(session, session.get(Edition, edition.id), now_utc(), upload_folder=tmp_path)
+            seed_conventions(session, session.get(Edition, edition.id), now_utc(), files=local(tmp_path))
             == 0
         )
         # The demo's initiatives before the vote is counted: none has won yet.
         seed_initiatives(session, session.get(Edition, edition.id), session.get(User, holder.id), now_utc())
         if not session.scalar(select(Initiative.id).where(Initiative.status == Status.WINNER.value).limit(1)):
             assert (
-                seed_conventions(session, session.get(Edition, edition.id), now_utc(), upload_folder=tmp_path)
+                seed_conventions(session, session.get(Edition, edition.id), now_utc(), files=local(tmp_path))
                 == 0
             )
         session.rollback()

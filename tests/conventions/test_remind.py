@@ -168,3 +168,36 @@ def test_links_use_the_public_address(
 def test_a_bad_date_is_refused(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["remind", "--date", "31/01/2027"])
     assert result.exit_code == 2
+
+
+@pytest.mark.postgres_only
+def test_two_machines_running_remind_at_once_book_and_mail_each_reminder_once(
+    app: Flask, convention: int, smtp: SmtpServer, db_session
+) -> None:
+    """The race itself, on PostgreSQL: the second run's insert waits on the first's uncommitted booking,
+    then meets the unique key and queues nothing."""
+    import threading
+
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite has one writer: no two runs book at once")
+    day, now = date(2027, 1, 31), datetime(2027, 1, 31, 12, tzinfo=UTC)
+    sessions = app.extensions["db_sessionmaker"]
+    outcome: dict[str, int | None] = {}
+    with sessions() as first, app.test_request_context():
+        [due] = reminders.pending_reminders(first, day)
+        assert reminders.book_reminder(first, due, now) is not None  # booked, not committed yet
+
+        def second_machine() -> None:
+            with sessions() as second, app.test_request_context():
+                [seen] = reminders.pending_reminders(second, day)  # the first booking is not visible
+                outcome["second"] = run_use_case(second, reminders.book_reminder, seen, now)
+
+        other = threading.Thread(target=second_machine)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # its insert waits on the first booking's unique key
+        first.commit()
+        other.join(timeout=10)
+    assert outcome == {"second": None}
+    assert db_session.scalar(select(func.count()).select_from(ConventionReminder)) == 1
+    assert len(smtp.messages) == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.audit.models import AuditEntry
@@ -180,8 +181,8 @@ def _paid(app: Flask, setting, add_winner: Callable[..., int]) -> tuple[int, Use
     )
 
 
-def _store(app: Flask, content: bytes) -> uploads.StoredFile:
-    return uploads.store(io.BytesIO(content), Path(app.config["UPLOAD_FOLDER"]))
+def _store(app: Flask, content: bytes, session: Session) -> uploads.StoredFile:
+    return uploads.store(session, app.extensions["storage"], io.BytesIO(content))
 
 
 def test_final_report_upload_with_real_files_replaces_the_previous_one(
@@ -191,7 +192,7 @@ def test_final_report_upload_with_real_files_replaces_the_previous_one(
     folder = Path(app.config["UPLOAD_FOLDER"])
     with app.extensions["db_sessionmaker"]() as session:
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
-        first = _store(app, PDF)
+        first = _store(app, PDF, session)
         assert (
             services.record_report(
                 session, user, convention, first, "C:\\Docs\\bilan 2027.pdf", now_utc(), as_staff=False
@@ -202,7 +203,7 @@ def test_final_report_upload_with_real_files_replaces_the_previous_one(
         assert convention.status == "report_received" and convention.report_original_name == "bilan 2027.pdf"
         assert (folder / first.stored_name).read_bytes() == PDF
         # A corrected report replaces the first; the caller deletes the old file once committed.
-        second = _store(app, PNG)
+        second = _store(app, PNG, session)
         replaced = services.record_report(
             session, user, convention, second, "bilan.png", now_utc(), as_staff=False
         )
@@ -218,11 +219,12 @@ def test_final_report_upload_with_real_files_replaces_the_previous_one(
 
 def test_a_refused_file_leaves_nothing_on_disk(app: Flask, setting) -> None:
     folder = Path(app.config["UPLOAD_FOLDER"])
-    with pytest.raises(DomainError, match="Seuls les fichiers PDF, PNG et JPEG"):
-        _store(app, b"<html><script>alert(1)</script></html>")
-    big = io.BytesIO(b"%PDF-" + b"0" * (uploads.MAX_FILE_BYTES + 10))
-    with pytest.raises(DomainError, match="10 Mo"):
-        uploads.store(big, folder)
+    with app.extensions["db_sessionmaker"]() as session:
+        with pytest.raises(DomainError, match="Seuls les fichiers PDF, PNG et JPEG"):
+            _store(app, b"<html><script>alert(1)</script></html>", session)
+        big = io.BytesIO(b"%PDF-" + b"0" * (uploads.MAX_FILE_BYTES + 10))
+        with pytest.raises(DomainError, match="10 Mo"):
+            uploads.store(session, app.extensions["storage"], big)
     assert not folder.exists() or list(folder.iterdir()) == []
 
 
@@ -233,8 +235,8 @@ def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one
     folder = Path(app.config["UPLOAD_FOLDER"])
     with app.test_request_context(), app.extensions["db_sessionmaker"]() as session:
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
-        run_use_case(session, services.send_report, user, convention, io.BytesIO(PDF), "bilan.pdf", folder,
-                     now_utc(), as_staff=False)
+        run_use_case(session, services.send_report, user, convention, io.BytesIO(PDF), "bilan.pdf",
+                     app.extensions["storage"], now_utc(), as_staff=False)
         first = convention.report_stored_name
     assert sorted(p.name for p in folder.iterdir()) == [first]
     assert "bilan final reçu" in str(smtp.last_to("porteuse@example.org")["Subject"])
@@ -248,7 +250,7 @@ def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
         with pytest.raises(Conflict):
             run_use_case(session, services.send_report, user, convention, io.BytesIO(PNG), "bilan.png",
-                         folder, now_utc(), as_staff=False)
+                         app.extensions["storage"], now_utc(), as_staff=False)
     assert sorted(p.name for p in folder.iterdir()) == [first]
 
     # The commit itself fails: the same.
@@ -261,7 +263,7 @@ def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one
         monkeypatch.setattr(session, "commit", broken_commit)
         with pytest.raises(OSError, match="disque plein"):
             run_use_case(session, services.send_report, user, convention, io.BytesIO(PNG), "bilan.png",
-                         folder, now_utc(), as_staff=False)
+                         app.extensions["storage"], now_utc(), as_staff=False)
     assert sorted(p.name for p in folder.iterdir()) == [first]
     assert load(app, convention_id).report_stored_name == first
 
@@ -357,7 +359,7 @@ def test_closing_needs_the_report_and_records_a_reduction(
             session,
             session.get(User, holder.id),
             convention,
-            _store(app, PDF),
+            _store(app, PDF, session),
             "bilan.pdf",
             at_noon(date(2028, 6, 1)),
             as_staff=False,

@@ -89,7 +89,11 @@ def test_holder_files_a_dossier_and_the_mission_takes_it_up(
 
     # --- The holder ----------------------------------------------------------------------------
     log_in(page, HOLDER)
-    page.get_by_role("link", name="Mes initiatives").click()
+    # Not a holder yet: no "Mes initiatives" in the menu; the home page's call to action leads there.
+    expect(page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Mes initiatives")
+           ).to_have_count(0)
+    page.goto("/")
+    page.locator(".call-to-action").get_by_role("link", name="Déposer mon dossier").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace porteur")
     expect(page.get_by_text("Vous n'avez pas encore déposé d'idée.")).to_be_visible()
     assert_accessible(page)

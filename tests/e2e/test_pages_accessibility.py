@@ -50,6 +50,7 @@ PHONE = {"width": 375, "height": 800}
 NOT_PAGES = {
     "static",
     "public.healthz",
+    "public.readyz",
     "accounts.download_data",
     "dashboards.dossier_attachment",
     "initiatives_admin.registrations_csv",
@@ -65,6 +66,7 @@ NOT_PAGES = {
     "results.chart",
     "results.download",
     "results.open_data",
+    "results.archives_data",
     "results_admin.commission_report_csv",
 }
 
@@ -354,7 +356,8 @@ def test_back_office_as_admin(
         checker.visit(path, heading)
     expect(page.get_by_text("Ambassadeur de l'ESS")).to_be_visible()
 
-    checker.visit("/gestion/courriels", "Courriels envoyés")
+    checker.visit("/gestion/courriels", "Courriels")
+    checker.visit("/gestion/courriels?etat=queued", "Courriels")
     page.get_by_role("link", name="Réinitialisation de votre mot de passe").first.click()
     checker.check("Réinitialisation de votre mot de passe")
 
@@ -578,6 +581,7 @@ def decide(app: Flask, dossier: int, admin: User, labelled: bool) -> None:
             category,
             "Une réponse solide à un besoin du territoire.",
             now_utc(),
+            without_evaluations=True,
         )
         session.commit()
 
@@ -722,6 +726,7 @@ def test_labelling_back_office(
     score(app, pending, {members[0].id: 2})
     score(app, pending, {members[1].id: 3}, submit=False, answered=2)
     decide(app, decided, admin, labelled=False)
+    unscored = add_dossier(app, edition, holder, Status.IN_REVIEW, title="Atelier vélo", territory="calaisis")
 
     log_in(page, admin.email)
     checker.visit(f"/gestion/editions/{edition.id}/labellisation", "Labellisation")
@@ -755,6 +760,17 @@ def test_labelling_back_office(
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Décision enregistrée")).to_be_visible()
     checker.check("Recyclerie solidaire")
+
+    # No sheet submitted: the decision asks for an explicit confirmation.
+    checker.visit(f"/gestion/dossiers/{unscored}/decision", "Atelier vélo")
+    page.get_by_role("radio", name="Non labellisée", exact=True).check()
+    page.get_by_label("Motivation de la décision").fill("Hors du champ de l'ESS.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_role("alert")).to_contain_text("cochez la case pour confirmer")
+    checker.check("Atelier vélo")
+    page.get_by_label("Je confirme cette décision sans évaluation soumise par le comité").check()
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_text("Décision enregistrée")).to_be_visible()
 
     checker.visit(f"/gestion/dossiers/{reviewed}/fiche", "Fiche d'instruction")
     check_radar(page)
@@ -1026,6 +1042,8 @@ def test_results_pages(
 
     make_scenario(app, make_edition, make_user)
     admin = make_user(roles=(Role.ADMIN,))
+    checker.visit("/resultats", "Résultats de toutes les éditions")
+    expect(page.get_by_role("status")).to_contain_text("Aucune édition n'a encore publié ses résultats.")
     checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
     expect(page.get_by_role("status")).to_contain_text("Les résultats ne sont pas encore publiés.")
 
@@ -1044,6 +1062,20 @@ def test_results_pages(
     page.get_by_role("button", name="Clore le vote maintenant").click()
     expect(page.get_by_role("status")).to_contain_text("Le vote est clos.")
     checker.check("Répartition de l'enveloppe")
+    # The rule simulator on the closed vote's ballots, then the rule kept with a reason.
+    page.get_by_role("link", name="Simulateur de règles").click()
+    checker.check("Simulateur de règles")
+    page.get_by_role("button", name="Comparer les règles", exact=True).click()
+    expect(page.get_by_role("table", name="Synthèse par règle")).to_be_visible()
+    checker.check("Simulateur de règles")
+    page.get_by_role("button", name="Retenir cette règle").click()
+    expect(page.get_by_role("alert")).to_contain_text("Indiquez pourquoi cette règle est retenue.")
+    checker.check("Simulateur de règles")
+    page.get_by_label("Motif du choix").fill("Règle des éditions précédentes.")
+    page.get_by_role("button", name="Retenir cette règle").click()
+    expect(page.get_by_role("status")).to_contain_text("Cette règle était déjà celle de l'édition.")
+    checker.check("Simulateur de règles")
+    checker.visit(f"{base}/repartition", "Répartition de l'enveloppe")
     page.get_by_role("button", name="Calculer la répartition").click()
     expect(page.get_by_role("status")).to_contain_text("Répartition calculée : 3 lauréates")
     expect(page.get_by_role("table", name=re.compile("proposés \\(aperçu\\)"))).to_contain_text(
@@ -1064,6 +1096,9 @@ def test_results_pages(
         page.get_by_role("table", name=re.compile("Imputation budgétaire")).locator("tbody tr")
     ).to_have_count(3)
 
+    checker.visit("/resultats", "Résultats de toutes les éditions")
+    expect(page.get_by_role("table", name=re.compile("résultats sont publiés"))).to_contain_text(str(YEAR))
+    page.get_by_role("link", name=re.compile(f"^{YEAR} — ")).click()
     checker.visit(f"/resultats/{YEAR}", f"Résultats du Budget citoyen {YEAR}")
     for image in page.locator("figure.chart img").all():
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
@@ -1080,6 +1115,10 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "public.privacy",
         "public.accessibility",
         "public.sitemap",
+        # The FAQ and the editable pages' back-office: tests/e2e/test_citizen_home.py.
+        "public.faq",
+        "pages_admin.pages",
+        "pages_admin.page",
         "accounts.signup",
         "accounts.confirm",
         "accounts.resend_confirmation",
@@ -1132,7 +1171,9 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "conventions_admin.conventions",
         "conventions_admin.convention",
         "results.show",
+        "results.archives",
         "results_admin.allocation",
+        "results_simulator.simulator",
         "results_admin.commission_report",
     }
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())}

@@ -33,7 +33,7 @@ def publish_for_real(app: Flask, scenario: Scenario, admin: User) -> None:
         edition = session.get(Edition, scenario.edition.id)
         actor = session.get(User, admin.id)
         services.compute(session, edition, actor, now_utc())
-        services.publish(session, edition, actor, app.instance_path, now_utc())
+        services.publish(session, edition, actor, app.extensions["storage"], now_utc())
         session.commit()
 
 

@@ -17,6 +17,7 @@ from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives import attachments
 from budgetcitoyen.initiatives.models import Attachment, Initiative
 from budgetcitoyen.initiatives.rules import Status
+from budgetcitoyen.storage import LocalStorage
 from budgetcitoyen.web import run_use_case
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -27,10 +28,16 @@ def draft(make_edition: Callable, make_initiative: Callable) -> Initiative:
     return make_initiative(make_edition(open_phase=Phase.DOSSIERS), status=Status.DRAFT)
 
 
+def local(folder: Path) -> LocalStorage:
+    """The local storage with its uploads in `folder`."""
+    return LocalStorage.for_instance(folder / "instance", upload_folder=folder)
+
+
 def _add(session, draft: Initiative, folder: Path) -> Attachment:  # type: ignore[no-untyped-def]
     holder = session.get(User, draft.holder_id)
     return attachments.add_attachment(
-        session, holder, session.get(Initiative, draft.id), io.BytesIO(PDF), "statuts.pdf", folder, now_utc()
+        session, holder, session.get(Initiative, draft.id), io.BytesIO(PDF), "statuts.pdf", local(folder),
+        now_utc(),
     )
 
 
@@ -53,10 +60,10 @@ def test_a_committed_upload_stays_and_a_removal_deletes_it_once_committed(
     [stored] = list(tmp_path.iterdir())
     with app.extensions["db_sessionmaker"]() as session:
         holder, attachment = session.get(User, draft.holder_id), session.get(Attachment, attachment_id)
-        attachments.remove_attachment(session, holder, attachment, tmp_path, now_utc())
+        attachments.remove_attachment(session, holder, attachment, local(tmp_path), now_utc())
         session.rollback()
     assert stored.is_file()  # the removal did not happen: the file is kept
     with app.extensions["db_sessionmaker"]() as session:
         holder, attachment = session.get(User, draft.holder_id), session.get(Attachment, attachment_id)
-        run_use_case(session, attachments.remove_attachment, holder, attachment, tmp_path, now_utc())
+        run_use_case(session, attachments.remove_attachment, holder, attachment, local(tmp_path), now_utc())
     assert not stored.exists()

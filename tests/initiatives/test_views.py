@@ -179,6 +179,8 @@ def test_holder_journey(
         ),
         ({"siret": "44067202000038"}, "numéro SIRET n'est pas valide"),
         ({"communes": "Atlantis"}, "Commune inconnue dans le Pas-de-Calais : Atlantis"),
+        # A postal code of several communes is explained, never « inconnue » (issue #13).
+        ({"communes": "Calais\n62000"}, "Le code postal 62000 couvre plusieurs communes (Arras, Dainville)"),
         ({"title": ""}, "Donnez un titre à votre initiative."),
         ({"description": ""}, "Il manque la description"),
         ({"budget-3-is_departement": ""}, "une et une seule ligne de subvention demandée au Département"),
@@ -338,6 +340,28 @@ def test_withdrawal_needs_a_confirmation(holder: FlaskClient, edition: Edition, 
     assert post_form(holder, f"{url}/abandonner", {"confirm": "y"}, token_from=url).status_code == 302
     db_session.expire_all()
     assert db_session.get(Initiative, initiative.id).status == "abandoned"
+
+
+@pytest.mark.parametrize(("typed", "answer"), [
+    ("62000", "Le code postal 62000 couvre plusieurs communes (Arras, Dainville)"),
+    ("62000 Arras", None),
+    ("Boulogne", None),
+    ("St-Omer", None),
+])
+def test_idea_commune_takes_postal_codes_and_short_forms(
+    holder: FlaskClient, edition: Edition, db_session, typed: str, answer: str | None
+) -> None:
+    territory_id = db_session.scalar(select(Territory.id).where(Territory.code == "arrageois"))
+    if typed in ("Boulogne", "St-Omer"):
+        code = "boulonnais" if typed == "Boulogne" else "audomarois"
+        territory_id = db_session.scalar(select(Territory.id).where(Territory.code == code))
+    response = post_form(holder, "/idees/nouvelle", {"title": "Idée", "summary": "Résumé.",
+                                                      "territory_id": str(territory_id), "commune": typed})
+    if answer is None:
+        assert response.status_code == 302, text_of(response)[:2000]
+    else:
+        assert response.status_code == 422 and answer in text_of(response)
+        assert "Commune inconnue" not in text_of(response)
 
 
 def test_idea_commune_prefills_the_communes_of_action(

@@ -417,15 +417,17 @@ def test_not_labelled_decision_without_scores(
     page = text_of(setting.admin.get(url))
     assert "Aucune évaluation soumise" in page and "radar.png" not in page
     assert setting.admin.get(f"/gestion/dossiers/{dossier}/radar.png").status_code == 404
-    assert (
-        post_form(
-            setting.admin, url, {"labelled": "no", "category_id": "", "motivation": "Hors du champ de l'ESS."}
-        ).status_code
-        == 302
-    )
+    assert "Je confirme cette décision sans évaluation soumise par le comité" in page
+    # Without the confirmation the decision is refused, and nothing changes.
+    data = {"labelled": "no", "category_id": "", "motivation": "Hors du champ de l'ESS."}
+    refused = post_form(setting.admin, url, data)
+    assert refused.status_code == 422 and "cochez la case pour confirmer" in text_of(refused)
+    assert db_session.get(Initiative, dossier).status == Status.IN_REVIEW.value
+    assert post_form(setting.admin, url, {**data, "without_evaluations": "y"}).status_code == 302
     assert db_session.get(Initiative, dossier).status == Status.NOT_LABELLED.value
     mail = smtp.last_to("porteur@example.org")
     assert "non labellisée" in mail["Subject"] and "Hors du champ de l'ESS." in body_of(mail)
+    assert "sans évaluation notée par le comité" in body_of(mail)
     assert list(mail.iter_attachments()) == []
     # A filed dossier is not yet under review: no decision form.
     filed = f"/gestion/dossiers/{setting.dossier_ids[2]}/decision"

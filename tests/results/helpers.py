@@ -29,6 +29,7 @@ from budgetcitoyen.reference.models import StructureType, Territory
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from budgetcitoyen.voting import ballots as voting
+from budgetcitoyen.voting import counts
 from budgetcitoyen.voting.eligibility import voter_key
 from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel
 from tests.helpers import text_of
@@ -157,6 +158,8 @@ def make_scenario(
             )
             ballot.choices = [BallotChoice(initiative_id=ids[key]) for key in choices]
             session.add(ballot)
+        session.flush()
+        counts.rebuild(session, edition.id)  # written past store_ballot: the participation counts follow
         session.commit()
     return Scenario(edition, ids, {key: user.email for key, user in holders.items()})
 

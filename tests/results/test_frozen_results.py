@@ -24,7 +24,7 @@ from budgetcitoyen.errors import Conflict
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.results import figures, services
-from budgetcitoyen.results.models import PublishedChart, PublishedFigures
+from budgetcitoyen.results.models import PublishedFigures
 from budgetcitoyen.voting import ballots as voting
 from budgetcitoyen.voting import figures as vote_figures
 from budgetcitoyen.voting.models import Ballot
@@ -57,7 +57,7 @@ def _publish(app: Flask, edition_id: int, admin_id: int, rule: str = "greedy") -
         edition, admin = session.get(Edition, edition_id), session.get(User, admin_id)
         edition.allocation_rule = rule
         services.compute(session, edition, admin, now_utc())
-        services.publish(session, edition, admin, app.instance_path, now_utc())
+        services.publish(session, edition, admin, app.extensions["storage"], now_utc())
         session.commit()
 
 
@@ -89,9 +89,9 @@ def statements(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-@pytest.mark.parametrize("each_ballot", [True, False])
+@pytest.mark.parametrize("for_files", [True, False])
 def test_the_bulk_read_gives_the_ballots_read_one_by_one(
-    app: Flask, closed_vote: Edition, make_initiative, admin_user: User, each_ballot: bool
+    app: Flask, closed_vote: Edition, make_initiative, admin_user: User, for_files: bool
 ) -> None:
     rng = random.Random(14)
     lists = [rng.sample(range(6), rng.randint(0, 4)) for _ in range(80)]
@@ -104,10 +104,10 @@ def test_the_bulk_read_gives_the_ballots_read_one_by_one(
         session.flush()
         edition = session.get(Edition, closed_vote.id)
         expected, on_ballot = _row_by_row(session, edition)
-        instance = services.load_instance(session, edition, each_ballot=each_ballot)
+        instance = services.load_instance(session, edition, for_files=for_files)
         assert [p.id for p in instance.projects] == [str(i.id) for i in on_ballot]
         got = [sorted(instance.ballots.ballot(v).tolist()) for v in range(instance.ballots.num_voters)]
-        if each_ballot:
+        if for_files:
             assert got == expected  # in random-id order, with each ballot's id and channel
             public = session.execute(select(Ballot.public_id, Ballot.channel).where(
                 Ballot.voided_at.is_(None)).order_by(Ballot.public_id)).all()
@@ -140,8 +140,7 @@ def test_frozen_figures_equal_a_fresh_recount(
     with app.extensions["db_sessionmaker"]() as session:
         edition = session.get(Edition, scenario.edition.id)
         result = services.result_of(session, edition)
-        stored, etag = figures.frozen_figures(session, result)
-        assert etag == stored.digest()
+        stored = figures.frozen_figures(session, result)
         # The participation and the votes, as the vote's own (row by row, several queries) count them.
         assert stored.participation == vote_figures.participation(session, edition)
         tally = vote_figures.tally(session, edition)
@@ -150,13 +149,15 @@ def test_frozen_figures_equal_a_fresh_recount(
         assert [(int(d.project_id), d.rank, d.votes, d.granted, d.funded, d.explanation)
                 for d in outcome.decisions] == \
             [(r.initiative_id, r.rank, r.votes, r.granted, r.funded, r.explanation) for r in stored.rows]
-        files = services.results_folder(app.instance_path, edition.year)
-        assert stored.file_sizes == {kind: (files / name.format(year=edition.year)).stat().st_size
-                                     for kind, name in (("pb", services.PB_NAME), ("csv", services.CSV_NAME))}
-        # The charts are drawn once, at publication, from those figures.
-        charts = session.scalars(select(PublishedChart).where(PublishedChart.result_id == result.id)).all()
-        assert sorted(c.name for c in charts) == sorted(figures.CHART_NAMES)
-        assert all(c.etag == hashlib.sha256(c.svg).hexdigest() and c.svg.startswith(b"<?xml") for c in charts)
+        files = app.extensions["storage"]
+        assert stored.file_sizes == {
+            kind: files.size(services.file_key(edition.year, name.format(year=edition.year)))
+            for kind, name in (("pb", services.PB_NAME), ("csv", services.CSV_NAME))}
+        # The charts are drawn once, at publication, from those figures, and stored with the files.
+        assert sorted(stored.charts) == sorted(figures.CHART_NAMES)
+        for name, digest in stored.charts.items():
+            svg = files.read(figures.chart_key(edition.year, name))
+            assert svg.startswith(b"<?xml") and hashlib.sha256(svg).hexdigest() == digest
 
 
 def test_pages_after_publication_count_no_ballot(
@@ -208,15 +209,14 @@ def test_republication_is_refused_and_the_frozen_figures_stay(
 ) -> None:
     with app.extensions["db_sessionmaker"]() as session:
         edition, admin = session.get(Edition, frozen.edition.id), session.get(User, admin_user.id)
-        before = session.scalar(select(PublishedFigures.etag))
+        before = session.scalar(select(PublishedFigures.figures))
         with pytest.raises(Conflict, match="déjà publiés"):
-            services.publish(session, edition, admin, app.instance_path, now_utc())
+            services.publish(session, edition, admin, app.extensions["storage"], now_utc())
         with pytest.raises(Conflict, match="déjà publiés"):
             services.compute(session, edition, admin, now_utc())
         session.rollback()
         assert session.scalar(select(func.count()).select_from(PublishedFigures)) == 1
-        assert session.scalar(select(func.count()).select_from(PublishedChart)) == len(figures.CHART_NAMES)
-        assert session.scalar(select(PublishedFigures.etag)) == before
+        assert session.scalar(select(PublishedFigures.figures)) == before
 
 
 def test_the_bulk_read_of_an_edition_without_ballots(
@@ -225,7 +225,7 @@ def test_the_bulk_read_of_an_edition_without_ballots(
     seed(app, closed_vote, make_initiative, [], [1000, 2000])
     with app.extensions["db_sessionmaker"]() as session:
         edition = session.get(Edition, closed_vote.id)
-        for each_ballot in (True, False):
-            instance = services.load_instance(session, edition, each_ballot=each_ballot)
+        for for_files in (True, False):
+            instance = services.load_instance(session, edition, for_files=for_files)
             assert instance.ballots.num_voters == 0 and len(instance.projects) == 2
             assert instance.ballot_ids == [] and [p.votes for p in instance.projects] == [0, 0]

@@ -18,6 +18,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.results import services
+from budgetcitoyen.storage import LocalStorage
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from tests.results.helpers import seed
 
@@ -77,7 +78,8 @@ def test_published_outcome_is_recomputed_from_the_downloaded_file(
     with app.extensions["db_sessionmaker"]() as session:
         edition = session.get(Edition, closed_vote.id)
         result = services.compute(session, edition, session.get(User, admin_user.id), now_utc())
-        services.publish(session, edition, session.get(User, admin_user.id), str(tmp_path), now_utc())
+        services.publish(session, edition, session.get(User, admin_user.id),
+                             LocalStorage.for_instance(tmp_path), now_utc())
         session.commit()
         funded = [
             str(d.initiative_id) for d in sorted(result.decisions, key=lambda d: d.position or 0) if d.funded

@@ -6,7 +6,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from pathlib import Path
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -169,18 +169,17 @@ def test_the_votes_chart_marks_winners_without_colour_alone(published: Scenario)
     ]
 
 
-def test_charts_are_cached_and_unknown_names_refused(
-    app: Flask, client: FlaskClient, published: Scenario
+def test_unknown_charts_refused_and_charts_of_a_result_without_frozen_figures_drawn_live(
+    client: FlaskClient, published: Scenario
 ) -> None:
+    # `published` is written by hand, as a result published before the figures were frozen: its charts
+    # are drawn on each request (nothing is stored on a GET), the same drawing each time.
     assert client.get(f"/resultats/{YEAR}/graphiques/secret.svg").status_code == 404
     assert client.get(f"/resultats/{YEAR}/graphiques/..%2Fvoix.svg").status_code == 404
-    first = client.get(f"/resultats/{YEAR}/graphiques/voix.svg").data
-    folder = Path(app.instance_path) / "results-charts"
-    cached = list(folder.glob("*.svg"))
-    assert len(cached) == 1 and cached[0].read_bytes() == first
-    stamp = cached[0].stat().st_mtime_ns
-    assert client.get(f"/resultats/{YEAR}/graphiques/voix.svg").data == first
-    assert cached[0].stat().st_mtime_ns == stamp  # served from the cache, not drawn again
+    first = client.get(f"/resultats/{YEAR}/graphiques/voix.svg")
+    assert first.status_code == 200 and first.data.startswith(b"<?xml")
+    assert client.get(f"/resultats/{YEAR}/graphiques/voix.svg").data == first.data
+    assert first.headers["ETag"].strip('"') == hashlib.sha256(first.data).hexdigest()
 
 
 def test_downloads_give_the_published_files_whose_sha256_is_shown(
@@ -301,3 +300,39 @@ def test_size_labels_are_french() -> None:
     assert size_label(842) == "842 octets"
     assert size_label(12_345) == "12,3 ko"
     assert squeeze(size_label(4_500_000)) == "4,5 Mo"
+
+
+def test_published_open_data_is_cacheable_and_answers_304_to_its_tag(
+    client: FlaskClient, published: Scenario
+) -> None:
+    url = f"/api/editions/{YEAR}/results.json"
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag and "public" in first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert client.get(url, headers={"If-None-Match": '"autre"'}).status_code == 200
+    # The charts and the files are sent with their own tags too (send_file).
+    chart = client.get(f"/resultats/{YEAR}/graphiques/enveloppe.svg")
+    assert chart.headers.get("ETag") and client.get(
+        f"/resultats/{YEAR}/graphiques/enveloppe.svg", headers={"If-None-Match": chart.headers["ETag"]}
+    ).status_code == 304
+
+
+def test_the_archives_list_every_published_edition_with_its_figures(
+    client: FlaskClient, published: Scenario
+) -> None:
+    page = text_of(client.get("/resultats"))
+    from budgetcitoyen.french import euros
+
+    assert f'href="/resultats/{YEAR}"' in page and euros(Decimal("22000")) in page
+    data = client.get("/api/editions.json").get_json()
+    [edition] = data["editions"]
+    assert (edition["edition"], edition["enveloppe"], edition["attribue"], edition["votants"],
+            edition["laureates"]) == (YEAR, "22000.00", "21500.00", 5, 3)
+    assert edition["resultats"].endswith(f"/api/editions/{YEAR}/results.json")
+
+
+def test_the_archives_say_when_nothing_is_published(client: FlaskClient, scenario: Scenario) -> None:
+    assert "Aucune édition n'a encore publié ses résultats." in text_of(client.get("/resultats"))
+    assert client.get("/api/editions.json").get_json()["editions"] == []

@@ -22,6 +22,7 @@ from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.mail import take_pending
 from budgetcitoyen.results import services
 from budgetcitoyen.results.models import AllocationResult
+from budgetcitoyen.storage import LocalStorage
 from budgetcitoyen.voting import ballots as voting
 from budgetcitoyen.voting import paper as vote_paper
 from budgetcitoyen.voting.eligibility import voter_key
@@ -123,9 +124,9 @@ def test_publish_writes_files_statuses_and_conventions_once(
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         with pytest.raises(Conflict, match="Calculez"):
-            services.publish(session, ed, admin, str(tmp_path), now_utc())
+            services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         services.compute(session, ed, admin, now_utc())
-        result = services.publish(session, ed, admin, str(tmp_path), now_utc())
+        result = services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         session.commit()
         folder = services.results_folder(str(tmp_path), ed.year)
         pb = (folder / services.PB_NAME.format(year=ed.year)).read_bytes()
@@ -142,7 +143,7 @@ def test_publish_writes_files_statuses_and_conventions_once(
     with app.extensions["db_sessionmaker"]() as session:
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         with pytest.raises(Conflict, match="déjà publiés"):
-            services.publish(session, ed, admin, str(tmp_path), now_utc())
+            services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         with pytest.raises(Conflict, match="déjà publiés"):
             services.compute(session, ed, admin, now_utc())
         # The published files are the count: no ballot can be voided or typed in afterwards.
@@ -174,10 +175,10 @@ def test_publish_queues_each_holders_mail_and_a_rollback_forgets_them(
         ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
         services.compute(session, ed, admin, now_utc())
         session.commit()
-        services.publish(session, ed, admin, str(tmp_path), now_utc())
+        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         session.rollback()
         assert take_pending(session) == []  # nothing announces a publication that did not happen
-        services.publish(session, ed, admin, str(tmp_path), now_utc())
+        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
         mails = take_pending(session)
         holders = [session.get(Initiative, i.id).holder.email for i in (a, b, c, d)]
         subjects = {m.context["initiative"].id: m.subject for m in mails}
@@ -199,7 +200,8 @@ def test_publish_refuses_an_outdated_computation(
         ed = session.get(Edition, closed_vote.id)
         ed.envelope = Decimal("5000")
         with pytest.raises(Conflict, match="recalculez"):
-            services.publish(session, ed, session.get(User, admin_user.id), str(tmp_path), now_utc())
+            services.publish(session, ed, session.get(User, admin_user.id),
+                             LocalStorage.for_instance(tmp_path), now_utc())
 
 
 def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winner(
@@ -227,7 +229,8 @@ def test_publish_refuses_a_computation_older_than_a_ballot_that_changes_no_winne
             now_utc(),
         )
         with pytest.raises(Conflict, match="recalculez"):
-            services.publish(session, edition, session.get(User, admin_user.id), str(tmp_path), now_utc())
+            services.publish(session, edition, session.get(User, admin_user.id),
+                             LocalStorage.for_instance(tmp_path), now_utc())
 
 
 def test_voided_ballots_do_not_count(app, closed_vote, make_initiative, admin_user) -> None:
@@ -246,3 +249,50 @@ def test_voided_ballots_do_not_count(app, closed_vote, make_initiative, admin_us
         assert {d.votes for d in result.decisions} == {2}
         assert len(initiatives) == 3
         assert session.scalar(select(func.count()).select_from(AllocationResult)) == 1
+
+
+def test_the_ballots_csv_quotes_ids_only_when_they_need_it() -> None:
+    """The fast writer gives the csv module's bytes; ids holding a separator or a quote are quoted."""
+    from budgetcitoyen import allocation
+    from budgetcitoyen.results.services import EditionInstance, ballots_csv
+
+    projects = [allocation.Project(id=str(n), cost=Decimal(100)) for n in (7, 8, 9)]
+    ballots = allocation.Ballots.from_lists([[0, 2], [], [1]], 3)
+    for ids in (["a1", "b2", "c3"], ['x;1', 'y"2', "z3"]):
+        instance = EditionInstance(projects=projects, ballots=ballots, ballot_ids=ids,
+                                   ballot_channels=["online", "paper", "online"], initiatives={},
+                                   ceilings={}, sub_envelopes={})
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(["bulletin", "canal", "initiatives"])
+        writer.writerows([[ids[0], "en ligne", "7,9"], [ids[1], "papier", ""], [ids[2], "en ligne", "8"]])
+        assert ballots_csv(None, instance) == out.getvalue().encode()  # type: ignore[arg-type]
+
+
+def test_computing_reads_the_same_ballots_as_the_published_files(app, closed_vote, make_initiative) -> None:
+    """The quick read used to compute (no ids) and the full one used for the files give the same ballots:
+    voided ballots left out, a withdrawn initiative's choices dropped, ballots left empty still voters."""
+    from sqlalchemy import update
+
+    from budgetcitoyen.voting.models import Ballot
+
+    initiatives = seed(app, closed_vote, make_initiative,
+                       [[0, 1, 2], [2, 1], [3], [0, 3], [1], [0, 1, 2], []], [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        some = session.scalars(select(Ballot.id).where(Ballot.edition_id == closed_vote.id)).all()[:2]
+        session.execute(update(Ballot).where(Ballot.id.in_(some))
+                        .values(voided_at=now_utc(), void_reason="Doublon"))
+        session.get(Initiative, initiatives[3].id).status = Status.ABANDONED.value
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
+        edition = session.get(Edition, closed_vote.id)
+        quick = services.load_instance(session, edition, for_files=False)
+        full = services.load_instance(session, edition)
+
+    def rows(instance: services.EditionInstance) -> list[tuple[int, ...]]:
+        ballots = instance.ballots
+        return sorted(tuple(sorted(ballots.ballot(n).tolist())) for n in range(ballots.num_voters))
+
+    assert rows(quick) == rows(full) and quick.ballots.num_voters == 5
+    assert [p.votes for p in quick.projects] == [p.votes for p in full.projects]
+    assert [p.id for p in quick.projects] == [str(i.id) for i in initiatives[:3]]

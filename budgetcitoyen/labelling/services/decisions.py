@@ -86,16 +86,23 @@ def _check_decision(initiative: Initiative, labelled: bool, category: Category |
                               "demandé.", field="category_id")
 
 
+NO_SHEET = ("Aucune évaluation du comité n'est soumise pour ce dossier : cochez la case pour confirmer une "
+            "décision sans notes (le porteur en sera informé).")
+
+
 def decide(session: Session, actor: User, initiative: Initiative, labelled: bool, category: Category | None,
-           motivation: str, now: datetime) -> DecisionRecorded:
+           motivation: str, now: datetime, *, without_evaluations: bool = False) -> DecisionRecorded:
     """Record the committee's outcome, move the dossier to labellisé / non labellisé (audited) and tell
-    the holder, with the motivation, the aggregate per axis and the radar."""
+    the holder, with the motivation, the aggregate per axis and the radar. A decision with no submitted
+    sheet needs `without_evaluations` (an explicit confirmation), and the holder's mail says so."""
     # Locked: a withdrawal or another admin's decision at the same moment waits, then sees the new status.
     session.flush()
     session.refresh(initiative, with_for_update=True)
     _check_decision(initiative, labelled, category, motivation)
     if session.scalar(select(Decision.id).where(Decision.initiative_id == initiative.id)) is not None:
         raise Conflict(ALREADY_DECIDED)
+    if not without_evaluations and not review(session, initiative).sheets:
+        raise DomainError(NO_SHEET, field="without_evaluations")
     requested_category_id = initiative.category_id
     decision = Decision(initiative_id=initiative.id, labelled=labelled,
                         category_id=category.id if labelled and category else None,
@@ -111,7 +118,8 @@ def decide(session: Session, actor: User, initiative: Initiative, labelled: bool
                  summary=f"Décision du comité : {'labellisé' if labelled else 'non labellisé'}",
                  # The category asked by the holder is kept here once the labelled one replaces it.
                  before={"category_id": requested_category_id},
-                 after={"labelled": labelled, "category_id": decision.category_id})
+                 after={"labelled": labelled, "category_id": decision.category_id,
+                        "without_evaluations": not review(session, initiative).sheets})
     session.flush()
     mail = notifications.decision_made(session, initiative, decision, review(session, initiative))
     return DecisionRecorded(decision, mail is not None, bool(mail and mail.attachments))

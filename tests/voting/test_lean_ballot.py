@@ -1,0 +1,66 @@
+"""A ballot costs a handful of SQL statements (issue #14): counted with a `before_cursor_execute` listener on
+the app's engine around one `POST /vote/bulletin`, first ballot and change of vote, on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+
+from budgetcitoyen.voting.models import Ballot
+from tests.helpers import csrf_token
+
+# The whole request on PostgreSQL: the account, its roles and the current edition with its calendar (one
+# statement), the rate limiter (one, committed on its own), the voter's identity with its commune (one), the
+# initiatives on the ballot with the paper-ballot check (one), the ballot upsert (one), its choices (one),
+# the participation count on a first ballot or the old choices' delete on a change (one) and the receipt in
+# the mail queue (one). SQLite adds three: the limiter reads apart from its upsert, and the request's read
+# transaction ends before the limiter's own (every SQLite transaction holds the write lock), so the account
+# and the edition are read again.
+CEILING = {"postgresql": 8, "sqlite": 11}
+# Transaction control the engines send through the cursor (SQLite's BEGIN IMMEDIATE, savepoints): not work.
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = app.extensions["db_engine"]
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(CONTROL):
+            seen.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def post_ballot(client: FlaskClient, token: str, choices: list[int]):  # type: ignore[no-untyped-def]
+    return client.post("/vote/bulletin", data={"csrf_token": token, "choix": [str(c) for c in choices]})
+
+
+def test_a_ballot_takes_few_statements_and_none_for_templates(
+    app: Flask, login_as, make_voter, vote_edition, on_ballot, db_session
+) -> None:
+    client = login_as(make_voter())
+    token = csrf_token(client, "/vote")
+    with statements(app) as first:
+        answer = post_ballot(client, token, [i.id for i in on_ballot[:3]])
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    with statements(app) as change:
+        answer = post_ballot(client, token, [i.id for i in on_ballot[2:5]])
+    assert answer.status_code == 302
+    ballot = db_session.scalar(select(Ballot))
+    assert ballot.version == 2 and sorted(c.initiative_id for c in ballot.choices) == \
+        sorted(i.id for i in on_ballot[2:5])
+    ceiling = CEILING[db_session.get_bind().dialect.name]
+    for seen in (first, change):
+        assert len(seen) <= ceiling, "\n".join(seen)
+        # A redirect renders nothing: no committee seat or template context is looked up.
+        assert not any("committee" in s for s in seen), "\n".join(seen)
