@@ -39,6 +39,7 @@ from budgetcitoyen.results.files import CSV_NAME as CSV_NAME
 from budgetcitoyen.results.files import PB_NAME as PB_NAME
 from budgetcitoyen.results.files import ballots_csv as ballots_csv
 from budgetcitoyen.results.files import ballots_pb as ballots_pb
+from budgetcitoyen.results.files import votes as ballot_votes
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import ballots as voting_ballots
@@ -268,8 +269,9 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
             or result.settings != rule_settings(edition, instance)):
         raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la "
                        "répartition avant de publier.")
-    pb = ballots_pb(edition, instance, result.settings)
-    table = ballots_csv(edition, instance)
+    chosen = ballot_votes(instance)  # the column both files carry, joined once
+    pb = ballots_pb(edition, instance, result.settings, chosen)
+    table = ballots_csv(edition, instance, chosen)
     for name, data in ((PB_NAME, pb), (CSV_NAME, table)):
         # Replaced: a file left by a publication that was rolled back is not the published one.
         files.put(session, file_key(edition.year, name.format(year=edition.year)), io.BytesIO(data),
