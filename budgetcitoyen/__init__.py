@@ -32,10 +32,12 @@ VIEW_MODULES = (
     "budgetcitoyen.conventions.admin_views",
     "budgetcitoyen.voting.views",
     "budgetcitoyen.voting.admin_views",
+    "budgetcitoyen.voting.franceconnect_views",
     "budgetcitoyen.results.views",
     "budgetcitoyen.results.simulator_views",
     "budgetcitoyen.results.admin_views",
     "budgetcitoyen.dashboards.views",
+    "budgetcitoyen.metrics.views",
 )
 
 
@@ -70,9 +72,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from budgetcitoyen import cli, db, error_pages, extensions, request_log, security, storage, templating
     from budgetcitoyen.mail.delivery import install_commit_hook
+    from budgetcitoyen.metrics import collectors as metrics
 
     security.init_url_converters(app)
     request_log.init_app(app)  # first: its clock starts before the other hooks run
+    metrics.init_app(app)
     db.init_app(app)
     storage.init_app(app)
     install_commit_hook()

@@ -60,7 +60,21 @@ DEFAULTS: dict[str, Any] = {
     # A sign-up sent sooner than this after the form was shown is a script's; 0 turns the check off.
     "SIGNUP_MIN_FILL_SECONDS": 3,
     "DEMO_MODE": False,
+    # Log-in and verified identity with FranceConnect or any OpenID Connect provider (README). Without
+    # issuer, client id and secret, the button is absent and identities are declared.
+    "OIDC_ISSUER": None,  # FranceConnect v2: the issuer given in its partners' space (https://…/api/v2)
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    # FranceConnect's scopes are its claims' names; the vote needs names, birth date and e-mail.
+    "OIDC_SCOPES": "openid given_name family_name birthdate email",
+    "OIDC_ACR_VALUES": None,  # FranceConnect: "eidas1"; the ID token's acr must then be one of them
+    "OIDC_TOKEN_AUTH_METHOD": "client_secret_post",
+    "OIDC_TIMEOUT": 10,
+    "OIDC_PROVIDER_NAME": "FranceConnect",
+    "OIDC_BUTTON_LABEL": "S'identifier avec FranceConnect",
     "REQUEST_LOG": True,  # one JSON line per request on stderr (budgetcitoyen/request_log.py)
+    # Bearer token of /metrics (Prometheus); unset: no metrics page (404).
+    "METRICS_TOKEN": None,
     "HTTPS": False,  # true behind HTTPS: secure cookies and https links in mails
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-For/-Proto headers are trusted
     "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
@@ -91,7 +105,8 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(overrides)
 
     # from_prefixed_env reads values as JSON: a numeric secret would become an int.
-    for key in ("SECRET_KEY", "MAIL_PASSWORD", "MAIL_USERNAME", "DATABASE_URL", "PUBLIC_URL", "MAIL_HOST"):
+    for key in ("SECRET_KEY", "MAIL_PASSWORD", "MAIL_USERNAME", "DATABASE_URL", "PUBLIC_URL", "MAIL_HOST",
+                "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ACR_VALUES"):
         if app.config.get(key) is not None and not isinstance(app.config[key], str):
             app.config[key] = str(app.config[key])
 

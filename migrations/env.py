@@ -46,16 +46,31 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    if connection.in_transaction():
-        connection.commit()
+    # SQLite alters a table by copying it to a new one and dropping the old: with foreign keys enforced,
+    # that DROP deletes the rows of every table referencing it (ON DELETE CASCADE: an edition's categories,
+    # axes, initiatives…) or fails. Alembic's advice: enforcement off while migrating (the pragma only
+    # works outside a transaction), then every reference checked before it is turned back on.
+    guard = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if guard:
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if guard:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
+        if connection.in_transaction():
+            connection.commit()
+    finally:
+        if guard:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -41,7 +41,7 @@ from budgetcitoyen.reference.services import load_reference
 REFERENCE_TABLES = ("territories", "structure_types", "communes")  # in foreign-key order
 SNAPSHOT_SCHEMA = "test_snapshot"
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.oidc.fixtures"]
 
 
 def free_port() -> int:

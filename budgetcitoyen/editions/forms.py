@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,14 +19,16 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from budgetcitoyen.accounts.models import COLLEGE_LABELS
 from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.editions.models import (
     BALLOT_SCOPE_LABELS,
+    IDENTITY_POLICY_LABELS,
     PAPER_CLASH_LABELS,
     BallotScope,
+    IdentityPolicy,
     PaperClashPolicy,
 )
 from budgetcitoyen.editions.rules import PHASE_LABELS, Phase
@@ -87,6 +90,11 @@ class EditionForm(BaseForm):
         default=PaperClashPolicy.ONLINE_WINS.value,
         invalid_choice_message="Choisissez une des règles proposées.",
         description="Le bulletin qui n'est pas retenu est annulé, avec son motif, dans le journal.")
+    identity_policy = SelectField(
+        "Identité des votants", choices=_choices(IDENTITY_POLICY_LABELS), default=IdentityPolicy.EITHER.value,
+        invalid_choice_message="Choisissez une des règles proposées.",
+        description="Une identité vérifiée (FranceConnect) ne peut voter qu'une fois, quel que soit le "
+                    "compte. « Vérifiée obligatoire » exige un fournisseur d'identité configuré.")
     allocation_rule = SelectField("Règle de répartition de l'enveloppe",
                                   choices=_choices({rule: rule.label for rule in AllocationRule}))
     vote_threshold = IntegerField(
@@ -115,6 +123,15 @@ class EditionForm(BaseForm):
                     "données ouvertes.")
     submit = SubmitField("Enregistrer")
 
+    def validate_identity_policy(self, field: SelectField) -> None:
+        if field.data != IdentityPolicy.VERIFIED.value:
+            return
+        config = current_app.config
+        if not all(config.get(k) for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")):
+            # Nobody could vote: no provider to verify anyone with.
+            raise ValidationError("Aucun fournisseur d'identité n'est configuré (BUDGETCITOYEN_OIDC_*) : "
+                                  "personne ne pourrait voter avec une identité vérifiée obligatoire.")
+
     @staticmethod
     def usual(year: int) -> dict[str, Any]:
         """What the form proposes for a new edition of `year`."""
@@ -125,6 +142,7 @@ class EditionForm(BaseForm):
             "ballot_scope": BallotScope.DEPARTMENT.value, "allocation_rule": AllocationRule.GREEDY.value,
             "vote_threshold": 0, "mes_utility": "cost",
             "paper_clash_policy": PaperClashPolicy.ONLINE_WINS.value,
+            "identity_policy": IdentityPolicy.EITHER.value,
             "reviewers_per_dossier": 3, "score_aggregation": "mean", "label_threshold": Decimal("2.50"),
             "forbid_zero_axis": True, "disagreement_spread": 2,
         }
@@ -144,6 +162,7 @@ class EditionForm(BaseForm):
             max_choices=self.max_choices.data,
             ballot_scope=BallotScope(self.ballot_scope.data),
             paper_clash_policy=PaperClashPolicy(self.paper_clash_policy.data),
+            identity_policy=IdentityPolicy(self.identity_policy.data),
             allocation_rule=AllocationRule(self.allocation_rule.data),
             vote_threshold=self.vote_threshold.data,
             mes_utility=self.mes_utility.data,

@@ -40,6 +40,22 @@ PAPER_CLASH_LABELS = {
 }
 
 
+class IdentityPolicy(enum.StrEnum):
+    """Which identities an edition accepts for the vote."""
+
+    DECLARED = "declared"  # declared only (no identity provider offered)
+    VERIFIED = "verified"  # verified with the identity provider (FranceConnect) only
+    EITHER = "either"  # either; a verified and a declared identity that match are one person
+
+
+IDENTITY_POLICY_LABELS = {
+    IdentityPolicy.EITHER: "Identité déclarée ou vérifiée avec FranceConnect (recommandé : les mineurs sans "
+                           "FranceConnect peuvent voter)",
+    IdentityPolicy.VERIFIED: "Identité vérifiée obligatoire (FranceConnect ou le fournisseur configuré)",
+    IdentityPolicy.DECLARED: "Identité déclarée seulement (la vérification n'est pas proposée au votant)",
+}
+
+
 class Edition(Base):
     """One yearly campaign of the Budget citoyen."""
 
@@ -59,6 +75,9 @@ class Edition(Base):
         CheckConstraint("disagreement_spread >= 1 AND disagreement_spread <= 4", name="spread_range"),
         CheckConstraint(
             "paper_clash_policy IN ('online_wins', 'paper_wins')", name="known_paper_clash_policy"
+        ),
+        CheckConstraint(
+            "identity_policy IN ('declared', 'verified', 'either')", name="known_identity_policy"
         ),
         CheckConstraint("vote_threshold >= 0", name="vote_threshold_not_negative"),
         CheckConstraint("mes_utility IN ('cost', 'card')", name="known_mes_utility"),
@@ -92,6 +111,8 @@ class Edition(Base):
     live_results: Mapped[bool] = mapped_column(default=False)
     # Where one person voted both online and on paper (PaperClashPolicy).
     paper_clash_policy: Mapped[str] = mapped_column(String(20), default=PaperClashPolicy.ONLINE_WINS.value)
+    # Which identities may vote (IdentityPolicy); frozen once the vote opens, like the other vote rules.
+    identity_policy: Mapped[str] = mapped_column(String(10), default=IdentityPolicy.EITHER.value)
     # Labelling settings
     reviewers_per_dossier: Mapped[int] = mapped_column(default=3)
     score_aggregation: Mapped[str] = mapped_column(String(10), default="mean")

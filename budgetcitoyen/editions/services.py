@@ -23,7 +23,14 @@ from budgetcitoyen.editions.current import current_edition as current_edition
 from budgetcitoyen.editions.current import current_edition_id as current_edition_id
 from budgetcitoyen.editions.current import remember_current_edition as remember_current_edition
 from budgetcitoyen.editions.dates import INSTANT, dates_of, default_calendar, windows_from_dates
-from budgetcitoyen.editions.models import BallotScope, Category, Edition, EditionPhase, PaperClashPolicy
+from budgetcitoyen.editions.models import (
+    BallotScope,
+    Category,
+    Edition,
+    EditionPhase,
+    IdentityPolicy,
+    PaperClashPolicy,
+)
 from budgetcitoyen.editions.questionnaire import add_default_questionnaire
 from budgetcitoyen.editions.rules import (
     PHASE_LABELS,
@@ -73,6 +80,7 @@ class EditionInput:
     forbid_zero_axis: bool = True
     disagreement_spread: int = 2
     paper_clash_policy: PaperClashPolicy = PaperClashPolicy.ONLINE_WINS
+    identity_policy: IdentityPolicy = IdentityPolicy.EITHER
     credits_available: Decimal | None = None
     vote_threshold: int = 0
     mes_utility: str = "cost"
@@ -81,7 +89,7 @@ class EditionInput:
 EDITION_FIELDS = tuple(EditionInput.__dataclass_fields__)
 # The settings a ballot is checked against: frozen once the vote opens.
 VOTE_RULES = frozenset(
-    {"voting_min_age", "min_choices", "max_choices", "ballot_scope", "paper_clash_policy"}
+    {"voting_min_age", "min_choices", "max_choices", "ballot_scope", "paper_clash_policy", "identity_policy"}
 )
 # Whether ballots were cast is known to the vote, which builds on editions: the voting package
 # registers its answer here (budgetcitoyen/voting/services.py), so this module never imports it.
@@ -117,6 +125,8 @@ def _check(data: EditionInput) -> None:
         raise DomainError(
             "Règle inconnue pour le double vote papier et en ligne.", field="paper_clash_policy"
         )
+    if data.identity_policy not in set(IdentityPolicy):
+        raise DomainError("Règle d'identité inconnue.", field="identity_policy")
 
 
 def create_edition(

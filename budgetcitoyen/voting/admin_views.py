@@ -168,7 +168,7 @@ def _render_duplicates(
     edition: Edition, failed: tuple[int, VoidForm] | None = None, status: int = 200
 ) -> Any:
     groups = likely_duplicates(db(), edition, secret_key())
-    forms = {entry.user.id: _void_form(entry.user.id) for group in groups for entry in group
+    forms = {entry.user.id: _void_form(entry.user.id) for group in groups for entry in group.entries
              if entry.kind == "account" and entry.user is not None and entry.ballot_state == "counted"}
     if failed is not None:
         forms[failed[0]] = failed[1]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, delete, insert, literal, select, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
@@ -31,7 +31,7 @@ from budgetcitoyen.voting.identity import (
     profile_of,
     territory_of,
 )
-from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel, VoterProfile
+from budgetcitoyen.voting.models import Ballot, BallotChoice, Channel, VerifiedIdentity, VoterProfile
 from budgetcitoyen.voting.receipts import receipt_code
 from budgetcitoyen.voting.rules import (
     BALLOT_STATUSES,
@@ -41,6 +41,7 @@ from budgetcitoyen.voting.rules import (
     validate_choices,
     vote_last_day,
 )
+from budgetcitoyen.voting.verification import IdentityPolicy
 
 CHANNEL_NAMES = {Channel.ONLINE.value: "en ligne", Channel.PAPER.value: "papier"}
 
@@ -230,16 +231,30 @@ def store_ballot(
 
 
 def cast_online(
-    session: Session, edition: Edition, user: User, raw_choices: Iterable[str], secret: str, now: datetime
+    session: Session, edition: Edition, user: User, raw_choices: Iterable[str], secret: str, now: datetime,
+    identity_policy: IdentityPolicy = IdentityPolicy.EITHER,
 ) -> Ballot:
-    """Cast or change the account's ballot: checks the window, eligibility, the choices and paper clashes;
-    queues the voter's receipt (sent once committed)."""
+    """Cast or change the account's ballot: checks the window, eligibility, the identity policy, the
+    choices, one person's other accounts and paper clashes; queues the voter's receipt (sent once
+    committed)."""
     require_phase(edition, Phase.VOTE, now)
-    profile = profile_of(session, user)
-    if profile is None:
+    found = _profile_with_twins(session, user)
+    if found is None:
         raise DomainError("Indiquez d'abord votre identité et votre commune de résidence pour pouvoir voter.")
+    profile, verified, has_twins = found
     identity = identity_of(profile)
     check_person(edition, identity, email_confirmed=user.is_confirmed, today=to_local(now).date())
+    twins = _same_person_accounts(session, user, profile.person_key) if has_twins else {}
+    if identity_policy == IdentityPolicy.VERIFIED and not verified:
+        raise NotAllowed("Pour ce vote, votre identité doit être vérifiée : utilisez le bouton "
+                         "d'identification de la page « Mes informations de votant ».")
+    if _twin_has_voted(session, edition, user, twins, verified, secret):
+        # A verified identity and an identity declared on another account that match are one person:
+        # whichever voted first counts; the duplicates report shows both to the Mission ESS.
+        raise Conflict(
+            "Votre vote ne peut pas être enregistré en ligne pour le moment : une vérification est "
+            "nécessaire. Écrivez à la mission ESS, qui vous répondra rapidement."
+        )
     # The commune came with the profile: its territory needs no query of its own.
     territory_id = profile.commune.territory_id if profile.commune is not None else None
     if territory_id is None:
@@ -266,6 +281,43 @@ def cast_online(
     )
     notifications.ballot_receipt(session, user, edition, ballot, receipt_code(secret, ballot))
     return ballot
+
+
+def _profile_with_twins(session: Session, user: User) -> tuple[VoterProfile, bool, bool] | None:
+    """The account's voter profile (with its commune), whether its identity is verified, and whether other
+    accounts declare the same person: one statement, as every ballot asks all three."""
+    verified = select(VerifiedIdentity.user_id).where(
+        VerifiedIdentity.user_id == VoterProfile.user_id).exists()
+    twin = aliased(VoterProfile)
+    twins = select(twin.id).where(twin.person_key == VoterProfile.person_key,
+                                  twin.user_id != VoterProfile.user_id).exists()
+    row = session.execute(select(VoterProfile, verified, twins).where(VoterProfile.user_id == user.id)
+                          .options(joinedload(VoterProfile.commune))).first()
+    return None if row is None else (row[0], bool(row[1]), bool(row[2]))
+
+
+def _same_person_accounts(session: Session, user: User, person: str) -> dict[int, bool]:
+    """The other accounts declaring the same person (same person key), with whether each is verified."""
+    is_verified = select(VerifiedIdentity.user_id).where(
+        VerifiedIdentity.user_id == VoterProfile.user_id).exists()
+    rows = session.execute(select(VoterProfile.user_id, is_verified).where(
+        VoterProfile.person_key == person, VoterProfile.user_id != user.id))
+    return {user_id: bool(twin_verified) for user_id, twin_verified in rows}
+
+
+def _twin_has_voted(
+    session: Session, edition: Edition, user: User, twins: dict[int, bool], verified: bool, secret: str
+) -> bool:
+    """Whether another account of the same person has a counted ballot, when either side is verified. Two
+    declared identities alike still both count: a declaration proves nothing, so the first one must not
+    lock the real person out; the duplicates report flags them."""
+    keys = [voter_key(secret, user_id=uid) for uid, twin_verified in twins.items()
+            if verified or twin_verified]
+    if not keys:
+        return False
+    return session.scalar(select(Ballot.id).where(
+        Ballot.edition_id == edition.id, Ballot.voter_key.in_(keys), Ballot.voided_at.is_(None)).limit(1)
+    ) is not None
 
 
 # --- voiding ---------------------------------------------------------------------------------

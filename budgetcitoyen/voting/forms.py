@@ -49,6 +49,21 @@ class IdentityForm(BaseForm):
         self.commune.data = f"{profile.commune.name} ({profile.commune_code})"
 
 
+class CommuneForm(BaseForm):
+    """A verified identity's page: the provider gives names and birth date, the commune stays declared."""
+
+    commune = StringField(
+        "Commune de résidence",
+        validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
+        description="Nom de la commune du Pas-de-Calais, son code postal ou son code INSEE.",
+        render_kw={"list": "communes-62", "autocomplete": "off"},
+    )
+    submit = SubmitField("Enregistrer et continuer")
+
+    def fill_from(self, profile: VoterProfile) -> None:
+        self.commune.data = f"{profile.commune.name} ({profile.commune_code})"
+
+
 def declared_identity(session: Session, form: IdentityForm) -> Identity | None:
     """The identity typed on a validated form, or None with a French error on the commune field."""
     commune_code = resolve_commune(session, form)
@@ -63,7 +78,7 @@ def commune_options(session: Session) -> list[tuple[str, str]]:
         select(Commune.name, Commune.insee_code).order_by(Commune.name))]
 
 
-def resolve_commune(session: Session, form: IdentityForm) -> str | None:
+def resolve_commune(session: Session, form: IdentityForm | CommuneForm) -> str | None:
     """The INSEE code of the commune typed on a voter's form, or None with a French error on the field."""
     index = CommuneIndex.load(session)
     code = index.resolve(form.commune.data)

@@ -59,6 +59,31 @@ class VoterProfile(Base):
     commune: Mapped[Commune] = relationship()
 
 
+class VerifiedIdentity(Base):
+    """An identity an OpenID Connect provider (FranceConnect) vouched for, bound to one account.
+
+    `subject_key` is a keyed hash of the provider's issuer and subject, never the subject itself:
+    it finds the account again at the next log-in and, being unique, lets one verified person hold
+    one account only. Names and birth date come from the provider and cannot be edited; the
+    account's voter profile copies them (with the first given name, as people type it), next to the
+    commune, which stays declared. Personal data, erased with the account.
+    """
+
+    __tablename__ = "verified_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    subject_key: Mapped[str] = mapped_column(String(64), unique=True)
+    given_names: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(100))
+    # FranceConnect's preferred_username: the usage name (a spouse's name…) a person may declare instead
+    # of the birth name; the duplicates report compares both.
+    usage_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    acr: Mapped[str] = mapped_column(String(100))
+    verified_at: Mapped[datetime]
+
+
 class Ballot(Base):
     """A voter's ballot for an edition; changing it replaces the choices of the same row."""
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.ballots import chosen_initiatives
 from budgetcitoyen.voting.identity import find_online_ballot, profile_of
+from budgetcitoyen.voting.models import VerifiedIdentity
 
 # A birth date is required by the schema; an erased profile keeps this one, which no voter has.
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -44,8 +45,10 @@ def export_voter_data(session: Session, user: User, secret: str) -> dict[str, ob
 
 
 def erase_voter_data(session: Session, user: User) -> None:
-    """Names and birth date go; the keyed identity hash stays, so a new account of the same person
-    is still seen as a duplicate, and the ballot already cast keeps counting."""
+    """Names and birth date go, and the verified identity with them (the person may verify again on a
+    new account); the keyed identity hash stays, so a new account of the same person is still seen as
+    a duplicate, and the ballot already cast keeps counting."""
+    session.execute(delete(VerifiedIdentity).where(VerifiedIdentity.user_id == user.id))
     profile = profile_of(session, user)
     if profile is None:
         return

@@ -17,9 +17,17 @@ from budgetcitoyen.errors import DomainError
 from budgetcitoyen.ratelimit.web import limit
 from budgetcitoyen.voting import ballots, figures, permissions, personal_data, receipts
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
-from budgetcitoyen.voting.forms import BallotForm, IdentityForm, commune_options, declared_identity
+from budgetcitoyen.voting.forms import (
+    BallotForm,
+    CommuneForm,
+    IdentityForm,
+    commune_options,
+    declared_identity,
+    resolve_commune,
+)
 from budgetcitoyen.voting.identity import declare_identity, find_online_ballot, profile_of
 from budgetcitoyen.voting.rules import ballot_is_public, vote_calendar, vote_window_status
+from budgetcitoyen.voting.verification import IdentityPolicy, save_verified_commune, verified_identity_of
 from budgetcitoyen.web import Access, access, current_actor, db, perform, secret_key
 
 bp = Blueprint("voting", __name__)
@@ -89,7 +97,8 @@ def cast() -> Any:
     except DomainError as error:
         form.add_error(None, error.message)
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
-    outcome = perform(ballots.cast_online, edition, user, raw, secret_key(), now_utc(), form=form)
+    outcome = perform(ballots.cast_online, edition, user, raw, secret_key(), now_utc(),
+                      IdentityPolicy(edition.identity_policy), form=form)
     if not outcome.ok:
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=outcome.error.status_code)
     flash("Votre vote est enregistré." if outcome.value.version == 1
@@ -119,20 +128,33 @@ def thanks() -> Any:
 @bp.route("/vote/identite", methods=["GET", "POST"])
 @access(Access.AUTHENTICATED)
 def identity() -> Any:
-    """Declare (or correct, before voting) the identity one votes with."""
+    """Declare (or correct, before voting) the identity one votes with; with a verified identity, only
+    the commune (names and birth date come from the provider and cannot be edited)."""
     session = db()
     edition = current_edition(session)
-    profile = profile_of(session, current_actor())
-    form = IdentityForm()
+    user = current_actor()
+    profile = profile_of(session, user)
+    verified = verified_identity_of(session, user)
+    policy = IdentityPolicy(edition.identity_policy) if edition is not None else IdentityPolicy.EITHER
+    form: IdentityForm | CommuneForm = CommuneForm() if verified is not None else IdentityForm()
     if request.method == "GET" and profile is not None:
         form.fill_from(profile)
-    if form.validate_on_submit() and (declared := declared_identity(session, form)) is not None:
-        outcome = perform(declare_identity, current_actor(), declared, secret_key(), edition,
-                          now_utc(), form=form)
+    if verified is not None and form.validate_on_submit() \
+            and (code := resolve_commune(session, form)) is not None:
+        outcome = perform(save_verified_commune, user, verified, code, secret_key(), edition, now_utc(),
+                          form=form)
         if outcome.ok:
             flash("Vos informations sont enregistrées.", "success")
             return redirect(url_for("voting.ballot"))
-    return render_template("voting/identity.html", form=form, profile=profile,
+    elif verified is None and policy != IdentityPolicy.VERIFIED and form.validate_on_submit() \
+            and (declared := declared_identity(session, form)) is not None:
+        outcome = perform(declare_identity, user, declared, secret_key(), edition, now_utc(), form=form)
+        if outcome.ok:
+            flash("Vos informations sont enregistrées.", "success")
+            return redirect(url_for("voting.ballot"))
+    return render_template("voting/identity.html", form=form, profile=profile, verified=verified,
+                           verified_required=policy == IdentityPolicy.VERIFIED,
+                           declared_only=policy == IdentityPolicy.DECLARED,
                            communes=commune_options(session), **_vote_context(edition)), \
         (400 if request.method == "POST" else 200)
 

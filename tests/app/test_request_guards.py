@@ -58,9 +58,13 @@ def test_a_file_name_with_control_characters_is_a_400(
 def test_hsts_only_with_https(app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert "Strict-Transport-Security" not in app.test_client().get("/healthz").headers
     secure = create_app({**_settings(app, tmp_path), "HTTPS": True, "PUBLIC_URL": "https://budget.example.org"})
-    response = secure.test_client().get("/healthz", base_url="https://budget.example.org")
-    secure.extensions["db_engine"].dispose()  # a second engine on the suite's database must not linger
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    try:
+        response = secure.test_client().get("/healthz", base_url="https://budget.example.org")
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    finally:
+        # Its pooled connection to the shared test database must not outlive the test: the next test's
+        # reset replaces the SQLite file under it ("disk I/O error" on the next write).
+        secure.extensions["db_engine"].dispose()
 
 
 def test_https_without_a_public_url_refuses_to_start(app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
