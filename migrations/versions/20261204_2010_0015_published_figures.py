@@ -1,7 +1,7 @@
 """published results frozen: their figures, counted once at publication
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04 20:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import budgetcitoyen.db
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
