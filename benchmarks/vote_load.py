@@ -45,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -114,6 +114,8 @@ LAST_NAMES = (
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHOICE = re.compile(r'name="choix" value="(\d+)"')
+# The review step's token: the ballot's first POST shows the choices back, the second (with it) records.
+REVIEWED = re.compile(r'name="relu" value="([0-9a-f]+)"')
 
 
 # --- the client side (runs in the client processes) --------------------------------------------
@@ -254,7 +256,15 @@ def phase_cast(client: Client, voter: dict[str, Any]) -> dict[str, Any]:
     while previous and set(choices) == previous and len(offered) > count:
         choices = sorted(rng.sample(offered, count))  # a change must change something
     form = [("csrf_token", voter.get("csrf") or "")] + [("choix", str(i)) for i in choices]
-    reply = client.request("POST", "/vote/bulletin", voter["cookies"], form)
+    # The review, then the confirmation: the time is the two requests' (what a voter now waits for).
+    review = client.request("POST", "/vote/bulletin", voter["cookies"], form)
+    error = _outcome(review, 200)
+    reviewed = REVIEWED.search(review.body) if error is None else None
+    if reviewed is None:
+        return {"seconds": review.seconds, "error": error or "no review page", "voter": voter}
+    reply = client.request("POST", "/vote/bulletin", voter["cookies"],
+                           [*form, ("relu", reviewed.group(1)), ("confirmer", "1")])
+    reply = replace(reply, seconds=reply.seconds + review.seconds)
     error = _outcome(reply, 302, "/vote/merci")
     if error is None:
         voter["choices"] = choices
@@ -894,7 +904,10 @@ def profile_ballot(
     def post_ballot(client: Any, voter: dict[str, Any], version: int) -> None:
         token, offered = pages[voter["index"]]
         choices = random.Random(f"{voter['index']}:{version}").sample(offered, voter["max_choices"])
-        reply = client.post("/vote/bulletin", data={"csrf_token": token, "choix": [str(i) for i in choices]})
+        data = {"csrf_token": token, "choix": [str(i) for i in choices]}
+        review = client.post("/vote/bulletin", data=data).get_data(as_text=True)
+        relu = REVIEWED.search(review).group(1)  # type: ignore[union-attr]
+        reply = client.post("/vote/bulletin", data={**data, "relu": relu, "confirmer": "1"})
         if reply.status_code != 302:
             raise SystemExit(f"profile: ballot POST answered {reply.status_code}")
 

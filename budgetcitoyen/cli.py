@@ -5,6 +5,7 @@ once; a DomainError rolls it back and is shown as the command's error)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import IO, Any
 
@@ -137,14 +138,20 @@ def restore_command(archive: Path) -> None:
               help="Build the calendar so that this phase is open today (default: vote).")
 @click.option("--reset", is_flag=True,
               help="Empty the database first and rebuild the demo (demo mode only: BUDGETCITOYEN_DEMO_MODE).")
+@click.option("--collectivite", default=None,
+              help="Collectivité of the demo, a profile of reference/collectivites (default: the configured "
+                   "one, BUDGETCITOYEN_COLLECTIVITE_PROFILE).")
 @with_appcontext
-def seed_demo(year: int | None, phase: str | None, reset: bool) -> None:
+def seed_demo(year: int | None, phase: str | None, reset: bool, collectivite: str | None) -> None:
     """Create the demo edition and one account per role, and print their passwords.
 
     An existing demo edition is kept as it is (running it again changes nothing): asking for another
-    phase then fails and says so, and --reset rebuilds the demo from an empty database."""
+    phase then fails and says so, and --reset rebuilds the demo from an empty database. In demo mode,
+    another collectivité than the configured one is remembered in the instance's settings.toml, so the
+    site started next shows its name and colours."""
     from sqlalchemy import make_url, select
 
+    from budgetcitoyen.config import profile_names
     from budgetcitoyen.demo.seed import DEMO_ACCOUNTS
     from budgetcitoyen.demo.seed import seed_demo as seed
     from budgetcitoyen.editions.models import Edition
@@ -153,6 +160,11 @@ def seed_demo(year: int | None, phase: str | None, reset: bool) -> None:
     now = now_utc()
     year = year or now.year
     wanted = Phase(phase or "vote")
+    configured = current_app.config["COLLECTIVITE_PROFILE"]
+    collectivite = collectivite or configured
+    if collectivite not in profile_names():
+        raise click.ClickException(f"Collectivité « {collectivite} » inconnue : "
+                                   + ", ".join(profile_names()) + ".")
     if reset:
         url = make_url(current_app.config["DATABASE_URL"])
         if not current_app.config["DEMO_MODE"] or url.get_backend_name() != "sqlite" or not url.database:
@@ -178,12 +190,34 @@ def seed_demo(year: int | None, phase: str | None, reset: bool) -> None:
                     f"{message} --phase {phase} n'y changerait rien : relancez avec --reset pour "
                     f"reconstruire la démonstration (scripts/demo --phase {phase} --reset).")
             click.echo(f"Note : {message} (--phase … --reset pour une autre étape)")
-    edition = run_use_case(get_session(), seed, now, year, wanted, current_app.config["SECRET_KEY"],
-                           current_app.extensions["storage"])
+    from budgetcitoyen.errors import DomainError
+
+    try:
+        edition = run_use_case(get_session(), seed, now, year, wanted, current_app.config["SECRET_KEY"],
+                               current_app.extensions["storage"], collectivite)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    if collectivite != configured:
+        click.echo(_remember_demo_collectivite(collectivite))
     click.echo(f"Édition de démonstration : {edition.title}")
     click.echo("Comptes de démonstration (adresse / mot de passe / rôle) :")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<24} {account.password:<22} {account.description}")
+
+
+DEMO_SETTINGS_MARK = "# Written by budgetcitoyen seed-demo --collectivite"
+
+
+def _remember_demo_collectivite(slug: str) -> str:
+    """In demo mode, write the demo's collectivité in the instance's settings.toml (one that this command
+    wrote, never a deployment's own), so the site started next shows it; say what to do otherwise."""
+    path = Path(current_app.instance_path) / "settings.toml"
+    ours = not path.exists() or path.read_text(encoding="utf-8").startswith(DEMO_SETTINGS_MARK)
+    if current_app.config["DEMO_MODE"] and ours and "BUDGETCITOYEN_COLLECTIVITE_PROFILE" not in os.environ:
+        path.write_text(f'{DEMO_SETTINGS_MARK}\ncollectivite_profile = "{slug}"\n', encoding="utf-8")
+        return f"Collectivité de la démonstration : {slug} (enregistrée dans {path})."
+    return (f"Note : le site affiche la collectivité configurée ; lancez-le avec "
+            f"BUDGETCITOYEN_COLLECTIVITE_PROFILE={slug} pour celle de cette démonstration.")
 
 
 def register_commands(app: Flask) -> None:

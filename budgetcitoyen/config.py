@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,13 @@ from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "BUDGETCITOYEN"
+# The profiles are data files (read here by path, never imported): reference/ loads their CSV files.
+PROFILES = Path(__file__).resolve().parent / "reference" / "collectivites"
+DEFAULT_PROFILE = "pas-de-calais"
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
-    # The address people reach the site at, e.g. https://budgetcitoyen.pasdecalais.fr. Links in
+    # The address people reach the site at, e.g. https://budgetcitoyen.example.fr. Links in
     # mails are built from it, never from the request's Host header (which a client chooses).
     "PUBLIC_URL": None,
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
@@ -85,8 +89,37 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
     "SITE_NAME": "Budget citoyen",
-    "COLLECTIVITE": "Département du Pas-de-Calais",
+    # Where anyone can get the source of the software this site runs (AGPL): linked from the results
+    # page, to install the same `budgetcitoyen allocate`. None: the package's "Source" project URL.
+    "SOURCE_URL": None,
+    # The collectivité the site runs for: a profile shipped in budgetcitoyen/reference/collectivites/
+    # (its names, colours and reference data); each COLLECTIVITE_* or THEME_* key left None here takes the
+    # profile's value, and the deployment's settings file or environment can set any of them.
+    "COLLECTIVITE_PROFILE": DEFAULT_PROFILE,
+    "COLLECTIVITE": None,  # full name, « Département de … »
+    "COLLECTIVITE_SHORT": None,  # « Gironde »
+    "COLLECTIVITE_KIND": None,  # departement, region or commune
+    "COLLECTIVITE_CODE": None,  # its INSEE code: « 33 », « 75 » (a région), « 33063 » (a commune)
+    "COLLECTIVITE_OF": None,  # « les habitants de la Gironde »: « de la Gironde »
+    "COLLECTIVITE_IN": None,  # « commune inconnue en Gironde »: « en Gironde »
+    # The logo shown beside the name: "static:img/logo.svg" (a file under static/) or "storage:uploads/
+    # logo.svg" (a file in the shared storage, for a deployment that uploads its own); None: no logo.
+    "COLLECTIVITE_LOGO": None,
+    # Colours behind white text (header, buttons) and of links on white; checked at start-up.
+    "THEME_PRIMARY": None,
+    "THEME_PRIMARY_DARK": None,
+    "THEME_LINK": None,
 }
+# Where a deployment's own settings are read from (TOML, keys as above, any case), between the defaults
+# and the environment: BUDGETCITOYEN_SETTINGS_FILE, else <instance>/settings.toml when it exists.
+SETTINGS_FILE_NAME = "settings.toml"
+PROFILE_KEYS = {
+    "name": "COLLECTIVITE", "short_name": "COLLECTIVITE_SHORT", "kind": "COLLECTIVITE_KIND",
+    "code": "COLLECTIVITE_CODE", "of": "COLLECTIVITE_OF", "in": "COLLECTIVITE_IN",
+    "logo": "COLLECTIVITE_LOGO", "primary": "THEME_PRIMARY", "primary_dark": "THEME_PRIMARY_DARK",
+    "link": "THEME_LINK",
+}
+KINDS = ("departement", "region", "commune")
 
 
 def instance_path_from_env() -> str:
@@ -99,10 +132,12 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     """Fill app.config from defaults, the environment and overrides, then derive what depends on the
     instance folder."""
     app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(_settings_file(Path(app.instance_path)))
     # from_prefixed_env parses JSON values, so BUDGETCITOYEN_MAIL_PORT=587 becomes an int.
     app.config.from_prefixed_env(ENV_PREFIX)
     if overrides:
         app.config.from_mapping(overrides)
+    _apply_profile(app.config)
 
     # from_prefixed_env reads values as JSON: a numeric secret would become an int.
     for key in ("SECRET_KEY", "MAIL_PASSWORD", "MAIL_USERNAME", "DATABASE_URL", "PUBLIC_URL", "MAIL_HOST",
@@ -140,6 +175,76 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         if not app.config.get("TRUSTED_HOSTS"):
             host = urlsplit(app.config["PUBLIC_URL"]).hostname
             app.config["TRUSTED_HOSTS"] = [host, "localhost", "127.0.0.1"]
+
+
+def _settings_file(instance: Path) -> dict[str, Any]:
+    """The deployment's own settings file (TOML), keys upper-cased; {} when there is none."""
+    configured = os.environ.get(f"{ENV_PREFIX}_SETTINGS_FILE")
+    path = Path(configured) if configured else instance / SETTINGS_FILE_NAME
+    if not path.is_file():
+        if configured:
+            raise RuntimeError(f"{ENV_PREFIX}_SETTINGS_FILE={configured}: no such file")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise RuntimeError(f"{path}: not valid TOML ({error})") from None
+    return {str(key).upper(): value for key, value in data.items()}
+
+
+def profile_names() -> list[str]:
+    """The collectivités shipped with reference data (the folder names under reference/collectivites)."""
+    return sorted(p.name for p in PROFILES.iterdir() if (p / "collectivite.toml").is_file())
+
+
+def read_profile(slug: str) -> dict[str, Any]:
+    """A shipped profile's settings (collectivite.toml), by config key."""
+    path = PROFILES / slug / "collectivite.toml"
+    if "/" in slug or slug.startswith(".") or not path.is_file():
+        raise RuntimeError(f"Unknown collectivité profile {slug!r}: one of {', '.join(profile_names())}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {PROFILE_KEYS[key]: value for key, value in data.items() if key in PROFILE_KEYS}
+
+
+def _apply_profile(config: Any) -> None:
+    """Fill the collectivité's settings left unset from its profile, then check them."""
+    from budgetcitoyen.colours import check_theme
+
+    for key, value in read_profile(str(config["COLLECTIVITE_PROFILE"])).items():
+        if config.get(key) is None:
+            config[key] = value
+    for key in ("COLLECTIVITE", "COLLECTIVITE_SHORT", "COLLECTIVITE_OF", "COLLECTIVITE_IN"):
+        if not isinstance(config.get(key), str) or not config[key].strip():
+            raise RuntimeError(f"{ENV_PREFIX}_{key} must be a non-empty text")
+    if config.get("COLLECTIVITE_KIND") not in KINDS:
+        raise RuntimeError(f"{ENV_PREFIX}_COLLECTIVITE_KIND must be one of {', '.join(KINDS)}")
+    if config.get("COLLECTIVITE_CODE") is not None:
+        config["COLLECTIVITE_CODE"] = str(config["COLLECTIVITE_CODE"])  # JSON would make 33 an int
+    logo = config.get("COLLECTIVITE_LOGO")
+    if logo and not str(logo).startswith(("static:", "storage:")):
+        raise RuntimeError(f"{ENV_PREFIX}_COLLECTIVITE_LOGO must start with static: or storage:")
+    problems = check_theme({"THEME_PRIMARY": config.get("THEME_PRIMARY"),
+                            "THEME_PRIMARY_DARK": config.get("THEME_PRIMARY_DARK"),
+                            "THEME_LINK": config.get("THEME_LINK")})
+    if problems:
+        # A colour too pale for the white text set on it makes the site unreadable for many: refused.
+        raise RuntimeError("Colours refused (WCAG AA): " + "; ".join(problems))
+
+
+def collectivite_setting(key: str = "COLLECTIVITE") -> str:
+    """A setting of the configured collectivité for code that has no app at hand (services, files
+    written for the public such as a Pabulib export): the running app's, else the profile the environment
+    names (or the default one)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return str(current_app.config[key])
+    return str(read_profile(os.environ.get(f"{ENV_PREFIX}_COLLECTIVITE_PROFILE", DEFAULT_PROFILE))[key])
+
+
+def collectivite_in() -> str:
+    """« dans le … », « en … »: where a commune is unknown, for messages (collectivite_setting)."""
+    return collectivite_setting("COLLECTIVITE_IN")
 
 
 def _instance_secret(path: Path) -> str:

@@ -131,14 +131,15 @@ def storage() -> Storage:
     return files
 
 
-def send_stored(key: str, *, mimetype: str, download_name: str) -> Response:
-    """A stored file as a download (never inline), streamed; 404 when the storage has no such file."""
+def send_stored(key: str, *, mimetype: str, download_name: str, inline: bool = False) -> Response:
+    """A stored file as a download, streamed; 404 when the storage has no such file. `inline` only for
+    content the application wrote itself (re-encoded photos), never for an upload as it came."""
     try:
         handle = storage().open(key)
     except FileNotFoundError:
         abort(404)
     # No ETag or Range from a stream: the routes set their own Cache-Control.
-    response = send_file(handle, mimetype=mimetype, as_attachment=True,  # type: ignore[arg-type]
+    response = send_file(handle, mimetype=mimetype, as_attachment=not inline,  # type: ignore[arg-type]
                          download_name=download_name, etag=False, conditional=False, max_age=0)
     response.content_length = handle.size
     return response

@@ -5,7 +5,8 @@
 The database is emptied and migrated, the demo is seeded (vote open, STORAGE=database), then two gunicorn
 servers start, each with its own empty instance folder and the same secret key from the environment, behind
 nginx (a configuration written into a temporary folder, `nginx -c … -p …`) in round-robin. Through the
-balancer: an attachment is uploaded and downloaded again (whichever server answers), a committee member
+balancer: an attachment is uploaded and downloaded again (whichever server answers), the demo holder's
+photo replaced (re-encoded by one server, read from both, the old widths gone), a committee member
 scores a dossier and sees its radar, a ballot is cast, the vote is closed, the allocation computed and
 published, the `.pb` file downloaded with the SHA-256 the page shows, a final report uploaded and downloaded.
 Then, while traffic runs (every stored file downloaded, a radar), one server is stopped: the traffic goes on
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import html
 import http.cookiejar
+import io
 import os
 import re
 import shutil
@@ -271,6 +273,38 @@ def login(browser: Browser, email: str, password: str) -> None:
         raise RuntimeError(f"{email} could not log in")
 
 
+def photo_png() -> bytes:
+    """A PNG upload drawn here (Pillow comes with the application)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((1200, 800)).convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+def replace_photo(holder: Browser, url: str, draft: int, log: list[str]) -> str:
+    """The draft's photo (the demo drew one) replaced through the balancer; the new width's URL."""
+    before = sql(url, "SELECT token FROM initiative_photos WHERE initiative_id = :i", i=draft)
+    upload = photo_png()
+    answer = holder.post(f"/dossiers/{draft}/photo", {"alt_text": "Deux bénévoles devant le local"},
+                         token_from=f"/dossiers/{draft}", files={"photo": ("photo.jpg", upload)})
+    after = sql(url, "SELECT token FROM initiative_photos WHERE initiative_id = :i", i=draft)
+    if not after or after == before:
+        raise RuntimeError("photo refused: " + messages(answer))
+    for (old,) in before:
+        left = sql(url, "SELECT count(*) FROM storage_files WHERE key LIKE :k", k=f"uploads/photo-{old}-%")
+        if left != [(0,)]:
+            raise RuntimeError("the replaced photo's widths were kept")
+    photo_url = f"/initiatives/{draft}/photo/{after[0][0]}-960.jpg"
+    first = holder.get(photo_url)
+    for _ in range(3):  # round-robin: both servers serve the same bytes
+        if holder.get(photo_url) != first or not first.startswith(b"\xff\xd8\xff"):
+            raise RuntimeError("the photo came back different")
+    log.append(f"photo: a {len(upload)}-byte PNG replaced the demo's, its 960 px JPEG ({len(first)} bytes) "
+               "read back 4 times")
+    return photo_url
+
+
 def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[str]) -> dict[str, Any]:
     url = servers.database_url
     now = datetime.now(UTC)
@@ -296,6 +330,7 @@ def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[st
         if holder.get(attachment_url) != PDF:
             raise RuntimeError("the attachment came back different")
     log.append(f"attachment {len(PDF)} bytes uploaded and read back 4 times: {dict(holder.served_by)}")
+    photo_url = replace_photo(holder, url, draft, log)
 
     # A committee member scores a dossier in review (the labelling phase reopened too), then sees its radar.
     sql(url, "UPDATE edition_phases SET starts_at = :start, ends_at = :end WHERE edition_id = :e "
@@ -339,7 +374,13 @@ def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[st
         Path("/tmp/h4-vote.html").write_text(page)
         raise RuntimeError("no ballot offered to habitant@example.org")
     [(max_choices,)] = sql(url, "SELECT max_choices FROM editions WHERE id = :e", e=edition_id)
-    answer = voter.post("/vote/bulletin", {"choix": choices[:max_choices]}, token_from="/vote")
+    # The ballot's first sending shows the review page; the confirmation, with its token, records it.
+    review = voter.post("/vote/bulletin", {"choix": choices[:max_choices]}, token_from="/vote").decode()
+    reviewed = re.search(r'name="relu" value="([0-9a-f]+)"', review)
+    if reviewed is None:
+        raise RuntimeError("no review page for the ballot: " + messages(review.encode()))
+    answer = voter.post("/vote/bulletin", {"choix": choices[:max_choices], "relu": reviewed.group(1),
+                                           "confirmer": "1"}, token_from="/vote")
     if voter.errors:
         raise RuntimeError("ballot refused: " + messages(answer))
     log.append(f"one ballot cast through the balancer ({len(choices)} initiatives on the ballot)")
@@ -378,8 +419,8 @@ def campaign(servers: Servers, base: str, accounts: dict[str, str], log: list[st
         if admin.get(report_url) != PDF:
             raise RuntimeError("the final report came back different")
     log.append("final report recorded and downloaded twice")
-    downloads = [(holder, attachment_url, PDF), (admin, report_url, PDF),
-                 (visitor, f"/resultats/{year}/{name}", None)]
+    downloads = [(holder, attachment_url, PDF), (holder, photo_url, holder.get(photo_url)),
+                 (admin, report_url, PDF), (visitor, f"/resultats/{year}/{name}", None)]
     return {"downloads": downloads, "digest": digest, "browsers": [holder, visitor, voter, admin],
             "labelled": labelled}
 
@@ -438,10 +479,15 @@ def run(database_url: str, workdir: Path | None = None) -> dict[str, Any]:
         after = servers.per_server()
         survivor = f"127.0.0.1:{servers.ports[0]}"  # the second server is the one stopped
         [(stored,)] = sql(database_url, "SELECT count(*) FROM storage_files")
+        [(photo_files,)] = sql(database_url,
+                               "SELECT count(*) FROM storage_files WHERE key LIKE 'uploads/photo-%'")
+        [(photos,)] = sql(database_url, "SELECT count(*) FROM initiative_photos")
         report = {
             "requests_per_server": dict(before),
             "requests_after_stop": sum(after.values()) - after["retried on the other server"] - stopped_at,
             "files_in_the_database": stored,
+            "photo_files_in_the_database": photo_files,
+            "photos": photos,
             "answered_after_stop_by": {k: after[k] - before.get(k, 0) for k in after},
             "errors_before_stop": errors_before,
             "errors_while_one_stopped": len(errors["during"]),

@@ -1,4 +1,5 @@
-"""About sixty realistic demo initiatives over the eight territories, the four categories and every status."""
+"""About sixty realistic demo initiatives over the collectivité's territories, the four categories and every
+status."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import Role, User, UserRole
+from budgetcitoyen.config import DEFAULT_PROFILE, read_profile
+from budgetcitoyen.demo.collectivites import DemoSet, demo_set
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import (
@@ -94,16 +97,6 @@ REASONS = {
     Status.NOT_LABELLED: "Le comité estime que la gouvernance et l'utilité sociale restent à construire.",
     Status.ABANDONED: "",
 }
-HOSTS = {
-    "arrageois": ("Maison des sociétés", "16 rue Aristide-Briand, 62000 Arras"),
-    "artois": ("La Fabrique solidaire", "5 rue de la Délivrance, 62400 Béthune"),
-    "audomarois": ("Tiers-lieu La Station", "17 rue du Lion-d'Or, 62500 Saint-Omer"),
-    "boulonnais": ("Centre social Audrey-Bartier", "2 rue Gustave-Charpentier, 62200 Boulogne-sur-Mer"),
-    "calaisis": ("Maison pour tous", "81 boulevard Jacquard, 62100 Calais"),
-    "lens-henin": ("Base 11/19", "rue de Bourgogne, 62750 Loos-en-Gohelle"),
-    "montreuillois": ("Le Moulin des idées", "1 place Gambetta, 62170 Montreuil-sur-Mer"),
-    "ternois": ("Espace culturel Vaillant", "2 rue Vaillant, 62130 Saint-Pol-sur-Ternoise"),
-}
 
 
 def _siret(rng: random.Random) -> str:
@@ -120,7 +113,7 @@ def _siret(rng: random.Random) -> str:
     raise AssertionError("unreachable: one check digit always fits")
 
 
-def _budget(rng: random.Random, asked: Decimal) -> list[BudgetLineRow]:
+def _budget(rng: random.Random, asked: Decimal, collectivite: str) -> list[BudgetLineRow]:
     cofinancing = Decimal(rng.choice([0, 1000, 2000, 3500]))
     sales = Decimal(rng.choice([0, 500, 1200]))
     total = asked + cofinancing + sales
@@ -133,7 +126,7 @@ def _budget(rng: random.Random, asked: Decimal) -> list[BudgetLineRow]:
              ("64", "Salaire et charges de l'animateur ou animatrice", staff, "", False)]
     if sales:
         lines.append(("70", "Participation des usagers et ventes", sales, "", False))
-    lines.append(("74", "Budget citoyen", asked, "Département du Pas-de-Calais", True))
+    lines.append(("74", "Budget citoyen", asked, collectivite, True))
     if cofinancing:
         funder = rng.choice(["Communauté d'agglomération", "Commune", "Caisse d'allocations familiales",
                              "Fondation de France"])
@@ -145,7 +138,7 @@ def _budget(rng: random.Random, asked: Decimal) -> list[BudgetLineRow]:
             for i, (a, label, amount, f, d) in enumerate(lines)]
 
 
-def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, Workshop]:
+def _comptoirs(session: Session, edition: Edition, now: datetime, data: DemoSet) -> dict[int, Workshop]:
     ideas = edition.window(Phase.IDEAS)
     anchor = ideas.starts_at + timedelta(days=20) if ideas else now
     if ideas is not None and ideas.is_open(now):
@@ -153,7 +146,7 @@ def _comptoirs(session: Session, edition: Edition, now: datetime) -> dict[int, W
     workshops = {}
     territories = session.scalars(select(Territory).order_by(Territory.name)).all()
     for index, territory in enumerate(territories):
-        host, address = HOSTS.get(territory.code, ("Maison des associations", territory.name))
+        host, address = data.hosts.get(territory.code, ("Maison des associations", territory.name))
         start = (anchor + timedelta(days=2 * index)).replace(hour=17, minute=0, second=0, microsecond=0)
         workshop = Workshop(edition_id=edition.id, territory_id=territory.id, host_structure=host,
                             address=address, starts_at=start, ends_at=start + timedelta(hours=3), capacity=25,
@@ -189,13 +182,17 @@ def _reached_at(edition: Edition, reached: Status, previous: datetime, index: in
     return min(at, now)
 
 
-def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime) -> int:
-    """Create the demo comptoirs and initiatives once per edition; returns how many initiatives were made."""
+def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime,
+                     collectivite: str = DEFAULT_PROFILE) -> int:
+    """Create the demo comptoirs and initiatives once per edition, with the data set of the collectivité
+    (a profile's slug); returns how many initiatives were made."""
     made = select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)
     if session.scalar(made):
         return 0
     rng = random.Random(edition.year)
-    workshops = _comptoirs(session, edition, now)
+    data = demo_set(collectivite)
+    name = read_profile(collectivite)["COLLECTIVITE"]
+    workshops = _comptoirs(session, edition, now, data)
     territories = session.scalars(select(Territory).order_by(Territory.name)).all()
     communes_by_territory: dict[int, list[Commune]] = {t.id: [] for t in territories}
     for commune in session.scalars(select(Commune).order_by(Commune.insee_code)):
@@ -247,7 +244,7 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
             last_name = rng.choice(["Lefebvre", "Dubois", "Benali", "Martin", "Duhamel", "Vasseur"])
             initiative.contact_name = f"{first_name} {last_name}"
             initiative.contact_email = f"contact{index}@example.org"
-            initiative.contact_phone = (f"03 21 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+            initiative.contact_phone = (f"{data.phone_prefix} {rng.randint(10, 99)} {rng.randint(10, 99)} "
                                         f"{rng.randint(10, 99)}")
             initiative.description = (
                 f"**{title}** {action}.\n\nConcrètement :\n\n- un lieu ouvert chaque semaine à "
@@ -267,7 +264,7 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
             extra = communes[(index * 11 + 3) % len(communes)]
             if extra.insee_code != main_commune.insee_code:
                 initiative.action_communes.append(InitiativeCommune(insee_code=extra.insee_code))
-            initiative.budget_lines = _budget(rng, asked)
+            initiative.budget_lines = _budget(rng, asked, name)
             if holder.id not in registered:
                 workshop = workshops[territory.id]
                 session.add(WorkshopRegistration(edition_id=edition.id, workshop_id=workshop.id,

@@ -12,16 +12,20 @@ from sqlalchemy.orm import Session
 from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.config import DEFAULT_PROFILE
 from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
+from budgetcitoyen.demo.photos import seed_photos
 from budgetcitoyen.demo.votes import seed_votes
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, calendar_around
+from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.mail import take_pending
-from budgetcitoyen.reference.services import load_reference
+from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.reference.services import load_reference, territory_codes
 from budgetcitoyen.results import services as results
 from budgetcitoyen.storage import Storage
 
@@ -52,14 +56,25 @@ DEMO_ACCOUNTS = (
     DemoAccount("habitant@example.org", "Vote-Septembre-62", (), None, "habitant (électeur)"),
 )
 
+class OtherCollectivite(DomainError):
+    """The database already holds another collectivité's territories."""
+
+
 def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | None, secret: str,
-              files: Storage) -> Edition:
+              files: Storage, collectivite: str = DEFAULT_PROFILE) -> Edition:
     """Load reference data, the demo accounts and the demo edition; running it again changes nothing.
 
-    Opened after the vote, the demo's allocation is computed and published through the real services
-    (winners, files, conventions), then some conventions are moved along.
+    `collectivite` is the profile whose territories, communes and name the demo uses (another one's
+    data already in the database is refused: the demo would mix both). Opened after the vote, the demo's
+    allocation is computed and published through the real services (winners, files, conventions), then
+    some conventions are moved along.
     """
-    load_reference(session)
+    foreign = sorted(set(session.scalars(select(Territory.code))) - set(territory_codes(collectivite)))
+    if foreign:
+        raise OtherCollectivite(f"La base contient déjà les territoires d'une autre collectivité "
+                                f"({', '.join(foreign[:4])}…) : la démonstration « {collectivite} » se "
+                                "construit sur une base vide (seed-demo --reset en mode démonstration).")
+    load_reference(session, collectivite)
     admin = None
     users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
@@ -106,8 +121,9 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
         if seated is None and admin is not None:
             editions.add_committee_member(session, admin, edition, member, account.college, now)
     holder = users["porteur@example.org"]
-    if seed_initiatives(session, edition, holder, now) and admin is not None:
+    if seed_initiatives(session, edition, holder, now, collectivite) and admin is not None:
         seed_labelling(session, edition, admin, committee, now)
+        seed_photos(session, edition, files, now)
     session.flush()
     seed_votes(session, edition, secret, now)
     session.flush()
@@ -121,7 +137,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             # further along (paid, late final report, closed…) are those of an earlier edition.
             seed_conventions(session, edition, now, files=files,
                              not_before=to_local(now).date())
-            seed_past_edition(session, admin, holder, year - PAST_EDITION_AGE, now, files)
+            seed_past_edition(session, admin, holder, year - PAST_EDITION_AGE, now, files, collectivite)
         session.flush()
     return edition
 
@@ -133,7 +149,7 @@ PAST_WINNERS = 9
 
 
 def seed_past_edition(session: Session, admin: User, holder: User, year: int, now: datetime,
-                      files: Storage | None = None) -> Edition:
+                      files: Storage | None = None, collectivite: str = DEFAULT_PROFILE) -> Edition:
     """An earlier edition (not on the public site) whose winners' conventions are in every status: its
     usual calendar is long past, its ballot decided (the first initiatives won), then seed_conventions."""
     edition = session.scalar(select(Edition).where(Edition.year == year))
@@ -145,7 +161,7 @@ def seed_past_edition(session: Session, admin: User, holder: User, year: int, no
         voting_min_age=11, min_choices=3, max_choices=3, ballot_scope=BallotScope.DEPARTMENT,
         allocation_rule=AllocationRule.GREEDY, is_published=False, catalogue_published=False)
     edition = editions.create_edition(session, admin, year, data, now)
-    seed_initiatives(session, edition, holder, now)
+    seed_initiatives(session, edition, holder, now, collectivite)
     results_window = edition.window(Phase.RESULTS)
     announced = results_window.starts_at + timedelta(hours=10) if results_window else now
     decided = session.scalars(select(Initiative).where(

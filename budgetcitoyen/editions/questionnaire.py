@@ -4,10 +4,13 @@ questions until labelling opens (budgetcitoyen.labelling)."""
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal
+from importlib import resources
 
 from sqlalchemy.orm import Session
 
+from budgetcitoyen.config import collectivite_setting
 from budgetcitoyen.editions.models import Axis, Edition, Question
 
 LEVELS = ("Absent", "Émergent", "Partiel", "Affirmé", "Exemplaire")
@@ -49,11 +52,24 @@ def new_question(position: int, text: str) -> Question:
     return Question(position=position, text=text, level_labels=list(LEVELS))
 
 
+def default_questionnaire() -> list[tuple[str, Decimal, tuple[str, ...]]]:
+    """(axis, weight, questions) of a new edition: the configured collectivité's own questionnaire
+    (reference/collectivites/<profile>/questionnaire.toml, `[[axis]]` tables with name, weight and
+    questions) when its profile has one, else the markers above."""
+    own = resources.files("budgetcitoyen.reference").joinpath(
+        f"collectivites/{collectivite_setting('COLLECTIVITE_PROFILE')}/questionnaire.toml")
+    if not own.is_file():
+        return [(name, Decimal("1"), questions) for name, questions in DEFAULT_QUESTIONNAIRE]
+    data = tomllib.loads(own.read_text(encoding="utf-8"))
+    return [(str(axis["name"]), Decimal(str(axis.get("weight", 1))), tuple(map(str, axis["questions"])))
+            for axis in data["axis"]]
+
+
 def add_default_questionnaire(session: Session, edition: Edition) -> list[Axis]:
     """Give a new edition the default markers (flushed, so their ids are stable from the start)."""
     axes = []
-    for position, (name, questions) in enumerate(DEFAULT_QUESTIONNAIRE):
-        axis = Axis(edition_id=edition.id, position=position, name=name, weight=Decimal("1"))
+    for position, (name, weight, questions) in enumerate(default_questionnaire()):
+        axis = Axis(edition_id=edition.id, position=position, name=name, weight=weight)
         axis.questions = [new_question(index, text) for index, text in enumerate(questions)]
         session.add(axis)
         axes.append(axis)

@@ -19,6 +19,7 @@ from budgetcitoyen.accounts.services import find_by_email
 from budgetcitoyen.allocation import AllocationRule
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.config import collectivite_setting
 from budgetcitoyen.editions.current import current_edition as current_edition
 from budgetcitoyen.editions.current import current_edition_id as current_edition_id
 from budgetcitoyen.editions.current import remember_current_edition as remember_current_edition
@@ -47,8 +48,12 @@ from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 
 
 def default_categories() -> list[dict[str, Any]]:
-    """The four labelling categories and their default ceilings (reference/categories.csv)."""
-    shipped = resources.files("budgetcitoyen.reference").joinpath("categories.csv")
+    """The labelling categories and their default ceilings: the configured collectivité's own
+    (reference/collectivites/<profile>/categories.csv) when its profile has them, else
+    reference/categories.csv."""
+    reference = resources.files("budgetcitoyen.reference")
+    own = reference.joinpath(f"collectivites/{collectivite_setting('COLLECTIVITE_PROFILE')}/categories.csv")
+    shipped = own if own.is_file() else reference.joinpath("categories.csv")
     with shipped.open(encoding="utf-8") as handle:
         return [
             {"code": row["code"], "name": row["name"], "ceiling": Decimal(row["ceiling"]),

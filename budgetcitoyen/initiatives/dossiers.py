@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import Role, User, UserRole
+from budgetcitoyen.config import collectivite_in
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import require_phase
@@ -23,11 +24,15 @@ from budgetcitoyen.initiatives.workshops import registration_of
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 
-UNKNOWN_COMMUNE = "Commune inconnue dans le Pas-de-Calais"
 # The form field holding each required item, so a "missing" message links to the field to fill.
 FORM_FIELD_OF = {"structure_type": "structure_type_id", "territory": "territory_id",
                  "category": "category_id"}
 Problems = list[tuple[str | None, str]]  # (form field or None, French message)
+
+
+def unknown_commune() -> str:
+    """« Commune inconnue dans le … », for the configured collectivité."""
+    return f"Commune inconnue {collectivite_in()}"
 
 
 class DossierInvalid(InvalidInput):
@@ -55,7 +60,7 @@ def create_idea(session: Session, user: User, edition: Edition, data: IdeaInput,
         commune_code = index.resolve(data.commune)
         if commune_code is None:
             shared = index.shared_postal_code(data.commune)
-            raise DomainError(f"{shared}." if shared else f"{UNKNOWN_COMMUNE} : vérifiez l'orthographe.",
+            raise DomainError(f"{shared}." if shared else f"{unknown_commune()} : vérifiez l'orthographe.",
                               field="commune")
     require_phase(edition, Phase.IDEAS, now)
     title, summary = data.title.strip(), data.summary.strip()
@@ -134,7 +139,7 @@ def require_editable(initiative: Initiative, user: User, now: datetime) -> None:
 def _refuse_unknown_communes(data: DossierInput) -> None:
     problems = [("communes", f"{message}.") for message in data.ambiguous_communes]
     if data.unknown_communes:
-        problems.append(("communes", f"{UNKNOWN_COMMUNE} : " + ", ".join(data.unknown_communes) + "."))
+        problems.append(("communes", f"{unknown_commune()} : " + ", ".join(data.unknown_communes) + "."))
     if problems:
         raise DossierInvalid(problems)
 

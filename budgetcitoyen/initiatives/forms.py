@@ -48,7 +48,7 @@ class IdeaForm(BaseForm):
                                validators=[DataRequired("Choisissez un territoire.")])
     commune = StringField("Commune principale (facultatif)", description="Nom, code postal ou code INSEE.",
                           validators=[Length(max=120)],
-                          render_kw={"list": "communes-62", "autocomplete": "off"})
+                          render_kw={"list": "communes-connues", "autocomplete": "off"})
     submit = SubmitField("Déposer mon idée")
 
     def to_input(self) -> IdeaInput:
@@ -195,6 +195,22 @@ class AttachmentForm(BaseForm):
 
     file = FileField("Pièce jointe (PDF, PNG ou JPEG, 10 Mo au plus)")
     submit = SubmitField("Joindre le fichier")
+
+
+class PhotoForm(BaseForm):
+    """Add, replace or describe the initiative's photo. The description's checks are the use case's
+    (initiatives.images.check_alt_text), so the form and the service say the same."""
+
+    photo = FileField(
+        "Photo (JPEG ou PNG, 10 Mo au plus)",
+        description="Au moins 480 pixels de large. Elle est redimensionnée et les informations cachées du "
+                    "fichier (position GPS, appareil, date) sont retirées avant publication.")
+    alt_text = StringField(
+        "Description de la photo (texte alternatif)",
+        validators=[Length(max=250, message="Au plus 250 caractères.")],
+        description="Ce que montre la photo, en une phrase, pour les personnes qui ne la voient pas. "
+                    "Par exemple : « Trois bénévoles réparent un vélo dans l'atelier ».")
+    submit = SubmitField("Enregistrer la photo")
 
 
 class ReasonForm(BaseForm):

@@ -129,6 +129,8 @@ class Initiative(Base):
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="initiative", cascade="all, delete-orphan", order_by="StatusChange.id"
     )
+    photo: Mapped[InitiativePhoto | None] = relationship(back_populates="initiative",
+                                                         cascade="all, delete-orphan")
 
     @property
     def status_enum(self) -> Status:
@@ -185,6 +187,41 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime]
 
     initiative: Mapped[Initiative] = relationship(back_populates="attachments")
+
+
+class InitiativePhoto(Base):
+    """The initiative's photo, re-encoded into a few widths kept in the storage under
+    `uploads/photo-<token>-<width>.jpg`. The token is new at each replacement, so the URLs of a photo
+    never serve other pixels (browsers and proxies may keep them)."""
+
+    __tablename__ = "initiative_photos"
+    __table_args__ = (
+        CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), unique=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    alt_text: Mapped[str] = mapped_column(String(250))
+    # The stored widths, narrowest first ("480 960"); width and height are the widest one's.
+    widths: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(30))
+    original_size: Mapped[int]  # bytes uploaded
+    stored_size: Mapped[int]  # bytes kept, every width together
+    uploaded_at: Mapped[datetime]
+
+    initiative: Mapped[Initiative] = relationship(back_populates="photo")
+
+    @property
+    def width_list(self) -> list[int]:
+        """The stored widths, narrowest first."""
+        return [int(w) for w in self.widths.split()]
+
+    def height_at(self, width: int) -> int:
+        """The height of the rendition `width` wide (the ratio is kept)."""
+        return max(1, round(self.height * width / self.width))
 
 
 class StatusChange(Base):

@@ -15,6 +15,7 @@ from budgetcitoyen.initiatives import (
     dossiers,
     forms,
     permissions,
+    photos,
     presenters,
     rules,
     services,
@@ -91,20 +92,26 @@ def new_idea() -> Any:
                            communes=commune_datalist(db())), 200 if not form.errors else 422
 
 
-def _dossier_form(edition: Edition) -> forms.DossierForm:
-    form = forms.DossierForm()
+def _dossier_form(edition: Edition, *, from_request: bool = True) -> forms.DossierForm:
+    form = forms.DossierForm() if from_request else forms.DossierForm(formdata=None)
     form.territory_id.choices = presenters.territory_choices(db())
     form.structure_type_id.choices = presenters.structure_type_choices(db())
     form.category_id.choices = presenters.category_choices(db(), edition)
     return form
 
 
-def _dossier_page(initiative: Initiative, form: forms.DossierForm, editable: bool) -> str:
+def _dossier_page(initiative: Initiative, form: forms.DossierForm, editable: bool,
+                  photo_form: forms.PhotoForm | None = None) -> str:
+    if photo_form is None:
+        photo_form = forms.PhotoForm(formdata=None)
+        photo_form.alt_text.data = initiative.photo.alt_text if initiative.photo else ""
     return render_template(
         "initiatives/dossier.html", initiative=initiative, form=form, editable=editable,
         totals=rules.budget_totals(rules.budget_of(initiative.budget_lines)), labels=STATUS_LABELS,
-        attachment_form=forms.AttachmentForm(), action_form=BaseForm(), communes=commune_datalist(db()),
-        max_files=uploads.MAX_FILES_PER_DOSSIER,
+        # Forms only shown (not read): never bound to what was posted, which may be another form's file.
+        attachment_form=forms.AttachmentForm(formdata=None), action_form=BaseForm(formdata=None),
+        communes=commune_datalist(db()), max_files=uploads.MAX_FILES_PER_DOSSIER,
+        photo_form=photo_form,
         can_abandon=Status.ABANDONED in allowed_targets(initiative.status_enum, Actor.HOLDER))
 
 
@@ -187,3 +194,42 @@ def attachment_remove(initiative: Initiative, attachment: Attachment) -> Any:
     if perform(attachments.remove_attachment, current_actor(), attachment, storage(), now_utc()).ok:
         flash("Pièce jointe supprimée.", "success")
     return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="pieces"))
+
+
+# --- The photo (served by catalogue.photo) ---------------------------------------------------------
+
+
+@bp.route("/dossiers/<int:initiative_id>/photo", methods=["POST"])
+@access(Access.AUTHENTICATED, **HOLDER_ONLY)
+def photo_save(initiative: Initiative) -> Any:
+    """Add or replace the photo, or change its description; a refused file is explained on the form."""
+    form = forms.PhotoForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+    else:
+        upload = form.photo.data
+        stream = upload.stream if upload is not None and upload.filename else None
+        outcome = perform(photos.set_photo, current_actor(), initiative, stream, form.alt_text.data or "",
+                          storage(), now_utc(), form=form)
+        if outcome.ok:
+            flash("Photo enregistrée." if stream else "Description de la photo enregistrée.", "success")
+            return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="section-photo"))
+        if outcome.error is not None and outcome.error.field is None:  # not the holder's, or filed
+            flash(outcome.error.message, "error")
+            return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="section-photo"))
+    page_form = _dossier_form(initiative.edition, from_request=False)  # the photo form was posted
+    page_form.fill_from(initiative, empty_rows=EMPTY_BUDGET_ROWS)
+    editable = permissions.can_edit_dossier(current_actor(), initiative, now_utc())
+    return _dossier_page(initiative, page_form, editable, photo_form=form), 422
+
+
+@bp.route("/dossiers/<int:initiative_id>/photo/supprimer", methods=["POST"])
+@access(Access.AUTHENTICATED, **HOLDER_ONLY)
+def photo_remove(initiative: Initiative) -> Any:
+    """Remove the photo from an editable dossier."""
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    if perform(photos.remove_photo, current_actor(), initiative, storage(), now_utc()).ok:
+        flash("Photo supprimée.", "success")
+    return redirect(url_for(".dossier", initiative_id=initiative.id, _anchor="section-photo"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from budgetcitoyen.editions.models import Category, Edition
+from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status, is_public, public_structure_name
@@ -43,6 +45,13 @@ def visible_initiative(session: Session, initiative_id: int) -> Initiative | Non
             or not initiative.edition.catalogue_published):
         return None
     return initiative
+
+
+def vote_open_for(initiative: Initiative, now: datetime) -> bool:
+    """Whether people can vote for this initiative now: it is on the ballot and the vote is open (the
+    ballot itself checks the same window, closed early or not)."""
+    window = initiative.edition.window(Phase.VOTE)
+    return initiative.status_enum is Status.ON_BALLOT and window is not None and window.is_open(now)
 
 
 def catalogue_filters(args: Mapping[str, str]) -> dict[str, str]:
@@ -94,7 +103,8 @@ def catalogue_page(session: Session, edition: Edition | None, filters: Mapping[s
                               Initiative.summary.icontains(filters["q"], autoescape=True)))
     result.total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     result.initiatives = list(session.scalars(
-        stmt.options(selectinload(Initiative.territory), selectinload(Initiative.category))
+        stmt.options(selectinload(Initiative.territory), selectinload(Initiative.category),
+                     selectinload(Initiative.photo))
         .order_by(Initiative.title, Initiative.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return result
 

@@ -1,6 +1,7 @@
 """The texts of the editable pages before the Mission ESS changes them (the texts the site shipped with).
 They name no date or month: dates come from the edition's calendar, shown next to them.
-`{collectivite}` is replaced by the configured name of the collectivité."""
+`{collectivite}` and `{collectivite_of}` are replaced by the configured names of the collectivité
+(« Département de la Gironde », « de la Gironde »), `{territoires}` by the names of its territories."""
 
 from __future__ import annotations
 
@@ -11,17 +12,16 @@ Les habitants choisissent par leur vote les initiatives labellisées qui seront 
 """
 
 HOW_IT_WORKS = """\
-Le Budget citoyen permet aux habitants du Pas-de-Calais de proposer des initiatives d'économie sociale \
+Le Budget citoyen permet aux habitants {collectivite_of} de proposer des initiatives d'économie sociale \
 et solidaire, puis de choisir par leur vote celles que le Département finance. Les dates de chaque étape \
 de l'édition en cours sont dans le calendrier de cette page.
 
 ## 1. Les idées et les comptoirs à initiatives citoyennes
 
 Habitants, associations, collectifs informels, coopératives (SCIC, SCOP) : créez un compte et déposez une \
-courte idée. Inscrivez-vous à l'un des 8 comptoirs à initiatives citoyennes, un atelier organisé dans \
-chaque territoire (Arrageois, Artois, Audomarois, Boulonnais, Calaisis, Lens-Hénin, Montreuillois, \
-Ternois) pour vous aider à construire votre projet. L'inscription à un comptoir est nécessaire pour \
-déposer un dossier.
+courte idée. Inscrivez-vous à l'un des comptoirs à initiatives citoyennes, un atelier organisé dans \
+chaque territoire ({territoires}) pour vous aider à construire votre projet. L'inscription à un comptoir \
+est nécessaire pour déposer un dossier.
 
 ## 2. Le dépôt du dossier
 
@@ -38,7 +38,7 @@ participe ni au débat ni au vote sur ce dossier.
 
 ## 4. Le vote des habitants
 
-Pendant la période de vote, les habitants du Pas-de-Calais votent en ligne pour leurs initiatives \
+Pendant la période de vote, les habitants {collectivite_of} votent en ligne pour leurs initiatives \
 préférées. Chaque personne vote une seule fois et peut modifier son vote jusqu'à la clôture. Le vote \
 est secret.
 
@@ -52,7 +52,7 @@ final) et la mission ESS l'accompagne.
 FAQ = """\
 ## Qui peut voter ?
 
-Les habitants du Pas-de-Calais ayant l'âge minimal fixé pour l'édition (indiqué sur la page d'accueil). \
+Les habitants {collectivite_of} ayant l'âge minimal fixé pour l'édition (indiqué sur la page d'accueil). \
 Il suffit de créer un compte, de confirmer son adresse électronique et d'indiquer son identité et sa \
 commune.
 
@@ -69,7 +69,7 @@ est compté, pas pour qui vous avez voté.
 
 ## Qui peut proposer une initiative ?
 
-Les habitants, les associations, les collectifs informels et les coopératives du Pas-de-Calais. \
+Les habitants, les associations, les collectifs informels et les coopératives {collectivite_of}. \
 L'inscription à un comptoir à initiatives citoyennes est nécessaire pour déposer un dossier.
 
 ## Comment les lauréates sont-elles choisies ?

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.audit import services as journal
+from budgetcitoyen.config import collectivite_setting
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.public import defaults
 from budgetcitoyen.public.models import SitePage
+from budgetcitoyen.reference.services import territory_names
 
 if TYPE_CHECKING:
     from budgetcitoyen.accounts.models import User
@@ -44,8 +46,14 @@ PAGES = {
 }
 
 
-def default_text(slug: str, collectivite: str) -> str:
-    return PAGES[slug].default.replace("{collectivite}", collectivite)
+def default_text(slug: str, collectivite: str, session: Session | None = None) -> str:
+    """The shipped text, filled with the configured collectivité (and its territories, from the data)."""
+    text = PAGES[slug].default.replace("{collectivite}", collectivite)
+    text = text.replace("{collectivite_of}", collectivite_setting("COLLECTIVITE_OF"))
+    if "{territoires}" in text:
+        names = [name for _, name in territory_names(session)] if session is not None else []
+        text = text.replace("{territoires}", ", ".join(names) or "voir la page des comptoirs")
+    return text
 
 
 def stored(session: Session, slug: str) -> SitePage | None:
@@ -55,7 +63,7 @@ def stored(session: Session, slug: str) -> SitePage | None:
 def text_of(session: Session, slug: str, collectivite: str) -> str:
     """The page's current Markdown: the saved version, else the default."""
     page = stored(session, slug)
-    return page.body if page is not None else default_text(slug, collectivite)
+    return page.body if page is not None else default_text(slug, collectivite, session)
 
 
 def save_page(session: Session, actor: User, slug: str, body: str, collectivite: str, now: datetime) -> bool:

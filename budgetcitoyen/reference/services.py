@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.audit import services as audit
+from budgetcitoyen.config import DEFAULT_PROFILE, profile_names
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
 
@@ -27,6 +28,28 @@ def _shipped(name: str) -> str:
     return resources.files("budgetcitoyen.reference").joinpath(name).read_text(encoding="utf-8")
 
 
+def _profile_file(profile: str, name: str) -> str:
+    """A CSV file of a collectivité's profile (reference/collectivites/<profile>/)."""
+    if profile not in profile_names():
+        raise DomainError(f"Collectivité « {profile} » inconnue : " + ", ".join(profile_names()) + ".")
+    return _shipped(f"collectivites/{profile}/{name}")
+
+
+def territory_codes(profile: str) -> list[str]:
+    """The codes of a profile's territories."""
+    return [row["code"] for row in csv.DictReader(io.StringIO(_profile_file(profile, "territories.csv")))]
+
+
+def arrondissement_territories(profile: str) -> dict[str, str]:
+    """The profile's territory code for each COG arrondissement its territories.csv lists (for importing
+    the official commune list): {"336": "arcachon", …}."""
+    mapping: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(_profile_file(profile, "territories.csv"))):
+        for arrondissement in (row.get("arrondissements") or "").split():
+            mapping[arrondissement] = row["code"]
+    return mapping
+
+
 @dataclass(frozen=True)
 class LoadReport:
     """What a load changed."""
@@ -37,11 +60,12 @@ class LoadReport:
     structure_types: int
 
 
-def load_reference(session: Session) -> LoadReport:
-    """Upsert the shipped territories, structure types and communes (idempotent)."""
-    territories = _load_territories(session, _shipped("territories.csv"))
+def load_reference(session: Session, profile: str = DEFAULT_PROFILE) -> LoadReport:
+    """Upsert the structure types and the territories and communes of a collectivité's profile
+    (reference/collectivites/<profile>/; idempotent)."""
+    territories = _load_territories(session, _profile_file(profile, "territories.csv"))
     types = _load_structure_types(session, _shipped("structure_types.csv"))
-    added, updated = import_communes(session, _shipped("communes_62.csv"))
+    added, updated = import_communes(session, _profile_file(profile, "communes.csv"))
     return LoadReport(territories, added, updated, types)
 
 

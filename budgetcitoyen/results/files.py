@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from budgetcitoyen.allocation import pabulib
+from budgetcitoyen.config import collectivite_setting
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results.counted import EditionInstance
 from budgetcitoyen.voting.models import Channel
@@ -72,7 +73,7 @@ def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, 
         extra_meta["sub_envelopes"] = ",".join(
             f"{code}:{amount}" for code, amount in settings["sub_envelopes"].items())
     election = pabulib.PbElection.new(
-        description=f"{edition.title} : bulletins anonymisés comptés", unit="Département du Pas-de-Calais",
+        description=f"{edition.title} : bulletins anonymisés comptés", unit=collectivite_setting(),
         instance=str(edition.year), budget=edition.envelope, projects=projects, ballots=instance.ballots,
         voter_ids=instance.ballot_ids, rule=settings["rule"], extra_meta=extra_meta,
     )

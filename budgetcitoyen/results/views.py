@@ -29,6 +29,7 @@ from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, figures, presenters, services
 from budgetcitoyen.results.models import AllocationResult
+from budgetcitoyen.results.software import software
 from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
 
 bp = Blueprint("results", __name__)
@@ -99,7 +100,8 @@ def show(year: int) -> Any:
     # has their menu and a CSRF token): only it may be kept by a proxy.
     shared = not current_user.is_authenticated and "_flashes" not in session
     page = presenters.results_page(db(), edition, result, storage())
-    response = make_response(render_template("results/show.html", **page))
+    response = make_response(render_template("results/show.html",
+                                              software=software(current_app.config.get("SOURCE_URL")), **page))
     if not shared:
         return response
     response.vary.add("Cookie")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from budgetcitoyen.config import collectivite_in
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune
@@ -36,8 +37,8 @@ class IdentityForm(BaseForm):
     commune = StringField(
         "Commune de résidence",
         validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
-        description="Nom de la commune du Pas-de-Calais, son code postal ou son code INSEE.",
-        render_kw={"list": "communes-62", "autocomplete": "off"},
+        description="Nom de votre commune de résidence, son code postal ou son code INSEE.",
+        render_kw={"list": "communes-connues", "autocomplete": "off"},
     )
     submit = SubmitField("Enregistrer et continuer")
 
@@ -55,8 +56,8 @@ class CommuneForm(BaseForm):
     commune = StringField(
         "Commune de résidence",
         validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
-        description="Nom de la commune du Pas-de-Calais, son code postal ou son code INSEE.",
-        render_kw={"list": "communes-62", "autocomplete": "off"},
+        description="Nom de votre commune de résidence, son code postal ou son code INSEE.",
+        render_kw={"list": "communes-connues", "autocomplete": "off"},
     )
     submit = SubmitField("Enregistrer et continuer")
 
@@ -90,7 +91,7 @@ def resolve_commune(session: Session, form: IdentityForm | CommuneForm) -> str |
         form.add_error("commune", "Ce code postal couvre plusieurs communes : indiquez le nom de la commune ("
                        + ", ".join(names[:12]) + ").")
     else:
-        form.add_error("commune", "Commune inconnue dans le Pas-de-Calais : le vote est réservé aux "
+        form.add_error("commune", f"Commune inconnue {collectivite_in()} : le vote est réservé aux "
                        "habitants du département. Vérifiez l'orthographe ou indiquez le code postal.")
     return None
 
@@ -100,7 +101,7 @@ class PaperIdentityForm(IdentityForm):
 
     polling_place = StringField(
         "Lieu de vote", validators=[DataRequired("Indiquez le lieu de vote (mairie)."), Length(max=200)],
-        description="Par exemple : Mairie de Lens.",
+        description="Par exemple : salle du conseil de la mairie.",
     )
     submit = SubmitField("Enregistrer le bulletin papier")
 

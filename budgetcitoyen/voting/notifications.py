@@ -13,6 +13,9 @@ from budgetcitoyen.voting.models import Ballot
 
 def ballot_receipt(session: Session, user: User, edition: Edition, ballot: Ballot, code: str) -> None:
     """The voter's receipt; private: deleted from the mail queue once delivered."""
-    queue(session, user.email, "Votre vote au Budget citoyen est enregistré", "ballot_receipt",
+    # A change has a subject of its own: in a mailbox, the latest receipt is told from the first at a glance.
+    subject = ("Votre vote au Budget citoyen est modifié" if ballot.version > 1
+               else "Votre vote au Budget citoyen est enregistré")
+    queue(session, user.email, subject, "ballot_receipt",
           private=True, edition=edition, code=code, cast_at=to_local(ballot.cast_at),
           changed=ballot.version > 1, link=Link.to("voting.receipt", code=code))

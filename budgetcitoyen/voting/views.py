@@ -15,7 +15,7 @@ from budgetcitoyen.editions.rules import PhaseStatus
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.ratelimit.web import limit
-from budgetcitoyen.voting import ballots, figures, permissions, personal_data, receipts
+from budgetcitoyen.voting import ballots, figures, permissions, personal_data, receipts, review
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
 from budgetcitoyen.voting.forms import (
     BallotForm,
@@ -52,13 +52,17 @@ def _vote_context(edition: Edition | None) -> dict[str, Any]:
 
 
 def _render_ballot(edition: Edition | None, form: BallotForm, chosen: set[int] | None = None,
-                   status: int = 200) -> tuple[str, int]:
+                   status: int = 200, suggested: set[int] | None = None) -> tuple[str, int]:
     user = current_actor()
     mine = ballots.VoterBallot(None, None, [])
     if edition is not None and user is not None:
         mine = ballots.ballot_of_voter(db(), edition, user, secret_key())
         if chosen is None and mine.ballot is not None:
             chosen = {c.initiative_id for c in mine.ballot.choices}
+        elif chosen is None and suggested:
+            # « Voter pour cette initiative » on its page: ticked in advance when on this voter's ballot
+            # and no ballot was cast yet (a cast ballot is shown as it is); nothing is recorded.
+            chosen = suggested & {i.id for i in mine.initiatives}
     elif edition is not None:
         mine = ballots.VoterBallot(None, None, ballots.ballot_initiatives(db(), edition))
     return render_template(
@@ -78,19 +82,45 @@ def _kept_choices(raw: list[str]) -> set[int]:
 @access(Access.PUBLIC)
 def ballot() -> Any:
     """The ballot, or what to do before it: log in, declare one's identity, wait for the opening."""
-    return _render_ballot(current_edition(db()), BallotForm())
+    suggested = _kept_choices(request.args.getlist("choix")[:5])
+    return _render_ballot(current_edition(db()), BallotForm(), suggested=suggested)
+
+
+def _render_review(edition: Edition, form: BallotForm, raw: list[str]) -> tuple[str, int]:
+    """The first sending of a ballot: the choices shown back to be confirmed; nothing is recorded."""
+    user = current_actor()
+    try:
+        chosen = review.review_choices(db(), edition, user, raw, now_utc())
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
+    mine = find_online_ballot(db(), edition, user, secret_key())
+    return render_template(
+        "voting/review.html", form=form, chosen=chosen, ballot=mine,
+        token=review.review_token(secret_key(), edition, user, [i.id for i in chosen]),
+        **_vote_context(edition),
+    ), 200
 
 
 @bp.route("/vote/bulletin", methods=["POST"])
 @access(Access.AUTHENTICATED)
 def cast() -> Any:
-    """Cast or change the ballot; the last one sent before the close counts."""
+    """Review, then cast or change the ballot; the last one confirmed before the close counts."""
     edition = current_edition(db())
     form = BallotForm()
     raw = request.form.getlist("choix")
     if edition is None or not form.validate_on_submit():
-        return _render_ballot(edition, form, status=400)
+        return _render_ballot(edition, form, chosen=_kept_choices(raw), status=400)
+    if "modifier" in request.form:  # back from the review, the choices kept
+        return _render_ballot(edition, form, chosen=_kept_choices(raw))
+    if "relu" not in request.form:
+        return _render_review(edition, form, raw)
     user = current_actor()
+    try:
+        review.check_review_token(secret_key(), edition, user, raw, request.form["relu"])
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
     try:
         # Counted on a connection of its own, before the use case writes anything.
         limit("ballot", account=str(user.id))

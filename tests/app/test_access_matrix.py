@@ -63,6 +63,9 @@ EXPECTED = {
 # endpoint -> (URL to GET, access level). {edition}, {user} and {mail} are filled in by the fixture.
 GET_ROUTES = {
     "public.home": ("/", "public"),
+    "theme_css": ("/theme.css", "public"),
+    # No logo in the shared storage in these tests: the same 404 for everyone.
+    "collectivite_logo": ("/logo", "hidden"),
     "public.how_it_works": ("/comment-ca-marche", "public"),
     "public.legal": ("/mentions-legales", "public"),
     "public.faq": ("/questions-frequentes", "public"),
@@ -141,6 +144,8 @@ GET_ROUTES = {
     "catalogue.index": ("/initiatives", "public"),
     "catalogue.show": ("/initiatives/{initiative}", "hidden"),
     "catalogue.radar": ("/initiatives/{initiative}/radar.png", "hidden"),
+    # A photo the idea does not have: the same 404 for everyone.
+    "catalogue.photo": ("/initiatives/{initiative}/photo/" + "0" * 32 + "-480.jpg", "hidden"),
     "catalogue.open_data": ("/api/editions/2026/initiatives.json", "public"),
     "labelling.index": ("/comite", "committee"),
     "labelling.dossier": ("/comite/dossiers/{initiative}", "assigned_member"),
@@ -180,6 +185,8 @@ POST_ONLY_ROUTES = {
     "initiatives.workshop_cancel": "authenticated",
     "initiatives.attachment_add": "holder_of_it",
     "initiatives.attachment_remove": "holder_of_it",
+    "initiatives.photo_save": "holder_of_it",
+    "initiatives.photo_remove": "holder_of_it",
     "initiatives.abandon": "holder_of_it",
     "initiatives_admin.attendance": "staff",
     "conventions.report_upload": "holder_of_it",

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from budgetcitoyen import create_app
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import load_instance, run_rule
-from tests.helpers import text_of
+from tests.helpers import scratch_postgres_database, text_of
 
 YEAR = 2025
 
@@ -34,15 +34,8 @@ def empty_database(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -
     if url.get_backend_name() == "sqlite" or request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    name = f"{url.database}_restore"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database(app.config["DATABASE_URL"], "restore") as scratch:
+        yield scratch
 
 
 def _public_pages(app: Flask) -> dict[str, str]:

@@ -11,7 +11,7 @@ from budgetcitoyen.clock import now_utc, to_local
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
-from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.models import Initiative, InitiativePhoto
 from budgetcitoyen.results.models import AllocationResult
 
 
@@ -30,6 +30,9 @@ def test_follow_up_demo_agrees_with_its_calendar(app: Flask, db_session) -> None
         if initiative.filed_at is not None:
             assert initiative.filed_at >= dossiers.starts_at, initiative.title
         assert "Littoral" not in (initiative.structure_name or "")
+        if initiative.photo is not None:  # drawn at seed time, added with the dossier
+            assert initiative.photo.uploaded_at <= initiative.updated_at, initiative.title
+    assert len(db_session.scalars(select(InitiativePhoto)).all()) > 10
     published = {r.edition_id: r.published_at for r in db_session.scalars(select(AllocationResult))}
     conventions = db_session.scalars(select(Convention)).all()
     assert {c.status for c in conventions} >= {"to_sign", "signed", "paid", "closed", "terminated"}

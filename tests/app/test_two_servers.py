@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.helpers import scratch_postgres_database
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "two_servers.py"
 
@@ -27,15 +28,8 @@ def second_database(app: Flask) -> Iterator[str]:
     url = make_url(app.config["DATABASE_URL"])
     if url.get_backend_name() != "postgresql":
         pytest.skip("several servers share a PostgreSQL database")
-    name = f"{url.database}_twoservers"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database(app.config["DATABASE_URL"], "twoservers") as scratch:
+        yield scratch
 
 
 def test_two_servers_behind_nginx_share_everything_and_one_can_stop(second_database: str) -> None:
@@ -50,8 +44,10 @@ def test_two_servers_behind_nginx_share_everything_and_one_can_stop(second_datab
     print(report)  # the figures (pytest -s): requests per server, errors while one was stopped
     assert report["error_details"] == []
     assert report["errors_while_one_stopped"] == 0
-    # The attachment, the report, the .pb, the .csv and the four charts drawn at publication.
-    assert report["files_in_the_database"] == 8
+    # The attachment, the report, the .pb, the .csv and the four charts drawn at publication; and two
+    # widths of each photo (the demo's drawings, the holder's replaced one without its old widths).
+    assert report["photo_files_in_the_database"] == 2 * report["photos"] > 0
+    assert report["files_in_the_database"] == 8 + report["photo_files_in_the_database"]
     served = {k: v for k, v in report["requests_per_server"].items() if k.startswith("127.")}
     assert len(served) == 2 and min(served.values()) > 0  # both servers answered the campaign
     # Ten rounds of 4 downloads after the stop (the stopped server may still finish the requests it

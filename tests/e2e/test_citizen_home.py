@@ -127,6 +127,7 @@ def test_home_to_ballot_in_one_tap(
     for title in list(vote_open)[:3]:
         page.get_by_label(title).check()
     page.get_by_role("button", name="Valider mon vote").click()
+    page.get_by_role("button", name="Confirmer mon vote").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon reçu de vote")
     if off is not None:
         assert page.evaluate("() => document.scripts.length") == 0

@@ -49,6 +49,8 @@ PHONE = {"width": 375, "height": 800}
 # Endpoints whose GET answer is not an HTML page: files, radar images, CSV exports, JSON.
 NOT_PAGES = {
     "static",
+    "theme_css",  # the configured colours, a stylesheet
+    "collectivite_logo",  # an image
     "public.healthz",
     "public.readyz",
     "accounts.download_data",
@@ -56,6 +58,7 @@ NOT_PAGES = {
     "initiatives_admin.registrations_csv",
     "initiatives_admin.dossiers_csv",
     "catalogue.radar",
+    "catalogue.photo",  # an image (tests/e2e/test_initiative_photo.py shows it on its pages)
     "catalogue.open_data",
     "labelling.radar",
     "labelling_decisions.radar_image",
@@ -939,6 +942,8 @@ def test_voter_pages(
     page.get_by_label("Ressourcerie d'Arras").check()
     page.get_by_label("Café associatif").check()
     page.get_by_role("button", name="Valider mon vote").click()
+    checker.check("Vérifiez votre vote avant de le confirmer")
+    page.get_by_role("button", name="Confirmer mon vote").click()
     checker.check("Mon reçu de vote")
     code = page.locator(".receipt-code code").inner_text().strip()
     checker.visit("/vote", "Voter pour les initiatives citoyennes 2026")

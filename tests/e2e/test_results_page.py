@@ -5,6 +5,7 @@ the Commission permanente report prints without the menus."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from budgetcitoyen.allocation.commands import allocate_command
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import services
+from tests.e2e.conftest import assert_accessible
 from tests.e2e.test_pages_accessibility import log_in
 from tests.results.helpers import YEAR, Scenario, make_scenario, set_vote_window
 
@@ -48,8 +50,9 @@ def test_a_visitor_checks_and_recomputes_the_published_results(
     publish_for_real(app, scenario, make_user(roles=(Role.ADMIN,)))
 
     page.goto("/")
-    # The phase-driven home (issue #13) reaches the results through its card once they are published.
-    page.get_by_role("link", name="Suivre les lauréates").click()
+    # The home page's call to action once the results are published (issue #13, item 1).
+    to_results = re.compile(f"Voir les résultats|Résultats {YEAR}")
+    page.get_by_role("main").get_by_role("link", name=to_results).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Résultats du Budget citoyen {YEAR}")
     ranking = page.get_by_role("table", name=re.compile("Classement des initiatives"))
     expect(ranking.get_by_role("row", name=re.compile("Ressourcerie d'Arras"))).to_contain_text("Lauréate")
@@ -94,14 +97,77 @@ def test_a_visitor_checks_and_recomputes_the_published_results(
     result = json.loads(outcome.output)
     assert result["selected"] == [str(scenario.ids[key]) for key in "ABD"]
     assert result["spent"] == 21500
-    expect(
-        page.get_by_text(
-            re.compile(
-                rf"{scenario.ids['A']}, {scenario.ids['B']}, {scenario.ids['D']}, "
-                r"pour un total de 21\s500,00\s€"
-            )
-        )
-    ).to_be_visible()
+    # The page names the same winners, by the numbers the ranking shows, in the same order.
+    listed = page.locator("ol.verify-list > li")
+    expect(listed).to_have_count(3)
+    for index, key in enumerate("ABD"):
+        expect(listed.nth(index)).to_contain_text(f"n°\u00a0{scenario.ids[key]}\u00a0:")
+        expect(ranking).to_contain_text(f"(n°\u00a0{scenario.ids[key]})")
+    expect(page.get_by_text(re.compile(r"de 21\s500,00\s€ sur 22\s000,00\s€"))).to_be_visible()
+
+
+PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-results" / "results-ux"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
+def test_the_results_are_readable_on_a_phone_and_a_desktop(
+    page: Page,
+    app: Flask,
+    make_edition: Callable[..., Edition],
+    make_user: Callable[..., User],
+    viewport: dict[str, int],
+) -> None:
+    """No sideways scrolling of the page, the ranking within its container (cards on a phone), charts at
+    their drawn size (legible labels, scrolled inside their frame), the winners' key in words, the software
+    and its version named; 0 axe-core violations."""
+    scenario = make_scenario(app, make_edition, make_user)
+    publish_for_real(app, scenario, make_user(roles=(Role.ADMIN,)))
+    page.set_viewport_size(viewport)
+    page.goto(f"/resultats/{YEAR}")
+    for image in page.locator("figure.chart img").all():
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    seen = page.evaluate("""() => {
+        const table = document.querySelector('.table-ranking');
+        const images = Array.from(document.querySelectorAll('figure.chart img'));
+        return {
+            height: document.documentElement.scrollHeight,
+            scrollWidth: document.documentElement.scrollWidth,
+            viewport: document.documentElement.clientWidth,
+            table: table.scrollWidth, container: table.parentElement.clientWidth,
+            rowWidth: table.querySelector('tbody tr').getBoundingClientRect().width,
+            scale: Math.min(...images.map(i => i.getBoundingClientRect().width / i.naturalWidth)),
+        };
+    }""")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = f"resultats-{viewport['width']}.png"
+    page.screenshot(path=str(ARTEFACTS / shot), full_page=True)
+    figures = ARTEFACTS / "figures.json"
+    known = json.loads(figures.read_text()) if figures.exists() else {}
+    known[f"/resultats/{YEAR} @{viewport['width']}"] = {**seen, "screenshot": shot}
+    figures.write_text(json.dumps(known, indent=1))
+    assert seen["scrollWidth"] <= seen["viewport"], seen
+    assert seen["table"] <= seen["container"], seen
+    # Drawn at its own size, a chart's 9 pt labels are 12 px high; scaled down to a phone they were 5 px.
+    assert seen["scale"] >= 0.99, seen
+    if viewport is PHONE:
+        # A card per initiative, each cell named.
+        first = page.locator(".table-ranking tbody tr").first
+        assert first.evaluate("row => getComputedStyle(row).display") == "block"
+        assert seen["rowWidth"] <= seen["viewport"]
+    ranking = page.get_by_role("table", name=re.compile("Classement des initiatives"))
+    expect(ranking.get_by_role("row", name=re.compile("Ressourcerie d'Arras"))).to_contain_text("Lauréate")
+    expect(page.locator(".winners-key")).to_contain_text("un trait vert à gauche de son nom")
+    version = importlib.metadata.version("budgetcitoyen")
+    expect(page.locator("#verifier ~ p").filter(has_text="budgetcitoyen allocate").first).to_contain_text(
+        f"version {version}")
+    assert_accessible(page)
+    # The chart's frame scrolls sideways with the keyboard, not the page.
+    frame = page.locator(".chart-frame").first
+    frame.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => window.scrollX") == 0
 
 
 def test_the_commission_permanente_report_prints_without_menus(

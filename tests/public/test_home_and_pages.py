@@ -97,8 +97,10 @@ def test_editable_pages_show_their_default_text(client: FlaskClient, slug: str) 
     url = {"accueil": "/"}.get(slug) or "/" + slug
     page = text_of(client.get(url))
     first = spec.default.splitlines()[0].lstrip("# ")
-    assert first.replace("{collectivite}", "Département du Pas-de-Calais")[:40] in page
-    assert "{collectivite}" not in page
+    filled = first.replace("{collectivite}", "Département du Pas-de-Calais").replace(
+        "{collectivite_of}", "du Pas-de-Calais")
+    assert filled[:40] in page
+    assert "{collectivite" not in page and "{territoires}" not in page
 
 
 def test_admin_edits_a_page_with_preview_and_journal(

@@ -129,8 +129,12 @@ def test_compute_shows_the_preview_without_publishing(
     page = visible(admin.get(PAGE))
     assert "Répartition calculée : 3 lauréates, 21 500,00 € attribués, 500,00 € restants." in page
     assert "Aperçu de la répartition (non publiée)" in page
-    assert "Ressourcerie d'Arras Arrageois Coopération 5 100,0 % 8 000,00 € 8 000,00 € Lauréate" in page
-    assert "Jardin partagé de Calais Calaisis Innovation sociétale 3 60,0 % 6 000,00 € — Non retenue" in page
+    # Each initiative with its number (n°), the one the published files use.
+    a, c = scenario.ids["A"], scenario.ids["C"]
+    assert (f"Ressourcerie d'Arras (n° {a}) Arrageois Coopération 5 100,0 % 8 000,00 € 8 000,00 € Lauréate"
+            in page)
+    assert (f"Jardin partagé de Calais (n° {c}) Calaisis Innovation sociétale 3 60,0 % 6 000,00 € — "
+            "Non retenue" in page)
     assert "Publier les résultats" in page
     assert "allocation.computed" in audit_actions(db_session)
     # Nothing public yet, nothing changed for the holders.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -91,8 +92,8 @@ def test_the_published_page_shows_ranking_totals_rule_and_files(
         assert figure in page
     # Ranking rows: rank, title, territory, category, votes, share of voters, asked, granted, explanation.
     rows = re.findall(
-        r"<tr(?: class=\"funded\")?>\s*<td class=\"num\">(\d)</td>\s*"
-        r"<th scope=\"row\"><a href=\"/initiatives/(\d+)\">",
+        r"<tr role=\"row\"(?: class=\"funded\")?>\s*<td role=\"cell\" class=\"num rank\" data-label=\"Rang\">"
+        r"(\d)</td>\s*<th scope=\"row\" role=\"rowheader\" class=\"title\"><a href=\"/initiatives/(\d+)\">",
         response.get_data(as_text=True),
     )
     assert [(int(rank), int(i)) for rank, i in rows] == [
@@ -101,10 +102,13 @@ def test_the_published_page_shows_ranking_totals_rule_and_files(
         (3, published.ids["C"]),
         (4, published.ids["D"]),
     ]
-    assert "Ressourcerie d'Arras Arrageois Coopération 5 100,0 % 8 000,00 € 8 000,00 € Lauréate" in page
-    assert "Jardin partagé de Calais Calaisis Innovation sociétale 3 60,0 % 6 000,00 € — Non retenue" in page
+    a, c = published.ids["A"], published.ids["C"]
+    assert (f"Ressourcerie d'Arras (n° {a}) Arrageois Coopération 5 100,0 % 8 000,00 € 8 000,00 € Lauréate"
+            in page)
+    assert (f"Jardin partagé de Calais (n° {c}) Calaisis Innovation sociétale 3 60,0 % 6 000,00 € — "
+            "Non retenue" in page)
     assert "non financé : 6 000 € demandés, 5 000 € restants" in page
-    assert "Atelier vélo d'Avion Lens-Hénin Pratique de l'ESS 1 20,0 %" in page
+    assert f"Atelier vélo d'Avion (n° {published.ids['D']}) Lens-Hénin Pratique de l'ESS 1 20,0 %" in page
     # The rule in words and its settings.
     assert "Par ordre des votes, en passant les projets qui ne tiennent plus dans l'enveloppe" in page
     assert "Coopération : 15 000,00 €" in page
@@ -114,10 +118,19 @@ def test_the_published_page_shows_ranking_totals_rule_and_files(
     assert hashlib.sha256(PB_CONTENT).hexdigest() in page
     assert hashlib.sha256(CSV_CONTENT).hexdigest() in page
     assert (f"budgetcitoyen allocate --pb {PB_FILE} --rule greedy --tie-break edition --json") in page
-    assert (
-        f"{published.ids['A']}, {published.ids['B']}, {published.ids['D']}, pour un total de 21 500,00 €"
-        in page
-    )
+    # The winners the command must give, by the numbers the ranking shows, in the order retained.
+    assert "\"spent\" ) de 21 500,00 € sur 22 000,00 €" in page
+    listed = re.findall(r"<li>n°&nbsp;(\d+)&nbsp;: «", response.get_data(as_text=True))
+    assert listed == [str(published.ids[key]) for key in "ABD"]
+    first = f"n° {published.ids['A']} : « Ressourcerie d'Arras », 1 re du classement avec 5 voix"
+    assert first in page
+    # The winners' marker in words, and the software with its exact version.
+    assert "Comment repérer les lauréates : une initiative lauréate est financée." in page
+    assert "un trait vert à gauche de son nom" in page
+    version = importlib.metadata.version("budgetcitoyen")
+    assert ("logiciel libre Budget citoyen (licence AGPL-3.0-or-later), celui qui fait fonctionner ce "
+            f"site, en version {version}") in page
+    assert "pip install ." in page
     assert f'href="/api/editions/{YEAR}/results.json"' in response.get_data(as_text=True)
 
 

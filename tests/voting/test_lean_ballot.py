@@ -1,5 +1,6 @@
 """A ballot costs a handful of SQL statements (issue #14): counted with a `before_cursor_execute` listener on
-the app's engine around one `POST /vote/bulletin`, first ballot and change of vote, on both engines."""
+the app's engine around one `POST /vote/bulletin` (the confirmation that records it), first ballot and change
+of vote, on both engines."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from budgetcitoyen.voting.models import Ballot
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, review_token
 
 # The whole request on PostgreSQL: the account, its roles and the current edition with its calendar (one
 # statement), the rate limiter (one, committed on its own), the voter's identity with its commune (one), the
@@ -41,8 +42,10 @@ def statements(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def post_ballot(client: FlaskClient, token: str, choices: list[int]):  # type: ignore[no-untyped-def]
-    return client.post("/vote/bulletin", data={"csrf_token": token, "choix": [str(c) for c in choices]})
+def post_ballot(client: FlaskClient, token: str, choices: list[int], relu: str):  # type: ignore[no-untyped-def]
+    """The confirmation of a reviewed ballot: the request that records it."""
+    return client.post("/vote/bulletin", data={
+        "csrf_token": token, "choix": [str(c) for c in choices], "relu": relu, "confirmer": "1"})
 
 
 def test_a_ballot_takes_few_statements_and_none_for_templates(
@@ -50,11 +53,14 @@ def test_a_ballot_takes_few_statements_and_none_for_templates(
 ) -> None:
     client = login_as(make_voter())
     token = csrf_token(client, "/vote")
+    # The review step before each (tests/voting/test_review.py) writes nothing and is not counted here.
+    relu = review_token(client, token, [i.id for i in on_ballot[:3]])
     with statements(app) as first:
-        answer = post_ballot(client, token, [i.id for i in on_ballot[:3]])
+        answer = post_ballot(client, token, [i.id for i in on_ballot[:3]], relu)
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    relu = review_token(client, token, [i.id for i in on_ballot[2:5]])
     with statements(app) as change:
-        answer = post_ballot(client, token, [i.id for i in on_ballot[2:5]])
+        answer = post_ballot(client, token, [i.id for i in on_ballot[2:5]], relu)
     assert answer.status_code == 302
     ballot = db_session.scalar(select(Ballot))
     assert ballot.version == 2 and sorted(c.initiative_id for c in ballot.choices) == \

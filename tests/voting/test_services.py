@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,7 +21,7 @@ from budgetcitoyen.voting.ballots import cast_online
 from budgetcitoyen.voting.identity import Identity, save_profile
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from budgetcitoyen.voting.paper import record_paper
-from budgetcitoyen.voting.receipts import check_receipt, receipt_code
+from budgetcitoyen.voting.receipts import check_receipt, long_code, receipt_code
 from budgetcitoyen.voting.rules import last_vote_day
 from tests.voting.conftest import CALAIS, LENS, SECRET
 
@@ -218,15 +219,46 @@ def test_receipts(app, vote_edition, on_ballot, make_voter) -> None:
         check = check_receipt(session, SECRET, second_code)
         assert check.state == "counted" and check.cast_at == second.cast_at
         for forged in (
-            second_code[:-2] + "xx",
-            second_code.replace("-2.", "-3."),
+            second_code[:-2] + ("22" if not second_code.endswith("22") else "33"),
+            second_code[:-1],
             "n'importe quoi",
             "",
             receipt_code("other secret", second),
+            long_code(SECRET, second)[:-2] + "xx",
+            long_code(SECRET, second).replace("-2.", "-3."),
         ):
             with pytest.raises(DomainError, match="pas valide"):
                 check_receipt(session, SECRET, forged)
-        assert first.public_id not in second_code and first.receipt_id in second_code
+        # Neither the export's id nor the receipt id is written in the code.
+        assert first.public_id not in second_code and first.receipt_id not in second_code
+
+
+def test_short_receipts_are_read_aloud_and_checked(app, vote_edition, on_ballot, make_voter) -> None:
+    voter = make_voter()
+    first = cast(app, vote_edition, voter, ids(on_ballot, 0, 1, 2))
+    first_code = receipt_code(SECRET, first)
+    # Four groups of four, from an alphabet without 0/O, 1/l/I (nor L).
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}", first_code), first_code
+    old_long = long_code(SECRET, first)
+    second = cast(app, vote_edition, voter, ids(on_ballot, 1, 2, 3))
+    second_code = receipt_code(SECRET, second)
+    assert second_code[:9] == first_code[:9] and second_code != first_code  # same ballot, new version
+    with app.extensions["db_sessionmaker"]() as session:
+        # Typed as people do: lower case, spaces instead of dashes, no separator at all.
+        for typed in (second_code.lower(), second_code.replace("-", " "), second_code.replace("-", "")):
+            assert check_receipt(session, SECRET, typed).state == "counted"
+        assert check_receipt(session, SECRET, first_code).state == "superseded"
+        # A code of the first, long format stays verifiable.
+        assert check_receipt(session, SECRET, old_long).state == "superseded"
+        # Any one symbol changed, in the lookup part or in the signature: refused, in French.
+        for position in (0, 7, 10, 18):
+            symbol = second_code[position]
+            tampered = second_code[:position] + ("2" if symbol != "2" else "3") + second_code[position + 1:]
+            with pytest.raises(DomainError, match="Ce code de reçu n'est pas valide"):
+                check_receipt(session, SECRET, tampered)
+        # Look-alikes are not in the alphabet: a code holding one is refused, not guessed.
+        with pytest.raises(DomainError, match="pas valide"):
+            check_receipt(session, SECRET, "O" + second_code[1:])
 
 
 def test_twenty_concurrent_first_ballots_of_one_voter_leave_one(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.voting.models import Ballot, VoterProfile
 from tests.conftest import body_of
-from tests.helpers import csrf_token, login, post_form, text_of
+from tests.helpers import cast_ballot, csrf_token, login, post_form, review_token, text_of
 from tests.voting.conftest import ARRAS
 
 
@@ -29,7 +29,8 @@ def receipt_mail(smtp, address: str, code: str, timeout: float = 10.0) -> str:
 
 
 def vote(client: FlaskClient, choices: list[int]):
-    return post_form(client, "/vote/bulletin", {"choix": [str(c) for c in choices]}, token_from="/vote")
+    """Review then confirm (tests/voting/test_review.py checks the review step itself)."""
+    return cast_ballot(client, choices)
 
 
 def declare(client: FlaskClient, **overrides: str):
@@ -155,12 +156,16 @@ def test_concurrent_first_ballots_through_the_page_leave_one(
     clients = [login_as(voter) for _ in range(BURST)]
     tokens = [csrf_token(client, "/vote") for client in clients]
     choices = [[str(on_ballot[(n + k) % 5].id) for k in range(3)] for n in range(BURST)]
+    # Each reviewed first (nothing recorded), then every confirmation at once.
+    reviewed = [review_token(clients[n], tokens[n], choices[n]) for n in range(BURST)]
+    assert db_session.scalar(select(func.count()).select_from(Ballot)) == 0
     barrier = threading.Barrier(BURST)
     statuses: list[int] = [0] * BURST
 
     def submit(n: int) -> None:
         barrier.wait()
-        response = clients[n].post("/vote/bulletin", data={"csrf_token": tokens[n], "choix": choices[n]})
+        response = clients[n].post("/vote/bulletin", data={
+            "csrf_token": tokens[n], "choix": choices[n], "relu": reviewed[n], "confirmer": "1"})
         statuses[n] = response.status_code
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(BURST)]

@@ -1,8 +1,8 @@
 """published results frozen: their figures, counted once at publication
 
-Revision ID: 0015
-Revises: 0014
-Create Date: 2026-12-04 20:10:00
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-04 20:30:00
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import budgetcitoyen.db
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
