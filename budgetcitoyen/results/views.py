@@ -100,8 +100,8 @@ def show(year: int) -> Any:
     # has their menu and a CSRF token): only it may be kept by a proxy.
     shared = not current_user.is_authenticated and "_flashes" not in session
     page = presenters.results_page(db(), edition, result, storage())
-    response = make_response(render_template("results/show.html",
-                                              software=software(current_app.config.get("SOURCE_URL")), **page))
+    about = software(current_app.config.get("SOURCE_URL"))
+    response = make_response(render_template("results/show.html", software=about, **page))
     if not shared:
         return response
     response.vary.add("Cookie")
