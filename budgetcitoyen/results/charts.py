@@ -1,8 +1,8 @@
-"""The results charts with matplotlib (Agg, headless), as SVG with a <title> and a <desc>, cached on disk.
+"""The results charts with matplotlib (Agg, headless), as SVG with a <title> and a <desc>.
 
-No Flask and no database here: a chart is described by a `ChartSpec` of plain values (built by the
-views from the stored result), drawn, and stored under the hash of that description, so a repeated
-view costs no drawing. Published results never change, so their charts are drawn once.
+No Flask and no database here: a chart is described by a `ChartSpec` of plain values (built from the
+stored result and its figures) and drawn. Published results never change, so their charts are drawn once,
+at publication, and stored with the published files (budgetcitoyen.results.figures.freeze).
 
 As for the radar (budgetcitoyen/labelling/radar.py), no pyplot: a Figure with its own Agg canvas
 holds no global state, so concurrent requests are safe.
@@ -10,16 +10,11 @@ holds no global state, so concurrent requests are safe.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import os
 import re
-import secrets
 import textwrap
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import matplotlib
@@ -30,8 +25,6 @@ from matplotlib.patches import Patch
 
 from budgetcitoyen.french import euros, number, percent, whole_euros
 
-# Bump when the drawing changes, so cached images of the old drawing are not served.
-DRAWING_VERSION = 2
 MIMETYPE = "image/svg+xml"
 MARKED_COLOUR = "#0b5e43"  # the site's green: 9.9:1 on white
 OTHER_COLOUR = "#767676"  # grey, 4.5:1 on white
@@ -80,11 +73,6 @@ class ChartSpec:
             raise ValueError(f"unknown chart kind {self.kind}")
         if len(self.values) != len(self.labels) or (self.marked and len(self.marked) != len(self.labels)):
             raise ValueError("one value (and one mark) per label")
-
-    def cache_key(self) -> str:
-        """A hash of everything drawn: the same data always maps to the same file."""
-        payload = json.dumps({"v": DRAWING_VERSION, **asdict(self)}, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _bars(fig: Figure, spec: ChartSpec) -> None:
@@ -237,23 +225,3 @@ def participation_chart(title: str, what: str, rows: list[tuple[str, int]]) -> C
     return ChartSpec(kind="bars", title=title, description=summary, labels=tuple(label for label, _ in rows),
                      values=tuple(str(n) for _, n in rows), axis_label="Nombre de votants")
 
-
-class ChartCache:
-    """Rendered charts on disk, keyed by the hash of their data: a repeated view costs no drawing."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def path_for(self, spec: ChartSpec) -> Path:
-        return self.folder / f"{spec.cache_key()}.svg"
-
-    def get(self, spec: ChartSpec) -> Path:
-        """The cached file, drawn first if missing (written atomically: no half-written image is served)."""
-        path = self.path_for(spec)
-        if path.is_file():
-            return path
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        temporary.write_bytes(render(spec))
-        os.replace(temporary, path)
-        return path

@@ -19,14 +19,20 @@ CSV_NAME = "budget-citoyen-{year}-bulletins.csv"
 _NEEDS_QUOTING = re.compile(r'[;"\r\n]')
 
 
-def ballots_csv(edition: Edition, instance: EditionInstance) -> bytes:
-    """One line per counted ballot: its random id, its channel and the ids of the initiatives approved."""
-    ids = [project.id for project in instance.projects]
-    indptr, indices = instance.ballots.indptr.tolist(), instance.ballots.indices.tolist()
+def votes(instance: EditionInstance) -> list[str]:
+    """Each counted ballot's initiative ids joined by commas: the column both published files carry,
+    built once for the two."""
+    return pabulib.joined_rows(instance.ballots, [project.id for project in instance.projects])
+
+
+def ballots_csv(edition: Edition, instance: EditionInstance, chosen: list[str] | None = None) -> bytes:
+    """One line per counted ballot: its random id, its channel and the ids of the initiatives approved
+    (`chosen`: `votes(instance)`, when the caller has it)."""
+    chosen = votes(instance) if chosen is None else chosen
     channels = {Channel.PAPER.value: "papier"}
-    rows = [(public_id, channels.get(instance.ballot_channels[n], "en ligne"),
-             ",".join([ids[j] for j in indices[indptr[n]:indptr[n + 1]]]))
-            for n, public_id in enumerate(instance.ballot_ids)]
+    rows = list(zip(instance.ballot_ids,
+                    [channels.get(channel, "en ligne") for channel in instance.ballot_channels],
+                    chosen, strict=True))
     if any(_NEEDS_QUOTING.search(public_id) for public_id, _, _ in rows):
         # Ids from an imported file may hold separators or quotes: the csv module quotes them.
         out = io.StringIO()
@@ -39,7 +45,8 @@ def ballots_csv(edition: Edition, instance: EditionInstance) -> bytes:
     return ("bulletin;canal;initiatives\n" + "".join(f"{a};{b};{c}\n" for a, b, c in rows)).encode("utf-8")
 
 
-def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, Any]) -> bytes:
+def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, Any],
+               chosen: list[str] | None = None) -> bytes:
     """The same ballots in the Pabulib format, with what the rule ran with in META.
 
     Costs are the amounts a winner would be granted (asked, capped by the category's ceiling), and
@@ -73,4 +80,4 @@ def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, 
     election.voter_extra["voting_method"] = [
         "paper" if channel == Channel.PAPER.value else "internet" for channel in instance.ballot_channels
     ]
-    return pabulib.dumps_pb(election).encode("utf-8")
+    return pabulib.dumps_pb(election, votes=chosen).encode("utf-8")

@@ -67,3 +67,21 @@ class AllocationDecision(Base):
 
     result: Mapped[AllocationResult] = relationship(back_populates="decisions")
     initiative: Mapped[Initiative] = relationship()
+
+
+class PublishedFigures(Base):
+    """Every figure the public results show, counted once at publication: the ballots and the outcome
+    never change after it, so the pages read these instead of counting 400,000 ballots per visit.
+
+    `figures` is budgetcitoyen.results.figures.Figures as JSON (the ranking with the initiatives' names
+    as published, the participation, the files' sizes, each chart's SHA-256); the charts themselves are
+    files in the app's storage (results/<year>/graphiques/).
+    """
+
+    __tablename__ = "published_figures"
+    __table_args__ = (UniqueConstraint("result_id", name="uq_published_figures_result"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("allocation_results.id", ondelete="CASCADE"))
+    figures: Mapped[dict] = mapped_column(JSON)
+    frozen_at: Mapped[datetime]

@@ -7,7 +7,6 @@ changes anything. The back office's figures are in admin_presenters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,18 +18,19 @@ from budgetcitoyen.clock import local_zone
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.french import euros, file_size, number
-from budgetcitoyen.initiatives.models import Initiative
-from budgetcitoyen.results import charts
-from budgetcitoyen.results.models import AllocationDecision, AllocationResult
-from budgetcitoyen.results.services import CSV_NAME, PB_NAME, decisions_of, file_key
+from budgetcitoyen.results import charts, figures
+from budgetcitoyen.results.figures import CHART_NAMES as CHART_NAMES
+from budgetcitoyen.results.figures import RankingRow as RankingRow
+from budgetcitoyen.results.figures import ranking_rows as ranking_rows
+from budgetcitoyen.results.models import AllocationResult
+from budgetcitoyen.results.services import CSV_NAME, PB_NAME, file_key
 from budgetcitoyen.storage import Storage
-from budgetcitoyen.voting import figures as vote_figures
 from budgetcitoyen.voting import rules as vote_rules
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
+from budgetcitoyen.voting.figures import Participation
 from budgetcitoyen.voting.rules import last_vote_day
 from budgetcitoyen.web import external_url
 
-CHART_NAMES = ("voix", "enveloppe", "participation-territoires", "participation-ages")
 OPEN_LICENCE = "Licence Ouverte / Open Licence 2.0"
 
 TIE_BREAK_TEXTS = {
@@ -51,30 +51,6 @@ MES_RULES = (AllocationRule.MES.value, AllocationRule.MES_RAW.value)
 
 
 # --- the ranking, the rule, the charts and the files -------------------------------------------
-
-
-@dataclass(frozen=True)
-class RankingRow:
-    """One line of the ranking table."""
-
-    rank: int
-    initiative: Initiative
-    votes: int
-    share: str
-    asked: Decimal
-    granted: Decimal
-    funded: bool
-    position: int | None
-    explanation: str
-
-
-def ranking_rows(result: AllocationResult, decisions: list[AllocationDecision]) -> list[RankingRow]:
-    return [
-        RankingRow(rank=d.rank, initiative=d.initiative, votes=d.votes,
-                   share=charts.share(d.votes, result.voters), asked=d.asked, granted=d.granted,
-                   funded=d.funded, position=d.position, explanation=d.explanation)
-        for d in decisions
-    ]
 
 
 def rule_label(rule: str) -> str | None:
@@ -118,27 +94,16 @@ def recompute_command(result: AllocationResult, year: int) -> str:
     return " ".join(parts)
 
 
-def age_rows(figures: vote_figures.Participation) -> list[tuple[str, int]]:
-    return [(AGE_BAND_LABELS[name], figures.by_age_band.get(name, 0)) for _, _, name in AGE_BANDS]
-
-
-def chart_specs(result: AllocationResult, rows: list[RankingRow],
-                figures: vote_figures.Participation) -> dict[str, charts.ChartSpec]:
-    """The four charts of the page, from the stored result and the counted ballots."""
-    return {
-        "voix": charts.votes_chart([(r.initiative.title, r.votes, r.funded) for r in rows], result.voters),
-        "enveloppe": charts.envelope_chart(result.envelope, result.spent, result.remaining),
-        "participation-territoires": charts.participation_chart(
-            "Votants par territoire (commune de résidence)", "territoire", list(figures.by_territory)),
-        "participation-ages": charts.participation_chart(
-            "Votants par tranche d'âge", "tranche d'âge", age_rows(figures)),
-    }
-
-
-def chart_spec(session: Session, edition: Edition, result: AllocationResult, name: str) -> charts.ChartSpec:
-    """One chart of the published results."""
-    rows = ranking_rows(result, decisions_of(session, result))
-    return chart_specs(result, rows, vote_figures.participation(session, edition))[name]
+def published_figures(session: Session, edition: Edition, result: AllocationResult,
+                      stored: Storage) -> figures.Figures:
+    """The figures frozen at publication; for a result published before they were stored, the same
+    figures counted now (the files' sizes asked of the storage)."""
+    frozen = figures.frozen_figures(session, result)
+    if frozen is not None:
+        return frozen
+    year = edition.year
+    sizes = {kind: stored.size(file_key(year, file_name(kind, year))) for kind in FILE_FORMATS}
+    return figures.count(session, edition, result, sizes)
 
 
 def file_name(kind: str, year: int) -> str:
@@ -150,14 +115,15 @@ def file_kinds(year: int) -> dict[str, str]:
     return {file_name(kind, year): kind for kind in FILE_FORMATS}
 
 
-def published_files(result: AllocationResult, year: int, stored: Storage) -> list[dict[str, Any]]:
+def published_files(result: AllocationResult, year: int,
+                    sizes: dict[str, int | None]) -> list[dict[str, Any]]:
     """The two files anyone can download to recompute the outcome, with their SHA-256."""
     files = []
     for kind, digest in (("pb", result.ballots_pb_sha256), ("csv", result.ballots_csv_sha256)):
-        name = file_name(kind, year)
-        size = stored.size(file_key(year, name))
-        files.append({"kind": kind, "name": name, "label": FILE_FORMATS[kind][0], "sha256": digest,
-                      "size": size, "size_label": file_size(size) if size is not None else ""})
+        size = sizes.get(kind)
+        files.append({"kind": kind, "name": file_name(kind, year), "label": FILE_FORMATS[kind][0],
+                      "sha256": digest, "size": size,
+                      "size_label": file_size(size) if size is not None else ""})
     return files
 
 
@@ -177,13 +143,14 @@ def pending_page(edition: Edition, now: datetime) -> dict[str, Any]:
 def results_page(session: Session, edition: Edition, result: AllocationResult,
                  stored: Storage) -> dict[str, Any]:
     """The published results: ranking, figures, charts, the rule in words, the files and the command."""
-    rows = ranking_rows(result, decisions_of(session, result))
-    figures = vote_figures.participation(session, edition)
+    counted = published_figures(session, edition, result, stored)
+    rows, participation = counted.rows, counted.participation
     return {
-        "edition": edition, "result": result, "rows": rows, "figures": figures,
-        "winners": sum(1 for r in rows if r.funded), "specs": chart_specs(result, rows, figures),
-        "ages": age_rows(figures), "rule": rule_description(edition, result.settings or {}, result.rule),
-        "files": published_files(result, edition.year, stored),
+        "edition": edition, "result": result, "rows": rows, "figures": participation,
+        "winners": sum(1 for r in rows if r.funded), "specs": figures.chart_specs(result, counted),
+        "ages": figures.age_rows(participation),
+        "rule": rule_description(edition, result.settings or {}, result.rule),
+        "files": published_files(result, edition.year, counted.file_sizes),
         "command": recompute_command(result, edition.year),
         "selected": sorted((r for r in rows if r.funded), key=lambda r: (r.position or 0, r.rank)),
         "link_initiatives": edition.catalogue_published, "share": charts.share,
@@ -191,12 +158,11 @@ def results_page(session: Session, edition: Edition, result: AllocationResult,
 
 
 def _open_initiative(edition: Edition, result: AllocationResult, r: RankingRow) -> dict[str, Any]:
-    initiative = r.initiative
     return {
-        "id": initiative.id,
-        "titre": initiative.title,
-        "territoire": initiative.territory.name if initiative.territory else None,
-        "categorie": initiative.category.name if initiative.category else None,
+        "id": r.initiative_id,
+        "titre": r.title,
+        "territoire": r.territory,
+        "categorie": r.category,
         "rang": r.rank,
         "voix": r.votes,
         "part_des_votants": round(r.votes / result.voters, 4) if result.voters else None,
@@ -205,25 +171,26 @@ def _open_initiative(edition: Edition, result: AllocationResult, r: RankingRow) 
         "financee": r.funded,
         "ordre_de_financement": r.position,
         "explication": r.explanation,
-        "url": external_url("catalogue.show", initiative_id=initiative.id) if edition.catalogue_published
+        "url": external_url("catalogue.show", initiative_id=r.initiative_id) if edition.catalogue_published
         else None,
     }
 
 
-def _open_participation(figures: vote_figures.Participation) -> dict[str, Any]:
+def _open_participation(counted: Participation) -> dict[str, Any]:
     return {
-        "bulletins_comptes": figures.total,
-        "par_territoire": [{"territoire": name, "votants": n} for name, n in figures.by_territory],
-        "par_canal": {channel: figures.by_channel.get(channel, 0) for channel in sorted(figures.by_channel)},
+        "bulletins_comptes": counted.total,
+        "par_territoire": [{"territoire": name, "votants": n} for name, n in counted.by_territory],
+        "par_canal": {channel: counted.by_channel.get(channel, 0) for channel in sorted(counted.by_channel)},
         "par_tranche_age": [{"tranche": name, "libelle": AGE_BAND_LABELS[name],
-                             "votants": figures.by_age_band.get(name, 0)} for _, _, name in AGE_BANDS],
+                             "votants": counted.by_age_band.get(name, 0)} for _, _, name in AGE_BANDS],
     }
 
 
 def open_data(session: Session, edition: Edition, result: AllocationResult,
               stored: Storage) -> dict[str, Any]:
     """The published allocation as open data, with the participation and the files to recompute it."""
-    rows = ranking_rows(result, decisions_of(session, result))
+    counted = published_figures(session, edition, result, stored)
+    rows = counted.rows
     settings = result.settings or {}
     return {
         "edition": edition.year,
@@ -239,12 +206,12 @@ def open_data(session: Session, edition: Edition, result: AllocationResult,
         "reste": str(result.remaining),
         "votants": result.voters,
         "laureates": sum(1 for r in rows if r.funded),
-        "participation": _open_participation(vote_figures.participation(session, edition)),
+        "participation": _open_participation(counted.participation),
         "initiatives": [_open_initiative(edition, result, r) for r in rows],
         "fichiers": [
             {"nom": f["name"], "format": "pabulib" if f["kind"] == "pb" else "csv", "sha256": f["sha256"],
              "octets": f["size"], "url": external_url("results.download", year=edition.year, file=f["name"])}
-            for f in published_files(result, edition.year, stored)
+            for f in published_files(result, edition.year, counted.file_sizes)
         ],
         "recalcul": recompute_command(result, edition.year),
     }

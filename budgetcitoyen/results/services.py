@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from budgetcitoyen import allocation
 from budgetcitoyen.accounts.models import User
@@ -26,18 +26,20 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives import notifications
-from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
+from budgetcitoyen.results import figures
 
 # The counted ballots as the engine's values, and the published files, live in their own modules; the
 # names stay reachable here for the callers of the results' use cases.
 from budgetcitoyen.results.counted import EditionInstance as EditionInstance
 from budgetcitoyen.results.counted import load_instance as load_instance
+from budgetcitoyen.results.figures import decisions_of as decisions_of  # the pages' import
 from budgetcitoyen.results.files import CSV_NAME as CSV_NAME
 from budgetcitoyen.results.files import PB_NAME as PB_NAME
 from budgetcitoyen.results.files import ballots_csv as ballots_csv
 from budgetcitoyen.results.files import ballots_pb as ballots_pb
+from budgetcitoyen.results.files import votes as ballot_votes
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import ballots as voting_ballots
@@ -167,17 +169,6 @@ def published_editions(session: Session) -> list[PublishedEdition]:
             for edition, result in results]
 
 
-def decisions_of(session: Session, result: AllocationResult) -> list[AllocationDecision]:
-    """The decisions in ranking order, with what the tables show of each initiative."""
-    initiative = selectinload(AllocationDecision.initiative)
-    return list(session.scalars(
-        select(AllocationDecision).where(AllocationDecision.result_id == result.id)
-        .options(initiative.selectinload(Initiative.territory), initiative.selectinload(Initiative.category),
-                 initiative.selectinload(Initiative.structure_type))
-        .order_by(AllocationDecision.rank, AllocationDecision.id)
-    ))
-
-
 def results_published(session: Session, edition_id: int) -> bool:
     """Once results are published, the counted ballots are those of the published files."""
     published_at = select(AllocationResult.published_at).where(AllocationResult.edition_id == edition_id)
@@ -278,8 +269,9 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
             or result.settings != rule_settings(edition, instance)):
         raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la "
                        "répartition avant de publier.")
-    pb = ballots_pb(edition, instance, result.settings)
-    table = ballots_csv(edition, instance)
+    chosen = ballot_votes(instance)  # the column both files carry, joined once
+    pb = ballots_pb(edition, instance, result.settings, chosen)
+    table = ballots_csv(edition, instance, chosen)
     for name, data in ((PB_NAME, pb), (CSV_NAME, table)):
         # Replaced: a file left by a publication that was rolled back is not the published one.
         files.put(session, file_key(edition.year, name.format(year=edition.year)), io.BytesIO(data),
@@ -298,6 +290,8 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
         if decision.funded:
             create_convention(session, initiative, decision.granted, now, actor=actor)
     session.flush()
+    # Counted once, now that nothing can change them: the public pages read these and the charts.
+    figures.freeze(session, edition, result, files, {"pb": len(pb), "csv": len(table)}, now)
     audit.record(session, actor=actor, action="allocation.published", object_type="edition",
                  object_id=edition.id, now=now,
                  summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",

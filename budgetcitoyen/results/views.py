@@ -2,19 +2,32 @@
 
 Nothing is shown before the Mission ESS publishes: the page then says when the results come, and
 the charts, files and JSON answer 404. Once published, a result never changes (the service refuses
-to publish twice or to recompute), so its charts are drawn once and cached.
+to publish twice or to recompute): its figures were counted and its charts drawn at publication, the
+pages only read them, and send an ETag and a public Cache-Control so that a proxy or the browser can
+serve them again without asking (a 304 when the ETag still matches).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_login import current_user
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
-from budgetcitoyen.results import charts, presenters, services
+from budgetcitoyen.results import charts, figures, presenters, services
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.software import software
 from budgetcitoyen.web import Access, access, db, external_url, or_404, send_stored, storage
@@ -23,6 +36,18 @@ bp = Blueprint("results", __name__)
 
 # Published files never change (publishing twice is refused), and neither do their charts.
 PUBLIC_CACHE = "public, max-age=3600"
+# The page and the open data also show a few edition settings (the catalogue's links): kept shorter.
+PAGE_CACHE = "public, max-age=300"
+
+
+def _conditional(response: Response, cache: str, etag: str | None = None) -> Response:
+    """Cache-Control and ETag (given, or the body's hash), and a 304 when the client has that ETag."""
+    response.headers["Cache-Control"] = cache
+    if etag is not None:
+        response.set_etag(etag)
+    else:
+        response.add_etag()
+    return response.make_conditional(request)
 
 
 def _edition(year: int) -> Edition:
@@ -71,22 +96,41 @@ def show(year: int) -> Any:
     result = services.published_result_of(db(), edition)
     if result is None:
         return render_template("results/pending.html", **presenters.pending_page(edition, now_utc()))
+    # Only an anonymous page without a message to show is the same for everyone (a signed-in visitor's
+    # has their menu and a CSRF token): only it may be kept by a proxy.
+    shared = not current_user.is_authenticated and "_flashes" not in session
     page = presenters.results_page(db(), edition, result, storage())
-    return render_template("results/show.html", software=software(current_app.config.get("SOURCE_URL")),
-                           **page)
+    about = software(current_app.config.get("SOURCE_URL"))
+    response = make_response(render_template("results/show.html", software=about, **page))
+    if not shared:
+        return response
+    response.vary.add("Cookie")
+    return _conditional(response, PAGE_CACHE)
 
 
 @bp.route("/resultats/<int:year>/graphiques/<name>.svg")
 @access(Access.PUBLIC)
 def chart(year: int, name: str) -> Any:
-    """One chart of the published results, as SVG (drawn once, then served from the cache)."""
+    """One chart of the published results, as SVG (drawn at publication, read from the storage)."""
     if name not in presenters.CHART_NAMES:
         abort(404)
     edition = _edition(year)
-    spec = presenters.chart_spec(db(), edition, _published(edition), name)
-    cache = charts.ChartCache(Path(current_app.instance_path) / "results-charts")
-    response = send_file(cache.get(spec), mimetype=charts.MIMETYPE, max_age=0)
-    response.headers["Cache-Control"] = PUBLIC_CACHE
+    result = _published(edition)
+    counted = presenters.published_figures(db(), edition, result, storage())
+    digest = counted.charts.get(name)
+    if digest is not None and digest in request.if_none_match:
+        response = _conditional(Response(status=304), PUBLIC_CACHE, digest)  # the file is not even read
+    elif digest is not None:
+        try:
+            svg = storage().read(figures.chart_key(year, name))
+        except FileNotFoundError:
+            current_app.logger.error("published results chart missing: %s", name)
+            abort(404)
+        response = _conditional(Response(svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE, digest)
+    else:  # published before the charts were drawn at publication: drawn now (nothing stored on a GET)
+        svg = charts.render(figures.chart_specs(result, counted)[name])
+        response = _conditional(Response(svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE,
+                                hashlib.sha256(svg).hexdigest())
     # Opened on its own ("Agrandir"), the SVG is a document: matplotlib's inline <style> must apply,
     # and nothing else may load or run.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
@@ -118,7 +162,4 @@ def open_data(year: int) -> Any:
     data = presenters.open_data(db(), edition, _published(edition), storage())
     response = jsonify(data)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    # Published results no longer change: a proxy or a client keeps them and asks again with the tag.
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    response.add_etag()
-    return response.make_conditional(request)
+    return _conditional(response, PAGE_CACHE)

@@ -13,8 +13,8 @@ file deleted by one is gone only once it commits.
   few thousand files of at most 10 MB per edition, published files of a few MB) one PostgreSQL holds them
   easily, and no second service has to be run, secured and backed up in step with the database.
 
-Caches (radar charts, results charts) are not stored here: each server rebuilds its own from the
-database.
+Caches (radar charts) are not stored here: each server rebuilds its own from the database. The results
+charts are not a cache: drawn once at publication, they are published files (`results/<year>/graphiques/`).
 """
 
 from __future__ import annotations

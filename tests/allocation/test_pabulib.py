@@ -16,6 +16,7 @@ from budgetcitoyen.allocation.pabulib import (
     PbElection,
     PbProject,
     dumps_pb,
+    joined_rows,
     parse_pb,
     read_pb,
     write_pb,
@@ -358,3 +359,13 @@ def test_writer_refuses_ids_that_would_break_the_format() -> None:
                 voter_ids=[],
             )
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5), max_size=4, unique=True), max_size=30))
+def test_joined_rows_is_one_join_per_ballot(lists: list[list[int]]) -> None:
+    # Empty ballots anywhere (first, last, in a row, all of them) give an empty text.
+    ids = ["12", "7", "30", "a", "b-2", "999"]
+    ballots = Ballots.from_lists(lists, len(ids))
+    assert joined_rows(ballots, ids) == [",".join(ids[j] for j in ballots.ballot(n))
+                                         for n in range(ballots.num_voters)]

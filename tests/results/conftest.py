@@ -44,5 +44,4 @@ def published(app: Flask, scenario: Scenario) -> Scenario:
 @pytest.fixture(autouse=True)
 def _no_results_files_left(app: Flask) -> None:
     # The instance folder is shared by the whole session: files of a previous test must not be served.
-    for name in ("results", "results-charts"):
-        shutil.rmtree(Path(app.instance_path) / name, ignore_errors=True)
+    shutil.rmtree(Path(app.instance_path) / "results", ignore_errors=True)

@@ -21,7 +21,7 @@ from budgetcitoyen.allocation.pabulib.election import (
     Progress,
 )
 from budgetcitoyen.allocation.pabulib.reader import parse_pb, parse_pb_bytes, read_pb
-from budgetcitoyen.allocation.pabulib.writer import dumps_pb, write_pb
+from budgetcitoyen.allocation.pabulib.writer import dumps_pb, joined_rows, write_pb
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -30,6 +30,7 @@ __all__ = [
     "PbProject",
     "Progress",
     "dumps_pb",
+    "joined_rows",
     "parse_pb",
     "parse_pb_bytes",
     "read_pb",

@@ -6,10 +6,12 @@ import csv
 import io
 import os
 import re
-from itertools import pairwise
 from typing import TextIO
 
+import numpy as np
+
 from budgetcitoyen.allocation.pabulib.election import PabulibError, PbElection, decimal_text
+from budgetcitoyen.allocation.values import Ballots
 
 
 def _check_id(value: str, what: str) -> None:
@@ -35,10 +37,30 @@ def _one_line(value: str) -> str:
     return " ".join(value.splitlines()) if ("\n" in value or "\r" in value) else value
 
 
-def dumps_pb(election: PbElection) -> str:
-    """The election in the Pabulib format (META first in the usual order, PROJECTS, VOTES)."""
+def joined_rows(ballots: Ballots, ids: list[str]) -> list[str]:
+    """Each ballot's chosen ids joined by commas ("12,7,30"; "" for an empty ballot), as the VOTES column.
+
+    Concatenated by numpy over all ballots at once (`add.reduceat` on the ids with a comma each, then the
+    last comma cut), about twice as fast as one `join` per ballot for hundreds of thousands of them.
+    """
+    if not len(ballots.indices):
+        return [""] * ballots.num_voters
+    tokens = np.array([f"{value}," for value in ids], dtype=object)[ballots.indices]
+    starts = ballots.indptr[:-1]
+    filled = ballots.indptr[1:] > starts
+    joined = np.full(ballots.num_voters, ",", dtype=object)
+    # Between two filled rows only empty ones lie, so each sum stops where its ballot's choices end.
+    joined[filled] = np.add.reduceat(tokens, starts[filled])
+    return [text[:-1] for text in joined.tolist()]
+
+
+def dumps_pb(election: PbElection, *, votes: list[str] | None = None) -> str:
+    """The election in the Pabulib format (META first in the usual order, PROJECTS, VOTES).
+
+    `votes`: `joined_rows` of the election's ballots when the caller already has them (the published
+    CSV carries the same column)."""
     buffer = io.StringIO()
-    write_pb(election, buffer)
+    _write(election, buffer, votes)
     return buffer.getvalue()
 
 
@@ -51,7 +73,7 @@ def write_pb(election: PbElection, target: str | os.PathLike[str] | TextIO) -> N
         _write(election, target)
 
 
-def _write(election: PbElection, out: TextIO) -> None:
+def _write(election: PbElection, out: TextIO, votes: list[str] | None = None) -> None:
     projects, ballots = election.projects, election.ballots
     if ballots.num_projects != len(projects):
         raise PabulibError("les bulletins ne portent pas sur la liste de projets donnée.")
@@ -96,15 +118,16 @@ def _write(election: PbElection, out: TextIO) -> None:
         if len(election.voter_extra[name]) != ballots.num_voters:
             raise PabulibError(f"la colonne de votants « {name} » n'a pas une valeur par bulletin.")
     out.write("VOTES\n" + ";".join(["voter_id", "vote", *extra_names]) + "\n")
-    ids = [p.id for p in projects]
-    indptr, indices = ballots.indptr.tolist(), ballots.indices.tolist()
     extra_values = [election.voter_extra[name] for name in extra_names]
     for column in extra_values:
         for value in set(column):  # such columns hold a few distinct values (a voting method, an age)
             if any(ch in value for ch in ";\"\n\r"):
                 raise PabulibError(f"valeur de votant « {value} » invalide pour Pabulib.")
     _check_ids(election.voter_ids, "Identifiant de votant")
-    votes = [",".join([ids[j] for j in indices[start:end]]) for start, end in pairwise(indptr)]
+    if votes is None:
+        votes = joined_rows(ballots, [p.id for p in projects])
+    elif len(votes) != ballots.num_voters:
+        raise PabulibError("il faut un vote par bulletin.")
     columns = [election.voter_ids, votes, *extra_values]
     block = 100_000  # written by blocks: bounded memory for large exports
     for first in range(0, len(votes), block):
