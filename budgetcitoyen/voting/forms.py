@@ -15,6 +15,17 @@ from budgetcitoyen.voting.identity import Identity
 from budgetcitoyen.voting.models import VoterProfile
 
 
+def commune_field() -> StringField:
+    """The declared commune of residence (a name, a postal code or an INSEE code), on both identity forms.
+    A new field at each call: a form lists its fields in the order they were made."""
+    return StringField(
+        "Commune de résidence",
+        validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
+        description="Nom de votre commune de résidence, son code postal ou son code INSEE.",
+        render_kw={"list": "communes-connues", "autocomplete": "off"},
+    )
+
+
 class IdentityForm(BaseForm):
     """What a voter declares once, before a first ballot."""
 
@@ -34,12 +45,7 @@ class IdentityForm(BaseForm):
         description="Format jj/mm/aaaa, par exemple 14/07/1990.",
         render_kw={"autocomplete": "bday"},
     )
-    commune = StringField(
-        "Commune de résidence",
-        validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
-        description="Nom de votre commune de résidence, son code postal ou son code INSEE.",
-        render_kw={"list": "communes-connues", "autocomplete": "off"},
-    )
+    commune = commune_field()
     submit = SubmitField("Enregistrer et continuer")
 
     def fill_from(self, profile: VoterProfile) -> None:
@@ -53,12 +59,7 @@ class IdentityForm(BaseForm):
 class CommuneForm(BaseForm):
     """A verified identity's page: the provider gives names and birth date, the commune stays declared."""
 
-    commune = StringField(
-        "Commune de résidence",
-        validators=[DataRequired("Indiquez votre commune de résidence."), Length(max=100)],
-        description="Nom de votre commune de résidence, son code postal ou son code INSEE.",
-        render_kw={"list": "communes-connues", "autocomplete": "off"},
-    )
+    commune = commune_field()
     submit = SubmitField("Enregistrer et continuer")
 
     def fill_from(self, profile: VoterProfile) -> None:
