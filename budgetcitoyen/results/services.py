@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen import allocation
@@ -26,6 +26,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives import notifications
+from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
 from budgetcitoyen.results import figures
@@ -150,10 +151,17 @@ class PublishedEdition:
     winners: int
     granted: Decimal
     rule: str
+    filed: int = 0  # dossiers filed (whatever became of them)
+    labelled: int = 0  # initiatives the committee labelled (on the ballot or not, funded or not)
+
+
+# Where an initiative labelled by the committee can be afterwards.
+LABELLED_SINCE = (Status.LABELLED.value, Status.ON_BALLOT.value, Status.WINNER.value,
+                  Status.NOT_SELECTED.value, Status.UNDER_AGREEMENT.value, Status.CLOSED.value)
 
 
 def published_editions(session: Session) -> list[PublishedEdition]:
-    """Every edition whose results are published, the latest first (two queries, whatever their number)."""
+    """Every edition whose results are published, the latest first (four queries, whatever their number)."""
     results = session.execute(
         select(Edition, AllocationResult).join(AllocationResult, AllocationResult.edition_id == Edition.id)
         .where(Edition.is_published.is_(True), AllocationResult.published_at.is_not(None))
@@ -164,8 +172,14 @@ def published_editions(session: Session) -> list[PublishedEdition]:
     funded = dict(session.execute(
         select(AllocationDecision.result_id, func.count()).where(AllocationDecision.funded.is_(True))
         .group_by(AllocationDecision.result_id)).all())
+    dossiers = {edition_id: (filed, labelled) for edition_id, filed, labelled in session.execute(
+        select(Initiative.edition_id, func.count(Initiative.filed_at),
+               func.count(case((Initiative.status.in_(LABELLED_SINCE), 1))))
+        .where(Initiative.edition_id.in_([edition.id for edition, _ in results]))
+        .group_by(Initiative.edition_id))}
     return [PublishedEdition(edition.year, edition.title, result.envelope, result.voters,
-                             counts.get(result.id, 0), funded.get(result.id, 0), result.spent, result.rule)
+                             counts.get(result.id, 0), funded.get(result.id, 0), result.spent, result.rule,
+                             *dossiers.get(edition.id, (0, 0)))
             for edition, result in results]
 
 

@@ -26,6 +26,7 @@ from flask import (
 from flask_login import current_user
 
 from budgetcitoyen.clock import now_utc
+from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.results import charts, figures, presenters, services
 from budgetcitoyen.results.models import AllocationResult
@@ -72,18 +73,35 @@ def archives() -> Any:
                            licence=presenters.OPEN_LICENCE)
 
 
+# The open data of every published edition: one column list for the JSON and the CSV.
+ARCHIVE_COLUMNS = ("edition", "titre", "enveloppe", "initiatives_deposees", "initiatives_labellisees",
+                   "initiatives_soumises_au_vote", "votants", "laureates", "attribue", "regle")
+
+
+def _archive_rows() -> list[dict[str, Any]]:
+    return [dict(zip(ARCHIVE_COLUMNS, (
+        e.year, e.title, str(e.envelope), e.filed, e.labelled, e.on_ballot, e.voters, e.winners,
+        str(e.granted), e.rule), strict=True)) for e in services.published_editions(db())]
+
+
 @bp.route("/api/editions.json")
 @access(Access.PUBLIC)
 def archives_data() -> Any:
     """Open data: the figures of every published edition, the latest first."""
-    response = jsonify({
-        "licence": presenters.OPEN_LICENCE,
-        "editions": [{
-            "edition": e.year, "titre": e.title, "enveloppe": str(e.envelope), "votants": e.voters,
-            "initiatives_soumises_au_vote": e.on_ballot, "laureates": e.winners, "attribue": str(e.granted),
-            "regle": e.rule, "resultats": external_url("results.open_data", year=e.year),
-        } for e in services.published_editions(db())],
-    })
+    editions = [{**row, "resultats": external_url("results.open_data", year=row["edition"])}
+                for row in _archive_rows()]
+    response = jsonify({"licence": presenters.OPEN_LICENCE, "editions": editions})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/api/editions.csv")
+@access(Access.PUBLIC)
+def archives_csv() -> Any:
+    """The same figures as a spreadsheet (semicolons, UTF-8 with BOM, as French spreadsheets expect)."""
+    rows = [[row[column] for column in ARCHIVE_COLUMNS] for row in _archive_rows()]
+    response = csv_response("budget-citoyen-editions.csv", ARCHIVE_COLUMNS, rows)
+    response.headers["Cache-Control"] = "public, max-age=300"  # open data, the same for everyone
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -153,6 +153,7 @@ GET_ROUTES = {
     # Results of the 2026 edition: published edition, allocation not published (nor computed).
     "results.archives": ("/resultats", "public"),
     "results.archives_data": ("/api/editions.json", "public"),
+    "results.archives_csv": ("/api/editions.csv", "public"),
     "results.show": ("/resultats/2026", "public"),
     "results.chart": ("/resultats/2026/graphiques/voix.svg", "hidden"),
     "results.download": ("/resultats/2026/budget-citoyen-2026-bulletins.pb", "hidden"),

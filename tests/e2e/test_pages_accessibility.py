@@ -70,6 +70,7 @@ NOT_PAGES = {
     "results.download",
     "results.open_data",
     "results.archives_data",
+    "results.archives_csv",
     "results_admin.commission_report_csv",
     "metrics.metrics",  # Prometheus' text, behind a bearer token (tests/app/test_metrics.py)
     # Redirects to and from the identity provider; its pages and the linking page are checked with

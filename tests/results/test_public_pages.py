@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.french import file_size as size_label
@@ -333,8 +334,11 @@ def test_published_open_data_is_cacheable_and_answers_304_to_its_tag(
 
 
 def test_the_archives_list_every_published_edition_with_its_figures(
-    client: FlaskClient, published: Scenario
+    client: FlaskClient, published: Scenario, db_session
 ) -> None:
+    from budgetcitoyen.initiatives.models import Initiative
+    from budgetcitoyen.results.services import LABELLED_SINCE
+
     page = text_of(client.get("/resultats"))
     from budgetcitoyen.french import euros
 
@@ -344,6 +348,18 @@ def test_the_archives_list_every_published_edition_with_its_figures(
     assert (edition["edition"], edition["enveloppe"], edition["attribue"], edition["votants"],
             edition["laureates"]) == (YEAR, "22000.00", "21500.00", 5, 3)
     assert edition["resultats"].endswith(f"/api/editions/{YEAR}/results.json")
+    # Dossiers filed and initiatives labelled, counted here row by row (the page groups them in SQL).
+    rows = db_session.scalars(select(Initiative).where(Initiative.edition_id == published.edition.id)).all()
+    assert edition["initiatives_deposees"] == sum(1 for i in rows if i.filed_at is not None) > 0
+    assert edition["initiatives_labellisees"] == sum(1 for i in rows if i.status in LABELLED_SINCE) == 4
+    # The same figures as a spreadsheet.
+    sheet = client.get("/api/editions.csv")
+    assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
+    lines = sheet.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].split(";")[:5] == ["edition", "titre", "enveloppe", "initiatives_deposees",
+                                       "initiatives_labellisees"]
+    assert lines[1].split(";")[0] == str(YEAR) and lines[1].split(";")[8] == "21500.00"
+    assert len(lines) == 2
 
 
 def test_the_archives_say_when_nothing_is_published(client: FlaskClient, scenario: Scenario) -> None:
