@@ -9,6 +9,7 @@ serve them again without asking (a 304 when the ETag still matches).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -37,6 +38,8 @@ bp = Blueprint("results", __name__)
 
 # Published files never change (publishing twice is refused), and neither do their charts.
 PUBLIC_CACHE = "public, max-age=3600"
+# What changes when an edition is published (the archives' figures): a proxy may keep it five minutes.
+PUBLIC_CACHE_SHORT = "public, max-age=300"
 # The page and the open data also show a few edition settings (the catalogue's links): kept shorter.
 PAGE_CACHE = "public, max-age=300"
 
@@ -70,7 +73,7 @@ def _results_link() -> dict[str, Any]:
 def archives() -> Any:
     """Every edition whose results are published, with its figures, and a link to its results."""
     return render_template("results/archives.html", editions=services.published_editions(db()),
-                           licence=presenters.OPEN_LICENCE)
+                           chart=_editions_chart_spec(), licence=presenters.OPEN_LICENCE)
 
 
 # The open data of every published edition: one column list for the JSON and the CSV.
@@ -82,6 +85,30 @@ def _archive_rows() -> list[dict[str, Any]]:
     return [dict(zip(ARCHIVE_COLUMNS, (
         e.year, e.title, str(e.envelope), e.filed, e.labelled, e.on_ballot, e.voters, e.winners,
         str(e.granted), e.rule), strict=True)) for e in services.published_editions(db())]
+
+
+def _editions_chart_spec() -> charts.ChartSpec:
+    rows = [(str(e.year), e.voters) for e in reversed(services.published_editions(db()))]
+    return charts.participation_chart("Votants par édition", "édition", rows)
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn(spec: charts.ChartSpec) -> bytes:
+    # The figures change only when an edition is published: the same spec is drawn once per process.
+    return charts.render(spec)
+
+
+@bp.route("/resultats/graphiques/editions.svg")
+@access(Access.PUBLIC)
+def editions_chart() -> Any:
+    """Voters of every published edition, as SVG (the archives' table holds the same figures)."""
+    spec = _editions_chart_spec()
+    digest = hashlib.sha256(repr(spec).encode()).hexdigest()
+    if digest in request.if_none_match:
+        return _conditional(Response(status=304), PUBLIC_CACHE_SHORT, digest)  # nothing drawn
+    response = _conditional(Response(_drawn(spec), mimetype=charts.MIMETYPE), PUBLIC_CACHE_SHORT, digest)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @bp.route("/api/editions.json")

@@ -360,6 +360,16 @@ def test_the_archives_list_every_published_edition_with_its_figures(
                                        "initiatives_labellisees"]
     assert lines[1].split(";")[0] == str(YEAR) and lines[1].split(";")[8] == "21500.00"
     assert len(lines) == 2
+    # The chart of every edition: drawn from the same figures, described in words, cached by its tag.
+    assert 'src="/resultats/graphiques/editions.svg"' in page
+    chart = client.get("/resultats/graphiques/editions.svg")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    svg = ET.fromstring(chart.get_data())
+    title = svg.find("{http://www.w3.org/2000/svg}title")
+    assert title is not None and title.text == "Votants par édition"
+    assert f"{YEAR} : 5" in chart.get_data(as_text=True)
+    again = client.get("/resultats/graphiques/editions.svg", headers={"If-None-Match": chart.headers["ETag"]})
+    assert again.status_code == 304
 
 
 def test_the_archives_say_when_nothing_is_published(client: FlaskClient, scenario: Scenario) -> None:
