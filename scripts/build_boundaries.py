@@ -27,7 +27,7 @@ import struct
 import sys
 from pathlib import Path
 
-WIDTH = 1000  # viewBox units across the département; about 150 m each for the Pas-de-Calais
+WIDTH = 1000  # viewBox units across the département; about 120 m each for the Pas-de-Calais
 TOLERANCE = 0.8  # Douglas-Peucker tolerance, in viewBox units
 
 

@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 # is a light grey so that 0 is not read as the first shade of the scale.
 SHADES = ("#dbe9f6", "#9ecae1", "#4a98c9", "#1c5d99")
 NONE_FILL = "#eeeeee"
-LEGEND_HEIGHT = 34  # per legend row, in viewBox units
+LEGEND_HEIGHT = 46  # per legend row, in viewBox units (text legible at a phone width)
 # Legend rows reserved: "0" and up to 4 classes on the territories; one line under the circles. Fixed so
 # that a map keeps its size whatever the counts.
 TERRITORY_LEGEND_ROWS = 1 + len(SHADES)
@@ -102,14 +102,14 @@ def _svg_open(boundaries: Boundaries, title: str, description: str, legend_rows:
 
 
 def _legend(rows: Sequence[tuple[str, str]], top: int, circle: bool = False) -> list[str]:
-    out = ['<g font-family="sans-serif" font-size="24" fill="#1a1a1a">']
+    out = ['<g font-family="sans-serif" font-size="34" fill="#1a1a1a">']
     for index, (fill, label) in enumerate(rows):
         y = top + index * LEGEND_HEIGHT
         if circle:
-            out.append(f'<circle cx="14" cy="{y + 12}" r="10" fill="{fill}" stroke="#1a1a1a"/>')
+            out.append(f'<circle cx="18" cy="{y + 17}" r="14" fill="{fill}" stroke="#1a1a1a"/>')
         else:
-            out.append(f'<rect x="2" y="{y}" width="26" height="24" fill="{fill}" stroke="#1a1a1a"/>')
-        out.append(f'<text x="40" y="{y + 20}">{escape(label)}</text>')
+            out.append(f'<rect x="2" y="{y}" width="34" height="34" fill="{fill}" stroke="#1a1a1a"/>')
+        out.append(f'<text x="48" y="{y + 29}">{escape(label)}</text>')
     out.append("</g>")
     return out
 
@@ -160,7 +160,7 @@ def commune_map(boundaries: Boundaries, outlines: Sequence[Area], counts: Mappin
         out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}"><title>{escape(f"{name} : {number} {unit}")}'
                    f"</title></circle>")
     out.append("</g>")
-    legend = [(SHADES[3], f"Surface proportionnelle au nombre ; maximum {top} {unit} par commune")]
+    legend = [(SHADES[3], f"Surface selon le nombre ; au plus {top} {unit} par commune")]
     out += _legend(legend, boundaries.height + 20, circle=True)
     out.append("</svg>")
     return "\n".join(out) + "\n"

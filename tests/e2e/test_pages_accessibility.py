@@ -57,6 +57,8 @@ NOT_PAGES = {
     "initiatives_admin.dossiers_csv",
     "catalogue.radar",
     "catalogue.open_data",
+    "maps.initiatives_map",
+    "maps.participation_map",
     "labelling.radar",
     "labelling_decisions.radar_image",
     "labelling_admin.scores_csv",

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from html.parser import HTMLParser
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -116,7 +117,8 @@ def generated(app: Flask, make_edition: Callable[..., Edition], make_initiative:
     return edition
 
 
-def test_initiatives_table_matches_the_database(client: FlaskClient, generated: Edition, db_session: Any) -> None:
+def test_initiatives_table_matches_the_database(client: FlaskClient, generated: Edition,
+                                                db_session: Any) -> None:
     html = client.get("/initiatives").get_data(as_text=True)
     rows = table(html, "map-table-initiatives", "data-insee")
     expected = Counter(i.commune_code or "" for i in
@@ -174,10 +176,13 @@ def test_initiatives_svg_draws_a_circle_per_commune_with_escaped_titles(
     with client.application.extensions["db_sessionmaker"]() as session:
         commune = session.get(Commune, "62041")
         commune.name = 'Arras <script>&"'
-        session.add(Initiative(edition_id=generated.id, holder_id=session.scalars(select(Initiative.holder_id))
-                               .first(), title="T", summary="S", territory_id=commune.territory_id,
-                               commune_code="62041", status=Status.LABELLED.value, created_at=now_utc(),
-                               updated_at=now_utc()))
+        holder_id = session.scalars(select(Initiative.holder_id)).first()
+        now = now_utc()
+        session.add(Initiative(
+            edition_id=generated.id, holder_id=holder_id, title="T", summary="S",
+            territory_id=commune.territory_id, commune_code="62041", status=Status.LABELLED.value,
+            created_at=now, updated_at=now,
+        ))
         session.commit()
     body = client.get(f"/initiatives/carte.svg?edition={YEAR}").get_data(as_text=True)
     assert "<script>" not in body and "Arras &lt;script&gt;&amp;" in body
@@ -189,7 +194,8 @@ def test_initiatives_svg_draws_a_circle_per_commune_with_escaped_titles(
     assert any((c.findtext(f"{SVG}title") or "").startswith('Arras <script>&" : ') for c in circles)
 
 
-def test_nothing_before_publication(app: Flask, client: FlaskClient, make_edition: Callable[..., Edition]) -> None:
+def test_nothing_before_publication(app: Flask, client: FlaskClient,
+                                    make_edition: Callable[..., Edition]) -> None:
     edition = make_edition(year=YEAR, open_phase=Phase.VOTE, catalogue_published=False)
     _vote_window(app, edition.id, opened=False)
     assert client.get(f"/initiatives/carte.svg?edition={YEAR}").status_code == 404
@@ -222,4 +228,4 @@ def test_classes_cover_every_value() -> None:
     assert maps.classes([1]) == [(1, 1)]
     ranges = maps.classes([0, 3, 17, 40], 4)
     assert ranges[0][0] == 1 and ranges[-1][1] == 40
-    assert all(b[0] == a[1] + 1 for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(b[0] == a[1] + 1 for a, b in pairwise(ranges))
