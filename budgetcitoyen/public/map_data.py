@@ -109,7 +109,7 @@ def initiatives_svg(session: Session, edition: Edition) -> str | None:
         boundaries, territory_areas(session), {r.insee_code: (r.name, r.count) for r in found.rows},
         f"Initiatives labellisées {edition.year} par commune",
         "Cercles proportionnels au nombre d'initiatives de chaque commune ; les nombres sont dans le "
-        "tableau « Initiatives par commune » de la page.", "initiative(s)")
+        "tableau « Initiatives par ville ou village » de la page.", "initiative(s)")
 
 
 def participation_svg(session: Session, edition: Edition) -> str | None:
