@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 VIEW_MODULES = (
     "budgetcitoyen.public.views",
     "budgetcitoyen.public.catalogue_views",
+    "budgetcitoyen.public.map_views",
     "budgetcitoyen.public.admin_views",
     "budgetcitoyen.dashboards.admin_views",
     "budgetcitoyen.mail.admin_views",

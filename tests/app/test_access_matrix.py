@@ -147,6 +147,9 @@ GET_ROUTES = {
     # A photo the idea does not have: the same 404 for everyone.
     "catalogue.photo": ("/initiatives/{initiative}/photo/" + "0" * 32 + "-480.jpg", "hidden"),
     "catalogue.open_data": ("/api/editions/2026/initiatives.json", "public"),
+    # The matrix's catalogue is unpublished (404 for everyone); its default calendar has the vote opened.
+    "maps.initiatives_map": ("/initiatives/carte.svg?edition=2026", "hidden"),
+    "maps.participation_map": ("/vote/participation/carte.svg", "public"),
     "labelling.index": ("/comite", "committee"),
     "labelling.dossier": ("/comite/dossiers/{initiative}", "assigned_member"),
     "labelling.radar": ("/comite/dossiers/{initiative}/radar.png", "assigned_member"),

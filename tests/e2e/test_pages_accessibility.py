@@ -60,6 +60,8 @@ NOT_PAGES = {
     "catalogue.radar",
     "catalogue.photo",  # an image (tests/e2e/test_initiative_photo.py shows it on its pages)
     "catalogue.open_data",
+    "maps.initiatives_map",
+    "maps.participation_map",
     "labelling.radar",
     "labelling_decisions.radar_image",
     "labelling_admin.scores_csv",
