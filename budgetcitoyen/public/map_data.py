@@ -109,7 +109,7 @@ def initiatives_svg(session: Session, edition: Edition) -> str | None:
         boundaries, territory_areas(session), {r.insee_code: (r.name, r.count) for r in found.rows},
         f"Initiatives labellisées {edition.year} par commune",
         "Cercles proportionnels au nombre d'initiatives de chaque commune ; les nombres sont dans le "
-        "tableau « Initiatives par ville ou village » de la page.", "initiative(s)")
+        "tableau « Initiatives par ville ou village » de la page.", "initiative")
 
 
 def participation_svg(session: Session, edition: Edition) -> str | None:
@@ -120,4 +120,4 @@ def participation_svg(session: Session, edition: Edition) -> str | None:
     return maps.territory_map(
         boundaries, territory_areas(session, counts), f"Votants {edition.year} par territoire",
         "Territoires colorés selon le nombre de votants ; les nombres sont dans le tableau « Votants par "
-        "territoire » de la page.", "votant(s)")
+        "territoire » de la page.", "votant")

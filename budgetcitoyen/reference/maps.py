@@ -81,8 +81,14 @@ def _class_of(value: int, ranges: Sequence[tuple[int, int]]) -> int | None:
     return None
 
 
+def _counted(count: int, unit: str) -> str:
+    """"0 votant", "1 votant", "2 votants": French puts 0 and 1 in the singular; units are nouns whose plural
+    takes an s."""
+    return f"{count} {unit}" if count < 2 else f"{count} {unit}s"
+
+
 def _range_label(low: int, high: int, unit: str) -> str:
-    return f"{low} {unit}" if low == high else f"{low} à {high} {unit}"
+    return _counted(low, unit) if low == high else f"{low} à {_counted(high, unit)}"
 
 
 def svg_size(boundaries: Boundaries, legend_rows: int) -> tuple[int, int]:
@@ -127,10 +133,10 @@ def territory_map(boundaries: Boundaries, areas: Sequence[Area], title: str, des
             continue
         index = _class_of(area.count, ranges)
         fill = NONE_FILL if index is None else SHADES[index]
-        out.append(f'<path d="{path}" fill="{fill}"><title>{escape(f"{area.name} : {area.count} {unit}")}'
-                   f"</title></path>")
+        label = escape(f"{area.name} : {_counted(area.count, unit)}")
+        out.append(f'<path d="{path}" fill="{fill}"><title>{label}</title></path>')
     out.append("</g>")
-    legend = [(NONE_FILL, f"0 {unit}")] + [(SHADES[i], _range_label(lo, hi, unit))
+    legend = [(NONE_FILL, _counted(0, unit))] + [(SHADES[i], _range_label(lo, hi, unit))
                                           for i, (lo, hi) in enumerate(ranges)]
     out += _legend(legend, boundaries.height + 20)
     out.append("</svg>")
@@ -140,7 +146,7 @@ def territory_map(boundaries: Boundaries, areas: Sequence[Area], title: str, des
 def commune_map(boundaries: Boundaries, outlines: Sequence[Area], counts: Mapping[str, tuple[str, int]],
                 title: str, description: str, unit: str) -> str:
     """Proportional circles (area proportional to the count) on the communes that have one, over the
-    territories' outlines in grey; each circle titled "commune : count unit"."""
+    territories' outlines in grey; each circle titled "commune : count unit(s)"."""
     out = _svg_open(boundaries, title, description, COMMUNE_LEGEND_ROWS)
     out.append(f'<g fill="{NONE_FILL}" stroke="#8a8a8a" stroke-width="1.5" stroke-linejoin="round">')
     for area in outlines:
@@ -157,10 +163,10 @@ def commune_map(boundaries: Boundaries, outlines: Sequence[Area], counts: Mappin
             continue
         x, y = boundaries.points[code]
         radius = max(4.0, biggest * math.sqrt(number / top))
-        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}"><title>{escape(f"{name} : {number} {unit}")}'
-                   f"</title></circle>")
+        label = escape(f"{name} : {_counted(number, unit)}")
+        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}"><title>{label}</title></circle>')
     out.append("</g>")
-    legend = [(SHADES[3], f"Surface selon le nombre ; au plus {top} {unit} par commune")]
+    legend = [(SHADES[3], f"Surface selon le nombre ; au plus {_counted(top, unit)} par commune")]
     out += _legend(legend, boundaries.height + 20, circle=True)
     out.append("</svg>")
     return "\n".join(out) + "\n"

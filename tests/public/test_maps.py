@@ -167,7 +167,15 @@ def test_participation_svg_has_one_shape_per_territory(client: FlaskClient, gene
     titles = sorted(shape.findtext(f"{SVG}title") or "" for shape in shapes)
     assert [t.split(" : ")[0] for t in titles] == sorted(t.name for t in territories)
     legend = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
-    assert "0 votant(s)" in legend and re.search(r"\d+ à \d+ votant\(s\)", legend)
+    assert re.search(r"(^| )0 votant( |$)", legend) and re.search(r"\d+ à \d+ votants?( |$)", legend)
+    assert "(s)" not in legend
+
+
+def test_counts_read_in_french_singular_below_two() -> None:
+    from budgetcitoyen.reference.maps import _counted, _range_label
+
+    assert [_counted(n, "initiative") for n in (0, 1, 2)] == ["0 initiative", "1 initiative", "2 initiatives"]
+    assert _range_label(1, 29, "votant") == "1 à 29 votants"
 
 
 def test_initiatives_svg_draws_a_circle_per_commune_with_escaped_titles(
