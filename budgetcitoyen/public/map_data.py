@@ -100,6 +100,12 @@ def map_size(legend_rows: int) -> tuple[int, int]:
     return maps.svg_size(boundaries, legend_rows) if boundaries else (0, 0)
 
 
+def attribution() -> str:
+    """The boundaries' credit for the caption under the maps ("" without boundaries)."""
+    boundaries = maps.load_boundaries()
+    return boundaries.attribution if boundaries else ""
+
+
 def initiatives_svg(session: Session, edition: Edition) -> str | None:
     boundaries = maps.load_boundaries()
     if boundaries is None:

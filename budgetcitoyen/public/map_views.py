@@ -67,7 +67,7 @@ def _initiatives_block(edition: Edition | None) -> dict[str, Any] | None:
     return {"table": map_data.initiatives_by_commune(session, edition),
             "svg_url": url_for("maps.initiatives_map", edition=edition.year)
             if map_data.has_geometry(session) else None,
-            "size": map_data.map_size(maps.COMMUNE_LEGEND_ROWS)}
+            "size": map_data.map_size(maps.COMMUNE_LEGEND_ROWS), "credit": map_data.attribution()}
 
 
 def _participation_block(edition: Edition | None) -> dict[str, Any] | None:
@@ -77,7 +77,7 @@ def _participation_block(edition: Edition | None) -> dict[str, Any] | None:
     session = db()
     return {"rows": map_data.voters_by_territory(session, edition),
             "svg_url": url_for("maps.participation_map") if map_data.has_geometry(session) else None,
-            "size": map_data.map_size(maps.TERRITORY_LEGEND_ROWS)}
+            "size": map_data.map_size(maps.TERRITORY_LEGEND_ROWS), "credit": map_data.attribution()}
 
 
 @bp.app_context_processor

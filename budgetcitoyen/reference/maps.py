@@ -36,6 +36,7 @@ class Boundaries:
     height: int
     paths: Mapping[str, str]
     points: Mapping[str, tuple[int, int]]
+    attribution: str = ""  # the outlines' credit, printed under each map
 
 
 @cache
@@ -47,13 +48,17 @@ def load_boundaries(folder: Path = HERE) -> Boundaries | None:
     paths: dict[str, str] = {}
     points: dict[str, tuple[int, int]] = {}
     width = height = 0
+    credits: list[str] = []
     for file in files:  # several files only make sense if built with the same projection; one per install
         data = json.loads(file.read_text(encoding="utf-8"))
         width, height = max(width, data["width"]), max(height, data["height"])
+        credit = data.get("attribution") or f"Contours : {data['source']}"
+        if credit not in credits:
+            credits.append(credit)
         for code, commune in data["communes"].items():
             paths[code] = commune["d"]
             points[code] = (commune["c"][0], commune["c"][1])
-    return Boundaries(width, height, paths, points)
+    return Boundaries(width, height, paths, points, " ".join(credits))
 
 
 @dataclass(frozen=True)

