@@ -102,6 +102,37 @@ def load_ballots(url: str, secret: str, instance: Path, count: int, seed: int) -
     return year, edition_id, time.perf_counter() - started
 
 
+def breakdown(url: str, secret: str, instance: Path) -> list[tuple[str, list[tuple[str, float]]]]:
+    """Compute then publish the current edition in process, each step timed (results.steps), then roll
+    everything back: where the two actions spend their time, to read next to their HTTP timings."""
+    from sqlalchemy import select
+
+    from budgetcitoyen import create_app
+    from budgetcitoyen.accounts.models import User
+    from budgetcitoyen.clock import now_utc
+    from budgetcitoyen.editions.services import current_edition
+    from budgetcitoyen.results import services, steps
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "INSTANCE_PATH": str(instance)})
+    timed = []
+    with app.app_context(), app.extensions["db_sessionmaker"]() as session:
+        edition = current_edition(session)
+        actor = session.scalar(select(User).where(User.email == ADMIN[0]))
+        try:
+            for name, action, args in (("compute", services.compute, ()),
+                                       ("publish", services.publish, (app.extensions["storage"],))):
+                with steps.recording() as done:
+                    started = time.perf_counter()
+                    action(session, edition, actor, *args, now_utc())
+                    session.flush()
+                    done.append(("whole (in process)", time.perf_counter() - started))
+                timed.append((name, done))
+        finally:
+            session.rollback()
+    app.extensions["db_engine"].dispose()
+    return timed
+
+
 def log_in(client: Client) -> dict[str, str]:
     cookies: dict[str, str] = {}
     page = client.request("GET", "/connexion", cookies)

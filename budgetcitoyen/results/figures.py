@@ -25,6 +25,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.results import charts
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult, PublishedFigures
+from budgetcitoyen.results.steps import step
 from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import figures as vote_figures
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
@@ -153,12 +154,14 @@ def freeze(session: Session, edition: Edition, result: AllocationResult, files: 
            file_sizes: dict[str, int | None], now: datetime) -> Figures:
     """Count the figures of a result being published, draw its charts into the storage, and store the
     figures with each chart's SHA-256 (flush only; the charts are kept only if the publication commits)."""
-    counted = count(session, edition, result, file_sizes)
+    with step("count figures"):
+        counted = count(session, edition, result, file_sizes)
     digests = {}
     for name, spec in chart_specs(result, counted).items():
-        svg = charts.render(spec)
-        # Replaced: a chart left by a publication that was rolled back is not the published one.
-        files.put(session, chart_key(edition.year, name), io.BytesIO(svg), replace=True)
+        with step(f"chart {name}"):
+            svg = charts.render(spec)
+            # Replaced: a chart left by a publication that was rolled back is not the published one.
+            files.put(session, chart_key(edition.year, name), io.BytesIO(svg), replace=True)
         digests[name] = hashlib.sha256(svg).hexdigest()
     frozen = Figures(counted.rows, counted.participation, counted.file_sizes, digests)
     session.add(PublishedFigures(result_id=result.id, figures=frozen.to_json(), frozen_at=now))
