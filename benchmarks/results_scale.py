@@ -7,9 +7,10 @@ vote's end timed through gunicorn against the catalogue `/initiatives` in the sa
    and rebuilds the participation counts the ballots keep (voting.counts.rebuild);
 3. serves the app with gunicorn and times, through HTTP, each page below (one warm-up, then the median of
    --repeat requests): the catalogue (the baseline), /vote/participation and /gestion/vote during the vote;
-   then the admin actions close the vote, compute and publish (each once, as a whole HTTP POST); then the
-   first request of each chart, then the published results page, results.json, each chart SVG and the
-   allocation page;
+   then the admin actions close the vote, compute and publish (each once, as a whole HTTP POST; before compute
+   and publish, both run once in process, each step timed, then rolled back: the breakdown printed under
+   the actions); then the first request of each chart, then the published results page, results.json,
+   each chart SVG and the allocation page;
 4. prints each page's median and p90, its ratio to the catalogue's, and the actions' seconds, with the
    machine; checks what a proxy needs (Cache-Control, ETag, 304 to If-None-Match) on the published pages.
 Exit status 0 when the goals of issue #14 are met (every page <= 2x the catalogue, compute <= 1 s, publish
@@ -226,9 +227,11 @@ def main() -> int:
             rows.append(("/gestion/vote", time_page(client, "/gestion/vote", admin, args.repeat)))
             allocation = f"/gestion/editions/{year}/repartition"
             rows.append(("allocation page (vote open)", time_page(client, allocation, admin, args.repeat)))
-            actions = [
-                ("close the vote", post_action(client, admin, allocation, "/clore-le-vote",
-                                               [("reason", "Mesure de performance.")])),
+            actions = [("close the vote", post_action(client, admin, allocation, "/clore-le-vote",
+                                                      [("reason", "Mesure de performance.")]))]
+            # In process first, rolled back: where compute and publish spend their time.
+            steps = breakdown(url, secret, instance)
+            actions += [
                 ("compute", post_action(client, admin, allocation, "/calculer", [])),
                 ("publish", post_action(client, admin, allocation, "/publier", [("confirm", "y")])),
             ]
@@ -254,6 +257,9 @@ def main() -> int:
             print("\nAdmin actions (one whole HTTP POST each):")
             for name, seconds in actions:
                 print(f"{name:34} {seconds:8.2f} s")
+            for name, done in steps:
+                print(f"  {name} in process, by step (ms): "
+                      + ", ".join(f"{step} {seconds * 1000:.0f}" for step, seconds in done))
             print("First request of each chart: " + ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in first))
             print("\nCaching (anonymous visitor):")
             print("\n".join(check_caching(port, [f"/resultats/{year}", f"/api/editions/{year}/results.json",
