@@ -154,6 +154,9 @@ def figure(spec: ChartSpec) -> Figure:
     fig.suptitle(spec.title, fontsize=11.5, color=TEXT_COLOUR, x=0.02, ha="left")
     if spec.kind == "bars":
         fig.tight_layout()
+        # Laid out once: without this, tight_layout leaves a placeholder layout engine for which savefig
+        # draws the whole figure once more before drawing it (the same bytes, a third of the time).
+        fig.set_layout_engine(None)
     else:
         # Room below the bar for the legend, which tight_layout would not count.
         fig.subplots_adjust(left=0.03, right=0.93, top=0.78, bottom=0.42)
