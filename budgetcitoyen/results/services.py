@@ -249,6 +249,12 @@ def _store(session: Session, edition: Edition, actor: User, instance: EditionIns
     return result
 
 
+def draw_charts(session: Session, edition: Edition, files: Storage) -> dict[str, str]:
+    """Draw the published result's charts still missing (see `publish`); their digests by name."""
+    result = published_result_of(session, edition)
+    return figures.draw_charts(session, edition, result, files) if result is not None else {}
+
+
 def results_folder(instance_path: str, year: int) -> Path:
     """Where the local storage keeps an edition's published files (tests look there)."""
     return Path(instance_path) / "results" / str(year)
@@ -264,7 +270,7 @@ def sha256(data: bytes) -> str:
 
 
 def publish(session: Session, edition: Edition, actor: User, files: Storage,
-            now: datetime) -> AllocationResult:
+            now: datetime, *, with_charts: bool = True) -> AllocationResult:
     """Publish the computed allocation: statuses, conventions for the winners, and the files, once.
 
     Each holder's mail is queued with the publication (sent once it is committed). The files are stored
@@ -272,6 +278,9 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
 
     Refused if nothing is computed, if already published, or if a ballot changed since the
     computation (the published files must give back exactly the published outcome).
+
+    Without `with_charts`, the charts are left to `figures.draw_charts`, once the publication is
+    committed (the admin's page draws them after answering).
     """
     _require_vote_over(edition, now)
     result = session.scalar(
@@ -313,7 +322,8 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
     with step("statuses, conventions, mail"):
         _announce(session, actor, result, now)
     # Counted once, now that nothing can change them: the public pages read these and the charts.
-    figures.freeze(session, edition, result, files, {"pb": len(pb), "csv": len(table)}, now)
+    figures.freeze(session, edition, result, files, {"pb": len(pb), "csv": len(table)}, now,
+                   with_charts=with_charts)
     audit.record(session, actor=actor, action="allocation.published", object_type="edition",
                  object_id=edition.id, now=now,
                  summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
