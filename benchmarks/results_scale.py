@@ -243,7 +243,8 @@ def main() -> int:
             ]
             charts = [f"/resultats/{year}/graphiques/{name}.svg" for name in
                       ("voix", "enveloppe", "participation-territoires", "participation-ages")]
-            # Drawn at publication, or on this first request (then cached) where they are not.
+            # Drawn by the server once publish has answered; a chart asked for before is drawn from the
+            # same frozen figures (this client's connection may also wait for the drawing to end).
             first = [(path.rsplit("/", 1)[1], client.request("GET", path).seconds) for path in charts]
             rows.append((f"/resultats/{year}", time_page(client, f"/resultats/{year}", None, args.repeat)))
             rows.append(("results.json", time_page(client, f"/api/editions/{year}/results.json", None,
