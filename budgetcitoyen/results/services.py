@@ -333,6 +333,10 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
 
 def _announce(session: Session, actor: User, result: AllocationResult, now: datetime) -> None:
     """Each initiative's new status (winner or not selected), its holder told, a convention per winner."""
+    # The holders (and their roles) read at once, and held (the session keeps only weak references):
+    # each one's mail then finds its holder in the session.
+    holder_ids = {decision.initiative.holder_id for decision in result.decisions}
+    holders = session.scalars(select(User).where(User.id.in_(holder_ids))).all()
     for decision in result.decisions:
         initiative = decision.initiative
         if initiative.status == Status.LABELLED.value:
@@ -343,3 +347,4 @@ def _announce(session: Session, actor: User, result: AllocationResult, now: date
         if decision.funded:
             create_convention(session, initiative, decision.granted, now, actor=actor)
     session.flush()
+    del holders
