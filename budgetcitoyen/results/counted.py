@@ -174,9 +174,10 @@ def _ballot_rows(session: Session, statement: Any) -> tuple[np.ndarray, list[str
 
 
 def _choices(session: Session, statement: Any) -> np.ndarray:
-    """The rows of a query of (ballot id, initiative id) ordered by ballot, as an int64 array of shape
-    (n, 2) sorted by ballot id: in bulk on PostgreSQL (two arrays in one row, parsed by numpy), else the
-    tuples. The order is checked (a vectorised pass), and made when missing."""
+    """The rows of a query of (ballot id, initiative id) as an int64 array of shape (n, 2) sorted by ballot
+    id: in bulk on PostgreSQL (two arrays in one row, parsed by numpy), else the tuples. Sorted here: the
+    database's ORDER BY (an index scan, or a sort) costs it more than numpy, and far more on a table
+    just filled (its index-only scans then visit the table, in random order)."""
     pairs = None
     if session.connection().dialect.name == "postgresql":
         row = _one_row(session, "SELECT array_agg(ballot_id), array_agg(initiative_id) "
@@ -206,7 +207,7 @@ def _positions(choices: np.ndarray, position: dict[int, int]) -> np.ndarray:
 def _counted_choices(session: Session, edition_id: int, position: dict[int, int],
                      num_projects: int) -> allocation.Ballots | None:
     """The counted ballots for computing only (no ids, in the order of their primary key): how many there
-    are, and the choices of those that are not voided, read in ballot order and cut into rows where the
+    are, and the choices of those that are not voided, sorted by ballot and cut into rows where the
     ballot changes; the ballots without a choice still on the ballot are empty rows at the end (they
     count as voters). None when the two reads disagree (a ballot typed in between): read again with the
     ids."""
@@ -214,8 +215,7 @@ def _counted_choices(session: Session, edition_id: int, position: dict[int, int]
         Ballot.edition_id == edition_id, Ballot.voided_at.is_(None))) or 0
     voided = select(Ballot.id).where(Ballot.edition_id == edition_id, Ballot.voided_at.is_not(None))
     choices = _choices(session, select(BallotChoice.ballot_id, BallotChoice.initiative_id).where(
-        BallotChoice.initiative_id.in_(sorted(position)), BallotChoice.ballot_id.not_in(voided))
-        .order_by(BallotChoice.ballot_id, BallotChoice.initiative_id))
+        BallotChoice.initiative_id.in_(sorted(position)), BallotChoice.ballot_id.not_in(voided)))
     ballot = choices[:, 0]
     starts = np.flatnonzero(np.concatenate(([True], ballot[1:] != ballot[:-1]))) if len(ballot) else \
         np.zeros(0, dtype=np.int64)
@@ -240,12 +240,10 @@ def _counted_ballots(session: Session, edition_id: int, position: dict[int, int]
     ids, channels, public_ids = _ballot_rows(
         session,
         select(Ballot.id, Ballot.channel, Ballot.public_id).where(counted).order_by(Ballot.public_id))
-    # The choices of the initiatives on the ballot, without a join (the database's costliest part), in the
-    # primary key's order: the choices of voided ballots are then left out below, with those of ballots
-    # the first read did not see.
+    # The choices of the initiatives on the ballot, without a join (the database's costliest part): the
+    # choices of voided ballots are then left out below, with those of ballots the first read did not see.
     choices = _choices(session, select(BallotChoice.ballot_id, BallotChoice.initiative_id)
-                       .where(BallotChoice.initiative_id.in_(sorted(position)))
-                       .order_by(BallotChoice.ballot_id, BallotChoice.initiative_id)) if position else \
+                       .where(BallotChoice.initiative_id.in_(sorted(position)))) if position else \
         np.zeros((0, 2), dtype=np.int64)
     count = len(ids)
     order = np.argsort(ids, kind="stable")
