@@ -2,7 +2,7 @@
 
 No Flask and no database here: a chart is described by a `ChartSpec` of plain values (built from the
 stored result and its figures) and drawn. Published results never change, so their charts are drawn once,
-at publication, and stored with the published files (budgetcitoyen.results.figures.freeze).
+at or just after the publication, and stored with the published files (budgetcitoyen.results.figures).
 
 As for the radar (budgetcitoyen/labelling/radar.py), no pyplot: a Figure with its own Agg canvas
 holds no global state, so concurrent requests are safe.
