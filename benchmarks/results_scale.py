@@ -7,9 +7,10 @@ vote's end timed through gunicorn against the catalogue `/initiatives` in the sa
    and rebuilds the participation counts the ballots keep (voting.counts.rebuild);
 3. serves the app with gunicorn and times, through HTTP, each page below (one warm-up, then the median of
    --repeat requests): the catalogue (the baseline), /vote/participation and /gestion/vote during the vote;
-   then the admin actions close the vote, compute and publish (each once, as a whole HTTP POST); then the
-   first request of each chart, then the published results page, results.json, each chart SVG and the
-   allocation page;
+   then the admin actions close the vote, compute and publish (each once, as a whole HTTP POST; before compute
+   and publish, both run once in process, each step timed, then rolled back: the breakdown printed under
+   the actions); then the first request of each chart, then the published results page, results.json,
+   each chart SVG and the allocation page;
 4. prints each page's median and p90, its ratio to the catalogue's, and the actions' seconds, with the
    machine; checks what a proxy needs (Cache-Control, ETag, 304 to If-None-Match) on the published pages.
 Exit status 0 when the goals of issue #14 are met (every page <= 2x the catalogue, compute <= 1 s, publish
@@ -100,6 +101,43 @@ def load_ballots(url: str, secret: str, instance: Path, count: int, seed: int) -
         year, edition_id = edition.year, edition.id
     app.extensions["db_engine"].dispose()
     return year, edition_id, time.perf_counter() - started
+
+
+def breakdown(url: str, secret: str, instance: Path) -> list[tuple[str, list[tuple[str, float]]]]:
+    """Compute then publish the current edition in process, each step timed (results.steps), then roll
+    everything back: where the two actions spend their time, to read next to their HTTP timings."""
+    from sqlalchemy import select
+
+    from budgetcitoyen import create_app
+    from budgetcitoyen.accounts.models import User
+    from budgetcitoyen.clock import now_utc
+    from budgetcitoyen.editions.services import current_edition
+    from budgetcitoyen.results import services, steps
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "INSTANCE_PATH": str(instance)})
+    timed = []
+    with app.app_context(), app.extensions["db_sessionmaker"]() as session:
+        edition = current_edition(session)
+        actor = session.scalar(select(User).where(User.email == ADMIN[0]))
+        try:
+            files = app.extensions["storage"]
+            # As the admin's page runs them: the charts are drawn once the publication has answered.
+            for name, action in (
+                    ("compute", lambda: services.compute(session, edition, actor, now_utc())),
+                    ("publish", lambda: services.publish(session, edition, actor, files, now_utc(),
+                                                         with_charts=False)),
+                    ("charts, after publish answered",
+                     lambda: services.draw_charts(session, edition, files))):
+                with steps.recording() as done:
+                    started = time.perf_counter()
+                    action()
+                    session.flush()
+                    done.append(("whole (in process)", time.perf_counter() - started))
+                timed.append((name, done))
+        finally:
+            session.rollback()
+    app.extensions["db_engine"].dispose()
+    return timed
 
 
 def log_in(client: Client) -> dict[str, str]:
@@ -195,15 +233,18 @@ def main() -> int:
             rows.append(("/gestion/vote", time_page(client, "/gestion/vote", admin, args.repeat)))
             allocation = f"/gestion/editions/{year}/repartition"
             rows.append(("allocation page (vote open)", time_page(client, allocation, admin, args.repeat)))
-            actions = [
-                ("close the vote", post_action(client, admin, allocation, "/clore-le-vote",
-                                               [("reason", "Mesure de performance.")])),
+            actions = [("close the vote", post_action(client, admin, allocation, "/clore-le-vote",
+                                                      [("reason", "Mesure de performance.")]))]
+            # In process first, rolled back: where compute and publish spend their time.
+            steps = breakdown(url, secret, instance)
+            actions += [
                 ("compute", post_action(client, admin, allocation, "/calculer", [])),
                 ("publish", post_action(client, admin, allocation, "/publier", [("confirm", "y")])),
             ]
             charts = [f"/resultats/{year}/graphiques/{name}.svg" for name in
                       ("voix", "enveloppe", "participation-territoires", "participation-ages")]
-            # Drawn at publication, or on this first request (then cached) where they are not.
+            # Drawn by the server once publish has answered; a chart asked for before is drawn from the
+            # same frozen figures (this client's connection may also wait for the drawing to end).
             first = [(path.rsplit("/", 1)[1], client.request("GET", path).seconds) for path in charts]
             rows.append((f"/resultats/{year}", time_page(client, f"/resultats/{year}", None, args.repeat)))
             rows.append(("results.json", time_page(client, f"/api/editions/{year}/results.json", None,
@@ -223,6 +264,9 @@ def main() -> int:
             print("\nAdmin actions (one whole HTTP POST each):")
             for name, seconds in actions:
                 print(f"{name:34} {seconds:8.2f} s")
+            for name, done in steps:
+                print(f"  {name} in process, by step (ms): "
+                      + ", ".join(f"{step} {seconds * 1000:.0f}" for step, seconds in done))
             print("First request of each chart: " + ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in first))
             print("\nCaching (anonymous visitor):")
             print("\n".join(check_caching(port, [f"/resultats/{year}", f"/api/editions/{year}/results.json",

@@ -9,9 +9,10 @@ from budgetcitoyen.results.admin_presenters.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.csv_export import csv_response
@@ -22,7 +23,17 @@ from budgetcitoyen.results import admin_presenters as presenters
 from budgetcitoyen.results import services
 from budgetcitoyen.results.forms import CloseVoteForm, ComputeForm, PublishForm
 from budgetcitoyen.results.models import AllocationResult
-from budgetcitoyen.web import Access, Outcome, access, current_actor, db, or_404, perform, storage
+from budgetcitoyen.web import (
+    Access,
+    Outcome,
+    access,
+    current_actor,
+    db,
+    or_404,
+    perform,
+    run_use_case,
+    storage,
+)
 
 bp = Blueprint("results_admin", __name__, url_prefix="/gestion/editions")
 
@@ -103,12 +114,29 @@ def publish(year: int) -> Any:
     """Publish the computed allocation, once; each holder is told the outcome by e-mail."""
     edition = _edition(year)
     form = PublishForm()
-    outcome = _submit(form, services.publish, edition, current_actor(), storage(), now_utc())
+    # The charts are drawn once the answer is sent (a third of the publication's time at 400,000
+    # ballots); until then, each chart's page draws it from the same frozen figures.
+    outcome = _submit(form, partial(services.publish, with_charts=False), edition, current_actor(), storage(),
+                      now_utc())
     if outcome is None or not outcome.ok:
         return _refused(edition, outcome, publish_form=form)
     flash(f"Résultats publiés : {_winners(outcome.value)}, autant de conventions à signer. "
           "Les porteurs sont prévenus par e-mail.", "success")
-    return redirect(url_for(".allocation", year=edition.year))
+    response = redirect(url_for(".allocation", year=edition.year))
+    response.call_on_close(partial(_draw_charts, current_app._get_current_object(), edition.id))
+    return response
+
+
+def _draw_charts(app: Flask, edition_id: int) -> None:
+    """The published charts drawn and stored, in their own transaction, after the publication's answer
+    (the WSGI server calls this once the response is sent)."""
+    try:
+        with app.app_context(), app.extensions["db_sessionmaker"]() as session:
+            edition = session.get(Edition, edition_id)
+            if edition is not None:
+                run_use_case(session, services.draw_charts, edition, app.extensions["storage"])
+    except Exception:  # nothing to answer any more: logged; the chart pages keep drawing them
+        app.logger.exception("results charts not drawn after the publication")
 
 
 # --- the Commission permanente report ------------------------------------------------------------

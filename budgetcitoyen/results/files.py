@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
 from budgetcitoyen.allocation import pabulib
@@ -16,7 +15,7 @@ from budgetcitoyen.voting.models import Channel
 
 PB_NAME = "budget-citoyen-{year}-bulletins.pb"
 CSV_NAME = "budget-citoyen-{year}-bulletins.csv"
-_NEEDS_QUOTING = re.compile(r'[;"\r\n]')
+_NEEDS_QUOTING = ';"\r\n'  # characters the csv module quotes
 
 
 def votes(instance: EditionInstance) -> list[str]:
@@ -29,20 +28,29 @@ def ballots_csv(edition: Edition, instance: EditionInstance, chosen: list[str] |
     """One line per counted ballot: its random id, its channel and the ids of the initiatives approved
     (`chosen`: `votes(instance)`, when the caller has it)."""
     chosen = votes(instance) if chosen is None else chosen
-    channels = {Channel.PAPER.value: "papier"}
-    rows = list(zip(instance.ballot_ids,
-                    [channels.get(channel, "en ligne") for channel in instance.ballot_channels],
-                    chosen, strict=True))
-    if any(_NEEDS_QUOTING.search(public_id) for public_id, _, _ in rows):
+    if len(chosen) != len(instance.ballot_ids):
+        raise ValueError("one vote per ballot")
+    columns = (instance.ballot_ids, _words(instance.ballot_channels, "papier", "en ligne"), chosen)
+    # A fast scan of all the ids joined for each character (a regular expression's class is much slower).
+    joined = "".join(instance.ballot_ids)
+    if any(ch in joined for ch in _NEEDS_QUOTING):
         # Ids from an imported file may hold separators or quotes: the csv module quotes them.
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
         writer.writerow(["bulletin", "canal", "initiatives"])
-        writer.writerows(rows)
+        writer.writerows(zip(*columns, strict=True))
         return out.getvalue().encode("utf-8")
     # Our own ids (hex), two channel words and numeric initiative ids never need quoting: the same bytes
-    # as the csv module's, written several times faster for hundreds of thousands of ballots.
-    return ("bulletin;canal;initiatives\n" + "".join(f"{a};{b};{c}\n" for a, b, c in rows)).encode("utf-8")
+    # as the csv module's, joined by C loops (no Python code per ballot) for hundreds of thousands of them.
+    lines = "\n".join(map(";".join, zip(*columns, strict=True)))
+    return ("bulletin;canal;initiatives\n" + lines + ("\n" if lines else "")).encode("utf-8")
+
+
+def _words(channels: list[str], paper: str, online: str) -> list[str]:
+    """Each ballot's channel as a word of the file (`paper` or `online`), mapped without Python code per
+    ballot: the channels are a few distinct values."""
+    words = {channel: paper if channel == Channel.PAPER.value else online for channel in set(channels)}
+    return list(map(words.__getitem__, channels))
 
 
 def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, Any],
@@ -77,7 +85,5 @@ def ballots_pb(edition: Edition, instance: EditionInstance, settings: dict[str, 
         instance=str(edition.year), budget=edition.envelope, projects=projects, ballots=instance.ballots,
         voter_ids=instance.ballot_ids, rule=settings["rule"], extra_meta=extra_meta,
     )
-    election.voter_extra["voting_method"] = [
-        "paper" if channel == Channel.PAPER.value else "internet" for channel in instance.ballot_channels
-    ]
+    election.voter_extra["voting_method"] = _words(instance.ballot_channels, "paper", "internet")
     return pabulib.dumps_pb(election, votes=chosen).encode("utf-8")

@@ -42,6 +42,7 @@ from budgetcitoyen.results.files import ballots_csv as ballots_csv
 from budgetcitoyen.results.files import ballots_pb as ballots_pb
 from budgetcitoyen.results.files import votes as ballot_votes
 from budgetcitoyen.results.models import AllocationDecision, AllocationResult
+from budgetcitoyen.results.steps import step
 from budgetcitoyen.storage import Storage
 from budgetcitoyen.voting import ballots as voting_ballots
 
@@ -200,10 +201,19 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
     if existing is not None and existing.published_at is not None:
         raise Conflict("Les résultats de cette édition sont déjà publiés : la répartition ne peut plus "
                        "changer.")
-    instance = load_instance(session, edition, for_files=False)
+    with step("read ballots"):
+        instance = load_instance(session, edition, for_files=False)
     if not instance.projects:
         raise DomainError("Aucune initiative n'est soumise au vote dans cette édition.")
-    outcome = run_rule(edition, instance)
+    with step("rule"):
+        outcome = run_rule(edition, instance)
+    with step("store result"):
+        result = _store(session, edition, actor, instance, outcome, existing, now)
+    return result
+
+
+def _store(session: Session, edition: Edition, actor: User, instance: EditionInstance,
+           outcome: allocation.Outcome, existing: AllocationResult | None, now: datetime) -> AllocationResult:
     if existing is not None:
         session.delete(existing)
         session.flush()
@@ -239,6 +249,12 @@ def compute(session: Session, edition: Edition, actor: User, now: datetime) -> A
     return result
 
 
+def draw_charts(session: Session, edition: Edition, files: Storage) -> dict[str, str]:
+    """Draw the published result's charts still missing (see `publish`); their digests by name."""
+    result = published_result_of(session, edition)
+    return figures.draw_charts(session, edition, result, files) if result is not None else {}
+
+
 def results_folder(instance_path: str, year: int) -> Path:
     """Where the local storage keeps an edition's published files (tests look there)."""
     return Path(instance_path) / "results" / str(year)
@@ -254,7 +270,7 @@ def sha256(data: bytes) -> str:
 
 
 def publish(session: Session, edition: Edition, actor: User, files: Storage,
-            now: datetime) -> AllocationResult:
+            now: datetime, *, with_charts: bool = True) -> AllocationResult:
     """Publish the computed allocation: statuses, conventions for the winners, and the files, once.
 
     Each holder's mail is queued with the publication (sent once it is committed). The files are stored
@@ -262,6 +278,9 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
 
     Refused if nothing is computed, if already published, or if a ballot changed since the
     computation (the published files must give back exactly the published outcome).
+
+    Without `with_charts`, the charts are left to `figures.draw_charts`, once the publication is
+    committed (the admin's page draws them after answering).
     """
     _require_vote_over(edition, now)
     result = session.scalar(
@@ -271,8 +290,10 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
         raise Conflict("Calculez d'abord la répartition.")
     if result.published_at is not None:
         raise Conflict("Les résultats de cette édition sont déjà publiés.")
-    instance = load_instance(session, edition)
-    outcome = run_rule(edition, instance)
+    with step("read ballots"):
+        instance = load_instance(session, edition)
+    with step("rule"):
+        outcome = run_rule(edition, instance)
     # Everything published is compared, not only who is funded: a paper ballot typed in since the
     # computation changes the votes and the files even when it changes no winner.
     stored = {(d.initiative_id, d.rank, d.votes, d.granted, d.funded, d.position, d.explanation)
@@ -283,17 +304,39 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
             or result.settings != rule_settings(edition, instance)):
         raise Conflict("Les bulletins ou les réglages ont changé depuis le calcul : recalculez la "
                        "répartition avant de publier.")
-    chosen = ballot_votes(instance)  # the column both files carry, joined once
-    pb = ballots_pb(edition, instance, result.settings, chosen)
-    table = ballots_csv(edition, instance, chosen)
-    for name, data in ((PB_NAME, pb), (CSV_NAME, table)):
-        # Replaced: a file left by a publication that was rolled back is not the published one.
-        files.put(session, file_key(edition.year, name.format(year=edition.year)), io.BytesIO(data),
-                  replace=True)
+    with step("votes column"):
+        chosen = ballot_votes(instance)  # the column both files carry, joined once
+    with step(".pb file"):
+        pb = ballots_pb(edition, instance, result.settings, chosen)
+    with step(".csv file"):
+        table = ballots_csv(edition, instance, chosen)
+    with step("store files"):
+        for name, data in ((PB_NAME, pb), (CSV_NAME, table)):
+            # Replaced: a file left by a publication that was rolled back is not the published one.
+            files.put(session, file_key(edition.year, name.format(year=edition.year)), io.BytesIO(data),
+                      replace=True)
     result.ballots_pb_sha256 = sha256(pb)
     result.ballots_csv_sha256 = sha256(table)
     result.published_at = now
     result.published_by_id = actor.id
+    with step("statuses, conventions, mail"):
+        _announce(session, actor, result, now)
+    # Counted once, now that nothing can change them: the public pages read these and the charts.
+    figures.freeze(session, edition, result, files, {"pb": len(pb), "csv": len(table)}, now,
+                   with_charts=with_charts)
+    audit.record(session, actor=actor, action="allocation.published", object_type="edition",
+                 object_id=edition.id, now=now,
+                 summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
+                 after={"pb_sha256": result.ballots_pb_sha256, "csv_sha256": result.ballots_csv_sha256})
+    return result
+
+
+def _announce(session: Session, actor: User, result: AllocationResult, now: datetime) -> None:
+    """Each initiative's new status (winner or not selected), its holder told, a convention per winner."""
+    # The holders (and their roles) read at once, and held (the session keeps only weak references):
+    # each one's mail then finds its holder in the session.
+    holder_ids = {decision.initiative.holder_id for decision in result.decisions}
+    holders = session.scalars(select(User).where(User.id.in_(holder_ids))).all()
     for decision in result.decisions:
         initiative = decision.initiative
         if initiative.status == Status.LABELLED.value:
@@ -304,10 +347,4 @@ def publish(session: Session, edition: Edition, actor: User, files: Storage,
         if decision.funded:
             create_convention(session, initiative, decision.granted, now, actor=actor)
     session.flush()
-    # Counted once, now that nothing can change them: the public pages read these and the charts.
-    figures.freeze(session, edition, result, files, {"pb": len(pb), "csv": len(table)}, now)
-    audit.record(session, actor=actor, action="allocation.published", object_type="edition",
-                 object_id=edition.id, now=now,
-                 summary=f"Résultats publiés : {sum(d.funded for d in result.decisions)} lauréats",
-                 after={"pb_sha256": result.ballots_pb_sha256, "csv_sha256": result.ballots_csv_sha256})
-    return result
+    del holders

@@ -156,7 +156,8 @@ def show(year: int) -> Any:
 @bp.route("/resultats/<int:year>/graphiques/<name>.svg")
 @access(Access.PUBLIC)
 def chart(year: int, name: str) -> Any:
-    """One chart of the published results, as SVG (drawn at publication, read from the storage)."""
+    """One chart of the published results, as SVG (drawn once, just after the publication, read from the
+    storage; asked for before, drawn from the same frozen figures: the same bytes)."""
     if name not in presenters.CHART_NAMES:
         abort(404)
     edition = _edition(year)
@@ -172,7 +173,8 @@ def chart(year: int, name: str) -> Any:
             current_app.logger.error("published results chart missing: %s", name)
             abort(404)
         response = _conditional(Response(svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE, digest)
-    else:  # published before the charts were drawn at publication: drawn now (nothing stored on a GET)
+    else:  # not drawn yet (just published, or published before charts were stored): drawn now from the
+        # same frozen figures, the bytes the stored chart will have (nothing stored on a GET)
         svg = charts.render(figures.chart_specs(result, counted)[name])
         response = _conditional(Response(svg, mimetype=charts.MIMETYPE), PUBLIC_CACHE,
                                 hashlib.sha256(svg).hexdigest())

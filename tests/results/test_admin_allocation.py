@@ -20,6 +20,7 @@ from budgetcitoyen.editions.models import Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
+from budgetcitoyen.results import figures
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
 from tests.conftest import SmtpServer, body_of
@@ -279,3 +280,34 @@ def test_an_edition_without_vote_dates(
         token_from="/gestion/editions/2031/repartition",
     )
     assert response.status_code == 409 and "n'a pas de dates de vote" in text_of(response)
+
+
+def test_the_charts_are_drawn_after_the_publication_answers(
+    login_as: Callable[..., FlaskClient], app: Flask, scenario: Scenario, client: FlaskClient
+) -> None:
+    """The admin's publication answers before drawing the charts; a chart asked for in between is drawn
+    from the same frozen figures (the same bytes as the one stored next, whose SHA-256 is its ETag)."""
+    admin = login_as(Role.ADMIN)
+    set_vote_window(app, scenario.edition.id, open_=False)
+    compute(admin)
+    response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE)
+    assert response.status_code == 302, text_of(response)[:3000]
+    with app.extensions["db_sessionmaker"]() as session:
+        result = session.scalar(select(AllocationResult))
+        assert figures.frozen_figures(session, result).charts == {}
+    before = {name: client.get(f"/resultats/{YEAR}/graphiques/{name}.svg") for name in figures.CHART_NAMES}
+    assert all(chart.status_code == 200 for chart in before.values())
+    response.close()  # what the WSGI server does once the answer is sent: the charts are drawn
+    with app.extensions["db_sessionmaker"]() as session:
+        result = session.scalar(select(AllocationResult))
+        stored = figures.frozen_figures(session, result).charts
+    assert sorted(stored) == sorted(figures.CHART_NAMES)
+    files = app.extensions["storage"]
+    for name, chart in before.items():
+        assert files.read(figures.chart_key(YEAR, name)) == chart.data
+        assert hashlib.sha256(chart.data).hexdigest() == stored[name] == chart.headers["ETag"].strip('"')
+        after = client.get(f"/resultats/{YEAR}/graphiques/{name}.svg")
+        assert after.data == chart.data and after.headers["ETag"] == chart.headers["ETag"]
+    response.close()  # drawn once: a second call finds them
+    with app.extensions["db_sessionmaker"]() as session:
+        assert figures.frozen_figures(session, session.scalar(select(AllocationResult))).charts == stored

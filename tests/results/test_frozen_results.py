@@ -229,3 +229,20 @@ def test_the_bulk_read_of_an_edition_without_ballots(
             instance = services.load_instance(session, edition, for_files=for_files)
             assert instance.ballots.num_voters == 0 and len(instance.projects) == 2
             assert instance.ballot_ids == [] and [p.votes for p in instance.projects] == [0, 0]
+
+
+@pytest.mark.parametrize("odd", ["a\nb", "back\\slash", "tab\there", "é;\"q\""])
+def test_the_bulk_read_keeps_public_ids_it_cannot_cut(
+    app: Flask, closed_vote: Edition, make_initiative, odd: str
+) -> None:
+    """Imported ids may hold a line break or a backslash: the bulk read then falls back to fetching the
+    rows, and the ids come back whole, in the same order."""
+    seed(app, closed_vote, make_initiative, [[0], [1], [0, 1], []], [1000, 2000])
+    with app.extensions["db_sessionmaker"]() as session:
+        session.scalars(select(Ballot)).first().public_id = odd
+        session.flush()
+        edition = session.get(Edition, closed_vote.id)
+        instance = services.load_instance(session, edition)
+        expected = session.scalars(select(Ballot.public_id).order_by(Ballot.public_id)).all()
+        assert instance.ballot_ids == expected and odd in expected
+        assert instance.ballots.num_voters == 4 and [p.votes for p in instance.projects] == [2, 2]

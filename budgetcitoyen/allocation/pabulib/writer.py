@@ -20,14 +20,19 @@ def _check_id(value: str, what: str) -> None:
                            "ou « , » « ; » « \" » ou saut de ligne).")
 
 
-# Any id that `_check_id` refuses, found in all the voter ids joined by NUL at once: a forbidden character,
-# an empty id, or white space at either end of one.
-_ANY_BAD_ID = re.compile(r'[,;"\n\r]|(?:^|\x00)(?:\s|\x00|$)|\s(?:\x00|$)')
+# A white space right after a separator. With a literal first character, the regular expression engine
+# finds the candidates by a fast scan, where an alternation would try every position (ten times slower for
+# hundreds of thousands of ids).
+_SPACE_AFTER = re.compile(r"\x00\s")
 
 
 def _check_ids(values: list[str], what: str) -> None:
-    """`_check_id` on every value; one regular-expression pass over them all unless one is wrong."""
-    if _ANY_BAD_ID.search("\x00".join(values)):
+    """`_check_id` on every value; a few scans of all the ids joined by NUL unless one is wrong: a forbidden
+    character, an empty id (two separators in a row), white space after a separator, or before one (after
+    one in the reversed text)."""
+    joined = "\x00" + "\x00".join(values) + "\x00"
+    if (any(ch in joined for ch in ',;"\n\r') or "\x00\x00" in joined or _SPACE_AFTER.search(joined)
+            or _SPACE_AFTER.search(joined[::-1])):
         for value in values:
             _check_id(value, what)
 
