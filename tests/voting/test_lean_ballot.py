@@ -11,7 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
+from budgetcitoyen.mail import decode_context
+from budgetcitoyen.mail.models import OutboxMail
 from budgetcitoyen.voting.models import Ballot
+from tests.conftest import body_of
 from tests.helpers import csrf_token, review_token
 
 # The whole request on PostgreSQL: the account, its roles and the current edition with its calendar (one
@@ -70,3 +73,23 @@ def test_a_ballot_takes_few_statements_and_none_for_templates(
         assert len(seen) <= ceiling, "\n".join(seen)
         # A redirect renders nothing: no committee seat or template context is looked up.
         assert not any("committee" in s for s in seen), "\n".join(seen)
+
+
+def test_the_receipt_is_queued_unrendered_and_names_no_choice(
+    app: Flask, login_as, make_voter, vote_edition, on_ballot, db_session, smtp
+) -> None:
+    client = login_as(make_voter(email="votante@example.org"))
+    token = csrf_token(client, "/vote")
+    chosen = [i.id for i in on_ballot[:3]]
+    assert post_ballot(client, token, chosen, review_token(client, token, chosen)).status_code == 302
+    row = db_session.scalars(select(OutboxMail).where(OutboxMail.template == "ballot_receipt")).one()
+    # The request rendered nothing; the queue holds what the message will say, and no more.
+    assert row.message is None
+    context = decode_context(row.context)
+    assert set(context) - {"_base_url"} == {"year", "code", "cast_at", "changed", "link"}
+    assert context["year"] == vote_edition.year and context["changed"] is False
+    for initiative in on_ballot:
+        assert initiative.title not in row.context
+    assert context["cast_at"].hour == 0  # the day, not the instant
+    body = body_of(smtp.last_to("votante@example.org"))
+    assert context["code"] in body and f"Budget citoyen {vote_edition.year}" in body
