@@ -38,7 +38,7 @@ from budgetcitoyen.mail import (
     queue,
     take_pending,
 )
-from budgetcitoyen.mail.outbox import RenderedMail, store
+from budgetcitoyen.mail.outbox import RenderedMail, append
 
 # In the stored context of a mail rendered at send time: the site's address the links are built against,
 # when PUBLIC_URL is not set.
@@ -123,14 +123,14 @@ def _store_pending_mail(session: Session) -> None:
     if not pending:
         return
     if has_request_context():
-        store(session, [render(mail) for mail in pending], now_utc())
+        append(session, [render(mail) for mail in pending], now_utc())
         return
     # A command, the worker or a test: links are built against the public address.
     app = current_app._get_current_object() if has_app_context() else session.info.get("app")  # type: ignore[attr-defined]
     if app is None:
         raise RuntimeError("mail queued on a session of no application: it cannot be rendered")
     with app.test_request_context("/", base_url=app.config.get("PUBLIC_URL") or "http://localhost"):
-        store(session, [render(mail) for mail in pending], now_utc())
+        append(session, [render(mail) for mail in pending], now_utc())
 
 
 _hook_installed = False

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.errors import Conflict
@@ -71,6 +71,17 @@ def store(session: Session, mails: Sequence[RenderedMail], now: datetime) -> lis
     if rows:
         session.flush()
     return rows
+
+
+def append(session: Session, mails: Sequence[RenderedMail], now: datetime) -> None:
+    """`store` for the commit hook: one Core INSERT, no ORM objects (nothing reads them back), so queuing
+    a ballot's receipt costs its statement and little more (issue #14)."""
+    session.execute(insert(OutboxMail.__table__), [
+        {"created_at": now, "recipient": m.recipient, "subject": m.subject, "template": m.template,
+         "message": m.message, "context": m.context, "keep_after_sending": m.keep_after_sending,
+         "status": QUEUED, "attempts": 0, "next_attempt_at": now, "last_error": ""}
+        for m in mails
+    ])
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[ClaimedMail]:
