@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Flask
@@ -32,20 +33,25 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
 
+@functools.cache
+def _user_with_edition() -> Any:
+    # Built once per process (the session's digest and date are parameters): every signed-in request
+    # runs it (issue #14).
+    return (sessions.user_statement().add_columns(Edition)
+            .outerjoin(Edition, Edition.id == current_edition_id())
+            .options(joinedload(User.roles), joinedload(Edition.phases)))
+
+
 @login_manager.user_loader
 def load_user(session_token: str) -> Any:
     """The cookies name a device session (accounts/sessions.py): an ended or unknown one loads nobody.
     One statement for the account, its roles and the current edition with its calendar, which nearly
     every signed-in page needs next (editions.services.current_edition then answers from memory)."""
-    query = sessions.user_query(session_token, now_utc().date())
-    if query is None:
+    params = sessions.user_params(session_token, now_utc().date())
+    if params is None:
         return None
     session = get_session()
-    row = session.execute(
-        query.add_columns(Edition)
-        .outerjoin(Edition, Edition.id == current_edition_id())
-        .options(joinedload(User.roles), joinedload(Edition.phases))
-    ).unique().first()
+    row = session.execute(_user_with_edition(), params).unique().first()
     if row is None:
         return None
     remember_current_edition(session, row[1])

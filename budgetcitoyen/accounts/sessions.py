@@ -10,11 +10,13 @@ out on the phone leaves the laptop signed in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Date, Select, String, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User, UserSession
@@ -40,14 +42,21 @@ def open_session(session: Session, user: User, today: date) -> str:
     return token
 
 
-def user_query(token: str, today: date) -> Select[tuple[User]] | None:
-    """The statement that finds the live account of an open, unexpired session (None for a token that
-    cannot be one); the app's user loader adds what every page needs next to it (one query)."""
+def user_params(token: str, today: date) -> dict[str, Any] | None:
+    """The parameters of `user_statement` for a session token (None for a token that cannot be one)."""
     if not token or len(token) > 100:
         return None
+    return {"session_digest": _digest(token), "oldest": today - LONGEST}
+
+
+@functools.cache
+def user_statement() -> Select[tuple[User]]:
+    """The statement that finds the live account of an open, unexpired session (parameters: `user_params`);
+    the app's user loader adds what every page needs next to it (one query). Built once per process: every
+    signed-in request runs it, and building a statement costs more in Python than running it."""
     return select(User).join(UserSession, UserSession.user_id == User.id).where(
-        UserSession.id == _digest(token),
-        UserSession.created_on >= today - LONGEST,
+        UserSession.id == bindparam("session_digest", type_=String),
+        UserSession.created_on >= bindparam("oldest", type_=Date),
         User.deleted_at.is_(None),
     )
 
@@ -60,8 +69,8 @@ def attach(user: User, token: str) -> None:
 def load(session: Session, token: str, today: date) -> User | None:
     """The live account of an open, unexpired session; None for anything else (ended, unknown, old).
     One indexed query per request, the session row and its account together."""
-    query = user_query(token, today)
-    user = session.scalar(query) if query is not None else None
+    params = user_params(token, today)
+    user = session.scalar(user_statement(), params) if params is not None else None
     if user is not None:
         attach(user, token)
     return user

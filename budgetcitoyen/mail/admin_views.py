@@ -10,7 +10,7 @@ from sqlalchemy import select
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.mail import outbox as mail_queue
-from budgetcitoyen.mail.delivery import parse_message
+from budgetcitoyen.mail.delivery import parse_message, render_stored
 from budgetcitoyen.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMail
 from budgetcitoyen.web import Access, access, db, perform
 
@@ -39,7 +39,11 @@ def outbox() -> str:
 @access(Access.ADMIN, load={"mail_id": OutboxMail})
 def outbox_mail(mail: OutboxMail) -> str:
     """One mail as it was sent, its links clickable, with its delivery state."""
-    return render_template("mail/message.html", mail=mail, message=parse_message(mail.message),
+    raw = mail.message
+    if raw is None:  # queued to be rendered when sent: shown as it will be
+        raw = render_stored(current_app._get_current_object(), mail.recipient, mail.subject,  # type: ignore[attr-defined]
+                            mail.template, mail.context or "{}")
+    return render_template("mail/message.html", mail=mail, message=parse_message(raw),
                            labels=STATUS_LABELS, retry_form=BaseForm())
 
 

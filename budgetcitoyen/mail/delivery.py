@@ -23,13 +23,26 @@ from email.utils import format_datetime, make_msgid
 from types import TracebackType
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context, render_template, url_for
+from flask import Flask, current_app, has_app_context, has_request_context, render_template, request, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.clock import now_utc
-from budgetcitoyen.mail import Link, MailAttachment, PendingMail, one_line, queue, take_pending
-from budgetcitoyen.mail.outbox import RenderedMail, store
+from budgetcitoyen.mail import (
+    Link,
+    MailAttachment,
+    PendingMail,
+    decode_context,
+    encode_context,
+    one_line,
+    queue,
+    take_pending,
+)
+from budgetcitoyen.mail.outbox import RenderedMail, append
+
+# In the stored context of a mail rendered at send time: the site's address the links are built against,
+# when PUBLIC_URL is not set.
+BASE_URL_KEY = "_base_url"
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -75,15 +88,32 @@ def build_message(
 
 
 def render(pending: PendingMail) -> RenderedMail:
-    """A queued mail made into the bytes the worker will send.
+    """A queued mail made into the bytes the worker will send (or, for a mail rendered at send time, into
+    its stored context).
 
     A private mail is deleted once delivered, except without a mail server (the demo), where the
     queue is the only place to read it."""
+    keep = not pending.private or not current_app.config["MAIL_HOST"]
+    if pending.render_later:
+        context = dict(pending.context)
+        if not current_app.config.get("PUBLIC_URL") and has_request_context():
+            # Links are built at send time against the address this request came to, as they would
+            # have been now (with PUBLIC_URL set, against it, whatever the request's Host).
+            context[BASE_URL_KEY] = request.url_root
+        return RenderedMail(one_line(pending.to), one_line(pending.subject), pending.template, None,
+                            keep_after_sending=keep, context=encode_context(context))
     message = build_message(pending.to, pending.subject, pending.template, pending.attachments,
                             **pending.context)
-    keep = not pending.private or not current_app.config["MAIL_HOST"]
     return RenderedMail(one_line(pending.to), str(message["Subject"]), pending.template, bytes(message),
                         keep_after_sending=keep)
+
+
+def render_stored(app: Flask, recipient: str, subject: str, template: str, context: str) -> bytes:
+    """The message of a mail stored to be rendered at send time (the worker, or the admin reading it)."""
+    values = decode_context(context)
+    base_url = values.pop(BASE_URL_KEY, None) or app.config.get("PUBLIC_URL") or "http://localhost"
+    with app.test_request_context("/", base_url=base_url):
+        return bytes(build_message(recipient, subject, template, **values))
 
 
 def _store_pending_mail(session: Session) -> None:
@@ -93,14 +123,14 @@ def _store_pending_mail(session: Session) -> None:
     if not pending:
         return
     if has_request_context():
-        store(session, [render(mail) for mail in pending], now_utc())
+        append(session, [render(mail) for mail in pending], now_utc())
         return
     # A command, the worker or a test: links are built against the public address.
     app = current_app._get_current_object() if has_app_context() else session.info.get("app")  # type: ignore[attr-defined]
     if app is None:
         raise RuntimeError("mail queued on a session of no application: it cannot be rendered")
     with app.test_request_context("/", base_url=app.config.get("PUBLIC_URL") or "http://localhost"):
-        store(session, [render(mail) for mail in pending], now_utc())
+        append(session, [render(mail) for mail in pending], now_utc())
 
 
 _hook_installed = False

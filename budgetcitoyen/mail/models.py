@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from budgetcitoyen.db import Base
@@ -25,6 +25,7 @@ class OutboxMail(Base):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="known_status"),
         Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        CheckConstraint("message IS NOT NULL OR context IS NOT NULL", name="renderable"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +33,10 @@ class OutboxMail(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(255))
     template: Mapped[str] = mapped_column(String(60))
-    message: Mapped[bytes] = mapped_column(LargeBinary)
+    # The rendered message; None for a mail rendered by the worker at send time from `template` and
+    # `context` (JSON: budgetcitoyen.mail.encode_context), which then keeps the message it sent.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    context: Mapped[str | None] = mapped_column(Text)
     # Mails whose text is only the person's business (a ballot receipt names a receipt code) are
     # deleted once delivered: the queue keeps no trace of them.
     keep_after_sending: Mapped[bool] = mapped_column(default=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.errors import Conflict
@@ -30,37 +30,58 @@ MAX_ATTEMPTS = 12  # about 8 hours of retries in all
 
 @dataclass(frozen=True)
 class RenderedMail:
-    """A mail ready to send: the message's bytes and what the queue shows of it."""
+    """A mail ready to store: the message's bytes and what the queue shows of it; or, for a mail rendered
+    at send time (`message` None), its template's name and context (JSON, see mail.encode_context)."""
 
     recipient: str
     subject: str
     template: str
-    message: bytes
+    message: bytes | None
     keep_after_sending: bool = True
+    context: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.message is None) == (self.context is None):
+            raise ValueError("a stored mail has either its message or the context to render it with")
 
 
 @dataclass(frozen=True)
 class ClaimedMail:
-    """A mail a worker holds for the length of its lease."""
+    """A mail a worker holds for the length of its lease (`message` None: to render from `template` and
+    `context` first)."""
 
     id: int
     recipient: str
-    message: bytes
+    message: bytes | None
     attempts: int
+    subject: str = ""
+    template: str = ""
+    context: str | None = None
 
 
 def store(session: Session, mails: Sequence[RenderedMail], now: datetime) -> list[OutboxMail]:
     """Queue mails in the session's transaction: they exist only if the action that caused them commits."""
     rows = [
         OutboxMail(created_at=now, recipient=m.recipient, subject=m.subject, template=m.template,
-                   message=m.message, keep_after_sending=m.keep_after_sending, status=QUEUED, attempts=0,
-                   next_attempt_at=now, last_error="")
+                   message=m.message, context=m.context, keep_after_sending=m.keep_after_sending,
+                   status=QUEUED, attempts=0, next_attempt_at=now, last_error="")
         for m in mails
     ]
     session.add_all(rows)
     if rows:
         session.flush()
     return rows
+
+
+def append(session: Session, mails: Sequence[RenderedMail], now: datetime) -> None:
+    """`store` for the commit hook: one Core INSERT, no ORM objects (nothing reads them back), so queuing
+    a ballot's receipt costs its statement and little more (issue #14)."""
+    session.execute(insert(OutboxMail.__table__), [
+        {"created_at": now, "recipient": m.recipient, "subject": m.subject, "template": m.template,
+         "message": m.message, "context": m.context, "keep_after_sending": m.keep_after_sending,
+         "status": QUEUED, "attempts": 0, "next_attempt_at": now, "last_error": ""}
+        for m in mails
+    ])
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[ClaimedMail]:
@@ -81,20 +102,29 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta = LEASE)
         .values(status=SENDING, claimed_until=now + lease, attempts=OutboxMail.attempts + 1)
     )
     rows = session.execute(
-        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts)
+        select(OutboxMail.id, OutboxMail.recipient, OutboxMail.message, OutboxMail.attempts,
+               OutboxMail.subject, OutboxMail.template, OutboxMail.context)
         .where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)
     ).all()
     return [ClaimedMail(*row) for row in rows]
 
 
-def mark_sent(session: Session, mail_id: int, now: datetime) -> None:
-    """The mail server accepted the mail: done (and forgotten, for a mail not to be kept)."""
+def _keep_rendered(row: OutboxMail, message: bytes | None) -> None:
+    # A mail rendered at send time keeps the message it was sent as, for Gestion → Courriels.
+    if row.message is None and message is not None:
+        row.message, row.context = message, None
+
+
+def mark_sent(session: Session, mail_id: int, now: datetime, message: bytes | None = None) -> None:
+    """The mail server accepted the mail: done (and forgotten, for a mail not to be kept). `message`: the
+    bytes sent, for a mail rendered at send time."""
     row = session.get(OutboxMail, mail_id)
     if row is None:
         return
     if not row.keep_after_sending:
         session.execute(delete(OutboxMail).where(OutboxMail.id == mail_id))
         return
+    _keep_rendered(row, message)
     row.status, row.sent_at, row.claimed_until, row.last_error = SENT, now, None, ""
 
 
@@ -103,11 +133,15 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
-def mark_failed(session: Session, mail_id: int, error: str, now: datetime, *, permanent: bool) -> None:
+def mark_failed(
+    session: Session, mail_id: int, error: str, now: datetime, *, permanent: bool,
+    message: bytes | None = None,
+) -> None:
     """A failed attempt: try again later, or give up (refused for good, or too many attempts)."""
     row = session.get(OutboxMail, mail_id)
     if row is None:
         return
+    _keep_rendered(row, message)
     row.last_error = error[:500]
     row.claimed_until = None
     if permanent or row.attempts >= MAX_ATTEMPTS:

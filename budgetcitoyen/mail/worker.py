@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from flask import Flask
 
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.mail import outbox
-from budgetcitoyen.mail.delivery import PermanentFailure, Transport
+from budgetcitoyen.mail.delivery import PermanentFailure, Transport, render_stored
 
 log = logging.getLogger("budgetcitoyen.mail")
 
@@ -45,19 +45,36 @@ def deliver_batch(app: Flask, limit: int = 50) -> BatchReport:
             return report
         with Transport(app.config) as transport:
             for mail in claimed:
-                error, permanent = _send(transport, mail)
+                rendered, error = _rendered(app, mail)
+                permanent = error is not None
+                if rendered is not None:
+                    error, permanent = _send(transport, replace(mail, message=rendered))
                 with sessions() as session:
                     if error is None:
-                        outbox.mark_sent(session, mail.id, now_utc())
+                        outbox.mark_sent(session, mail.id, now_utc(), message=rendered)
                         report.sent += 1
                     else:
-                        outbox.mark_failed(session, mail.id, error, now_utc(), permanent=permanent)
+                        outbox.mark_failed(session, mail.id, error, now_utc(), permanent=permanent,
+                                           message=rendered)
                         if permanent or mail.attempts >= outbox.MAX_ATTEMPTS:
                             report.failed += 1
                         else:
                             report.retried += 1
                     session.commit()
     return report
+
+
+def _rendered(app: Flask, mail: outbox.ClaimedMail) -> tuple[bytes | None, str | None]:
+    """The message to send: as stored, or rendered now from its template and context (a mail queued with
+    render_later). A mail that cannot be rendered (a template gone wrong) fails for good, kept in the queue
+    with its error for an administrator to send again once the template is mended."""
+    if mail.message is not None:
+        return mail.message, None
+    try:
+        return render_stored(app, mail.recipient, mail.subject, mail.template, mail.context or "{}"), None
+    except Exception as error:  # any template error: this mail fails, the batch goes on
+        log.exception("mail %s could not be rendered", mail.id)
+        return None, f"rendu impossible : {type(error).__name__}: {error}"[:500]
 
 
 def _send(transport: Transport, mail: outbox.ClaimedMail) -> tuple[str | None, bool]:

@@ -6,6 +6,7 @@ someone acted, to the second, so the table cannot be joined to log-in times or t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -14,7 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, select, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.db import upsert_insert
@@ -109,7 +122,10 @@ def _wait_for(slices: list[tuple[int, int]], limit: Limit, now: datetime) -> tim
     return limit.window  # pragma: no cover - the slices hold at least the refused action
 
 
-def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, Limit], now: datetime) -> None:
+def hit(
+    session: Session, action: str, keys: dict[str, str], limits: dict[str, Limit], now: datetime,
+    *, own_transaction: bool = True,
+) -> None:
     """Count one `action` for each of `keys` (name → hashed key); raise RateLimited if any limit is reached.
 
     `limits` maps the same names to their Limit; a name without a limit is not checked. The action is
@@ -120,6 +136,11 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
     to the current slice of every (key, slice length), taking its row lock, so concurrent actions of one
     key queue there instead of counting past the limit, and the slices in the window are read. A refusal
     takes the action back out (more statements, only then).
+
+    `own_transaction`: the session's transaction counts and nothing else (ratelimit.web.limit), so its commit
+    may be made asynchronous on PostgreSQL. False when the count shares the action's own transaction
+    (ratelimit.web.counted): that commit keeps its durability, and the action's work is rolled back with a
+    refusal anyway.
     """
     checked = {name: key for name, key in keys.items() if name in limits}
     if not checked:
@@ -130,48 +151,80 @@ def hit(session: Session, action: str, keys: dict[str, str], limits: dict[str, L
             for key, step in cells]
     longest = max(limits[name].window for name in checked)
     by_key: dict[str, list[tuple[int, int, int]]] = {}
-    for key, start, step, count in _count_and_read(session, action, rows, now - longest):
+    for key, start, step, count in _count_and_read(session, action, rows, now - longest, own_transaction):
         by_key.setdefault(key, []).append((start, step, count))
     for name, key in checked.items():
         limit = limits[name]
         slices = _counted(by_key.get(key, []), limit, step_of(limit), now)
         if sum(count for _, count in slices) > limit.count:
-            _take_back(session, action, rows)
+            if own_transaction:  # else the action's rollback takes the count back with its work
+                _take_back(session, action, rows)
             raise RateLimited(_wait_for(slices, limit, now))
-    if _random.random() < PURGE_CHANCE:
+    # The purge scans the table: left to the counts of their own transaction (log-ins, sign-ups…), never
+    # run inside an action's transaction, which would hold it up.
+    if own_transaction and _random.random() < PURGE_CHANCE:
         purge(session, now)
 
 
 def _count_and_read(
-    session: Session, action: str, rows: list[dict[str, Any]], since: datetime
+    session: Session, action: str, rows: list[dict[str, Any]], since: datetime, relax_commit: bool = True
 ) -> list[tuple[str, int, int, int]]:
     """Add the action to its slices, then read every slice of these keys since `since`: (key, start, step,
     count), the current slices with this action counted."""
     table = RateCounter.__table__
-    upsert = upsert_insert(session, table).values(rows).on_conflict_do_update(
-        index_elements=["action", "key", "step", "start"], set_={"count": table.c.count + 1},
-    )
     keys = {row["key"] for row in rows}
-    earlier = select(table.c.key, table.c.start, table.c.step, table.c.count).where(
-        table.c.action == action, table.c.key.in_(keys), table.c.start > int(since.timestamp()) - 1,
-    )
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(upsert)
+        session.execute(upsert_insert(session, table).values(rows).on_conflict_do_update(
+            index_elements=["action", "key", "step", "start"], set_={"count": table.c.count + 1},
+        ))
+        earlier = select(table.c.key, table.c.start, table.c.step, table.c.count).where(
+            table.c.action == action, table.c.key.in_(keys), table.c.start > int(since.timestamp()) - 1,
+        )
         return [tuple(row) for row in session.execute(earlier)]  # type: ignore[misc]
-    # PostgreSQL: one statement. The upsert runs in a WITH clause; the rest of the statement sees the table
-    # as it was before it, so the current slices are taken from what the upsert returns.
-    # The same statement makes this transaction's commit asynchronous (set_config(..., true) lasts until
-    # it ends): a crash may forget the last counts, which is harmless, and the slice's row lock, which
-    # every action of the key (one town hall's address) waits for, is no longer held through a disk flush.
-    counted = upsert.returning(table.c.key, table.c.start, table.c.step, table.c.count).cte("counted")
+    # PostgreSQL: one statement, built once per process (see _pg_count_and_read).
     current = {(row["key"], row["step"], row["start"]) for row in rows}
-    found = session.execute(union_all(
-        select(counted.c.key, counted.c.start, counted.c.step, counted.c.count, literal(True),
-               func.set_config("synchronous_commit", "off", True)),
-        earlier.add_columns(literal(False), literal("")),
-    )).all()
+    found = session.connection().execute(_pg_count_and_read(relax_commit), {
+        "action": action, "keys": [row["key"] for row in rows], "steps": [row["step"] for row in rows],
+        "starts": [row["start"] for row in rows], "key_set": sorted(keys),
+        "since": int(since.timestamp()) - 1,
+    }).all()
     return [(key, start, step, count) for key, start, step, count, fresh, _ in found
             if fresh or (key, step, start) not in current]
+
+
+@functools.cache
+def _pg_count_and_read(relax_commit: bool) -> Any:
+    """The PostgreSQL statement of _count_and_read, every value a parameter, so SQLAlchemy compiles it once
+    (a multi-row VALUES is compiled anew at each call: half the cost of a count): the rows come from
+    unnest() over arrays of keys, slice lengths and starts.
+
+    The upsert runs in a WITH clause; the rest of the statement sees the table as it was before it, so the
+    current slices are taken from what the upsert returns. With `relax_commit` the statement also makes
+    its transaction's commit asynchronous (set_config(..., true) lasts until it ends): a crash may forget
+    the last counts, which is harmless, and the slice's row lock, which every action of the key (one town
+    hall's address) waits for, is no longer held through a disk flush. Never for a count sharing an
+    action's transaction, whose commit must stay durable."""
+    from sqlalchemy.dialects.postgresql import ARRAY, insert
+
+    table = RateCounter.__table__
+    rows = select(
+        bindparam("action", type_=String), func.unnest(bindparam("keys", type_=ARRAY(String))),
+        func.unnest(bindparam("steps", type_=ARRAY(Integer))),
+        func.unnest(bindparam("starts", type_=ARRAY(BigInteger))), literal(1),
+    )
+    columns = ["action", "key", "step", "start", "count"]
+    counted = insert(table).from_select(columns, rows).on_conflict_do_update(
+        index_elements=["action", "key", "step", "start"], set_={"count": table.c.count + 1},
+    ).returning(table.c.key, table.c.start, table.c.step, table.c.count).cte("counted")
+    earlier = select(table.c.key, table.c.start, table.c.step, table.c.count).where(
+        table.c.action == bindparam("action"), table.c.key.in_(bindparam("key_set", expanding=True)),
+        table.c.start > bindparam("since", type_=BigInteger),
+    )
+    relaxed = func.set_config("synchronous_commit", "off", True) if relax_commit else literal("")
+    return union_all(
+        select(counted.c.key, counted.c.start, counted.c.step, counted.c.count, literal(True), relaxed),
+        earlier.add_columns(literal(False), literal("")),
+    )
 
 
 def _take_back(session: Session, action: str, rows: list[dict[str, object]]) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "RateLimited",
     "check_settings",
     "check_signup",
+    "counted",
     "limit",
     "limited",
     "limits_for",
@@ -90,6 +91,15 @@ def limits_for(action: str) -> dict[str, Limit]:
     return found
 
 
+def _keys(account: str | None) -> dict[str, str]:
+    secret = secret_key()
+    # The dimension is part of the hash, so an account named like an address is a different key.
+    keys = {"address": services.keyed(secret, "address", client_address())}
+    if account is not None:
+        keys["account"] = services.keyed(secret, "account", account)
+    return keys
+
+
 def limit(action: str, *, account: str | None = None) -> None:
     """Count `action` for the client's address and, when given, for `account`; raise RateLimited past a limit.
 
@@ -102,13 +112,31 @@ def limit(action: str, *, account: str | None = None) -> None:
     limits = limits_for(action)
     if not limits:
         return
-    secret = secret_key()
-    # The dimension is part of the hash, so an account named like an address is a different key.
-    keys = {"address": services.keyed(secret, "address", client_address())}
-    if account is not None:
-        keys["account"] = services.keyed(secret, "account", account)
+    keys = _keys(account)
     with own_transaction(db()) as own:
         services.hit(own, action, keys, limits, clock.now_utc())
+
+
+def counted(action: str, use_case: Callable[..., T], *, account: str | None = None) -> Callable[..., T]:
+    """`use_case` followed by the count of `action` (as `limit` counts it), in the use case's own
+    transaction: what a view hands to `perform` for an action that only counts when it is done.
+
+    No connection, transaction or commit of its own (issue #14: the ballot's request), and a refusal
+    (RateLimited) rolls the use case's work back with the count. So a refused use case (a DomainError
+    before the count) is not counted: fit for an action whose failures write nothing, not for a log-in,
+    where failures are what must be counted (`limit`). The count comes last, so the rows of busy keys (one
+    town hall's address) stay locked only from it to the commit."""
+    limits = limits_for(action)
+    if not limits:
+        return use_case
+    keys = _keys(account)
+
+    def run(session: Session, *args: Any, **kwargs: Any) -> T:
+        value = use_case(session, *args, **kwargs)
+        services.hit(session, action, keys, limits, clock.now_utc(), own_transaction=False)
+        return value
+
+    return run
 
 
 def limited(action: str, use_case: Callable[..., T], *, account: str | None = None) -> Callable[..., T]:

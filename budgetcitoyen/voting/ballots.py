@@ -4,18 +4,20 @@ queries: session in, flush only, no Flask; the caller commits once).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, insert, literal, select, union_all
+from sqlalchemy import Select, bindparam, delete, insert, literal, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, to_local
-from budgetcitoyen.db import random_id, upsert_insert
+from budgetcitoyen.db import random_id
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
@@ -109,12 +111,28 @@ def _allowed_ids_and_paper(
 ) -> tuple[set[int], bool]:
     """The initiative ids on the voter's ballot, and whether a counted paper ballot carries this key: one
     statement (every ballot asks both)."""
-    paper = select(literal(_PAPER_BALLOT)).where(
-        Ballot.edition_id == edition.id, Ballot.voter_key == paper_key, Ballot.voided_at.is_(None)
-    )
-    query = union_all(_allowed_query(edition, territory_id), paper) if ballot_is_public(edition) else paper
-    ids = set(session.scalars(query))
+    query = _allowed_and_paper_query(ballot_is_public(edition),
+                                     edition.ballot_scope == BallotScope.TERRITORY.value)
+    ids = set(session.scalars(query, {"edition_id": edition.id, "territory_id": territory_id,
+                                      "paper_key": paper_key}))
     return ids - {_PAPER_BALLOT}, _PAPER_BALLOT in ids
+
+
+@functools.cache
+def _allowed_and_paper_query(public: bool, per_territory: bool) -> Any:
+    # Built once per process and shape, every value a parameter (see _profile_with_twins_query).
+    edition_id = bindparam("edition_id")
+    paper = select(literal(_PAPER_BALLOT)).where(
+        Ballot.edition_id == edition_id, Ballot.voter_key == bindparam("paper_key"),
+        Ballot.voided_at.is_(None),
+    )
+    if not public:
+        return paper
+    allowed = select(Initiative.id).where(Initiative.edition_id == edition_id,
+                                          Initiative.status.in_(BALLOT_STATUSES))
+    if per_territory:
+        allowed = allowed.where(Initiative.territory_id == bindparam("territory_id"))
+    return union_all(allowed, paper)
 
 
 def _validated(edition: Edition, allowed: set[int], raw_choices: Iterable[str]) -> list[int]:
@@ -194,25 +212,11 @@ def store_ballot(
     choices.
     """
     day = cast_on or cast_day(now)
-    table = Ballot.__table__
-    statement = upsert_insert(session, Ballot).values(
-        id=random_id(),
-        edition_id=edition.id,
-        public_id=secrets.token_hex(16),
-        receipt_id=secrets.token_hex(16),
-        voter_key=key,
-        channel=channel.value,
-        territory_id=territory_id,
-        age_band=band,
-        version=1,
-        cast_at=day,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["edition_id", "voter_key"],
-        set_={"version": table.c.version + 1, "cast_at": day},
-        where=table.c.voided_at.is_(None),
-    ).returning(Ballot)
-    ballot = session.scalars(statement, execution_options={"populate_existing": True}).one_or_none()
+    values = {"id": random_id(), "edition_id": edition.id, "public_id": secrets.token_hex(16),
+              "receipt_id": secrets.token_hex(16), "voter_key": key, "channel": channel.value,
+              "territory_id": territory_id, "age_band": band, "cast_at": day}
+    ballot = session.scalars(_store_query(session.get_bind().dialect.name), values,
+                             execution_options={"populate_existing": True}).one_or_none()
     if ballot is None:
         # The conflicting row exists but is voided: the update's condition left it as it was.
         raise NotAllowed(
@@ -223,11 +227,35 @@ def store_ballot(
     if created:
         counts.ballot_added(session, ballot)
     else:
-        session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+        session.execute(_CHOICES_DELETE, {"ballot_id": ballot.id})
     if choices:
-        session.execute(insert(BallotChoice), [{"ballot_id": ballot.id, "initiative_id": i} for i in choices])
+        # Core rows, not ORM objects: nothing here is read back.
+        session.execute(_CHOICES_INSERT, [{"ballot_id": ballot.id, "initiative_id": i} for i in choices])
     session.expire(ballot, ["choices"])
     return ballot, created
+
+
+_CHOICES = BallotChoice.__table__
+_CHOICES_DELETE = delete(_CHOICES).where(_CHOICES.c.ballot_id == bindparam("ballot_id"))
+_CHOICES_INSERT = insert(_CHOICES)
+
+
+@functools.cache
+def _store_query(dialect: str) -> Any:
+    # Built once per process and engine, every value a parameter (see _profile_with_twins_query).
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    table = Ballot.__table__
+    names = ("id", "edition_id", "public_id", "receipt_id", "voter_key", "channel", "territory_id",
+             "age_band", "cast_at")
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    return upsert(Ballot).values(**values, version=1).on_conflict_do_update(
+        index_elements=["edition_id", "voter_key"],
+        set_={"version": table.c.version + 1, "cast_at": values["cast_at"]},
+        where=table.c.voided_at.is_(None),
+    ).returning(Ballot)
 
 
 def cast_online(
@@ -286,14 +314,21 @@ def cast_online(
 def _profile_with_twins(session: Session, user: User) -> tuple[VoterProfile, bool, bool] | None:
     """The account's voter profile (with its commune), whether its identity is verified, and whether other
     accounts declare the same person: one statement, as every ballot asks all three."""
+    row = session.execute(_profile_with_twins_query(), {"user_id": user.id}).first()
+    return None if row is None else (row[0], bool(row[1]), bool(row[2]))
+
+
+@functools.cache
+def _profile_with_twins_query() -> Select[tuple[VoterProfile, bool, bool]]:
+    # Built once per process, the account a parameter: every ballot runs it (issue #14), and building and
+    # keying a statement costs more in Python than PostgreSQL takes to run it.
     verified = select(VerifiedIdentity.user_id).where(
         VerifiedIdentity.user_id == VoterProfile.user_id).exists()
     twin = aliased(VoterProfile)
     twins = select(twin.id).where(twin.person_key == VoterProfile.person_key,
                                   twin.user_id != VoterProfile.user_id).exists()
-    row = session.execute(select(VoterProfile, verified, twins).where(VoterProfile.user_id == user.id)
-                          .options(joinedload(VoterProfile.commune))).first()
-    return None if row is None else (row[0], bool(row[1]), bool(row[2]))
+    return (select(VoterProfile, verified, twins).where(VoterProfile.user_id == bindparam("user_id"))
+            .options(joinedload(VoterProfile.commune)))
 
 
 def _same_person_accounts(session: Session, user: User, person: str) -> dict[int, bool]:

@@ -16,6 +16,8 @@ def ballot_receipt(session: Session, user: User, edition: Edition, ballot: Ballo
     # A change has a subject of its own: in a mailbox, the latest receipt is told from the first at a glance.
     subject = ("Votre vote au Budget citoyen est modifié" if ballot.version > 1
                else "Votre vote au Budget citoyen est enregistré")
+    # Rendered by the mail worker when it sends it, not in the ballot's request (issue #14): the queue
+    # holds the same as the message would (the year, the day, the code and its link; never a choice).
     queue(session, user.email, subject, "ballot_receipt",
-          private=True, edition=edition, code=code, cast_at=to_local(ballot.cast_at),
+          private=True, render_later=True, year=edition.year, code=code, cast_at=to_local(ballot.cast_at),
           changed=ballot.version > 1, link=Link.to("voting.receipt", code=code))

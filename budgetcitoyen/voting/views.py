@@ -14,7 +14,7 @@ from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import PhaseStatus
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.ratelimit.web import limit
+from budgetcitoyen.ratelimit.web import counted
 from budgetcitoyen.voting import ballots, figures, permissions, personal_data, receipts, review
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
 from budgetcitoyen.voting.forms import (
@@ -121,14 +121,10 @@ def cast() -> Any:
     except DomainError as error:
         form.add_error(None, error.message)
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
-    try:
-        # Counted on a connection of its own, before the use case writes anything.
-        limit("ballot", account=str(user.id))
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return _render_ballot(edition, form, chosen=_kept_choices(raw), status=error.status_code)
-    outcome = perform(ballots.cast_online, edition, user, raw, secret_key(), now_utc(),
-                      IdentityPolicy(edition.identity_policy), form=form)
+    # Counted last in the ballot's own transaction (issue #14: no connection or commit of its own): a
+    # refused ballot writes nothing and is not counted; past the limit, the ballot is rolled back (429).
+    outcome = perform(counted("ballot", ballots.cast_online, account=str(user.id)), edition, user, raw,
+                      secret_key(), now_utc(), IdentityPolicy(edition.identity_policy), form=form)
     if not outcome.ok:
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=outcome.error.status_code)
     flash("Votre vote est enregistré." if outcome.value.version == 1

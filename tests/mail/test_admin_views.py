@@ -53,3 +53,19 @@ def test_a_failed_mail_is_retried_from_its_page(
     assert smtp.last_to("oubli@example.org")["Subject"] == "Réinitialisation de votre mot de passe"
     db_session.expire_all()
     assert db_session.get(OutboxMail, int(mail_id)).status == "sent"
+
+
+def test_a_mail_not_rendered_yet_is_shown_as_it_will_be_sent(
+    app: Flask, login_as: Callable, db_session
+) -> None:
+    from budgetcitoyen.mail import Link, queue
+
+    admin = login_as(Role.ADMIN, email="admin@example.org")
+    with app.app_context(), app.extensions["db_sessionmaker"]() as session:
+        queue(session, "plus-tard@example.org", "Rendu à l'envoi", "confirm_email", render_later=True,
+              link=Link.to("accounts.login"), hours=48)
+        session.commit()
+    mail_id = db_session.scalar(select(OutboxMail.id).where(OutboxMail.message.is_(None)))
+    page = text_of(admin.get(f"/gestion/courriels/{mail_id}"))
+    assert "Rendu à l&#39;envoi" in page or "Rendu à l'envoi" in page
+    assert "plus-tard@example.org" in page and "/connexion" in page and "En attente" in page

@@ -168,3 +168,20 @@ def test_counting_does_not_wait_for_the_disk_on_postgresql(session: Session) -> 
     assert session.scalar(text("SHOW synchronous_commit")) == "off"
     session.rollback()
     assert session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+def test_a_count_sharing_an_actions_transaction_keeps_its_commit_durable(session: Session) -> None:
+    """ratelimit.web.counted: the ballot's own commit still waits for the disk; nothing is purged there."""
+    from sqlalchemy import text
+
+    hit(session, "ballot", {"address": "a"}, {"address": Limit(5, HOUR)}, T0, own_transaction=False)
+    if session.get_bind().dialect.name == "postgresql":
+        assert session.scalar(text("SHOW synchronous_commit")) == "on"
+    assert session.scalar(select(func.sum(RateCounter.count))) == 1
+    # Past the limit the count is not taken back by hand: the action's rollback takes it with its work.
+    for _ in range(4):
+        hit(session, "ballot", {"address": "a"}, {"address": Limit(5, HOUR)}, T0, own_transaction=False)
+    with pytest.raises(RateLimited):
+        hit(session, "ballot", {"address": "a"}, {"address": Limit(5, HOUR)}, T0, own_transaction=False)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(RateCounter)) == 0

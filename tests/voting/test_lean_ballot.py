@@ -9,19 +9,22 @@ from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
+from budgetcitoyen.mail import decode_context
+from budgetcitoyen.mail.models import OutboxMail
+from budgetcitoyen.ratelimit.models import RateCounter
 from budgetcitoyen.voting.models import Ballot
+from tests.conftest import body_of
 from tests.helpers import csrf_token, review_token
 
 # The whole request on PostgreSQL: the account, its roles and the current edition with its calendar (one
-# statement), the rate limiter (one, committed on its own), the voter's identity with its commune (one), the
-# initiatives on the ballot with the paper-ballot check (one), the ballot upsert (one), its choices (one),
-# the participation count on a first ballot or the old choices' delete on a change (one) and the receipt in
-# the mail queue (one). SQLite adds three: the limiter reads apart from its upsert, and the request's read
-# transaction ends before the limiter's own (every SQLite transaction holds the write lock), so the account
-# and the edition are read again.
-CEILING = {"postgresql": 8, "sqlite": 11}
+# statement), the voter's identity with its commune (one), the initiatives on the ballot with the
+# paper-ballot check (one), the ballot upsert (one), the participation count on a first ballot or the old
+# choices' delete on a change (one), its choices (one), the rate limiter's count, in the ballot's own
+# transaction (one), and the receipt in the mail queue, stored to be rendered by the worker (one). SQLite
+# adds one: the limiter reads apart from its upsert.
+CEILING = {"postgresql": 8, "sqlite": 9}
 # Transaction control the engines send through the cursor (SQLite's BEGIN IMMEDIATE, savepoints): not work.
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -70,3 +73,41 @@ def test_a_ballot_takes_few_statements_and_none_for_templates(
         assert len(seen) <= ceiling, "\n".join(seen)
         # A redirect renders nothing: no committee seat or template context is looked up.
         assert not any("committee" in s for s in seen), "\n".join(seen)
+
+
+def test_the_receipt_is_queued_unrendered_and_names_no_choice(
+    app: Flask, login_as, make_voter, vote_edition, on_ballot, db_session, smtp
+) -> None:
+    client = login_as(make_voter(email="votante@example.org"))
+    token = csrf_token(client, "/vote")
+    chosen = [i.id for i in on_ballot[:3]]
+    assert post_ballot(client, token, chosen, review_token(client, token, chosen)).status_code == 302
+    row = db_session.scalars(select(OutboxMail).where(OutboxMail.template == "ballot_receipt")).one()
+    # The request rendered nothing; the queue holds what the message will say, and no more.
+    assert row.message is None
+    context = decode_context(row.context)
+    assert set(context) - {"_base_url"} == {"year", "code", "cast_at", "changed", "link"}
+    assert context["year"] == vote_edition.year and context["changed"] is False
+    for initiative in on_ballot:
+        assert initiative.title not in row.context
+    assert context["cast_at"].hour == 0  # the day, not the instant
+    body = body_of(smtp.last_to("votante@example.org"))
+    assert context["code"] in body and f"Budget citoyen {vote_edition.year}" in body
+
+
+def test_the_ballot_is_counted_in_its_own_transaction_and_a_refused_one_is_not(
+    app: Flask, login_as, make_voter, vote_edition, on_ballot, db_session
+) -> None:
+    client = login_as(make_voter())
+    token = csrf_token(client, "/vote")
+    chosen = [i.id for i in on_ballot[:3]]
+    assert post_ballot(client, token, chosen, review_token(client, token, chosen)).status_code == 302
+    # One count per dimension (address, account), committed with the ballot.
+    assert db_session.scalars(select(RateCounter.count).where(RateCounter.action == "ballot")).all() == [1, 1]
+    db_session.execute(update(Ballot).values(voided_at=Ballot.cast_at, void_reason="Doublon"))
+    db_session.commit()
+    refused = post_ballot(client, token, chosen, review_token(client, token, chosen))
+    assert refused.status_code == 403 and "annulé" in refused.get_data(as_text=True)
+    db_session.expire_all()
+    # The refusal wrote nothing, its count included.
+    assert db_session.scalars(select(RateCounter.count).where(RateCounter.action == "ballot")).all() == [1, 1]
