@@ -163,6 +163,9 @@ class Ballots:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Ballots is immutable ({name})")
 
+    def __reduce__(self) -> tuple[type[Ballots], tuple[Any, Any, int]]:
+        return Ballots, (self.indptr, self.indices, self.num_projects)  # pickle and copy, checked again
+
     @classmethod
     def from_python(cls, indptr: Sequence[int], indices: Sequence[int], num_projects: int) -> Ballots:
         """Ballots from Python sequences that are known to be valid (built by the caller's own checks:
