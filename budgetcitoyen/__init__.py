@@ -96,6 +96,14 @@ def console() -> None:
     """The `budgetcitoyen` command. `allocate` needs neither the application nor Flask: it runs before the
     Flask command group is imported, so that it starts fast; everything else goes to that group (cli.py)."""
     if sys.argv[1:2] == ["allocate"]:
+        import os
+
+        # One process, one rule: OpenBLAS's thread pool (numpy, for equal shares) costs more to start
+        # (~50 ms of CPU) than it could ever save here. A value set by the person is kept.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        from budgetcitoyen.allocation.run_command import quick_main
+
+        quick_main(sys.argv[2:])  # exits, unless the command line is one for click to read
         from budgetcitoyen.allocation.commands import allocate_command
 
         allocate_command.main(sys.argv[2:], prog_name="budgetcitoyen allocate")

@@ -7,20 +7,15 @@ the application for it: no instance folder, no database connection.
 
 from __future__ import annotations
 
-import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from budgetcitoyen.allocation import french
 from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES, PbElection, read_pb
-from budgetcitoyen.allocation.rules import allocate
-from budgetcitoyen.allocation.values import RULES, AllocationError, AllocationRule, Outcome
-
-PROGRESS_FROM_BYTES = 20 * 1024 * 1024  # below this a file is read in well under a second
+from budgetcitoyen.allocation.run_command import PROGRESS_FROM_BYTES, run
+from budgetcitoyen.allocation.values import RULES, AllocationError
 
 
 class AllocationFailure(click.ClickException):
@@ -28,10 +23,6 @@ class AllocationFailure(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"Erreur : {self.format_message()}", err=True)
-
-
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def read_with_progress(path: Path, max_bytes: int, label: str) -> PbElection:
@@ -87,69 +78,9 @@ def allocate_command(pb_path: Path, rule: str, utility: str | None, threshold: i
     """
     try:
         # The bar goes to stderr, and only for a person watching: stdout stays clean for --json.
-        election = _read(pb_path, max_bytes, show_progress=sys.stderr.isatty())
-        meta = election.meta
-        outcome = allocate(
-            election.allocation_projects(), election.budget, rule=rule, ballots=election.ballots,
-            threshold=threshold if threshold is not None else _meta_threshold(meta),
-            utility=utility or meta.get("utility", "cost"),
-            tie_break=tie_break or meta.get("tie_break", "id"),
-            sub_envelopes=_meta_sub_envelopes(meta) if rule in ("greedy", "territorial") else None,
-            currency=election.currency)
+        lines = run(pb_path, rule, utility, threshold, tie_break, as_json, max_bytes,
+                    read=lambda path, limit: _read(path, limit, show_progress=sys.stderr.isatty()))
     except AllocationError as error:
         raise AllocationFailure(error.message) from None
-    if as_json:
-        click.echo(json.dumps({"selected": list(outcome.selected), "spent": _number(outcome.spent),
-                               "budget": _number(outcome.envelope)}, ensure_ascii=False))
-        return
-    _print_table(election, outcome, rule)
-
-
-def _meta_threshold(meta: dict[str, str]) -> int:
-    value = meta.get("threshold", "0").strip()
-    if not value.isdigit():
-        raise AllocationError(f"META : seuil « {value} » invalide (un entier est attendu).")
-    return int(value)
-
-
-def _meta_sub_envelopes(meta: dict[str, str]) -> dict[str, Decimal] | None:
-    """``code:amount,code:amount`` as written by pb-export."""
-    value = meta.get("sub_envelopes", "").strip()
-    if not value:
-        return None
-    envelopes: dict[str, Decimal] = {}
-    for item in value.split(","):
-        code, _, amount = item.rpartition(":")
-        try:
-            envelopes[code.strip()] = Decimal(amount.strip())
-        except ArithmeticError:
-            raise AllocationError(
-                f"META : sous-enveloppe « {item} » invalide (code:montant attendu).") from None
-        if not code.strip():
-            raise AllocationError(f"META : sous-enveloppe « {item} » invalide (code:montant attendu).")
-    return envelopes
-
-
-def _print_table(election: PbElection, outcome: Outcome, rule: str) -> None:
-    currency = election.currency
-    description = election.meta.get("description", "")
-    click.echo(f"{description} — règle : {AllocationRule(rule).summary}")
-    click.echo(f"Enveloppe : {french.amount(outcome.envelope, currency)} ; "
-               f"{election.ballots.num_voters} bulletins, "
-               f"{len(election.projects)} projets.")
-    for note in outcome.notes:
-        click.echo(note)
-    click.echo("")
-    rows = [("Rang", "Projet", "Voix", "Accordé", "Explication")]
-    for decision in sorted(outcome.decisions, key=lambda d: d.rank):
-        rows.append((str(decision.rank), decision.project_id, str(decision.votes),
-                     french.amount(decision.granted, currency) if decision.funded else "—",
-                     decision.explanation))
-    widths = [max(len(row[c]) for row in rows) for c in range(4)]
-    for row in rows:
-        click.echo(f"{row[0]:>{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  "
-                   f"{row[3]:>{widths[3]}}  {row[4]}")
-    click.echo("")
-    click.echo(f"{len(outcome.selected)} projets financés ; "
-               f"dépensé : {french.amount(outcome.spent, currency)} ; "
-               f"reste : {french.amount(outcome.remaining, currency)}.")
+    for line in lines:
+        click.echo(line)

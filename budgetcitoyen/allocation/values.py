@@ -8,10 +8,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-
-import numpy as np
+from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 from budgetcitoyen.errors import DomainError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Amount = Decimal | int
 """Money as given by callers: a Decimal (euros and cents) or an int. Never a float."""
@@ -121,38 +124,77 @@ class Project:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cost", as_decimal(self.cost, f"Projet {self.id}"))
-        if isinstance(self.votes, bool) or not isinstance(self.votes, int | np.integer) or self.votes < 0:
+        if isinstance(self.votes, bool) or not isinstance(self.votes, Integral) or self.votes < 0:
             raise AllocationError(f"Projet {self.id} : nombre de voix invalide ({self.votes}).")
         object.__setattr__(self, "votes", int(self.votes))
 
 
-@dataclass(frozen=True, eq=False)
 class Ballots:
     """Approval ballots in compressed sparse rows: voter v approves `indices[indptr[v]:indptr[v + 1]]`.
 
     Indices are positions in the project list given alongside; a ballot lists a project at most once
     (`from_lists` and the Pabulib reader drop repeats). A voter with an empty ballot still counts as a
     voter (the Method of Equal Shares gives them a share of the envelope).
+
+    `indptr` and `indices` are numpy arrays. The Pabulib reader may hand over plain Python sequences
+    instead (`from_python`, already valid): they become arrays only when asked for, so that a greedy
+    `budgetcitoyen allocate`, which needs only the counts, never imports numpy (a tenth of a second).
     """
 
-    indptr: np.ndarray
-    indices: np.ndarray
-    num_projects: int
+    __slots__ = ("_indices", "_indptr", "num_projects")
 
-    def __post_init__(self) -> None:
-        indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
-        indices = np.ascontiguousarray(self.indices, dtype=np.int32)
+    def __init__(self, indptr: Any, indices: Any, num_projects: int) -> None:
+        import numpy as np
+
+        indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        indices = np.ascontiguousarray(indices, dtype=np.int32)
         if indptr.ndim != 1 or indices.ndim != 1 or len(indptr) == 0 or indptr[0] != 0 \
                 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
             raise AllocationError("Bulletins : structure invalide.")
-        if len(indices) and (indices.min() < 0 or indices.max() >= self.num_projects):
+        if len(indices) and (indices.min() < 0 or indices.max() >= num_projects):
             raise AllocationError("Bulletins : un bulletin désigne un projet inexistant.")
-        object.__setattr__(self, "indptr", indptr)
-        object.__setattr__(self, "indices", indices)
+        self._set(indptr, indices, num_projects)
+
+    def _set(self, indptr: Any, indices: Any, num_projects: int) -> None:
+        object.__setattr__(self, "_indptr", indptr)
+        object.__setattr__(self, "_indices", indices)
+        object.__setattr__(self, "num_projects", num_projects)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Ballots is immutable ({name})")
+
+    def __reduce__(self) -> tuple[type[Ballots], tuple[Any, Any, int]]:
+        return Ballots, (self.indptr, self.indices, self.num_projects)  # pickle and copy, checked again
+
+    @classmethod
+    def from_python(cls, indptr: Sequence[int], indices: Sequence[int], num_projects: int) -> Ballots:
+        """Ballots from Python sequences that are known to be valid (built by the caller's own checks:
+        indptr starts at 0, never decreases, ends at len(indices); every index is a position)."""
+        ballots = cls.__new__(cls)
+        ballots._set(indptr, indices, num_projects)
+        return ballots
+
+    @property
+    def indptr(self) -> np.ndarray:
+        if not _is_array(self._indptr):
+            import numpy as np
+
+            object.__setattr__(self, "_indptr", np.array(self._indptr, dtype=np.int64))
+        return self._indptr
+
+    @property
+    def indices(self) -> np.ndarray:
+        if not _is_array(self._indices):
+            import numpy as np
+
+            object.__setattr__(self, "_indices", np.array(self._indices, dtype=np.int32))
+        return self._indices
 
     @classmethod
     def from_lists(cls, ballots: Iterable[Iterable[int]], num_projects: int) -> Ballots:
         """Build from one list of project positions per voter (convenient for tests and small data)."""
+        import numpy as np
+
         rows = [list(dict.fromkeys(ballot)) for ballot in ballots]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(row) for row in rows], out=indptr[1:])
@@ -161,10 +203,14 @@ class Ballots:
 
     @property
     def num_voters(self) -> int:
-        return len(self.indptr) - 1
+        return len(self._indptr) - 1
 
     def __len__(self) -> int:
         return self.num_voters
+
+    def __repr__(self) -> str:
+        return (f"Ballots(indptr={self.indptr!r}, indices={self.indices!r}, "
+                f"num_projects={self.num_projects!r})")
 
     def ballot(self, voter: int) -> np.ndarray:
         """The positions approved by one voter, in ballot order."""
@@ -176,15 +222,32 @@ class Ballots:
 
     def approvals(self) -> np.ndarray:
         """Number of approvals of each project (its votes)."""
+        import numpy as np
+
         return np.bincount(self.indices, minlength=self.num_projects).astype(np.int64)
+
+    def approval_counts(self) -> list[int]:
+        """`approvals()` as a list of ints, without numpy when the ballots are still Python sequences."""
+        if _is_array(self._indices):
+            return self.approvals().tolist()
+        counts = [0] * self.num_projects
+        for j in self._indices:
+            counts[j] += 1
+        return counts
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ballots):
             return NotImplemented
+        import numpy as np
+
         return (self.num_projects == other.num_projects and np.array_equal(self.indptr, other.indptr)
                 and np.array_equal(self.indices, other.indices))
 
     __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+
+def _is_array(value: object) -> bool:
+    return type(value).__name__ == "ndarray"
 
 
 # Why a project was or was not funded (stable codes for templates and exports; `explanation` is the prose).

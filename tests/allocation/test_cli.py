@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from budgetcitoyen.allocation.commands import allocate_command
+from budgetcitoyen.allocation.run_command import quick_main, quick_options
 from budgetcitoyen.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -193,3 +196,73 @@ def test_the_console_entry_hands_every_other_command_to_the_flask_group(tmp_path
     )
     assert "allocate" in completed.stdout and "pb-import" in completed.stdout and "db" in completed.stdout
     assert completed.stderr.split()[0] != "-"  # Flask is loaded for these
+
+
+QUICK = """
+import sys
+from budgetcitoyen import console
+sys.argv = ["budgetcitoyen", *sys.argv[1:]]
+code = None
+try:
+    console()
+except SystemExit as done:
+    code = done.code
+print(" ".join(sorted({"numpy", "click"} & set(sys.modules))) or "-", code, file=sys.stderr)
+"""
+
+
+def test_a_greedy_allocate_imports_neither_numpy_nor_click(tmp_path: Path) -> None:
+    # The process start is most of a real `allocate`: a greedy rule needs only the vote counts.
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-c", QUICK, "allocate", "--pb", str(path), "--json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert json.loads(completed.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
+    assert completed.stderr.split() == ["-", "0"]
+    # --help (and any error) is click's own.
+    usage = subprocess.run(
+        [sys.executable, "-c", QUICK, "allocate", "--pb", str(path), "--help"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert usage.stdout.startswith("Usage: budgetcitoyen allocate [OPTIONS]")
+    assert usage.stderr.split() == ["click", "0"]
+
+
+QUICK_LINES = [
+    ["--pb", "{real}", "--rule", "mes"],
+    ["--pb={real}", "--rule=mes-raw", "--utility=card", "--json"],
+    ["--pb", "{real}", "--rule", "territorial", "--threshold", "20", "--tie-break", "edition"],
+    ["--pb", "{real}", "--rule", "mes", "--rule", "greedy", "--json", "--max-bytes", "1000000"],
+    ["--pb", "{small}", "--threshold", "2"],
+    ["--pb", "{small}", "--max-bytes", "10"],
+    ["--pb", "{missing}"],
+]
+
+
+def test_the_quick_start_prints_what_the_click_command_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = tmp_path / "small.pb"
+    small.write_text(SMALL, encoding="utf-8")
+    paths = {"real": str(DATA / "Netherlands_Assen_2024.pb"), "small": str(small),
+             "missing": str(tmp_path / "missing.pb")}
+    for line in QUICK_LINES:
+        args = [arg.format(**paths) for arg in line]
+        assert quick_options(args) is not None
+        with pytest.raises(SystemExit) as done:
+            quick_main(args)
+        quick = capsys.readouterr()
+        clicked = CliRunner().invoke(allocate_command, args, prog_name="budgetcitoyen allocate")
+        assert (quick.out, quick.err, done.value.code) == (clicked.stdout, clicked.stderr, clicked.exit_code)
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--help"], ["--pb", "x.pb", "-h"], ["--pb"], ["--pb", "x.pb", "--rule", "bogus"],
+    ["--pb", "x.pb", "--threshold", "-1"], ["--pb", "x.pb", "--threshold", "+1"], ["--pb", "x.pb", "--jso"],
+    ["--pb", "x.pb", "--json=1"], ["--pb", "x.pb", "extra"], ["--pb", "x.pb", "--", "--json"],
+    ["--pb", "--json"], ["--pb", ""], ["--pb", "x.pb", "--max-bytes", "٣"],
+])
+def test_the_quick_start_leaves_anything_unusual_to_click(args: list[str]) -> None:
+    assert quick_options(args) is None

@@ -21,6 +21,7 @@ from budgetcitoyen.allocation.pabulib import (
     read_pb,
     write_pb,
 )
+from budgetcitoyen.allocation.pabulib import plain as pb_plain
 from budgetcitoyen.allocation.pabulib import votes as pb_votes
 
 DATA = Path(__file__).parent / "data"
@@ -52,7 +53,14 @@ def test_real_files_read_as_pabutools_reads_them(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
 def test_bulk_and_line_by_line_readers_agree(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = read_pb(path)
+    assert isinstance(plain.ballots._indptr, list)  # small and plain: read without numpy
+    monkeypatch.setattr(pb_plain, "PLAIN_MAX_CHARS", -1)
     bulk = read_pb(path)
+    assert not isinstance(bulk.ballots._indptr, list)
+    assert plain.ballots.approval_counts() == bulk.ballots.approval_counts()
+    assert (plain.voter_ids, plain.voter_extra) == (bulk.voter_ids, bulk.voter_extra)
+    assert plain == bulk
     monkeypatch.setattr(pb_votes, "_fast_chunk", lambda chunk, matcher: None)
     assert read_pb(path) == bulk
 
@@ -67,31 +75,48 @@ def test_bulk_and_line_by_line_readers_agree(path: Path, monkeypatch: pytest.Mon
     ),
     st.lists(st.text("vé0", max_size=3), min_size=20, max_size=20),
     st.booleans(),
+    st.sampled_from(["", "age", "blank"]),
 )
-def test_bulk_reader_on_odd_rows(votes: list[list[str]], voter_ids: list[str], stray: bool) -> None:
-    # Long, near-identical and non-ASCII ids, empty tokens, repeated ids, a stray ";" in a voter id.
+def test_bulk_reader_on_odd_rows(votes: list[list[str]], voter_ids: list[str], stray: bool, odd: str) -> None:
+    # Long, near-identical and non-ASCII ids, empty tokens, repeated ids, a stray ";" in a voter id,
+    # another column, a blank line: the plain reader, the numpy one and the line-by-line one agree.
     if stray:
         voter_ids[len(votes) // 2] += ";"
     projects = "1;1\n22;1\né;1\n" + "x" * 9 + ";1\n" + "x" * 17 + ";1\nabcdefgh;1\nabcdefgi;1"
-    rows = "\n".join(f"{voter_ids[i]};{','.join(vote)}" for i, vote in enumerate(votes))
-    text = pb_text(projects=projects, votes=rows)
+    age = ";3é" if odd == "age" else ""
+    lines = [f"{voter_ids[i]};{','.join(vote)}{age}" for i, vote in enumerate(votes)]
+    if odd == "blank" and lines:
+        lines.insert(len(lines) // 2, "  ")
+    text = pb_text(projects=projects, votes="\n".join(lines),
+                   vote_header="voter_id;vote;age" if odd == "age" else "voter_id;vote")
     try:
-        bulk = parse_pb(text)
+        plain = parse_pb(text)  # small: the plain reader, unless it hands the rows over
     except PabulibError as error:
         with pytest.raises(PabulibError) as again:
             _parse_line_by_line(text)
         assert again.value.message == error.message
         return
-    assert _parse_line_by_line(text) == bulk
+    counts = plain.ballots.approval_counts()
+    bulk = _parse_line_by_line(text)
+    assert counts == bulk.ballots.approval_counts()
+    assert (plain.voter_ids, plain.voter_extra) == (bulk.voter_ids, bulk.voter_extra)
+    assert bulk == plain
+    original = pb_plain.PLAIN_MAX_CHARS
+    pb_plain.PLAIN_MAX_CHARS = -1
+    try:
+        assert parse_pb(text) == plain  # the numpy reader on the bytes
+    finally:
+        pb_plain.PLAIN_MAX_CHARS = original
 
 
 def _parse_line_by_line(text: str) -> PbElection:
-    original = pb_votes._fast_chunk
+    original, limit = pb_votes._fast_chunk, pb_plain.PLAIN_MAX_CHARS
     pb_votes._fast_chunk = lambda chunk, matcher: None  # type: ignore[assignment]
+    pb_plain.PLAIN_MAX_CHARS = -1
     try:
         return parse_pb(text)
     finally:
-        pb_votes._fast_chunk = original
+        pb_votes._fast_chunk, pb_plain.PLAIN_MAX_CHARS = original, limit
 
 
 def test_extra_columns_are_kept() -> None:

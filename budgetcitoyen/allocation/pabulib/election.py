@@ -76,7 +76,7 @@ class PbElection:
         """Projects for the allocation rules, their votes counted from the ballots (as pabutools does;
         the file's votes column may count other things, such as paper votes). A ``filed_order`` column
         (written by our exports) gives the filing order used by the edition tie-break."""
-        approvals = self.ballots.approvals().tolist()
+        approvals = self.ballots.approval_counts()
         projects = []
         for j, p in enumerate(self.projects):
             filed = dict(p.extra).get("filed_order", "")

@@ -19,7 +19,7 @@ from budgetcitoyen.allocation.pabulib.election import (
     PbProject,
     Progress,
 )
-from budgetcitoyen.allocation.pabulib.votes import is_blank, read_rows
+from budgetcitoyen.allocation.pabulib.plain import is_blank, plain_rows
 from budgetcitoyen.allocation.values import Ballots
 
 SECTIONS = ("meta", "projects", "votes")
@@ -261,7 +261,13 @@ class _Parser:
             raise PabulibError("colonne en double dans l'en-tête de VOTES.", number + 1)
         rows = "" if end < 0 else rest[end + 1:]
         rows = rows.removesuffix("\n")  # the final newline ends the last row
-        return read_rows(rows, number + 1, header, [p.id for p in projects], self.progress)
+        project_ids = [p.id for p in projects]
+        plain = plain_rows(rows, header, project_ids) if self.progress is None else None
+        if plain is not None:
+            return plain
+        from budgetcitoyen.allocation.pabulib.votes import read_rows  # numpy: for large or unusual rows
+
+        return read_rows(rows, number + 1, header, project_ids, self.progress)
 
 
 def _optional(value: str | None) -> str | None:

@@ -10,15 +10,11 @@ from collections.abc import Callable
 import numpy as np
 
 from budgetcitoyen.allocation.pabulib.election import PabulibError
+from budgetcitoyen.allocation.pabulib.plain import is_blank
 from budgetcitoyen.allocation.values import Ballots
 
 _CHUNK_CHARS = 8 << 20  # vote rows are read by blocks of about this many characters (and whole lines):
 # it bounds the temporary arrays and paces the progress callback.
-
-
-def is_blank(line: str) -> bool:
-    # As pabutools: a line of spaces is skipped; ";" is a row (of empty fields), not a blank line.
-    return not line.strip()
 
 
 def read_rows(rows: str, first: int, header: list[str], project_ids: list[str],

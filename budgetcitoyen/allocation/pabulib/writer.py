@@ -8,8 +8,6 @@ import os
 import re
 from typing import TextIO
 
-import numpy as np
-
 from budgetcitoyen.allocation.pabulib.election import PabulibError, PbElection, decimal_text
 from budgetcitoyen.allocation.values import Ballots
 
@@ -48,6 +46,8 @@ def joined_rows(ballots: Ballots, ids: list[str]) -> list[str]:
     Concatenated by numpy over all ballots at once (`add.reduceat` on the ids with a comma each, then the
     last comma cut), about twice as fast as one `join` per ballot for hundreds of thousands of them.
     """
+    import numpy as np  # here, not above: reading a file (`allocate --rule greedy`) needs no numpy
+
     if not len(ballots.indices):
         return [""] * ballots.num_voters
     tokens = np.array([f"{value}," for value in ids], dtype=object)[ballots.indices]
