@@ -15,6 +15,7 @@ from budgetcitoyen.labelling.presenters import radar_response
 from budgetcitoyen.labelling.rules import fmt as score_format
 from budgetcitoyen.public import catalogue
 from budgetcitoyen.reference.lookup import commune_datalist
+from budgetcitoyen.results.services import results_published
 from budgetcitoyen.web import (
     Access,
     access,
@@ -46,7 +47,9 @@ def index() -> str:
                            total=found.total, filters=filters, territories=found.territories,
                            categories=found.categories, labels=STATUS_LABELS, page=page, pages=found.pages,
                            commune_name=found.commune_name, pager_args=pager_args,
-                           communes=commune_datalist(session))
+                           communes=commune_datalist(session),
+                           results_year=edition.year if edition and results_published(session, edition.id)
+                           else None)
 
 
 @bp.route("/initiatives/<int:initiative_id>")

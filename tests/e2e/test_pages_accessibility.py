@@ -74,6 +74,7 @@ NOT_PAGES = {
     "results.archives_data",
     "results.archives_csv",
     "results.editions_chart",  # an image, on the archives page (checked there)
+    "results.editions_money_chart",  # likewise
     "results_admin.commission_report_csv",
     "metrics.metrics",  # Prometheus' text, behind a bearer token (tests/app/test_metrics.py)
     # Redirects to and from the identity provider; its pages and the linking page are checked with
