@@ -117,7 +117,7 @@ class NounPhrase:
 @dataclass(frozen=True)
 class Naming:
     """How pages and mails name the collectivité's body (« le Département ») and its service that runs the
-    Budget citoyen (« la Mission ESS »), and the adjective of its budget (« départemental »); from the
+    Budget citoyen (« la direction de l'ESS »), and the adjective of its budget (« départemental »); from the
     collectivité's profile (budgetcitoyen.config.naming)."""
 
     body: NounPhrase

@@ -123,7 +123,8 @@ def init_app(app: Flask) -> None:
             "collectivite_of": app.config["COLLECTIVITE_OF"],
             "collectivite_in": app.config["COLLECTIVITE_IN"],
             "collectivite_logo": _logo_url(app),
-            # « le Département », « au Département », « la Mission ESS »: org.le, org.au, org.service.le
+            # « le Département », « au Département », « la direction de l'ESS »: org.le, org.au,
+            # org.service.le (budgetcitoyen.french.Naming)
             "org": org,
             "demo_mode": app.config["DEMO_MODE"],
             "user_is_admin": is_admin(roles),

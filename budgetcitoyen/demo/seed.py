@@ -42,8 +42,8 @@ class DemoAccount:
 # Fixed on purpose: the README documents them. They only ever exist in a demo database.
 DEMO_ACCOUNTS = (
     DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None,
-                "administrateur (mission ESS)"),
-    DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent de la mission ESS"),
+                "administrateur (service ESS)"),
+    DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent du service ESS"),
     DemoAccount("porteur@example.org", "Initiative-Locale-62", (Role.HOLDER,), None, "porteur d'initiative"),
     DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR,
                 "membre du comité (ambassadeurs)"),

@@ -78,7 +78,7 @@ PUBLIC_PHOTO_CACHE = "public, max-age=86400"
 @access(Access.PUBLIC)
 def photo(initiative_id: int, token: str, width: int) -> Any:
     """One width of an initiative's photo: public once the initiative is, else to its holder and the
-    Mission ESS (the dossier page's preview) and never cached."""
+    ESS service (the dossier page's preview) and never cached."""
     initiative = or_404(db().get(Initiative, initiative_id))
     stored = initiative.photo
     if stored is None or stored.token != token or width not in stored.width_list:

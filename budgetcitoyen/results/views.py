@@ -1,6 +1,6 @@
 """Public results of an edition (/resultats/<year>): ranking, charts, files to recompute, open data.
 
-Nothing is shown before the Mission ESS publishes: the page then says when the results come, and
+Nothing is shown before the ESS service publishes: the page then says when the results come, and
 the charts, files and JSON answer 404. Once published, a result never changes (the service refuses
 to publish twice or to recompute): its figures were counted and its charts drawn at publication, the
 pages only read them, and send an ETag and a public Cache-Control so that a proxy or the browser can
