@@ -171,13 +171,15 @@ def _pairs(fig: Figure, spec: ChartSpec) -> None:
         ax.set_xlabel(spec.axis_label, fontsize=9.5, color=TEXT_COLOUR)
     ax.legend(handles=[Patch(facecolor=MARKED_COLOUR, edgecolor=MARKED_COLOUR, label=spec.marked_label),
                        Patch(facecolor="white", edgecolor=OTHER_COLOUR, hatch=OTHER_HATCH,
-                             label=spec.other_label)], loc="lower right", fontsize=9, frameon=True)
+                             label=spec.other_label)],
+              # Below the axis: in the plot, it would hide the longest bars (the latest editions).
+              loc="upper left", bbox_to_anchor=(0, -0.22), ncol=2, fontsize=9, frameon=False)
 
 
 def figure(spec: ChartSpec) -> Figure:
     """The chart as a matplotlib Figure."""
     if spec.kind == "pairs":
-        fig = Figure(figsize=(7.5, 1.6 + 0.7 * max(len(spec.labels), 2)), dpi=100)
+        fig = Figure(figsize=(7.5, 1.9 + 0.6 * max(len(spec.labels), 2)), dpi=100)
         FigureCanvasAgg(fig)
         _pairs(fig, spec)
     elif spec.kind == "bars":
