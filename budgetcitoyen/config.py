@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from budgetcitoyen.french import Naming, NounPhrase
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "BUDGETCITOYEN"
 # The profiles are data files (read here by path, never imported): reference/ loads their CSV files.
@@ -102,6 +104,12 @@ DEFAULTS: dict[str, Any] = {
     "COLLECTIVITE_CODE": None,  # its INSEE code: « 33 », « 75 » (a région), « 33063 » (a commune)
     "COLLECTIVITE_OF": None,  # « les habitants de la Gironde »: « de la Gironde »
     "COLLECTIVITE_IN": None,  # « commune inconnue en Gironde »: « en Gironde »
+    # How the pages name its body and its service (budgetcitoyen.french.Naming); None: from its kind.
+    "COLLECTIVITE_BODY": None,  # « Département », « Région », « Métropole »
+    "COLLECTIVITE_BODY_GENDER": None,  # "m" or "f": « le Département », « la Région »
+    "COLLECTIVITE_ADJECTIVE": None,  # « budget départemental »: « départemental »
+    "COLLECTIVITE_SERVICE": None,  # the service that runs the Budget citoyen
+    "COLLECTIVITE_SERVICE_GENDER": None,
     # The logo shown beside the name: "static:img/logo.svg" (a file under static/) or "storage:uploads/
     # logo.svg" (a file in the shared storage, for a deployment that uploads its own); None: no logo.
     "COLLECTIVITE_LOGO": None,
@@ -117,9 +125,23 @@ PROFILE_KEYS = {
     "name": "COLLECTIVITE", "short_name": "COLLECTIVITE_SHORT", "kind": "COLLECTIVITE_KIND",
     "code": "COLLECTIVITE_CODE", "of": "COLLECTIVITE_OF", "in": "COLLECTIVITE_IN",
     "logo": "COLLECTIVITE_LOGO", "primary": "THEME_PRIMARY", "primary_dark": "THEME_PRIMARY_DARK",
-    "link": "THEME_LINK",
+    "link": "THEME_LINK", "body": "COLLECTIVITE_BODY", "body_gender": "COLLECTIVITE_BODY_GENDER",
+    "adjective": "COLLECTIVITE_ADJECTIVE", "service": "COLLECTIVITE_SERVICE",
+    "service_gender": "COLLECTIVITE_SERVICE_GENDER",
 }
 KINDS = ("departement", "region", "commune")
+# What a profile that does not name its body and service gets, by its kind.
+KIND_NAMING = {
+    "departement": {"COLLECTIVITE_BODY": "Département", "COLLECTIVITE_BODY_GENDER": "m",
+                    "COLLECTIVITE_ADJECTIVE": "départemental"},
+    "region": {"COLLECTIVITE_BODY": "Région", "COLLECTIVITE_BODY_GENDER": "f",
+               "COLLECTIVITE_ADJECTIVE": "régional"},
+    "commune": {"COLLECTIVITE_BODY": "Ville", "COLLECTIVITE_BODY_GENDER": "f",
+                "COLLECTIVITE_ADJECTIVE": "municipal"},
+}
+DEFAULT_SERVICE = {"COLLECTIVITE_SERVICE": "service de l'économie sociale et solidaire",
+                   "COLLECTIVITE_SERVICE_GENDER": "m"}
+GENDERS = ("m", "f")
 
 
 def instance_path_from_env() -> str:
@@ -203,7 +225,8 @@ def read_profile(slug: str) -> dict[str, Any]:
     if "/" in slug or slug.startswith(".") or not path.is_file():
         raise RuntimeError(f"Unknown collectivité profile {slug!r}: one of {', '.join(profile_names())}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {PROFILE_KEYS[key]: value for key, value in data.items() if key in PROFILE_KEYS}
+    values = {PROFILE_KEYS[key]: value for key, value in data.items() if key in PROFILE_KEYS}
+    return {**DEFAULT_SERVICE, **KIND_NAMING.get(str(values.get("COLLECTIVITE_KIND")), {}), **values}
 
 
 def _apply_profile(config: Any) -> None:
@@ -218,6 +241,16 @@ def _apply_profile(config: Any) -> None:
             raise RuntimeError(f"{ENV_PREFIX}_{key} must be a non-empty text")
     if config.get("COLLECTIVITE_KIND") not in KINDS:
         raise RuntimeError(f"{ENV_PREFIX}_COLLECTIVITE_KIND must be one of {', '.join(KINDS)}")
+    # A deployment that changes the kind without naming its body gets that kind's words.
+    for key, value in {**DEFAULT_SERVICE, **KIND_NAMING[config["COLLECTIVITE_KIND"]]}.items():
+        if config.get(key) is None:
+            config[key] = value
+    for key in ("COLLECTIVITE_BODY", "COLLECTIVITE_ADJECTIVE", "COLLECTIVITE_SERVICE"):
+        if not isinstance(config.get(key), str) or not config[key].strip():
+            raise RuntimeError(f"{ENV_PREFIX}_{key} must be a non-empty text")
+    for key in ("COLLECTIVITE_BODY_GENDER", "COLLECTIVITE_SERVICE_GENDER"):
+        if config.get(key) not in GENDERS:
+            raise RuntimeError(f"{ENV_PREFIX}_{key} must be m or f")
     if config.get("COLLECTIVITE_CODE") is not None:
         config["COLLECTIVITE_CODE"] = str(config["COLLECTIVITE_CODE"])  # JSON would make 33 an int
     logo = config.get("COLLECTIVITE_LOGO")
@@ -240,6 +273,17 @@ def collectivite_setting(key: str = "COLLECTIVITE") -> str:
     if has_app_context():
         return str(current_app.config[key])
     return str(read_profile(os.environ.get(f"{ENV_PREFIX}_COLLECTIVITE_PROFILE", DEFAULT_PROFILE))[key])
+
+
+def naming(config: Mapping[str, Any] | None = None) -> Naming:
+    """How the collectivité's body and service are named: from `config` (an app's), else as
+    collectivite_setting finds them."""
+    def get(key: str) -> str:
+        return str(config[key]) if config is not None else collectivite_setting(key)
+
+    return Naming(NounPhrase(get("COLLECTIVITE_BODY"), get("COLLECTIVITE_BODY_GENDER") == "f"),
+                  NounPhrase(get("COLLECTIVITE_SERVICE"), get("COLLECTIVITE_SERVICE_GENDER") == "f"),
+                  get("COLLECTIVITE_ADJECTIVE"))
 
 
 def collectivite_in() -> str:

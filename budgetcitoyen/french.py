@@ -6,6 +6,7 @@ CSV exports call them directly, so a figure reads the same everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -73,3 +74,68 @@ def file_size(size: int) -> str:
         if size < scale * 1000 or unit == "Go":
             return f"{format_decimal(size / scale, format='#,##0.0', locale=LOCALE)} {unit}"
     raise AssertionError("unreachable")
+
+
+# Nouns take « l' » before a vowel (« l'Eurométropole »); an h is left alone (aspirated or not, a list
+# would be needed, and no collectivité's body is named so).
+_ELIDING = "aàâäeéèêëiîïoôöuùûüyAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜY"
+
+
+@dataclass(frozen=True)
+class NounPhrase:
+    """A noun with its gender, and the article and contractions French puts before it: « le Département »,
+    « du Département », « au Département »; « la Région », « de la Région », « à la Région »;
+    « l'Eurométropole », « de l'Eurométropole », « à l'Eurométropole »."""
+
+    noun: str
+    feminine: bool = False
+
+    def __str__(self) -> str:
+        return self.noun
+
+    @property
+    def _elided(self) -> bool:
+        return self.noun[:1] in _ELIDING
+
+    @property
+    def le(self) -> str:
+        return f"l'{self.noun}" if self._elided else f"{'la' if self.feminine else 'le'} {self.noun}"
+
+    @property
+    def Le(self) -> str:  # capitalised: at the start of a sentence
+        return self.le[0].upper() + self.le[1:]
+
+    @property
+    def du(self) -> str:
+        return f"de {self.le}" if self._elided or self.feminine else f"du {self.noun}"
+
+    @property
+    def au(self) -> str:
+        return f"à {self.le}" if self._elided or self.feminine else f"au {self.noun}"
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How pages and mails name the collectivité's body (« le Département ») and its service that runs the
+    Budget citoyen (« la direction de l'ESS »), and the adjective of its budget (« départemental »); from the
+    collectivité's profile (budgetcitoyen.config.naming)."""
+
+    body: NounPhrase
+    service: NounPhrase
+    adjective: str
+
+    @property
+    def le(self) -> str:
+        return self.body.le
+
+    @property
+    def Le(self) -> str:
+        return self.body.Le
+
+    @property
+    def du(self) -> str:
+        return self.body.du
+
+    @property
+    def au(self) -> str:
+        return self.body.au

@@ -18,7 +18,7 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
-# A page's own text (the Mission ESS's pages) may open sections under the page title.
+# A page's own text (the ESS service's pages) may open sections under the page title.
 _SHIFTS = {
     3: (("h1", "h3"), ("h2", "h3"), ("h5", "h4"), ("h6", "h4")),
     2: (("h1", "h2"), ("h5", "h4"), ("h6", "h4")),

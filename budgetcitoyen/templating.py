@@ -15,6 +15,7 @@ from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.accounts.permissions import is_admin, is_staff
 from budgetcitoyen.clock import to_local
 from budgetcitoyen.colours import THEME, theme_css
+from budgetcitoyen.config import naming
 from budgetcitoyen.editions.dates import INSTANT
 from budgetcitoyen.french import date_time, euros, file_size, long_date, number, percent, short_date
 from budgetcitoyen.markdown import render as render_markdown
@@ -107,6 +108,8 @@ def init_app(app: Flask) -> None:
 
     _register_theme(app)
 
+    org = naming(app.config)
+
     @app.context_processor
     def _context() -> dict[str, Any]:
         roles = current_user.role_set if current_user.is_authenticated else frozenset()
@@ -120,6 +123,9 @@ def init_app(app: Flask) -> None:
             "collectivite_of": app.config["COLLECTIVITE_OF"],
             "collectivite_in": app.config["COLLECTIVITE_IN"],
             "collectivite_logo": _logo_url(app),
+            # « le Département », « au Département », « la direction de l'ESS »: org.le, org.au,
+            # org.service.le (budgetcitoyen.french.Naming)
+            "org": org,
             "demo_mode": app.config["DEMO_MODE"],
             "user_is_admin": is_admin(roles),
             "user_is_staff": is_staff(roles),

@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
 
 ROLE_LABELS = {
     Role.HOLDER: "Porteur d'initiative",
-    Role.AGENT: "Agent de la mission ESS",
+    Role.AGENT: "Agent du service de la collectivité",
     Role.ADMIN: "Administrateur",
 }
 
@@ -39,7 +39,7 @@ COLLEGE_LABELS = {
     College.AMBASSADOR: "Ambassadeur de l'ESS / membre du CDESS",
     College.FINANCE: "Partenaire financier",
     College.QUALIFIED: "Personne qualifiée",
-    College.MISSION_ESS: "Mission ESS",
+    College.MISSION_ESS: "Service de la collectivité",
 }
 
 

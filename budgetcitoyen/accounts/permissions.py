@@ -8,12 +8,12 @@ from budgetcitoyen.accounts.models import Role
 
 
 def is_admin(roles: Set[Role]) -> bool:
-    """Mission ESS administrators run the edition."""
+    """ESS service administrators run the edition."""
     return Role.ADMIN in roles
 
 
 def is_staff(roles: Set[Role]) -> bool:
-    """Agents and administrators of the Mission ESS."""
+    """Agents and administrators of the ESS service."""
     return Role.ADMIN in roles or Role.AGENT in roles
 
 

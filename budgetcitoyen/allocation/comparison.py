@@ -1,5 +1,5 @@
 """The rules side by side on the same ballots (pure): what each would fund, where the money would go, and
-how many voters would see at least one of their choices funded. The Mission ESS reads it before choosing
+how many voters would see at least one of their choices funded. The ESS service reads it before choosing
 an edition's rule; each column is exactly what `allocate` gives under that rule."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the Mission ESS's follow-up pages show: the list with its late reports and totals, the CSV's
+"""What the ESS service's follow-up pages show: the list with its late reports and totals, the CSV's
 lines, and a convention's detail with the form of each next step."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Mission ESS's follow-up of the conventions (/gestion/conventions…): the list and its CSV for the
+"""The ESS service's follow-up of the conventions (/gestion/conventions…): the list and its CSV for the
 staff; creating a convention and recording each step for the administrators.
 
 Each step is a use case of budgetcitoyen.conventions.services run through `perform` (it checks the
@@ -174,7 +174,7 @@ def terminate(convention: Convention) -> Any:
 @bp.route("/conventions/<int:convention_id>/bilan", methods=["POST"])
 @access(Access.ADMIN, load={"convention_id": Convention})
 def report(convention: Convention) -> Any:
-    """The Mission ESS records a final report received by post or e-mail."""
+    """The ESS service records a final report received by post or e-mail."""
     form = forms.ReportForm(prefix=presenters.PREFIXES["report"])
     if form.validate_on_submit():
         outcome = perform(services.send_report, current_actor(), convention, *form.upload(), storage(),

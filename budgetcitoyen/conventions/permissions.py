@@ -18,7 +18,7 @@ def is_holder_of(actor: User | None, initiative: Initiative) -> bool:
 
 
 def can_see(actor: User | None, convention: Convention) -> bool:
-    """The holder and the Mission ESS see a convention and its final report."""
+    """The holder and the ESS service see a convention and its final report."""
     return actor is not None and (convention.initiative.holder_id == actor.id or is_staff(actor.role_set))
 
 

@@ -135,7 +135,7 @@ def create_convention(session: Session, initiative: Initiative, amount: Decimal,
 
 def create_for_winner(session: Session, actor: User, initiative_id: int | None, amount: Decimal,
                       now: datetime) -> Convention:
-    """The Mission ESS creates the convention of a winner that the allocation left without one."""
+    """The ESS service creates the convention of a winner that the allocation left without one."""
     initiative = session.get(Initiative, initiative_id) if initiative_id is not None else None
     if initiative is None:
         raise DomainError("Initiative inconnue.", field="initiative_id")

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
+from budgetcitoyen.config import naming
 from budgetcitoyen.conventions import forms, permissions, services
 from budgetcitoyen.conventions.presenters import holder_report_prefix
 from budgetcitoyen.initiatives import uploads
@@ -39,14 +40,15 @@ def report_upload(initiative: Initiative) -> Any:
     outcome = perform(services.send_report, current_actor(), convention, *form.upload(), storage(),
                       now_utc(), as_staff=False)
     if outcome.ok:
-        flash("Votre bilan final est envoyé. La mission ESS vous écrira après l'avoir examiné.", "success")
+        flash(f"Votre bilan final est envoyé. {naming().service.Le} vous écrira après l'avoir examiné.",
+              "success")
     return redirect(url_for("dashboards.holder", _anchor=f"convention-{convention.id}"))
 
 
 @bp.route("/dossiers/<int:initiative_id>/convention/bilan", methods=["GET"])
 @access(Access.AUTHENTICATED, load={"initiative_id": Initiative}, check=_may_see_report)
 def report_download(initiative: Initiative) -> Any:
-    """The final report, to its holder and the Mission ESS only, always as a download."""
+    """The final report, to its holder and the ESS service only, always as a download."""
     convention = or_404(services.convention_of(db(), initiative))
     if not convention.report_stored_name:
         abort(404)

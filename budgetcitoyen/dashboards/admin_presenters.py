@@ -1,5 +1,5 @@
 """What the back-office home page shows: the current phase and its deadline, and each thing waiting for
-the Mission ESS (dossiers to take in, evaluations missing, ballots so far, late final reports, failed
+the ESS service (dossiers to take in, evaluations missing, ballots so far, late final reports, failed
 mails), each with where to act."""
 
 from __future__ import annotations

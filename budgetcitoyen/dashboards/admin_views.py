@@ -1,5 +1,5 @@
 """The back-office's home page (/gestion/): the current phase and its deadline, what waits for the
-Mission ESS (each a link to where to act), and the editions. The blueprint keeps the name `admin`:
+ESS service (each a link to where to act), and the editions. The blueprint keeps the name `admin`:
 every back-office page links to `admin.dashboard`."""
 
 from __future__ import annotations

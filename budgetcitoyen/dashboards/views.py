@@ -1,5 +1,5 @@
 """The holder's space (/mon-espace: initiatives, comptoir, conventions) and a dossier's attachments, which its
-holder, the Mission ESS and the committee members reviewing it read. Both need several domains, so they
+holder, the ESS service and the committee members reviewing it read. Both need several domains, so they
 sit above them all."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def holder() -> str:
 
 
 def may_read_attachments(actor: User | None, initiative: Initiative, attachment: Attachment) -> bool:
-    """The holder and the Mission ESS, or a committee member while reviewing the dossier (labelling says)."""
+    """The holder and the ESS service, or a committee member while reviewing the dossier (labelling says)."""
     reviewing = actor is not None and can_score(db(), initiative, actor)
     return permissions.can_view_dossier(actor, initiative, reviewing=reviewing)
 

@@ -167,10 +167,23 @@ UNDER_AGREEMENT_PLAN = ("signed", "extension_window", "late_report", "report_rec
 CLOSED_PLAN = ("closed", "closed_reduced")
 # Results published lately leave room for nothing older: to sign, or signed since the publication.
 RECENT_PLAN = ("to_sign", "signed")
+# How long ago each plan's convention was signed (months, days), as _apply dates it.
+SIGNED_AGO = {"paid": (0, 90), "extension_window": (13, 0), "late_report": (26, 0),
+              "report_received": (20, 0), "closed": (30, 0), "closed_reduced": (30, 0),
+              "terminated": (0, 150)}
+
+
+def plans_since(published_on: date, today: date) -> tuple[str, ...]:
+    """The winners' plans of an edition whose results were published that day, a year or two ago: every
+    plan whose convention is signed after it (none to sign any more, that long after)."""
+    return tuple(plan for plan in WINNER_PLAN if plan == "signed" or (
+        plan in SIGNED_AGO and dates.add_months(today, -SIGNED_AGO[plan][0])
+        - timedelta(days=SIGNED_AGO[plan][1]) >= published_on)) or RECENT_PLAN
 
 
 def seed_conventions(session: Session, edition: Edition, now: datetime, *,
-                     files: Storage | None = None, not_before: date | None = None) -> int:
+                     files: Storage | None = None, not_before: date | None = None,
+                     plans: tuple[str, ...] | None = None) -> int:
     """Conventions in every status for the edition's winners (those the allocation's publication left "to
     sign" included) and for initiatives already under agreement or closed without one: to sign, signed,
     paid, in the extension window, with a late final report (and the reminders sent about it), report
@@ -178,7 +191,7 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *,
     report is late whatever the edition's year. With `not_before` (the day the results were published)
     no convention is signed before it: the winners are then only to sign or signed since. Returns how
     many conventions were created or advanced; with no winner it does nothing, and once run it does
-    nothing again."""
+    nothing again. `plans` (with `not_before`) are the winners' plans in turn instead of RECENT_PLAN."""
     moved = select(Convention.id).where(Convention.edition_id == edition.id,
                                         Convention.status != ConventionStatus.TO_SIGN.value)
     if session.scalar(moved.limit(1)):
@@ -210,7 +223,8 @@ def seed_conventions(session: Session, edition: Edition, now: datetime, *,
         index = counters[status]
         counters[status] += 1
         if not_before is not None:
-            plan = RECENT_PLAN[index % len(RECENT_PLAN)]
+            recent = plans or RECENT_PLAN
+            plan = recent[index % len(recent)]
         elif status is Status.WINNER:
             plan = WINNER_PLAN[index] if index < len(WINNER_PLAN) else ("to_sign", "paid")[index % 2]
         elif status is Status.UNDER_AGREEMENT:

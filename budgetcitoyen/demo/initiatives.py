@@ -97,6 +97,9 @@ REASONS = {
     Status.NOT_LABELLED: "Le comité estime que la gouvernance et l'utilité sociale restent à construire.",
     Status.ABANDONED: "",
 }
+# A past edition's dossiers are all decided: lighter than the current one's (the seed runs in many tests),
+# its ballot then counted and published by demo.seed.
+PAST_STATUS_PLAN = [(Status.NOT_LABELLED, 3), (Status.ON_BALLOT, 18), (Status.ABANDONED, 1)]
 
 
 def _siret(rng: random.Random) -> str:
@@ -183,9 +186,10 @@ def _reached_at(edition: Edition, reached: Status, previous: datetime, index: in
 
 
 def seed_initiatives(session: Session, edition: Edition, main_holder: User, now: datetime,
-                     collectivite: str = DEFAULT_PROFILE) -> int:
+                     collectivite: str = DEFAULT_PROFILE, past: bool = False) -> int:
     """Create the demo comptoirs and initiatives once per edition, with the data set of the collectivité
-    (a profile's slug); returns how many initiatives were made."""
+    (a profile's slug); returns how many initiatives were made. A `past` edition gets fewer initiatives,
+    all decided, and other projects first (each edition's catalogue reads differently)."""
     made = select(func.count()).select_from(Initiative).where(Initiative.edition_id == edition.id)
     if session.scalar(made):
         return 0
@@ -212,16 +216,19 @@ def seed_initiatives(session: Session, edition: Edition, main_holder: User, now:
         holders.append(holder)
     session.flush()
 
-    statuses = [status for status, count in STATUS_PLAN for _ in range(count)]
-    # The demo holder's own dashboard shows a little of everything.
-    statuses[0], statuses[5], statuses[11] = Status.IDEA, Status.DRAFT, Status.FILED
+    statuses = [status for status, count in (PAST_STATUS_PLAN if past else STATUS_PLAN) for _ in range(count)]
+    if not past:
+        # The demo holder's own dashboard shows a little of everything.
+        statuses[0], statuses[5], statuses[11] = Status.IDEA, Status.DRAFT, Status.FILED
+    shift = (edition.year * 7) % len(PROJECTS) if past else 0
     registered: set[int] = set()
     for index, status in enumerate(statuses):
-        title, action, public, type_code, structure = PROJECTS[index % len(PROJECTS)]
+        title, action, public, type_code, structure = PROJECTS[(index + shift) % len(PROJECTS)]
         territory = territories[index % len(territories)]
         communes = communes_by_territory[territory.id]
         main_commune = communes[(index * 7) % len(communes)]
-        holder = main_holder if index in (0, 5, 11) else holders[1 + index % (len(holders) - 1)]
+        own = index in (0, 5, 11) and not past  # the demo holder's dossiers are this edition's
+        holder = main_holder if own else holders[1 + index % (len(holders) - 1)]
         category = categories[index % len(categories)]
         asked = min(category.ceiling, Decimal(rng.randrange(3000, 20001, 500)))
         created = _created_at(edition, index, len(statuses), now)

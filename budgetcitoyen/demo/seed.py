@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.clock import to_local
-from budgetcitoyen.config import DEFAULT_PROFILE
-from budgetcitoyen.demo.conventions import seed_conventions
+from budgetcitoyen.config import DEFAULT_PROFILE, read_profile
+from budgetcitoyen.demo.conventions import plans_since, seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.demo.photos import seed_photos
 from budgetcitoyen.demo.votes import seed_votes
@@ -21,8 +21,6 @@ from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase, calendar_around
 from budgetcitoyen.errors import DomainError
-from budgetcitoyen.initiatives.models import Initiative, StatusChange
-from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.mail import take_pending
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.reference.services import load_reference, territory_codes
@@ -44,8 +42,8 @@ class DemoAccount:
 # Fixed on purpose: the README documents them. They only ever exist in a demo database.
 DEMO_ACCOUNTS = (
     DemoAccount("admin@example.org", "Enveloppe-ESS-2026", (Role.ADMIN,), None,
-                "administrateur (mission ESS)"),
-    DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent de la mission ESS"),
+                "administrateur (service ESS)"),
+    DemoAccount("agent@example.org", "Comptoir-Arras-62", (Role.AGENT,), None, "agent du service ESS"),
     DemoAccount("porteur@example.org", "Initiative-Locale-62", (Role.HOLDER,), None, "porteur d'initiative"),
     DemoAccount("comite1@example.org", "Radar-Marqueurs-ESS1", (), College.AMBASSADOR,
                 "membre du comité (ambassadeurs)"),
@@ -55,6 +53,11 @@ DEMO_ACCOUNTS = (
                 "membre du comité (qualifié)"),
     DemoAccount("habitant@example.org", "Vote-Septembre-62", (), None, "habitant (électeur)"),
 )
+
+def collectivite_service(collectivite: str) -> str:
+    """The service that runs the Budget citoyen, as its profile names it (the budget line's label)."""
+    return str(read_profile(collectivite)["COLLECTIVITE_SERVICE"])
+
 
 class OtherCollectivite(DomainError):
     """The database already holds another collectivité's territories."""
@@ -89,6 +92,14 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             admin = user
     session.flush()
 
+    holder = users["porteur@example.org"]
+    if admin is not None:
+        # The archives: earlier editions published before this one (their voters vote again in it).
+        for age, envelope, voters in PAST_EDITIONS:
+            if year - age >= to_local(now).year:
+                continue  # a demo dated ahead: that edition's vote is not over yet
+            seed_past_edition(session, admin, holder, year - age, now, files, collectivite,
+                              envelope=Decimal(envelope), voters=voters, secret=secret)
     edition = session.scalar(select(Edition).where(Edition.year == year))
     if edition is None:
         data = editions.EditionInput(
@@ -97,7 +108,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             envelope=Decimal("150000.00"),
             operation_code="C01-650A01",
             imputation="6568//9365",
-            budget_label="Mission ESS",
+            budget_label=collectivite_service(collectivite),
             payment_credits=Decimal("1000000.00"),
             voting_min_age=11,
             min_choices=3,
@@ -120,7 +131,6 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             CommitteeMembership.edition_id == edition.id, CommitteeMembership.user_id == member.id))
         if seated is None and admin is not None:
             editions.add_committee_member(session, admin, edition, member, account.college, now)
-    holder = users["porteur@example.org"]
     if seed_initiatives(session, edition, holder, now, collectivite) and admin is not None:
         seed_labelling(session, edition, admin, committee, now)
         seed_photos(session, edition, files, now)
@@ -137,44 +147,49 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             # further along (paid, late final report, closed…) are those of an earlier edition.
             seed_conventions(session, edition, now, files=files,
                              not_before=to_local(now).date())
-            seed_past_edition(session, admin, holder, year - PAST_EDITION_AGE, now, files, collectivite)
         session.flush()
     return edition
 
 
-# Conventions last up to 36 months, and the demo shows some closed 30 months after signing: the earlier
-# edition it follows up is three years old, so none is signed before its own results.
-PAST_EDITION_AGE = 3
-PAST_WINNERS = 9
+# The archives' editions: (years before the demo's, envelope, voters). Lighter than the current edition
+# (fewer initiatives and voters): the seed runs in many tests. Conventions last up to 36 months, and the
+# demo shows some closed 30 months after signing: only the oldest edition, three years old, has its
+# conventions in every status; the others' are signed since their results.
+PAST_EDITIONS = ((3, "90000.00", 60), (2, "100000.00", 90), (1, "115000.00", 120))
+OLDEST = max(age for age, _, _ in PAST_EDITIONS)
 
 
 def seed_past_edition(session: Session, admin: User, holder: User, year: int, now: datetime,
-                      files: Storage | None = None, collectivite: str = DEFAULT_PROFILE) -> Edition:
-    """An earlier edition (not on the public site) whose winners' conventions are in every status: its
-    usual calendar is long past, its ballot decided (the first initiatives won), then seed_conventions."""
+                      files: Storage, collectivite: str = DEFAULT_PROFILE, *,
+                      envelope: Decimal = Decimal("100000.00"), voters: int = 60,
+                      secret: str = "") -> Edition:
+    """An earlier edition on the public site, at its usual calendar long past: its initiatives (all
+    decided), its voters' ballots, its allocation computed and published through the real services on the
+    day its results were announced, then its winners' conventions moved along (seed_conventions)."""
     edition = session.scalar(select(Edition).where(Edition.year == year))
     if edition is not None:
         return edition
     data = editions.EditionInput(
-        title=f"Budget citoyen {year}", envelope=Decimal("150000.00"), operation_code="C01-650A01",
-        imputation="6568//9365", budget_label="Mission ESS", payment_credits=Decimal("1000000.00"),
-        voting_min_age=11, min_choices=3, max_choices=3, ballot_scope=BallotScope.DEPARTMENT,
-        allocation_rule=AllocationRule.GREEDY, is_published=False, catalogue_published=False)
+        title=f"Budget citoyen {year}", envelope=envelope, operation_code="C01-650A01",
+        imputation="6568//9365", budget_label=collectivite_service(collectivite),
+        payment_credits=Decimal("1000000.00"), voting_min_age=11, min_choices=3, max_choices=3,
+        ballot_scope=BallotScope.DEPARTMENT, allocation_rule=AllocationRule.GREEDY, is_published=True,
+        catalogue_published=True)
     edition = editions.create_edition(session, admin, year, data, now)
-    seed_initiatives(session, edition, holder, now, collectivite)
+    seed_initiatives(session, edition, holder, now, collectivite, past=True)
+    session.flush()
+    seed_votes(session, edition, secret, now, voters=voters)
+    session.flush()
     results_window = edition.window(Phase.RESULTS)
     announced = results_window.starts_at + timedelta(hours=10) if results_window else now
-    decided = session.scalars(select(Initiative).where(
-        Initiative.edition_id == edition.id,
-        Initiative.status.in_([Status.LABELLED.value, Status.ON_BALLOT.value])).order_by(Initiative.id)).all()
-    for rank, initiative in enumerate(decided):
-        target = Status.WINNER if rank < PAST_WINNERS else Status.NOT_SELECTED
-        if initiative.status_enum is Status.LABELLED:
-            initiative.history.append(StatusChange(from_status=Status.LABELLED.value,
-                                                   to_status=Status.ON_BALLOT.value, at=announced))
-        initiative.history.append(StatusChange(from_status=Status.ON_BALLOT.value, to_status=target.value,
-                                               reason="Résultats du vote.", at=announced))
-        initiative.status = target.value
-    session.flush()
-    seed_conventions(session, edition, now, files=files)
+    results.compute(session, edition, admin, announced)
+    results.publish(session, edition, admin, files, announced)
+    take_pending(session)  # the demo's holders are not mailed about its results
+    today = to_local(now).date()
+    if today.year - year >= OLDEST:
+        seed_conventions(session, edition, now, files=files)
+    else:
+        published_on = to_local(announced).date()
+        seed_conventions(session, edition, now, files=files, not_before=published_on,
+                         plans=plans_since(published_on, today))
     return edition

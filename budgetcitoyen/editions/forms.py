@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from budgetcitoyen.accounts.models import COLLEGE_LABELS
 from budgetcitoyen.allocation import AllocationRule
+from budgetcitoyen.config import naming
 from budgetcitoyen.editions.models import (
     BALLOT_SCOPE_LABELS,
     IDENTITY_POLICY_LABELS,
@@ -72,7 +73,7 @@ class EditionForm(BaseForm):
     imputation = StringField("Imputation budgétaire", validators=[Length(max=40)],
                              description="Par exemple 6568//9365.")
     budget_label = StringField("Libellé de la ligne", validators=[Length(max=120)],
-                               description="Par exemple Mission ESS.")
+                               description="Par exemple le nom du service.")
     payment_credits = _money("Crédits de paiement (CP) de l'année (€)", required=False)
     credits_available = _money(
         "Disponible sur la ligne avant les propositions (€)", required=False,
@@ -137,7 +138,7 @@ class EditionForm(BaseForm):
         """What the form proposes for a new edition of `year`."""
         return {
             "year": year, "title": f"Budget citoyen {year}", "envelope": Decimal("400000"),
-            "operation_code": "C01-650A01", "imputation": "6568//9365", "budget_label": "Mission ESS",
+            "operation_code": "C01-650A01", "imputation": "6568//9365", "budget_label": naming().service.noun,
             "voting_min_age": 11, "min_choices": 3, "max_choices": 3,
             "ballot_scope": BallotScope.DEPARTMENT.value, "allocation_rule": AllocationRule.GREEDY.value,
             "vote_threshold": 0, "mes_utility": "cost",

@@ -22,7 +22,7 @@ class BallotScope(enum.StrEnum):
 
 
 BALLOT_SCOPE_LABELS = {
-    BallotScope.DEPARTMENT: "Un bulletin pour tout le département",
+    BallotScope.DEPARTMENT: "Un bulletin pour toute la collectivité",
     BallotScope.TERRITORY: "Un bulletin par territoire",
 }
 
@@ -87,7 +87,7 @@ class Edition(Base):
     year: Mapped[int] = mapped_column(unique=True)
     title: Mapped[str] = mapped_column(String(200))
     is_published: Mapped[bool] = mapped_column(default=False)
-    # The public catalogue of labelled initiatives is opened by the Mission ESS once decisions are final.
+    # The public catalogue of labelled initiatives is opened by the ESS service once decisions are final.
     catalogue_published: Mapped[bool] = mapped_column(default=False)
     envelope: Mapped[Decimal]
     # The département's budget line the grants are booked on (see the Commission permanente reports).
@@ -107,7 +107,7 @@ class Edition(Base):
     vote_threshold: Mapped[int] = mapped_column(default=0)
     # What a voter's satisfaction counts under the Method of Equal Shares: euros (cost) or projects (card).
     mes_utility: Mapped[str] = mapped_column(String(10), default="cost")
-    # Vote settings: the running tally is hidden during the vote unless the Mission ESS shows it.
+    # Vote settings: the running tally is hidden during the vote unless the ESS service shows it.
     live_results: Mapped[bool] = mapped_column(default=False)
     # Where one person voted both online and on paper (PaperClashPolicy).
     paper_clash_policy: Mapped[str] = mapped_column(String(20), default=PaperClashPolicy.ONLINE_WINS.value)

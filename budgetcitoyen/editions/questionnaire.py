@@ -1,5 +1,5 @@
 """The default ESS markers questionnaire (domain.md), created with every edition: seven axes, two
-questions each, scored 0 to 4. The Mission ESS may then reword, re-weight, add or remove axes and
+questions each, scored 0 to 4. The ESS service may then reword, re-weight, add or remove axes and
 questions until labelling opens (budgetcitoyen.labelling)."""
 
 from __future__ import annotations

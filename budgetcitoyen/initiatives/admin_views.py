@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
+from budgetcitoyen.config import naming
 from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.forms import BaseForm, select_choices
@@ -131,6 +132,6 @@ def dossier(initiative: Initiative) -> Any:
     return render_template(
         "initiatives/admin_dossier.html", initiative=initiative, form=form, targets=targets,
         labels=STATUS_LABELS, totals=rules.budget_totals(lines),
-        problems=rules.budget_problems(lines, initiative.amount_asked), accounts=rules.ACCOUNTS,
+        problems=rules.budget_problems(lines, initiative.amount_asked, naming().au), accounts=rules.ACCOUNTS,
         can_change=permissions.can_manage_submissions(current_actor()),
     ), 200 if not form.errors else 422

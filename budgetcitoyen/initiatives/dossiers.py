@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import Role, User, UserRole
-from budgetcitoyen.config import collectivite_in
+from budgetcitoyen.config import collectivite_in, naming
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import require_phase
@@ -257,7 +257,7 @@ def filing_problems(session: Session, initiative: Initiative, data: DossierInput
     if structure_type is not None and structure_type.can_receive_grant and not data.siret:
         problems.append(("siret",
                          "Le numéro SIRET est nécessaire pour qu'une structure reçoive la subvention."))
-    for message in rules.budget_problems(data.budget, data.amount_asked):
+    for message in rules.budget_problems(data.budget, data.amount_asked, naming().au):
         problems.append(("budget", message))
     if registration_of(session, initiative.edition, initiative.holder) is None:
         problems.append((None, "Inscrivez-vous à un comptoir à initiatives citoyennes avant de déposer "

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from budgetcitoyen.clock import local_zone, to_local
+from budgetcitoyen.config import naming
 from budgetcitoyen.forms import AmountField, BaseForm, optional_int
 from budgetcitoyen.initiatives.dossiers import DossierInput, IdeaInput
 from budgetcitoyen.initiatives.models import Initiative, Workshop
@@ -71,7 +72,11 @@ class BudgetLineForm(BaseForm):
                           render_kw={"inputmode": "decimal"})
     funder = StringField("Financeur (subventions)",
                          validators=[Length(max=200, message="Au plus 200 caractères.")])
-    is_departement = BooleanField("Demande au Département")
+    is_departement = BooleanField("Demande à la collectivité")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_departement.label.text = f"Demande {naming().au}"
 
     def is_empty(self) -> bool:
         """An untouched row of the table."""
@@ -125,7 +130,7 @@ class DossierForm(BaseForm):
     contact_phone = StringField("Téléphone du contact", validators=[Length(max=30)],
                                 render_kw={"autocomplete": "tel", "inputmode": "tel"})
     category_id = SelectField("Catégorie demandée", coerce=optional_int, validators=[Optional()])
-    amount_asked = AmountField("Montant demandé au Département (€)", places=2, validators=[
+    amount_asked = AmountField("Montant demandé à la collectivité (€)", places=2, validators=[
         Optional(), NumberRange(min=0.01, max=10_000_000, message="Montant entre 0,01 et 10 000 000 €.")],
         render_kw={"inputmode": "decimal"})
     starts_on = DateField("Date de début", validators=[Optional()])
@@ -135,6 +140,10 @@ class DossierForm(BaseForm):
     save = SubmitField("Enregistrer le brouillon")
     add_lines = SubmitField("Ajouter des lignes au budget")
     file_dossier = SubmitField("Déposer le dossier")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.amount_asked.label.text = f"Montant demandé {naming().au} (€)"
 
     def fill_from(self, initiative: Initiative, empty_rows: int) -> None:
         """Show the saved dossier, with `empty_rows` blank budget rows to fill."""
@@ -225,7 +234,7 @@ class ReasonForm(BaseForm):
 
 
 class WorkshopForm(BaseForm):
-    """A comptoir, as the Mission ESS announces it."""
+    """A comptoir, as the ESS service announces it."""
 
     territory_id = SelectField("Territoire", coerce=optional_int,
                                validators=[DataRequired("Choisissez un territoire.")])

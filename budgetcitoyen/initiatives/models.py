@@ -108,7 +108,7 @@ class Initiative(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     filed_at: Mapped[datetime | None]
-    # Set when the Mission ESS reopens a dossier after the deadline: edits are accepted until then.
+    # Set when the ESS service reopens a dossier after the deadline: edits are accepted until then.
     reopened_until: Mapped[datetime | None]
 
     edition: Mapped[Edition] = relationship()

@@ -32,7 +32,7 @@ def can_edit_dossier(actor: User | None, initiative: Initiative, now: datetime) 
 
 
 def can_view_dossier(actor: User | None, initiative: Initiative, *, reviewing: bool = False) -> bool:
-    """The holder and the Mission ESS read a dossier and its attachments; so does a committee member while
+    """The holder and the ESS service read a dossier and its attachments; so does a committee member while
     reviewing it (`reviewing`: the committee's right, decided by labelling and passed in as data)."""
     if actor is None:
         return False

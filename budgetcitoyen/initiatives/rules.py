@@ -59,7 +59,7 @@ class Actor(enum.StrEnum):
     """Who asks for the transition."""
 
     HOLDER = "holder"
-    STAFF = "staff"  # the Mission ESS (admin)
+    STAFF = "staff"  # the ESS service (admin)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Transition:
 
 
 # Statuses from which the holder may still withdraw: once the grant is agreed, stopping is a
-# matter for the convention (reduction, claim back), handled by the Mission ESS.
+# matter for the convention (reduction, claim back), handled by the ESS service.
 _WITHDRAWABLE = (Status.IDEA, Status.DRAFT, Status.FILED, Status.IN_REVIEW, Status.LABELLED, Status.ON_BALLOT)
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -108,7 +108,7 @@ def allowed_targets(source: Status, actor: Actor) -> list[Status]:
 
 
 def staff_moves(source: Status) -> list[Status]:
-    """Where the Mission ESS may move a dossier from its page: labelled and not labelled are recorded with
+    """Where the ESS service may move a dossier from its page: labelled and not labelled are recorded with
     their category and motivation on the committee's decision page instead."""
     decided_elsewhere = (Status.LABELLED, Status.NOT_LABELLED)
     return [t for t in allowed_targets(source, Actor.STAFF) if t not in decided_elsewhere]
@@ -127,7 +127,7 @@ def check_transition(source: Status, target: Status, actor: Actor, reason: str =
 
 
 def is_editable_by_holder(status: Status) -> bool:
-    """The holder edits an idea or a draft; a filed dossier is frozen unless the Mission ESS reopens it."""
+    """The holder edits an idea or a draft; a filed dossier is frozen unless the ESS service reopens it."""
     return status in (Status.IDEA, Status.DRAFT)
 
 
@@ -271,8 +271,10 @@ def budget_totals(lines: Iterable[BudgetLine]) -> BudgetTotals:
                         sums[Side.IN_KIND_SOURCE])
 
 
-def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None) -> list[str]:
-    """French reasons why the budget cannot be filed; empty when it balances and asks the right amount."""
+def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None,
+                    au: str = "à la collectivité") -> list[str]:
+    """French reasons why the budget cannot be filed; empty when it balances and asks the right amount.
+    `au` names who the grant is asked of (« au Département »: config.naming().au)."""
     problems: list[str] = []
     for number, line in enumerate(lines, start=1):
         if line.account not in ACCOUNTS:
@@ -286,7 +288,7 @@ def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None) -> li
         if line.account == SUBSIDY_ACCOUNT and not line.funder.strip():
             problems.append(f"Ligne {number} : nommez le financeur de cette subvention.")
         if line.is_departement and line.account != SUBSIDY_ACCOUNT:
-            problems.append(f"Ligne {number} : la demande au Département est une subvention (compte 74).")
+            problems.append(f"Ligne {number} : la demande {au} est une subvention (compte 74).")
     totals = budget_totals(lines)
     if totals.charges == 0:
         problems.append("Le budget doit comporter au moins une charge.")
@@ -302,11 +304,10 @@ def budget_problems(lines: list[BudgetLine], amount_asked: Decimal | None) -> li
         )
     departement_lines = [line for line in lines if line.is_departement]
     if len(departement_lines) != 1:
-        problems.append("Le budget doit comporter une et une seule ligne de subvention demandée au "
-                        "Département.")
+        problems.append(f"Le budget doit comporter une et une seule ligne de subvention demandée {au}.")
     elif amount_asked is not None and departement_lines[0].amount != amount_asked:
         problems.append(
-            f"La subvention demandée au Département dans le budget ({_fr(departement_lines[0].amount)} €) "
+            f"La subvention demandée {au} dans le budget ({_fr(departement_lines[0].amount)} €) "
             f"doit être égale au montant demandé ({_fr(amount_asked)} €)."
         )
     return problems

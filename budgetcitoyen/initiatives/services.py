@@ -1,4 +1,4 @@
-"""Use cases that move an initiative along its status machine: the holder withdrawing, the Mission ESS
+"""Use cases that move an initiative along its status machine: the holder withdrawing, the ESS service
 moving a dossier, and `change_status`, which the later domains (labelling, results, conventions) call
 too. Flush, never commit. The other use cases: `workshops` (comptoirs), `dossiers` (idea, draft,
 filing), `attachments`."""
@@ -70,7 +70,7 @@ def withdraw(session: Session, holder: User, initiative: Initiative, now: dateti
 
 def move_dossier(session: Session, admin: User, initiative: Initiative, target: Status, reason: str,
                  reopen_last_day: date | None, now: datetime) -> StatusChange:
-    """The Mission ESS moves a dossier and the holder is told. Given back for corrections (draft), the
+    """The ESS service moves a dossier and the holder is told. Given back for corrections (draft), the
     dossier stays open until the end of `reopen_last_day` (a week when not given, a year at most)."""
     reopen_until = None
     if target is Status.DRAFT:

@@ -1,4 +1,4 @@
-"""Use cases of the comptoirs (workshops): the Mission ESS sets them up and marks attendance, people take and
+"""Use cases of the comptoirs (workshops): the ESS service sets them up and marks attendance, people take and
 give back a seat. Flush, never commit."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Back office of labelling (/gestion): the progress of the committee's work, assigning dossiers, recording
-interests, reminding late members, exporting the scores. Agents of the Mission ESS look; administrators
+interests, reminding late members, exporting the scores. Agents of the ESS service look; administrators
 change. The questionnaire and the decisions have their own pages (questionnaire_views, decision_views)."""
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def assignment_forms(dossiers: list[tuple[int, str]], members: list[tuple[int, s
 
 
 class DecisionForm(BaseForm):
-    """The committee's outcome, as the Mission ESS records it."""
+    """The committee's outcome, as the ESS service records it."""
 
     labelled = RadioField("Décision du comité", choices=select_choices(
         (("yes", "Labellisée"), ("no", "Non labellisée")), blank=None),

@@ -82,7 +82,7 @@ class Score(Base):
 
 
 class Decision(Base):
-    """The committee's outcome for a dossier, recorded by the Mission ESS."""
+    """The committee's outcome for a dossier, recorded by the ESS service."""
 
     __tablename__ = "labelling_decisions"
 

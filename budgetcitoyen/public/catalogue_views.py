@@ -15,6 +15,7 @@ from budgetcitoyen.labelling.presenters import radar_response
 from budgetcitoyen.labelling.rules import fmt as score_format
 from budgetcitoyen.public import catalogue
 from budgetcitoyen.reference.lookup import commune_datalist
+from budgetcitoyen.results.services import results_published
 from budgetcitoyen.web import (
     Access,
     access,
@@ -46,7 +47,9 @@ def index() -> str:
                            total=found.total, filters=filters, territories=found.territories,
                            categories=found.categories, labels=STATUS_LABELS, page=page, pages=found.pages,
                            commune_name=found.commune_name, pager_args=pager_args,
-                           communes=commune_datalist(session))
+                           communes=commune_datalist(session),
+                           results_year=edition.year if edition and results_published(session, edition.id)
+                           else None)
 
 
 @bp.route("/initiatives/<int:initiative_id>")
@@ -75,7 +78,7 @@ PUBLIC_PHOTO_CACHE = "public, max-age=86400"
 @access(Access.PUBLIC)
 def photo(initiative_id: int, token: str, width: int) -> Any:
     """One width of an initiative's photo: public once the initiative is, else to its holder and the
-    Mission ESS (the dossier page's preview) and never cached."""
+    ESS service (the dossier page's preview) and never cached."""
     initiative = or_404(db().get(Initiative, initiative_id))
     stored = initiative.photo
     if stored is None or stored.token != token or width not in stored.width_list:

@@ -1,19 +1,23 @@
-"""The texts of the editable pages before the Mission ESS changes them (the texts the site shipped with).
+"""The texts of the editable pages before the service changes them (the texts the site shipped with).
 They name no date or month: dates come from the edition's calendar, shown next to them.
 `{collectivite}` and `{collectivite_of}` are replaced by the configured names of the collectivité
-(« Département de la Gironde », « de la Gironde »), `{territoires}` by the names of its territories."""
+(« Département de la Gironde », « de la Gironde »), `{le_collectivite}` / `{Le_collectivite}` by its name
+with its article, `{body_le}`, `{body_du}` by its body's (« le Département », « du Département »),
+`{service}`, `{service_le}` by its service's (« direction de l'ESS », « la direction de l'ESS »),
+`{adjective}` by its budget's adjective (« départemental »), `{territoires}` by the names of its
+territories."""
 
 from __future__ import annotations
 
 HOME_INTRO = """\
-Chaque année, le {collectivite} consacre une partie de son budget de l'économie sociale et solidaire \
+Chaque année, {le_collectivite} consacre une partie de son budget de l'économie sociale et solidaire \
 (ESS) aux initiatives proposées par les habitants, les associations, les collectifs et les coopératives. \
 Les habitants choisissent par leur vote les initiatives labellisées qui seront financées.
 """
 
 HOW_IT_WORKS = """\
 Le Budget citoyen permet aux habitants {collectivite_of} de proposer des initiatives d'économie sociale \
-et solidaire, puis de choisir par leur vote celles que le Département finance. Les dates de chaque étape \
+et solidaire, puis de choisir par leur vote celles que {body_le} finance. Les dates de chaque étape \
 de l'édition en cours sont dans le calendrier de cette page.
 
 ## 1. Les idées et les comptoirs à initiatives citoyennes
@@ -45,8 +49,8 @@ est secret.
 ## 5. Les résultats et le suivi
 
 L'enveloppe est répartie entre les initiatives lauréates selon les votes, puis les résultats sont \
-publiés sur ce site. Chaque lauréate signe une convention avec le Département (subvention, durée, bilan \
-final) et la mission ESS l'accompagne.
+publiés sur ce site. Chaque lauréate signe une convention avec {body_le} (subvention, durée, bilan \
+final) et {service_le} l'accompagne.
 """
 
 FAQ = """\
@@ -81,8 +85,8 @@ résultats publiés permettent à chacun de refaire le calcul.
 LEGAL = """\
 ## Éditeur
 
-{collectivite}, mission Économie sociale et solidaire (ESS). Directeur de la publication : le Président \
-du Conseil départemental.
+{Le_collectivite}, {service}. Directeur de la publication : le Président \
+du Conseil {adjective}.
 
 ## Hébergement
 
@@ -101,7 +105,7 @@ Licence Ouverte.
 """
 
 PRIVACY = """\
-Le {collectivite} est responsable du traitement des données collectées sur cette plateforme, dans le \
+{Le_collectivite} est responsable du traitement des données collectées sur cette plateforme, dans le \
 cadre de sa mission de service public de soutien à l'économie sociale et solidaire (article 6-1-e du \
 RGPD).
 
@@ -122,7 +126,7 @@ l'effacement) : vos données personnelles sont alors effacées, vos contribution
 façon anonyme.
 
 Pour toute autre demande, ou pour saisir la Commission nationale de l'informatique et des libertés \
-(CNIL), adressez-vous au délégué à la protection des données du Département.
+(CNIL), adressez-vous au délégué à la protection des données {body_du}.
 
 ## Cookies
 
@@ -132,7 +136,7 @@ d'audience ou de publicité, aucun service tiers.
 """
 
 ACCESSIBILITY = """\
-Le {collectivite} s'engage à rendre ce service accessible conformément à l'article 47 de la loi \
+{Le_collectivite} s'engage à rendre ce service accessible conformément à l'article 47 de la loi \
 n° 2005-102 du 11 février 2005.
 
 ## État de conformité
@@ -150,6 +154,6 @@ automatiquement avec l'outil axe-core dans un navigateur réel lors de chaque é
 
 ## Signaler un défaut
 
-Si vous n'arrivez pas à accéder à un contenu ou à un service, contactez la mission ESS du Département \
+Si vous n'arrivez pas à accéder à un contenu ou à un service, contactez {service_le} {body_du} \
 pour être orienté vers une alternative accessible. Vous pouvez aussi saisir le Défenseur des droits.
 """

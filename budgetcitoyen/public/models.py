@@ -1,4 +1,4 @@
-"""The texts of the public pages that the Mission ESS edits (home introduction, how it works, FAQ, legal
+"""The texts of the public pages that the ESS service edits (home introduction, how it works, FAQ, legal
 notice, privacy, accessibility). A page without a row shows its default text; each saved version is
 also kept in the audit journal, with the text before and after."""
 

@@ -1,4 +1,4 @@
-"""The editable pages: their current text (the default until the Mission ESS saves one) and saving a
+"""The editable pages: their current text (the default until the ESS service saves one) and saving a
 new version, journaled with the text before and after."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.audit import services as journal
-from budgetcitoyen.config import collectivite_setting
+from budgetcitoyen.config import collectivite_setting, naming
 from budgetcitoyen.errors import DomainError
+from budgetcitoyen.french import NounPhrase
 from budgetcitoyen.public import defaults
 from budgetcitoyen.public.models import SitePage
 from budgetcitoyen.reference.services import territory_names
@@ -48,8 +49,15 @@ PAGES = {
 
 def default_text(slug: str, collectivite: str, session: Session | None = None) -> str:
     """The shipped text, filled with the configured collectivité (and its territories, from the data)."""
-    text = PAGES[slug].default.replace("{collectivite}", collectivite)
-    text = text.replace("{collectivite_of}", collectivite_setting("COLLECTIVITE_OF"))
+    org = naming()
+    full = NounPhrase(collectivite, org.body.feminine)  # its name starts with its body's noun
+    words = {"{le_collectivite}": full.le, "{Le_collectivite}": full.Le, "{collectivite}": collectivite,
+             "{collectivite_of}": collectivite_setting("COLLECTIVITE_OF"), "{body_le}": org.le,
+             "{body_du}": org.du, "{service_le}": org.service.le, "{service}": org.service.noun,
+             "{adjective}": org.adjective}
+    text = PAGES[slug].default
+    for placeholder, value in words.items():
+        text = text.replace(placeholder, value)
     if "{territoires}" in text:
         names = [name for _, name in territory_names(session)] if session is not None else []
         text = text.replace("{territoires}", ", ".join(names) or "voir la page des comptoirs")

@@ -19,7 +19,7 @@ bp = Blueprint("public", __name__)
 
 
 def page_text(slug: str, top_level: int = 2) -> Markup:
-    """An editable page's current text, sanitised (whatever the Mission ESS typed)."""
+    """An editable page's current text, sanitised (whatever the ESS service typed)."""
     body = services.text_of(db(), slug, current_app.config["COLLECTIVITE"])
     return render_markdown(body, top_level=top_level)
 

@@ -1,4 +1,4 @@
-"""The Mission ESS's pages of the allocation (/gestion/editions/<year>/…): close the vote, compute,
+"""The ESS service's pages of the allocation (/gestion/editions/<year>/…): close the vote, compute,
 preview and publish the allocation; the printable report to the Commission permanente and its CSV.
 
 Views stay thin: every change is a use case of budgetcitoyen.results.services run through `perform`

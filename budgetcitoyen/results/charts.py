@@ -32,7 +32,7 @@ OTHER_COLOUR = "#767676"  # grey, 4.5:1 on white
 OTHER_HATCH = "///"
 TEXT_COLOUR = "#1a1a1a"
 LABEL_WIDTH = 40  # characters of an initiative's title on the chart (the table has it whole)
-KINDS = ("bars", "split")
+KINDS = ("bars", "split", "pairs")
 
 
 def share(part: int | Decimal, whole: int | Decimal) -> str:
@@ -55,6 +55,8 @@ class ChartSpec:
     the others hatched grey, with a legend (without `marked`, every bar is solid); values are counts.
     kind "split": one bar of `total` split in consecutive parts (the envelope: spent, then what is
     left), the first part solid, the others hatched; values are amounts in euros.
+    kind "pairs": two bars per label, `values` solid (what was granted) above `compared` hatched (the
+    envelope), in euros, with `marked_label` and `other_label` as their legend.
     `title` becomes the SVG <title>, `description` its <desc> (the text alternative).
     """
 
@@ -67,12 +69,15 @@ class ChartSpec:
     marked_label: str = ""
     other_label: str = ""
     axis_label: str = ""
+    compared: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown chart kind {self.kind}")
         if len(self.values) != len(self.labels) or (self.marked and len(self.marked) != len(self.labels)):
             raise ValueError("one value (and one mark) per label")
+        if self.kind == "pairs" and len(self.compared) != len(self.labels):
+            raise ValueError("one compared value per label")
 
 
 def _bars(fig: Figure, spec: ChartSpec) -> None:
@@ -139,9 +144,45 @@ def _split(fig: Figure, spec: ChartSpec) -> None:
                frameon=False)
 
 
+def _pairs(fig: Figure, spec: ChartSpec) -> None:
+    solid = [float(Decimal(v)) for v in spec.values]
+    hatched = [float(Decimal(v)) for v in spec.compared]
+    ax = fig.add_subplot()
+    positions = list(range(len(solid)))
+    height = 0.38
+    ax.barh([p - height / 2 for p in positions], solid, height=height, color=MARKED_COLOUR,
+            edgecolor=MARKED_COLOUR, linewidth=1, gid="solid")
+    ax.barh([p + height / 2 for p in positions], hatched, height=height, color="white",
+            edgecolor=OTHER_COLOUR, hatch=OTHER_HATCH, linewidth=1, gid="hatched")
+    ax.set_yticks(positions)
+    ax.set_yticklabels([short(label) for label in spec.labels], fontsize=9, color=TEXT_COLOUR)
+    ax.invert_yaxis()  # the first label at the top, as the table reads
+    top = max(solid + hatched, default=0) or 1
+    ax.set_xlim(0, top * 1.3)
+    for offset, values in ((-height / 2, solid), (height / 2, hatched)):
+        for position, value in zip(positions, values, strict=True):
+            ax.text(value + top * 0.01, position + offset, whole_euros(value), va="center", fontsize=8,
+                    color=TEXT_COLOUR)
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(4))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: whole_euros(x)))
+    ax.tick_params(axis="x", labelsize=8.5, colors=TEXT_COLOUR)
+    ax.spines[["top", "right"]].set_visible(False)
+    if spec.axis_label:
+        ax.set_xlabel(spec.axis_label, fontsize=9.5, color=TEXT_COLOUR)
+    ax.legend(handles=[Patch(facecolor=MARKED_COLOUR, edgecolor=MARKED_COLOUR, label=spec.marked_label),
+                       Patch(facecolor="white", edgecolor=OTHER_COLOUR, hatch=OTHER_HATCH,
+                             label=spec.other_label)],
+              # Below the axis: in the plot, it would hide the longest bars (the latest editions).
+              loc="upper left", bbox_to_anchor=(0, -0.22), ncol=2, fontsize=9, frameon=False)
+
+
 def figure(spec: ChartSpec) -> Figure:
     """The chart as a matplotlib Figure."""
-    if spec.kind == "bars":
+    if spec.kind == "pairs":
+        fig = Figure(figsize=(7.5, 1.9 + 0.6 * max(len(spec.labels), 2)), dpi=100)
+        FigureCanvasAgg(fig)
+        _pairs(fig, spec)
+    elif spec.kind == "bars":
         height = 1.2 + 0.32 * max(len(spec.labels), 3)
         # Not wider than needed: on a phone the image is scaled down to the screen's width.
         fig = Figure(figsize=(7.5, height), dpi=100)
@@ -152,7 +193,7 @@ def figure(spec: ChartSpec) -> Figure:
         FigureCanvasAgg(fig)
         _split(fig, spec)
     fig.suptitle(spec.title, fontsize=11.5, color=TEXT_COLOUR, x=0.02, ha="left")
-    if spec.kind == "bars":
+    if spec.kind != "split":
         fig.tight_layout()
         # Laid out once: without this, tight_layout leaves a placeholder layout engine for which savefig
         # draws the whole figure once more before drawing it (the same bytes, a third of the time).
@@ -228,3 +269,18 @@ def participation_chart(title: str, what: str, rows: list[tuple[str, int]]) -> C
     return ChartSpec(kind="bars", title=title, description=summary, labels=tuple(label for label, _ in rows),
                      values=tuple(str(n) for _, n in rows), axis_label="Nombre de votants")
 
+
+
+def money_chart(rows: list[tuple[str, Decimal, Decimal]]) -> ChartSpec:
+    """Per edition, the amount granted to the winners beside the envelope; rows are (edition, envelope,
+    granted), oldest first as in the voters' chart."""
+    parts = " ; ".join(f"{label} : {euros(granted)} attribués sur {euros(envelope)} "
+                       f"({share(granted, envelope)})" for label, envelope, granted in rows)
+    summary = (f"Diagramme en barres horizontales, pour chacune des {len(rows)} éditions, du montant "
+               f"attribué aux lauréates (vert plein) et de l'enveloppe (hachurée en gris). {parts}."
+               if rows else "Aucune édition n'a encore publié ses résultats.")
+    return ChartSpec(kind="pairs", title="Montant attribué et enveloppe par édition", description=summary,
+                     labels=tuple(label for label, _, _ in rows),
+                     values=tuple(str(granted) for _, _, granted in rows),
+                     compared=tuple(str(envelope) for _, envelope, _ in rows),
+                     marked_label="Attribué aux lauréates", other_label="Enveloppe", axis_label="Euros")

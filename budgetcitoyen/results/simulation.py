@@ -1,5 +1,5 @@
 """The rule simulator's use cases: the rules side by side on an edition's counted ballots (once its vote
-is over: this edition's, or a past one's), or on a Pabulib file, and the rule the Mission ESS then
+is over: this edition's, or a past one's), or on a Pabulib file, and the rule the ESS service then
 chooses, with its reason, in the journal.
 
 Nothing here stores a simulation: it is recomputed from the ballots each time, with exactly the engine

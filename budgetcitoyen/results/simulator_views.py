@@ -1,6 +1,6 @@
 """The rule simulator (/gestion/editions/<year>/simulateur): the allocation rules side by side on counted
 ballots (this edition's once its vote is over, a past edition's, or a Pabulib file), then the rule the
-Mission ESS retains, with its reason, in the journal."""
+ESS service retains, with its reason, in the journal."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Public results of an edition (/resultats/<year>): ranking, charts, files to recompute, open data.
 
-Nothing is shown before the Mission ESS publishes: the page then says when the results come, and
+Nothing is shown before the ESS service publishes: the page then says when the results come, and
 the charts, files and JSON answer 404. Once published, a result never changes (the service refuses
 to publish twice or to recompute): its figures were counted and its charts drawn at publication, the
 pages only read them, and send an ETag and a public Cache-Control so that a proxy or the browser can
@@ -73,7 +73,8 @@ def _results_link() -> dict[str, Any]:
 def archives() -> Any:
     """Every edition whose results are published, with its figures, and a link to its results."""
     return render_template("results/archives.html", editions=services.published_editions(db()),
-                           chart=_editions_chart_spec(), licence=presenters.OPEN_LICENCE)
+                           chart=_editions_chart_spec(), money_chart=_money_chart_spec(),
+                           licence=presenters.OPEN_LICENCE)
 
 
 # The open data of every published edition: one column list for the JSON and the CSV.
@@ -92,6 +93,11 @@ def _editions_chart_spec() -> charts.ChartSpec:
     return charts.participation_chart("Votants par édition", "édition", rows)
 
 
+def _money_chart_spec() -> charts.ChartSpec:
+    return charts.money_chart([(str(e.year), e.envelope, e.granted)
+                               for e in reversed(services.published_editions(db()))])
+
+
 @functools.lru_cache(maxsize=4)
 def _drawn(spec: charts.ChartSpec) -> bytes:
     # The figures change only when an edition is published: the same spec is drawn once per process.
@@ -102,7 +108,17 @@ def _drawn(spec: charts.ChartSpec) -> bytes:
 @access(Access.PUBLIC)
 def editions_chart() -> Any:
     """Voters of every published edition, as SVG (the archives' table holds the same figures)."""
-    spec = _editions_chart_spec()
+    return _archive_chart(_editions_chart_spec())
+
+
+@bp.route("/resultats/graphiques/editions-montants.svg")
+@access(Access.PUBLIC)
+def editions_money_chart() -> Any:
+    """Envelope and amount granted of every published edition, as SVG (the table has the figures)."""
+    return _archive_chart(_money_chart_spec())
+
+
+def _archive_chart(spec: charts.ChartSpec) -> Response:
     digest = hashlib.sha256(repr(spec).encode()).hexdigest()
     if digest in request.if_none_match:
         return _conditional(Response(status=304), PUBLIC_CACHE_SHORT, digest)  # nothing drawn

@@ -1,4 +1,4 @@
-"""The Mission ESS's pages of the vote (/gestion/vote): participation, paper ballots, duplicates, export.
+"""The ESS service's pages of the vote (/gestion/vote): participation, paper ballots, duplicates, export.
 
 Secrecy: a page shows either people (accounts, attendance lines) or ballots (random ids and choices),
 never both. The duplicates report and the attendance list say who voted, never under which ballot

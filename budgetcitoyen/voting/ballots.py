@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, to_local
+<<<<<<< HEAD
 from budgetcitoyen.db import random_id
+=======
+from budgetcitoyen.config import naming
+from budgetcitoyen.db import random_id, upsert_insert
+>>>>>>> archives-naming
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
@@ -220,8 +225,8 @@ def store_ballot(
     if ballot is None:
         # The conflicting row exists but is voided: the update's condition left it as it was.
         raise NotAllowed(
-            "Votre bulletin a été annulé par la mission ESS et ne peut plus être modifié. "
-            "Pour toute question, écrivez à la mission ESS."
+            f"Votre bulletin a été annulé par {naming().service.le} et ne peut plus être modifié. "
+            f"Pour toute question, écrivez {naming().service.au}."
         )
     created = ballot.version == 1
     if created:
@@ -278,10 +283,10 @@ def cast_online(
                          "d'identification de la page « Mes informations de votant ».")
     if _twin_has_voted(session, edition, user, twins, verified, secret):
         # A verified identity and an identity declared on another account that match are one person:
-        # whichever voted first counts; the duplicates report shows both to the Mission ESS.
+        # whichever voted first counts; the duplicates report shows both to the ESS service.
         raise Conflict(
             "Votre vote ne peut pas être enregistré en ligne pour le moment : une vérification est "
-            "nécessaire. Écrivez à la mission ESS, qui vous répondra rapidement."
+            f"nécessaire. Écrivez {naming().service.au}, qui vous répondra rapidement."
         )
     # The commune came with the profile: its territory needs no query of its own.
     territory_id = profile.commune.territory_id if profile.commune is not None else None
@@ -295,10 +300,10 @@ def cast_online(
         # An identity declared online is not checked, while the paper voter signed the attendance
         # list: the online side never voids a paper ballot (whatever the edition's clash rule, which
         # applies when the paper ballot is typed in after). The duplicates report shows the case to
-        # the Mission ESS, and the message says nothing of anyone's vote.
+        # the ESS service, and the message says nothing of anyone's vote.
         raise Conflict(
             "Votre vote ne peut pas être enregistré en ligne pour le moment : une vérification est "
-            "nécessaire. Écrivez à la mission ESS, qui vous répondra rapidement."
+            f"nécessaire. Écrivez {naming().service.au}, qui vous répondra rapidement."
         )
 
     band = age_band(age_on(identity.birth_date, vote_last_day(edition)))

@@ -108,7 +108,7 @@ def closed_tally(session: Session, edition: Edition) -> dict[int, int]:
 def full_tally(session: Session, edition: Edition, *,
                vote_over: bool = False) -> list[tuple[Initiative, int]]:
     """Votes per initiative, those without any vote and those taken off the ballot since included, most
-    voted first (the Mission ESS's dashboard)."""
+    voted first (the ESS service's dashboard)."""
     counts = closed_tally(session, edition) if vote_over else tally(session, edition)
     initiatives = session.scalars(
         select(Initiative)

@@ -25,6 +25,7 @@ from joserfc.jwk import KeySet
 
 from budgetcitoyen.accounts.services import log_out
 from budgetcitoyen.clock import now_utc
+from budgetcitoyen.config import naming
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.forms import BaseForm
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 PENDING = "oidc_pending_link"  # a verified person waiting for its account's password (session)
 ID_TOKEN = "oidc_id_token"  # kept for the logout at the provider (id_token_hint)
 FAILED = ("L'identification n'a pas abouti. Réessayez ; si le problème persiste, déclarez votre identité "
-          "vous-même ou écrivez à la mission ESS.")
+          "vous-même ou écrivez {service}.")
 
 
 def oidc_enabled() -> bool:
@@ -88,7 +89,7 @@ def _client() -> Any:
 
 
 def _fail(message: str = FAILED) -> Any:
-    flash(message, "error")
+    flash(message.replace("{service}", naming().service.au), "error")
     return redirect(url_for("accounts.login") if not current_user.is_authenticated
                     else url_for("voting.identity"))
 

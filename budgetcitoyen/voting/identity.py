@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.config import collectivite_setting, naming
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.errors import Conflict, DomainError
 from budgetcitoyen.reference.models import Commune
@@ -65,7 +66,8 @@ def territory_of(session: Session, commune_code: str) -> int:
     territory_id = commune_territory(session, commune_code)
     if territory_id is None:
         raise DomainError(
-            "Commune inconnue : choisissez votre commune dans la liste des communes du département."
+            "Commune inconnue : choisissez votre commune dans la liste des communes "
+            f"{collectivite_setting('COLLECTIVITE_OF')}."
         )
     return territory_id
 
@@ -80,7 +82,8 @@ def clean_identity(session: Session, identity: Identity) -> Identity:
         raise DomainError("Indiquez votre nom.", field="last_name")
     if session.get(Commune, identity.commune_code) is None:
         raise DomainError(
-            "Commune inconnue : le vote est réservé aux habitants du département.", field="commune"
+            "Commune inconnue : le vote est réservé aux habitants "
+            f"{collectivite_setting('COLLECTIVITE_OF')}.", field="commune"
         )
     return Identity(first, last, identity.birth_date, identity.commune_code)
 
@@ -112,7 +115,7 @@ def save_profile(
             and find_online_ballot(session, edition, user, secret) is not None):
         raise Conflict(
             "Vous avez déjà voté : vos informations ne peuvent plus être modifiées pendant ce vote. "
-            "Pour une correction, écrivez à la mission ESS."
+            f"Pour une correction, écrivez {naming().service.au}."
         )
     if profile is None:
         profile = VoterProfile(user_id=user.id, created_at=now)

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
 
 def staff_sees_tally(edition: Edition, vote_status: PhaseStatus | None) -> bool:
-    """The Mission ESS sees running results only when it shows them to the public too; the count once
+    """The ESS service sees running results only when it shows them to the public too; the count once
     the vote is closed."""
     return vote_status is PhaseStatus.CLOSED or (vote_status is PhaseStatus.OPEN and edition.live_results)
 
 
 def public_sees_tally(edition: Edition) -> bool:
-    """Visitors see the votes per initiative only when the Mission ESS shows them (and the ballot is
+    """Visitors see the votes per initiative only when the ESS service shows them (and the ballot is
     public)."""
     return edition.live_results and ballot_is_public(edition)

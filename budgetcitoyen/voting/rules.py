@@ -83,7 +83,7 @@ def last_vote_day(ends_at: datetime, zone: ZoneInfo) -> date:
 
 
 def ballot_is_public(edition: Edition) -> bool:
-    """The ballot lists the published catalogue: nothing is on it before the Mission ESS publishes."""
+    """The ballot lists the published catalogue: nothing is on it before the ESS service publishes."""
     return edition.is_published and edition.catalogue_published
 
 

@@ -195,7 +195,7 @@ def _record(
         voted = edition is not None and find_online_ballot(session, edition, user, secret) is not None
         if not (unchanged and voted):
             # Once voted, save_profile refuses a different identity: the verified one then waits for
-            # the Mission ESS, who sees both in the duplicates report.
+            # the ESS service, who sees both in the duplicates report.
             save_profile(session, user, identity, secret, edition, now)
     return verified
 

@@ -203,7 +203,7 @@ def receipt() -> Any:
 @bp.route("/vote/participation")
 @access(Access.PUBLIC)
 def participation() -> Any:
-    """Voters so far, in total and by territory; the running tally only if the Mission ESS shows it."""
+    """Voters so far, in total and by territory; the running tally only if the ESS service shows it."""
     session = db()
     edition = current_edition(session)
     shown = edition is not None and permissions.public_sees_tally(edition)

@@ -158,6 +158,7 @@ GET_ROUTES = {
     "results.archives_data": ("/api/editions.json", "public"),
     "results.archives_csv": ("/api/editions.csv", "public"),
     "results.editions_chart": ("/resultats/graphiques/editions.svg", "public"),
+    "results.editions_money_chart": ("/resultats/graphiques/editions-montants.svg", "public"),
     "results.show": ("/resultats/2026", "public"),
     "results.chart": ("/resultats/2026/graphiques/voix.svg", "hidden"),
     "results.download": ("/resultats/2026/budget-citoyen-2026-bulletins.pb", "hidden"),

@@ -85,7 +85,8 @@ def test_seed_demo_prints_accounts_and_is_idempotent(app: Flask, db_session) -> 
     first_counts = counts()
     assert runner.invoke(args=["seed-demo", "--year", "2026"]).exit_code == 0
     assert counts() == first_counts
-    assert first_counts[0] == 1 and first_counts[2] == 3 and first_counts[4] == 8
+    # The current edition and the archives' three past ones, each with its eight comptoirs.
+    assert first_counts[0] == 4 and first_counts[2] == 3 and first_counts[4] == 4 * 8
     assert first_counts[1] >= len(DEMO_ACCOUNTS)
     for account in DEMO_ACCOUNTS:
         login(app.test_client(), account.email, account.password)
@@ -93,7 +94,9 @@ def test_seed_demo_prints_accounts_and_is_idempotent(app: Flask, db_session) -> 
     # The vote is open with demo ballots: a participation to show, and a ballot of believable size.
     from budgetcitoyen.voting.models import Ballot
 
-    assert db_session.scalar(select(func.count()).select_from(Ballot)) == 400
+    current = db_session.scalar(select(Edition.id).where(Edition.year == 2026))
+    of_current = select(func.count()).select_from(Ballot).where(Ballot.edition_id == current)
+    assert db_session.scalar(of_current) == 400
     assert "<strong>400</strong> votants" in text_of(app.test_client().get("/vote/participation"))
     habitant = app.test_client()
     login(
@@ -188,7 +191,7 @@ def test_demo_initiatives_cover_every_status_territory_and_category(app: Flask, 
     current = db_session.scalar(select(Edition).where(Edition.year == 2026))
     of_current = db_session.scalars(select(Initiative).where(Initiative.edition_id == current.id)).all()
     assert 55 <= len(of_current) <= 65
-    # With an earlier edition (2023, not public) whose conventions are further along.
+    # With the earlier editions (2023 to 2025, in the archives) whose conventions are further along.
     rows = db_session.scalars(select(Initiative)).all()
     statuses = Counter(r.status for r in rows)
     assert {Status.WINNER.value, Status.NOT_SELECTED.value} <= set(statuses)

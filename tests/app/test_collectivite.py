@@ -20,7 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 # Where a collectivité's own name may appear: its data (profiles, SOURCES.md), the demo's data sets.
 DATA_PLACES = ("budgetcitoyen/reference/collectivites/", "budgetcitoyen/reference/SOURCES.md",
                "budgetcitoyen/demo/")
-NAMES = re.compile(r"Pas-de-Calais|Pas de Calais|Arrageois|Calaisis|Montreuillois")
+NAMES = re.compile(r"Pas-de-Calais|Pas de Calais|Arrageois|Calaisis|Montreuillois"
+                   # The service's name and the body as fixed text: they come from the profile
+                   # (config.naming, `org` in templates), so that « la Région » reads right too; an
+                   # example between guillemets in a comment is not fixed text.
+                   r"|(?i:mission ESS)|(?<!« )\b(?:[Ll]e|[Aa]u|[Dd]u) Département\b|Conseil départemental")
 
 
 def test_no_collectivite_is_named_in_code_or_templates() -> None:
@@ -168,3 +172,61 @@ def test_a_profile_brings_its_own_questionnaire(make_app: Any) -> None:
     assert len(gironde) == 5 and gironde[0][:2] == ("Utilité sociale", 2)
     assert all(1 <= len(questions) <= 4 for _, _, questions in gironde)
     assert [name for name, _, _ in shared] == [name for name, _ in DEFAULT_QUESTIONNAIRE]
+
+
+def test_french_articles_and_contractions_of_a_body_or_service() -> None:
+    from budgetcitoyen.french import NounPhrase
+
+    forms = {(n.le, n.Le, n.du, n.au) for n in (NounPhrase("Département"),)}
+    assert forms == {("le Département", "Le Département", "du Département", "au Département")}
+    region = NounPhrase("Région", feminine=True)
+    assert (region.le, region.du, region.au) == ("la Région", "de la Région", "à la Région")
+    metropole = NounPhrase("Eurométropole", feminine=True)
+    assert (metropole.le, metropole.Le, metropole.du, metropole.au) == (
+        "l'Eurométropole", "L'Eurométropole", "de l'Eurométropole", "à l'Eurométropole")
+    office = NounPhrase("office de l'ESS")
+    assert (office.le, office.du, office.au) == (
+        "l'office de l'ESS", "de l'office de l'ESS", "à l'office de l'ESS")
+
+
+def test_a_region_is_named_as_a_region_in_pages_and_texts(make_app: Any) -> None:
+    """A deployment for a région sets its kind and names: its body, its service and its budget read so in
+    the shipped texts, the messages and the pages, with their articles; the default profile still reads
+    « le Département » and « la Mission ESS » (its profile's data)."""
+    from budgetcitoyen.config import naming
+    from budgetcitoyen.public.services import default_text
+
+    default = make_app()
+    with default.app_context():
+        org = naming()
+        assert (org.le, org.au, org.service.le, org.adjective) == (
+            "le Département", "au Département", "la " + "Mission ESS", "départemental")
+        how = default_text("comment-ca-marche", default.config["COLLECTIVITE"])
+        assert "convention avec le Département" in how
+    region = make_app(COLLECTIVITE_PROFILE="gironde", COLLECTIVITE="Région Nouvelle-Aquitaine",
+                      COLLECTIVITE_KIND="region", COLLECTIVITE_OF="de la Nouvelle-Aquitaine",
+                      COLLECTIVITE_BODY="Région", COLLECTIVITE_BODY_GENDER="f",
+                      COLLECTIVITE_ADJECTIVE="régional", COLLECTIVITE_SERVICE="pôle ESS",
+                      COLLECTIVITE_SERVICE_GENDER="m")
+    with region.app_context():
+        org = naming()
+        assert (org.le, org.du, org.au, org.service.le, org.service.au) == (
+            "la Région", "de la Région", "à la Région", "le pôle ESS", "au pôle ESS")
+        how = default_text("comment-ca-marche", region.config["COLLECTIVITE"])
+        assert "celles que la Région finance" in how and "convention avec la Région" in how
+        assert "le pôle ESS l'accompagne" in how
+        legal = default_text("mentions-legales", region.config["COLLECTIVITE"])
+        assert legal.startswith("## Éditeur\n\nLa Région Nouvelle-Aquitaine, pôle ESS.")
+        assert "Conseil régional" in legal
+        assert "La Région Nouvelle-Aquitaine est responsable" in default_text(
+            "donnees-personnelles", region.config["COLLECTIVITE"])
+    # A profile's own words stay when a deployment changes only its kind (the kind's words are for a
+    # profile or settings that name no body).
+    commune = make_app(COLLECTIVITE_KIND="commune", COLLECTIVITE="Ville de Lens")
+    with commune.app_context():
+        assert (naming().le, naming().adjective) == ("le Département", "départemental")  # the profile's
+
+
+def test_a_gender_other_than_m_or_f_is_refused(make_app: Any) -> None:
+    with pytest.raises(RuntimeError, match="COLLECTIVITE_BODY_GENDER must be m or f"):
+        make_app(COLLECTIVITE_BODY_GENDER="x")

@@ -20,7 +20,8 @@ def test_follow_up_demo_agrees_with_its_calendar(app: Flask, db_session) -> None
     assert seeded.exit_code == 0, seeded.output
     now = now_utc()
     editions = {e.id: e for e in db_session.scalars(select(Edition))}
-    assert sorted(e.year for e in editions.values()) == [2023, 2026]
+    # Three past editions, published, each with its own results (the archives), and the current one.
+    assert sorted(e.year for e in editions.values()) == [2023, 2024, 2025, 2026]
     for initiative in db_session.scalars(select(Initiative)):
         edition = editions[initiative.edition_id]
         ideas, dossiers = edition.window(Phase.IDEAS), edition.window(Phase.DOSSIERS)
@@ -44,3 +45,10 @@ def test_follow_up_demo_agrees_with_its_calendar(app: Flask, db_session) -> None
         announced = published.get(edition.id, results.starts_at if results else None)
         assert convention.signed_on >= to_local(announced).date(), (edition.year, convention.signed_on)
         assert convention.signed_on.year >= edition.year
+    for edition in editions.values():
+        assert edition.is_published and edition.catalogue_published and edition.id in published
+        results = edition.window(Phase.RESULTS)
+        assert results.starts_at <= published[edition.id] <= now, edition.year
+    page = app.test_client().get("/resultats").get_data(as_text=True)
+    for year in (2023, 2024, 2025, 2026):
+        assert f'href="/resultats/{year}"' in page and f'href="/initiatives?edition={year}"' in page

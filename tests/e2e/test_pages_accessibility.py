@@ -74,6 +74,7 @@ NOT_PAGES = {
     "results.archives_data",
     "results.archives_csv",
     "results.editions_chart",  # an image, on the archives page (checked there)
+    "results.editions_money_chart",  # likewise
     "results_admin.commission_report_csv",
     "metrics.metrics",  # Prometheus' text, behind a bearer token (tests/app/test_metrics.py)
     # Redirects to and from the identity provider; its pages and the linking page are checked with
@@ -759,7 +760,8 @@ def test_labelling_back_office(
     expect(page.locator("figure.radar img")).to_have_accessible_description(
         re.compile(r"^Utilité sociale : \d,\d\d sur 4 \(de \d,\d\d à \d,\d\d selon les membres\) ;")
     )
-    expect(page.get_by_text("membre3@example.org (Mission ESS) a déclaré un intérêt")).to_be_visible()
+    expect(page.get_by_text("membre3@example.org (Service de la collectivité) a déclaré un intérêt")
+           ).to_be_visible()
     checker.check()
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_role("alert")).to_contain_text("Indiquez si l'initiative est labellisée ou non.")

@@ -542,7 +542,8 @@ def test_fiche_shows_the_recusal_formula(app: Flask, setting: Setting) -> None:
     page = text_of(response)
     assert "Fiche d'instruction — dossier n°" in page and "Tiers-lieu rural" in page
     assert (
-        "membre3@example.org (Mission ESS) a déclaré un intérêt et n'a pris part ni au débat ni au vote"
+        "membre3@example.org (Service de la collectivité) a déclaré un intérêt et n'a pris part ni au débat "
+        "ni au vote"
         in page
     )
     assert "Budget prévisionnel (2 lignes)" in page and "Achats 0" in page

@@ -221,7 +221,7 @@ def test_interest_cannot_rewrite_a_submitted_or_decided_review(app: Flask, setup
             submit=True,
             now=now,
         )
-        with pytest.raises(Conflict, match="signalez ce lien à la mission ESS"):
+        with pytest.raises(Conflict, match="signalez ce lien à la Mission ESS"):
             services.declare_interest(session, member, initiative, member, "", now)
         # The Mission ESS may still record it while the dossier is under review.
         services.declare_interest(

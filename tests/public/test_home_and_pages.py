@@ -93,14 +93,14 @@ def test_site_map_lists_every_public_section(
 
 @pytest.mark.parametrize("slug", sorted(PAGES))
 def test_editable_pages_show_their_default_text(client: FlaskClient, slug: str) -> None:
-    spec = PAGES[slug]
     url = {"accueil": "/"}.get(slug) or "/" + slug
     page = text_of(client.get(url))
-    first = spec.default.splitlines()[0].lstrip("# ")
-    filled = first.replace("{collectivite}", "Département du Pas-de-Calais").replace(
-        "{collectivite_of}", "du Pas-de-Calais")
-    assert filled[:40] in page
-    assert "{collectivite" not in page and "{territoires}" not in page
+    from budgetcitoyen.public.services import default_text
+
+    with client.application.app_context():
+        filled = default_text(slug, "Département du Pas-de-Calais").splitlines()[0].lstrip("# ")
+    assert filled[:40] in page and "{" not in filled
+    assert "{collectivite" not in page and "{territoires}" not in page and "{body_" not in page
 
 
 def test_admin_edits_a_page_with_preview_and_journal(

@@ -161,7 +161,7 @@ def test_out_of_department_commune_is_refused(app, make_user) -> None:
     user = make_user()
     with (
         app.extensions["db_sessionmaker"]() as session,
-        pytest.raises(DomainError, match="habitants du département"),
+        pytest.raises(DomainError, match="habitants du Pas-de-Calais"),
     ):
         save_profile(
             session,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import CommitteeMembership, User
 from budgetcitoyen.audit import services as audit
+from budgetcitoyen.config import naming
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives.models import Initiative
@@ -102,11 +103,11 @@ def declare_interest(session: Session, declared_by: User, initiative: Initiative
         raise Conflict("Cet intérêt est déjà enregistré.")
     if initiative.status not in REVIEWABLE:
         # After the decision, a declaration would silently rewrite a published result.
-        raise Conflict("Ce dossier n'est plus en instruction : adressez-vous à la mission ESS.")
+        raise Conflict(f"Ce dossier n'est plus en instruction : adressez-vous {naming().service.au}.")
     sheet = evaluation_of(session, initiative.id, member.id)
     if declared_by.id == member.id and sheet is not None and sheet.submitted_at is not None:
-        # Having seen the others' scores, a member cannot withdraw their own: the Mission ESS decides.
-        raise Conflict("Vous avez déjà soumis votre évaluation : signalez ce lien à la mission ESS, "
+        # Having seen the others' scores, a member cannot withdraw their own: the ESS service decides.
+        raise Conflict(f"Vous avez déjà soumis votre évaluation : signalez ce lien {naming().service.au}, "
                        "qui l'enregistrera.")
     interest = Interest(initiative_id=initiative.id, member_id=member.id, declared_at=now,
                         declared_by_id=declared_by.id, note=note.strip()[:500])

@@ -1,5 +1,5 @@
 """The committee's review of a dossier (aggregate of the submitted sheets, suggestion) and the decision
-the Mission ESS records, which the holder is told of. Flush, never commit."""
+the ESS service records, which the holder is told of. Flush, never commit."""
 
 from __future__ import annotations
 
