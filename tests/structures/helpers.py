@@ -80,7 +80,8 @@ def make_world(app: Flask, make_edition: Callable[..., Edition], make_user: Call
             return session.scalar(select(Structure).join(StructureInitiative).where(
                 StructureInitiative.initiative_id == ids[key]))
 
-        listed, unlisted, fort = structure_of("refaire-2025"), structure_of("marais-2026"), structure_of("fort-2026")
+        listed, unlisted = structure_of("refaire-2025"), structure_of("marais-2026")
+        fort = structure_of("fort-2026")
         listed.profile_published, listed.profile_published_at = True, now
         listed.profile_name, listed.profile_description = "Re-Faire", LISTED_TEXT
         listed.profile_territory_id, listed.profile_commune_code = territories["arrageois"], "62041"

@@ -27,7 +27,8 @@ def test_http_websites_are_accepted(url: str) -> None:
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "mailto:a@b.fr", "exemple.fr",
-                                 "ftp://exemple.fr", "https://", "https://exemple .fr", "https://" + "a" * 300])
+                                 "ftp://exemple.fr", "https://", "https://exemple .fr",
+                                 "https://" + "a" * 300])
 def test_other_websites_are_refused(url: str) -> None:
     assert rules.website_problem(url) is not None
 
