@@ -13,6 +13,7 @@ from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.clock import to_local
 from budgetcitoyen.config import DEFAULT_PROFILE
+from budgetcitoyen.demo.ambassadors import seed_ambassadors
 from budgetcitoyen.demo.conventions import seed_conventions
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.demo.photos import seed_photos
@@ -139,6 +140,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
                              not_before=to_local(now).date())
             seed_past_edition(session, admin, holder, year - PAST_EDITION_AGE, now, files, collectivite)
         session.flush()
+    seed_ambassadors(session, now)  # last: over every edition seeded above
     return edition
 
 
