@@ -320,6 +320,18 @@ def _convention_with_report(app: Flask, initiative_id: int) -> int:
         return convention.id
 
 
+def _structure_of(app: Flask, initiative_id: int) -> int:
+    """The dossier's structure, its public profile unpublished."""
+    with app.extensions["db_sessionmaker"]() as session:
+        now = now_utc()
+        structure = Structure(name="Jardin partagé", name_key="jardin partage", created_at=now,
+                              updated_at=now)
+        structure.links.append(StructureInitiative(initiative_id=initiative_id))
+        session.add(structure)
+        session.commit()
+        return structure.id
+
+
 @pytest.fixture
 def as_role(
     app: Flask, make_user: Callable, make_edition: Callable, make_committee_member: Callable
@@ -332,14 +344,7 @@ def as_role(
         session.commit()
     initiative_id, attachment_id, workshop_id = _initiative_with_attachment(app, edition.id, target.id)
     convention_id = _convention_with_report(app, initiative_id)
-    with app.extensions["db_sessionmaker"]() as session:  # the target's structure, profile unpublished
-        now = now_utc()
-        structure = Structure(name="Jardin partagé", name_key="jardin partage", created_at=now,
-                              updated_at=now)
-        structure.links.append(StructureInitiative(initiative_id=initiative_id))
-        session.add(structure)
-        session.commit()
-        structure_id = structure.id
+    structure_id = _structure_of(app, initiative_id)
     params = {
         "edition": str(edition.id),
         "user": str(target.id),
