@@ -1,7 +1,7 @@
 """The directory's test data (also used by the browser test, which cannot use this folder's fixtures).
 
 Two published editions, 2025 and 2026, both catalogues public:
-- « Association Re-Faire » (SIRET, typed differently each year): labelled in 2025 and 2026, profile
+- « Association Re-Faire » (the same SIRET each year, the name spelt differently): labelled in 2025 and 2026, profile
   published, member of the collective: LISTED.
 - « Collectif du Marais secret » (no SIRET, an informal collective): labelled in 2026, profile written but
   NOT published, and even marked member of the collective: UNLISTED, nowhere public.
@@ -47,7 +47,7 @@ def make_world(app: Flask, make_edition: Callable[..., Edition], make_user: Call
     now = now_utc()
     # (key, year, holder, title, structure, siret, type, status, category, territory, commune, contact)
     rows = [
-        ("refaire-2025", 2025, "refaire", "Ressourcerie d'Arras", "Association Re-Faire", "732 829 320 00074",
+        ("refaire-2025", 2025, "refaire", "Ressourcerie d'Arras", "Association Re-Faire", "73282932000074",
          "association", Status.WINNER, "cooperation", "arrageois", "62041", "Camille Martin"),
         ("refaire-2026", 2026, "refaire", "Atelier vélo d'Arras", "ASSOCIATION RE-FAIRE", SIRET,
          "association", Status.LABELLED, "innovation-societale", "arrageois", "62041", "Camille Martin"),

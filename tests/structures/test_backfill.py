@@ -15,12 +15,12 @@ from tests.app.test_migrations import _as_of, _filled, empty_database_url  # noq
 
 # (id, holder, structure name, SIRET, filed)
 DOSSIERS = [
-    (1, 1, "Re-Faire", "732 829 320 00074", True),
+    (1, 1, "Re-Faire", "73282932000074", True),
     (2, 2, "Association Re-Faire", "73282932000074", True),  # another holder, same SIRET
     (3, 1, "Les Jardins du Fort", "", True),
     (4, 1, "LES JARDINS  DU FORT", "", True),  # same holder, same folded name
     (5, 2, "Les Jardins du Fort", "", True),  # a homonym of another holder
-    (6, 1, "Les jardins du fort", "443 061 841 00047", True),  # gives the SIRET later
+    (6, 1, "Les jardins du fort", "44306184100047", True),  # gives the SIRET later
     (7, 1, "Idée sans dossier", "", False),
     (8, 1, "", "", True),  # names no structure
 ]

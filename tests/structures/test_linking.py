@@ -25,7 +25,7 @@ def test_same_siret_across_editions_is_one_structure(
     make_user: Callable[..., User]
 ) -> None:
     old, new = make_edition(year=2025), make_edition(year=2026)
-    first = make_initiative(old, Status.LABELLED, structure_name="Re-Faire", siret="732 829 320 00074")
+    first = make_initiative(old, Status.LABELLED, structure_name="Re-Faire", siret="73282932000074")
     # Another holder, another spelling, the same SIRET: the same structure.
     second = make_initiative(new, Status.FILED, structure_name="Association Re-Faire", siret="73282932000074")
     other = make_initiative(new, Status.FILED, structure_name="Re-Faire", siret="44306184100047")
