@@ -68,27 +68,27 @@ def link(session: Session, initiative: Initiative,
     return structure
 
 
-def _needs_link(session: Session, initiative: Initiative, linked: set[int]) -> bool:
-    if initiative.filed_at is None or not (initiative.structure_name or initiative.siret):
-        return False
-    if id(initiative) in linked:
-        return False
-    if initiative.id is None:
-        return True
-    with session.no_autoflush:
-        return session.get(StructureInitiative, initiative.id) is None
+def _needs_link(initiative: Initiative) -> bool:
+    return initiative.filed_at is not None and bool(initiative.structure_name or initiative.siret)
 
 
 @event.listens_for(Session, "before_flush")
 def _link_filed_dossiers(session: Session, _context: Any, _instances: Any) -> None:
-    candidates = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Initiative)]
+    candidates = [obj for obj in (*session.new, *session.dirty)
+                  if isinstance(obj, Initiative) and _needs_link(obj)]
     if not candidates:
         return
-    # Links already waiting in this flush (their initiative may still have no id).
+    # Links already waiting in this flush (their initiative may still have no id), and those stored: one
+    # query for every candidate of the flush (publishing results touches a whole edition at once).
     linked = {id(obj.initiative) for obj in session.new
               if isinstance(obj, StructureInitiative) and obj.initiative is not None}
+    known = [i.id for i in candidates if i.id is not None]
+    with session.no_autoflush:
+        stored = set(session.scalars(select(StructureInitiative.initiative_id).where(
+            StructureInitiative.initiative_id.in_(known)))) if known else set()
     pending: dict[tuple[str, Any], Structure] = {}
     for initiative in candidates:
-        if _needs_link(session, initiative, linked):
-            link(session, initiative, pending)
-            linked.add(id(initiative))
+        if id(initiative) in linked or initiative.id in stored:
+            continue
+        link(session, initiative, pending)
+        linked.add(id(initiative))

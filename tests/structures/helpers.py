@@ -1,8 +1,8 @@
 """The directory's test data (also used by the browser test, which cannot use this folder's fixtures).
 
 Two published editions, 2025 and 2026, both catalogues public:
-- « Association Re-Faire » (the same SIRET each year, the name spelt differently): labelled in 2025 and 2026, profile
-  published, member of the collective: LISTED.
+- « Association Re-Faire » (the same SIRET each year, the name spelt differently): labelled in 2025 and
+  2026, profile published, member of the collective: LISTED.
 - « Collectif du Marais secret » (no SIRET, an informal collective): labelled in 2026, profile written but
   NOT published, and even marked member of the collective: UNLISTED, nowhere public.
 - « Les Jardins du Fort »: filed in 2026, not labelled: not an ambassador at all.
