@@ -114,3 +114,18 @@ def structures_of(session: Session, user: User) -> list[Structure]:
     """The structures of the user's dossiers (the holder's space lists them)."""
     return directory.structures_of_holder(session, user.id) if user is not None else []
 
+
+
+def withdraw_profiles_of(session: Session, user: User) -> None:
+    """Account deletion: the profiles only this person could publish are withdrawn (the opt-in was
+    theirs); a structure another holder also files for keeps its profile."""
+    for structure in directory.structures_of_holder(session, user.id):
+        if structure.profile_published and directory.holder_ids(session, structure) == {user.id}:
+            structure.profile_published = False
+    session.flush()
+
+
+def export_profiles_of(session: Session, user: User) -> dict[str, object]:
+    """Account data export: the ambassador profiles of the person's structures, as saved."""
+    return {"profils_ambassadeur": [
+        {"structure": s.name, **_profile_state(s)} for s in directory.structures_of_holder(session, user.id)]}

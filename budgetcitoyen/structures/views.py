@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from budgetcitoyen.accounts import services as accounts_services
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.forms import select_choices
@@ -22,6 +23,9 @@ from budgetcitoyen.structures.models import Structure
 from budgetcitoyen.web import Access, access, current_actor, db, or_404, page_number, perform
 
 bp = Blueprint("structures", __name__)
+# A deleted account withdraws the profiles it alone published; its data export lists them.
+accounts_services.PERSONAL_DATA_ERASERS.append(services.withdraw_profiles_of)
+accounts_services.PERSONAL_DATA_EXPORTERS.append(services.export_profiles_of)
 CACHE = "public, max-age=300"
 
 

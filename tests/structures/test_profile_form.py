@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from budgetcitoyen.accounts.models import Role
 from budgetcitoyen.structures.models import Structure
+from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import audit_entries, post_form, text_of
 from tests.structures.helpers import UNLISTED_NAME, World
 
@@ -76,3 +77,14 @@ def test_only_its_holders_and_only_once_labelled(app: Flask, login_as: Callable[
     assert "après la labellisation" in text_of(fort.get(fort_url))
     response = post_form(fort, fort_url, {**FORM, "territory_id": _territory_id(app, "calaisis")})
     assert response.status_code == 422 and "réservé aux structures" in text_of(response)
+
+
+def test_a_deleted_account_withdraws_its_profiles(login_as: Callable[..., FlaskClient], world: World,
+                                                 client: FlaskClient) -> None:
+    holder = login_as(world.holders["refaire"])
+    data = holder.get("/compte/mes-donnees.json").get_json()
+    (profile,) = data["profils_ambassadeur"]
+    assert profile["publie"] is True and profile["site"] == "https://refaire.example.org"
+    response = post_form(holder, "/compte/supprimer", {"password": DEFAULT_PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+    assert client.get(f"/ambassadeurs/{world.listed_id}").status_code == 404
