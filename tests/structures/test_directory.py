@@ -31,7 +31,7 @@ def test_an_unlisted_structure_is_nowhere_public(client: FlaskClient, world: Wor
         response = client.get(url)
         assert response.status_code in (200, 404), url
         body = text_of(response)
-        for secret in (UNLISTED_NAME, UNLISTED_TEXT, UNLISTED_SITE, "Saint-Omer : 1 ambassadeur"):
+        for secret in (UNLISTED_NAME, UNLISTED_TEXT, UNLISTED_SITE, "Saint-Omer : 1 structure"):
             assert secret not in body, f"{secret!r} in {url}"
     assert client.get(f"/ambassadeurs/{world.unlisted_id}").status_code == 404
     assert client.get(f"/ambassadeurs/{world.not_labelled_id}").status_code == 404
@@ -84,7 +84,7 @@ def test_the_map_and_its_table_count_the_listed_ambassadors(client: FlaskClient,
         svg = client.get("/ambassadeurs/carte.svg")
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
         body = svg.get_data(as_text=True)
-        assert "Arras : 1 ambassadeur(s)" in body and "Saint-Omer" not in body.split("<g fill=\"#1c5d99\"")[1]
+        assert "Arras : 1 structure(s)" in body and "Saint-Omer" not in body.split("<g fill=\"#1c5d99\"")[1]
 
 
 def test_open_data_says_what_the_profiles_say_and_no_more(client: FlaskClient, world: World) -> None:
