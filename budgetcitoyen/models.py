@@ -13,6 +13,8 @@ from budgetcitoyen.ratelimit import models as ratelimit_models  # noqa: F401
 from budgetcitoyen.reference import models as reference_models  # noqa: F401
 from budgetcitoyen.results import models as results_models  # noqa: F401
 from budgetcitoyen.storage import models as storage_models  # noqa: F401
+from budgetcitoyen.structures import linking as structures_linking  # noqa: F401  (links filed dossiers)
+from budgetcitoyen.structures import models as structures_models  # noqa: F401
 from budgetcitoyen.voting import models as voting_models  # noqa: F401
 
 metadata = Base.metadata

@@ -21,6 +21,7 @@ from budgetcitoyen.initiatives.models import Attachment, Initiative, Workshop
 from budgetcitoyen.mail.outbox import RenderedMail, store
 from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.security import enforce_access
+from budgetcitoyen.structures.models import Structure, StructureInitiative
 from budgetcitoyen.web import access_rule_of
 from tests.helpers import login, post_form
 
@@ -170,6 +171,14 @@ GET_ROUTES = {
         "/gestion/editions/2026/commission-permanente.csv",
         "staff_empty",
     ),
+    # The ambassadors' directory; the matrix's structure has no published profile: its page is hidden.
+    "structures.directory": ("/ambassadeurs", "public"),
+    "structures.directory_map": ("/ambassadeurs/carte.svg", "public"),
+    "structures.open_data": ("/api/ambassadeurs.json", "public"),
+    "structures.profile": ("/ambassadeurs/{structure}", "hidden"),
+    "structures.edit_profile": ("/mon-espace/structures/{structure}/profil", "holder_of_it"),
+    "structures_admin.ambassadors": ("/gestion/ambassadeurs", "staff"),
+    "structures_admin.ambassadors_csv": ("/gestion/ambassadeurs.csv", "staff"),
 }
 
 # Endpoints reached only by POST, with the level of the POST.
@@ -214,6 +223,7 @@ POST_ONLY_ROUTES = {
     "results_admin.publish": "admin",
     "results_simulator.simulate_file": "admin",
     "results_simulator.choose_rule": "admin",
+    "structures_admin.collective": "admin",
 }
 
 
@@ -311,6 +321,18 @@ def _convention_with_report(app: Flask, initiative_id: int) -> int:
         return convention.id
 
 
+def _structure_of(app: Flask, initiative_id: int) -> int:
+    """The dossier's structure, its public profile unpublished."""
+    with app.extensions["db_sessionmaker"]() as session:
+        now = now_utc()
+        structure = Structure(name="Jardin partagé", name_key="jardin partage", created_at=now,
+                              updated_at=now)
+        structure.links.append(StructureInitiative(initiative_id=initiative_id))
+        session.add(structure)
+        session.commit()
+        return structure.id
+
+
 @pytest.fixture
 def as_role(
     app: Flask, make_user: Callable, make_edition: Callable, make_committee_member: Callable
@@ -323,6 +345,7 @@ def as_role(
         session.commit()
     initiative_id, attachment_id, workshop_id = _initiative_with_attachment(app, edition.id, target.id)
     convention_id = _convention_with_report(app, initiative_id)
+    structure_id = _structure_of(app, initiative_id)
     params = {
         "edition": str(edition.id),
         "user": str(target.id),
@@ -331,6 +354,7 @@ def as_role(
         "attachment": str(attachment_id),
         "workshop": str(workshop_id),
         "convention": str(convention_id),
+        "structure": str(structure_id),
     }
 
     def make(role: str) -> tuple[FlaskClient, dict[str, str]]:

@@ -32,6 +32,7 @@ ORDER = [
     "conventions",
     "results",
     "public",
+    "structures",
     "dashboards",
     "demo",
     "app",

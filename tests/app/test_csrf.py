@@ -60,6 +60,7 @@ def test_every_post_route_refuses_a_missing_token(
     values["year"] = 2026  # results back-office: close the vote, compute, publish
     values["mail_id"] = 1  # mail queue: retry
     values["slug"] = "mentions-legales"  # editable pages: save a text
+    values["structure_id"] = 1  # ambassadors: a profile, the collective
     urls = post_urls(app, values)
     assert len(urls) >= 22  # the walk found the forms (guards against an empty loop)
     client = app.test_client()

@@ -32,6 +32,7 @@ from tests.app.test_access_matrix import (
     GET_ROUTES,
     _convention_with_report,
     _initiative_with_attachment,
+    _structure_of,
 )
 from tests.helpers import login
 
@@ -109,7 +110,8 @@ def clients(
     convention_id = _convention_with_report(app, initiative_id)
     params = {"edition": str(edition.id), "user": str(target.id), "mail": str(mail_id),
               "initiative": str(initiative_id), "attachment": str(attachment_id),
-              "workshop": str(workshop_id), "convention": str(convention_id)}
+              "workshop": str(workshop_id), "convention": str(convention_id),
+              "structure": str(_structure_of(app, initiative_id))}
     found = {}
     for role in ROLES:
         client = app.test_client()

@@ -76,6 +76,9 @@ NOT_PAGES = {
     "results.editions_chart",  # an image, on the archives page (checked there)
     "results.editions_money_chart",  # likewise
     "results_admin.commission_report_csv",
+    "structures.directory_map",  # an image, on the directory (tests/e2e/test_ambassadors.py)
+    "structures.open_data",
+    "structures_admin.ambassadors_csv",
     "metrics.metrics",  # Prometheus' text, behind a bearer token (tests/app/test_metrics.py)
     # Redirects to and from the identity provider; its pages and the linking page are checked with
     # axe-core by the journey through a real provider (tests/e2e/test_franceconnect_journey.py).
@@ -1192,6 +1195,12 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "results_admin.allocation",
         "results_simulator.simulator",
         "results_admin.commission_report",
+        # The ambassadors' directory, a profile, the holder's form and the Mission ESS's list:
+        # tests/e2e/test_ambassadors.py.
+        "structures.directory",
+        "structures.profile",
+        "structures.edit_profile",
+        "structures_admin.ambassadors",
     }
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())}
     assert pages - NOT_PAGES - covered == set()

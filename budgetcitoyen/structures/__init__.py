@@ -1,0 +1,1 @@
+"""Structures across editions, their opt-in public profile (the ambassadors' directory) and the collective."""
