@@ -37,6 +37,8 @@ VIEW_MODULES = (
     "budgetcitoyen.results.views",
     "budgetcitoyen.results.simulator_views",
     "budgetcitoyen.results.admin_views",
+    "budgetcitoyen.impact.views",
+    "budgetcitoyen.impact.admin_views",
     "budgetcitoyen.dashboards.views",
     "budgetcitoyen.metrics.views",
 )
