@@ -14,6 +14,7 @@ from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, Us
 from budgetcitoyen.clock import to_local
 from budgetcitoyen.config import DEFAULT_PROFILE
 from budgetcitoyen.demo.conventions import seed_conventions
+from budgetcitoyen.demo.impact import seed_impact
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.demo.photos import seed_photos
 from budgetcitoyen.demo.votes import seed_votes
@@ -139,6 +140,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
                              not_before=to_local(now).date())
             seed_past_edition(session, admin, holder, year - PAST_EDITION_AGE, now, files, collectivite)
         session.flush()
+    seed_impact(session, year, secret, now)  # the survey of whatever past winners the demo has
     return edition
 
 

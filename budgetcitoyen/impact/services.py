@@ -99,11 +99,15 @@ def send_survey(session: Session, actor: User | None, year: int | None, secret: 
     if problem := rules.year_problem(year, to_local(now).year):
         raise DomainError(problem, field="year")
     assert year is not None  # year_problem refuses None
+    conventions = surveyed_conventions(session, year)
+    if not conventions:
+        raise DomainError(f"Aucun lauréat d'une édition antérieure à {year} n'a de convention signée : "
+                          "personne à interroger.", field="year")
     campaign = _campaign(session, actor, year, now)
     sent = Sent(campaign)
     asked = set(session.scalars(select(SurveyInvitation.convention_id)
                                 .where(SurveyInvitation.campaign_id == campaign.id)))
-    for convention in surveyed_conventions(session, year):
+    for convention in conventions:
         if convention.id in asked:
             sent.already += 1
             continue

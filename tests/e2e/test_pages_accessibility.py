@@ -74,6 +74,7 @@ NOT_PAGES = {
     "results.archives_data",
     "results.archives_csv",
     "results.editions_chart",  # an image, on the archives page (checked there)
+    "impact.chart",  # an image, on the impact page (tests/e2e/test_impact.py)
     "results_admin.commission_report_csv",
     "metrics.metrics",  # Prometheus' text, behind a bearer token (tests/app/test_metrics.py)
     # Redirects to and from the identity provider; its pages and the linking page are checked with
@@ -1185,6 +1186,12 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "voting.participation",
         "conventions_admin.conventions",
         "conventions_admin.convention",
+        # The impact follow-up and the final report's form: tests/e2e/test_impact.py.
+        "conventions.report_form",
+        "impact.page",
+        "impact.survey",
+        "impact.thanks",
+        "impact_admin.overview",
         "results.show",
         "results.archives",
         "results_admin.allocation",

@@ -169,3 +169,12 @@ def test_staff_see_the_answers_admins_send(app: Flask, winners: PastWinners, log
     assert survey_mails(db_session) == 6
     page = text_of(agent.get("/gestion/impact"))
     assert "Initiative A0" in page and "pas de réponse" in page
+
+
+def test_nobody_to_survey_is_said(app: Flask, make_edition: Callable[..., Any], db_session: Any) -> None:
+    make_edition(year=2024)
+    from budgetcitoyen.errors import DomainError
+
+    with pytest.raises(DomainError, match="Aucun lauréat d'une édition antérieure à 2026"):
+        send(app, 2026)
+    assert count(db_session, SurveyCampaign) == 0
