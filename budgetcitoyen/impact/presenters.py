@@ -23,7 +23,7 @@ INDICATORS = (
 
 def cells(group: rules.GroupFigures) -> list[str]:
     """The four shares of a line, « 84 % », or nothing for a small group (its line says why)."""
-    if group.small:
+    if not group.shown:
         return []
     return [percent(getattr(group, name), 0) for name, _ in INDICATORS]
 
@@ -62,5 +62,5 @@ def chosen(session: Session, raw_year: str | None) -> tuple[CampaignFigures | No
 def page(figures: CampaignFigures | None, campaigns: list[Any]) -> dict[str, Any]:
     """The context of the impact page (public and admin)."""
     return {"figures": figures, "campaigns": campaigns, "cells": cells, "indicators": INDICATORS,
-            "small_group": rules.SMALL_GROUP, "min_answers": rules.MIN_ANSWERS,
+            "small_group": rules.SMALL_GROUP, "withheld": rules.WITHHELD, "min_answers": rules.MIN_ANSWERS,
             "has_chart": figures is not None and not figures.overall.small}

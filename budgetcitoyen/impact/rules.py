@@ -10,7 +10,7 @@ rather than as percentages: with one or two answers a percentage would tell what
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from budgetcitoyen.conventions.indicators import more
 
 MIN_ANSWERS = 3
 SMALL_GROUP = f"moins de {MIN_ANSWERS} réponses"
+WITHHELD = "non détaillé : avec les petits groupes, il les révélerait"
 # The link of a survey mail works for four months: time for the holder's next meeting, not for ever.
 LINK_DAYS = 120
 # The survey is about what became of an initiative: its convention must at least have been signed.
@@ -78,10 +79,19 @@ class GroupFigures:
     more_employees: Decimal | None
     other_funding: Decimal | None
 
+    # Enough answers, but kept back with a small group of the same table: shown, its shares and the
+    # whole's would give the small group's away by subtraction.
+    withheld: bool = False
+
     @property
     def small(self) -> bool:
         """Too few answers to show shares without telling what one structure said."""
         return self.answers < MIN_ANSWERS
+
+    @property
+    def shown(self) -> bool:
+        """Its shares are published."""
+        return not self.small and not self.withheld
 
 
 def _share(count: int, whole: int) -> Decimal:
@@ -103,10 +113,24 @@ def figures(label: str, responses: Iterable[Response]) -> GroupFigures:
 
 
 def by_group(responses: Iterable[Response], order: Iterable[str] = ()) -> list[GroupFigures]:
-    """One line per group, in `order` first (then by label), groups without anyone surveyed left out."""
+    """One line per group, in `order` first (then by label), groups without anyone surveyed left out.
+
+    Secondary suppression: the whole is published, so when the small groups of a table hold together
+    between 1 and MIN_ANSWERS - 1 answers, the shares of the other groups and of the whole would give
+    theirs away; the shown group with the fewest answers is then withheld too, until the groups kept back
+    hold at least MIN_ANSWERS answers."""
     groups: dict[str, list[Response]] = {}
     for response in responses:
         groups.setdefault(response.group, []).append(response)
     ranked = [label for label in order if label in groups]
     ranked += sorted(label for label in groups if label not in ranked)
-    return [figures(label, groups[label]) for label in ranked]
+    lines = [figures(label, groups[label]) for label in ranked]
+    kept_back = sum(line.answers for line in lines if not line.shown)
+    while 0 < kept_back < MIN_ANSWERS:
+        shown = [line for line in lines if line.shown]
+        if not shown:
+            break
+        fewest = min(shown, key=lambda line: (line.answers, line.label))
+        lines[lines.index(fewest)] = replace(fewest, withheld=True)
+        kept_back += fewest.answers
+    return lines

@@ -52,3 +52,17 @@ def test_campaign_year() -> None:
     assert rules.year_problem(None, 2026) == "Indiquez l'année de l'enquête."
     assert rules.year_problem(2027, 2026) is None and rules.year_problem(2026, 2026) is None
     assert "comprise entre 2000 et 2027" in (rules.year_problem(2028, 2026) or "")
+
+
+def test_a_small_group_is_not_given_away_by_subtraction() -> None:
+    yes, no = (True, True, True, True), (False, False, False, False)
+    rows = [r("A", *yes)] * 5 + [r("B", *yes)] * 3 + [r("B", *no)] + [r("C", *no)]
+    lines = {g.label: g for g in rules.by_group(rows)}
+    # C's single answer would be the whole minus A and B: B, the smaller shown group, is withheld too.
+    assert lines["C"].small and not lines["C"].shown
+    assert lines["B"].withheld and not lines["B"].small and not lines["B"].shown
+    assert lines["A"].shown and lines["A"].still_active == Decimal("1.00")
+    # Small groups holding three answers or more together need nothing more.
+    rows = [r("A", *yes)] * 5 + [r("B", *no)] * 2 + [r("C", *no)] * 2
+    assert [g.shown for g in rules.by_group(rows)] == [True, False, False]
+    assert not any(g.withheld for g in rules.by_group(rows))
