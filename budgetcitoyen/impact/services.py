@@ -42,6 +42,22 @@ class AlreadyAnswered(Conflict):
                          "Pour corriger une réponse, écrivez à la mission ESS.")
 
 
+class SurveyLinkInvalid(DomainError):
+    """A link that was altered, cut, or not made by this site for a survey."""
+
+    def __init__(self) -> None:
+        super().__init__("Ce lien de questionnaire n'est pas valide : il a peut-être été coupé ou modifié. "
+                         "Copiez-le en entier depuis le courriel reçu, ou écrivez à la mission ESS.")
+
+
+class SurveyLinkExpired(DomainError):
+    """A genuine link past its lifetime."""
+
+    def __init__(self) -> None:
+        super().__init__(f"Ce lien de questionnaire a expiré : il était valable {rules.LINK_DAYS} jours. "
+                         "Écrivez à la mission ESS pour en recevoir un nouveau.")
+
+
 # --- Sending ---------------------------------------------------------------------------------
 
 
@@ -141,15 +157,20 @@ def send_survey(session: Session, actor: User | None, year: int | None, secret: 
 
 
 def invitation_for(session: Session, secret: str, token: str) -> SurveyInvitation:
-    """The invitation a link stands for; InvalidToken (tampered, or not bound to an existing invitation
-    of its campaign and convention), ExpiredToken, or AlreadyAnswered."""
-    payload = tokens.read_token(secret, PURPOSE, token, rules.LINK_DAYS * 86400)
+    """The invitation a link stands for; SurveyLinkInvalid (tampered, or not bound to an existing
+    invitation of its campaign and convention), SurveyLinkExpired, or AlreadyAnswered."""
+    try:
+        payload = tokens.read_token(secret, PURPOSE, token, rules.LINK_DAYS * 86400)
+    except tokens.ExpiredToken as exc:
+        raise SurveyLinkExpired() from exc
+    except tokens.InvalidToken as exc:
+        raise SurveyLinkInvalid() from exc
     ids = (payload.get("i"), payload.get("c"), payload.get("v"))
     if not all(isinstance(value, int) and not isinstance(value, bool) for value in ids):
-        raise tokens.InvalidToken()
+        raise SurveyLinkInvalid()
     invitation = session.get(SurveyInvitation, ids[0])
     if invitation is None or (invitation.campaign_id, invitation.convention_id) != ids[1:]:
-        raise tokens.InvalidToken()
+        raise SurveyLinkInvalid()
     if invitation.answer is not None:
         raise AlreadyAnswered()
     return invitation

@@ -60,7 +60,10 @@ def test_the_survey_goes_through_the_mail_queue_once_per_winner(
     assert "Que devient « Initiative A0 »" in str(mail["Subject"])
     body = body_of(mail)
     assert "valable 120 jours, il ne sert qu'une fois" in body
-    assert re.search(r"http://\S+/impact/questionnaire/\S+", body)
+    link = re.search(r"http://[^/\s]+(/impact/questionnaire/\S+)", body)
+    assert link
+    opened = app.test_client().get(link.group(1))
+    assert opened.status_code == 200 and "Que devient « Initiative A0 » ?" in text_of(opened)
     assert len({body_of(m) for m in smtp.messages if "Que devient" in str(m["Subject"])}) == 6
 
 
@@ -135,7 +138,8 @@ def test_a_tampered_link_is_refused(app: Flask, winners: PastWinners, client: An
     for bad in tampered:
         response = client.get(f"/impact/questionnaire/{bad}")
         assert response.status_code == 400, bad
-        assert "Ce lien n'est pas valide" in text_of(response)
+        assert "Ce lien de questionnaire n'est pas valide : il a peut-être été coupé ou modifié." \
+            in text_of(response)
         assert post_answers(client, f"/impact/questionnaire/{bad}").status_code == 400
 
 
@@ -147,7 +151,7 @@ def test_an_expired_link_is_refused(app: Flask, winners: PastWinners, client: An
     frozen.move_to(now_utc() + timedelta(days=2))
     response = client.get(url)
     assert response.status_code == 400
-    assert "Ce lien a expiré." in text_of(response)
+    assert "Ce lien de questionnaire a expiré : il était valable 120 jours." in text_of(response)
     assert count(db_session, SurveyAnswer) == 0
 
 
