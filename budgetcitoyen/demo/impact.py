@@ -14,7 +14,7 @@ from budgetcitoyen.impact.models import SurveyAnswer
 from budgetcitoyen.mail import take_pending
 
 FUNDERS = ("Fondation de France, caisse locale du Crédit Mutuel", "Communauté d'agglomération, CAF",
-           "Financement participatif (Propulsons !)", "Pas-de-Calais Actif (prêt d'honneur)")
+           "Financement participatif local", "France Active (prêt d'honneur)")
 STORIES = (
     "Le local ouvre désormais trois jours par semaine ; une dizaine d'habitants y passent chaque jour.",
     "Le projet a essaimé dans deux villages voisins, avec les mêmes bénévoles et de nouveaux partenaires.",
