@@ -182,3 +182,44 @@ def test_nobody_to_survey_is_said(app: Flask, make_edition: Callable[..., Any], 
     with pytest.raises(DomainError, match="Aucun lauréat d'une édition antérieure à 2026"):
         send(app, 2026)
     assert count(db_session, SurveyCampaign) == 0
+
+
+def test_two_browsers_answering_at_once_record_one_answer(app: Flask, winners: PastWinners,
+                                                           db_session: Any) -> None:
+    """The race itself, on PostgreSQL: both read the link as unanswered; the second insert waits on the
+    first's uncommitted answer, then meets the unique key and is told the survey is answered."""
+    import threading
+
+    from budgetcitoyen.conventions.indicators import Indicators
+    from budgetcitoyen.impact import services
+    from budgetcitoyen.web import run_use_case
+    from tests.conventions.helpers import IMPACT
+    from tests.impact.helpers import SECRET
+
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite has one writer: no two answers are written at once")
+    send(app, winners.year)
+    token = token_for(app, winners.surveyed["Initiative A0"])
+    sessions = app.extensions["db_sessionmaker"]
+    outcome: dict[str, str] = {}
+    with sessions() as first:
+        services.answer_survey(first, SECRET, token, IMPACT, now_utc())  # not committed yet
+
+        def second_browser() -> None:
+            with sessions() as second:
+                try:
+                    run_use_case(second, services.answer_survey, SECRET, token, Indicators(**{
+                        **IMPACT.__dict__, "volunteers_after": 99}), now_utc())
+                    outcome["second"] = "recorded"
+                except services.AlreadyAnswered as error:
+                    outcome["second"] = error.message
+
+        other = threading.Thread(target=second_browser)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # its insert waits on the first answer's unique key
+        first.commit()
+        other.join(timeout=10)
+    assert outcome["second"].startswith("Ce questionnaire a déjà reçu une réponse")
+    assert count(db_session, SurveyAnswer) == 1
+    assert db_session.scalars(select(SurveyAnswer)).one().volunteers_after == 8
