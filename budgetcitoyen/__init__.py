@@ -39,6 +39,8 @@ VIEW_MODULES = (
     "budgetcitoyen.results.admin_views",
     "budgetcitoyen.structures.views",
     "budgetcitoyen.structures.admin_views",
+    "budgetcitoyen.impact.views",
+    "budgetcitoyen.impact.admin_views",
     "budgetcitoyen.dashboards.views",
     "budgetcitoyen.metrics.views",
 )

@@ -224,6 +224,7 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     from budgetcitoyen.accounts.commands import create_admin
     from budgetcitoyen.conventions.commands import remind
+    from budgetcitoyen.impact.commands import impact_group
     from budgetcitoyen.mail.commands import worker_command
     from budgetcitoyen.reference.commands import reference_group
     from budgetcitoyen.results.commands import pb_export, pb_import
@@ -231,6 +232,7 @@ def register_commands(app: Flask) -> None:
     from budgetcitoyen.voting.commands import rewrite_ballots_command
 
     commands = (db_group, reference_group, create_admin, seed_demo, remind, pb_export, pb_import,
-                worker_command, backup_command, restore_command, rewrite_ballots_command, storage_group)
+                worker_command, backup_command, restore_command, rewrite_ballots_command, storage_group,
+                impact_group)
     for command in commands:
         app.cli.add_command(command)

@@ -5,6 +5,7 @@ from budgetcitoyen.audit import models as audit_models  # noqa: F401
 from budgetcitoyen.conventions import models as conventions_models  # noqa: F401
 from budgetcitoyen.db import Base
 from budgetcitoyen.editions import models as editions_models  # noqa: F401
+from budgetcitoyen.impact import models as impact_models  # noqa: F401
 from budgetcitoyen.initiatives import models as initiatives_models  # noqa: F401
 from budgetcitoyen.labelling import models as labelling_models  # noqa: F401
 from budgetcitoyen.mail import models as mail_models  # noqa: F401

@@ -178,7 +178,7 @@ def report(convention: Convention) -> Any:
     form = forms.ReportForm(prefix=presenters.PREFIXES["report"])
     if form.validate_on_submit():
         outcome = perform(services.send_report, current_actor(), convention, *form.upload(), storage(),
-                          now_utc(), as_staff=True, form=form)
+                          now_utc(), as_staff=True, answers=form.answers(), form=form)
         if outcome.ok:
             flash("Bilan final enregistré. Le porteur a reçu un accusé de réception.", "success")
             return redirect(url_for(".convention", convention_id=convention.id))

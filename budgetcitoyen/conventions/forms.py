@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from budgetcitoyen.conventions import indicators
 from budgetcitoyen.conventions.rules import DEFAULT_DURATION_MONTHS, MAX_AMOUNT, MAX_DURATION_MONTHS
-from budgetcitoyen.forms import AmountField, BaseForm
+from budgetcitoyen.forms import AmountField, BaseForm, select_choices
 
 _AMOUNT_RANGE = NumberRange(min=0, max=MAX_AMOUNT, message="Montant entre 0 et 10 000 000 €.")
 
@@ -53,8 +54,64 @@ class PaymentForm(BaseForm):
     submit = SubmitField("Enregistrer le versement")
 
 
-class ReportForm(BaseForm):
-    """The final report (bilan final d'exécution)."""
+_YES_NO = select_choices((("oui", "Oui"), ("non", "Non")), blank=None)
+_PEOPLE_RANGE = NumberRange(min=0, max=indicators.MAX_PEOPLE, message="Indiquez un nombre entier entre 0 et "
+                            "100 000.")
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"oui": True, "non": False}.get(value or "")
+
+
+def _people(label: str, hint: str) -> IntegerField:
+    # Required-ness is the use case's (conventions.indicators.problems): a paper report recorded by the
+    # Mission ESS may come without its figures, a holder's may not.
+    return IntegerField(label, description=hint, validators=[Optional(), _PEOPLE_RANGE],
+                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+class ImpactFields(BaseForm):
+    """The impact indicators, shared by the final report and the yearly survey of past winners
+    (budgetcitoyen.impact); fields are named like conventions.indicators.Indicators."""
+
+    still_active = RadioField("L'initiative est-elle toujours active ?", choices=_YES_NO,
+                              validators=[Optional()], validate_choice=False)
+    volunteers_before = _people("Bénévoles au début du projet",
+                                "Nombre de personnes ; 0 s'il n'y en avait pas.")
+    volunteers_after = _people("Bénévoles aujourd'hui", "Nombre de personnes ; 0 s'il n'y en a pas.")
+    employees_before = _people("Salariés au début du projet",
+                               "Nombre de personnes salariées, quel que soit leur temps de travail (pas en "
+                               "équivalent temps plein) ; 0 s'il n'y en avait pas.")
+    employees_after = _people("Salariés aujourd'hui",
+                              "Nombre de personnes salariées, quel que soit leur temps de travail ; 0 s'il "
+                              "n'y en a pas.")
+    other_funding = RadioField("D'autres financements ont-ils été obtenus (subventions, fondations, "
+                               "financement participatif, prêts…) ?", choices=_YES_NO,
+                               validators=[Optional()], validate_choice=False)
+    other_funding_amount = AmountField(
+        "Montant total des autres financements (€, facultatif)", places=2, validators=[Optional()],
+        description="Si d'autres financements ont été obtenus.")
+    funders = TextAreaField("Financeurs (facultatif)", render_kw={"rows": 2},
+                            description="Si d'autres financements ont été obtenus : qui, en quelques mots.",
+                            validators=[Length(max=indicators.MAX_FUNDERS,
+                                               message="Au plus 500 caractères.")])
+    story = TextAreaField("Racontez ce que l'initiative est devenue (facultatif)", render_kw={"rows": 5},
+                          validators=[Length(max=indicators.MAX_STORY, message="Au plus 4 000 caractères.")])
+    story_public = BooleanField("J'accepte que ce récit soit publié sur la page « Impact » du site, avec le "
+                                "nom de l'initiative")
+
+    def answers(self) -> indicators.Indicators:
+        """The answers as the use cases take them."""
+        return indicators.Indicators(
+            still_active=_yes_no(self.still_active.data), volunteers_before=self.volunteers_before.data,
+            volunteers_after=self.volunteers_after.data, employees_before=self.employees_before.data,
+            employees_after=self.employees_after.data, other_funding=_yes_no(self.other_funding.data),
+            other_funding_amount=self.other_funding_amount.data, funders=self.funders.data or "",
+            story=self.story.data or "", story_public=bool(self.story_public.data))
+
+
+class ReportForm(ImpactFields):
+    """The final report (bilan final d'exécution), with the initiative's impact indicators."""
 
     file = FileField("Bilan final d'exécution (PDF, PNG ou JPEG, 10 Mo au plus)")
     submit = SubmitField("Envoyer le bilan final")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from budgetcitoyen.conventions.rules import (
@@ -76,6 +76,8 @@ class Convention(Base):
     edition: Mapped[Edition] = relationship()
     reminders: Mapped[list[ConventionReminder]] = relationship(
         back_populates="convention", cascade="all, delete-orphan", order_by="ConventionReminder.sent_at")
+    report_impact: Mapped[ReportImpact | None] = relationship(
+        back_populates="convention", cascade="all, delete-orphan", uselist=False)
 
     @property
     def status_enum(self) -> ConventionStatus:
@@ -113,3 +115,43 @@ class ConventionReminder(Base):
         """The kind as the rules' enum."""
         return Reminder(self.kind)
 
+
+
+def impact_checks() -> tuple[CheckConstraint, ...]:
+    """The checks of every table that holds ImpactColumns (named after the table by the convention)."""
+    return (
+        CheckConstraint("volunteers_before >= 0 AND volunteers_after >= 0", name="volunteers_positive"),
+        CheckConstraint("employees_before >= 0 AND employees_after >= 0", name="employees_positive"),
+        CheckConstraint("other_funding_amount IS NULL OR (other_funding AND other_funding_amount > 0)",
+                        name="funding_amount_consistent"),
+    )
+
+
+class ImpactColumns:
+    """The impact indicators (conventions.indicators) as columns: the final report's and the survey's.
+    Employees are a headcount, not full-time equivalents."""
+
+    still_active: Mapped[bool] = mapped_column(Boolean)
+    volunteers_before: Mapped[int]
+    volunteers_after: Mapped[int]
+    employees_before: Mapped[int]
+    employees_after: Mapped[int]
+    other_funding: Mapped[bool] = mapped_column(Boolean)
+    other_funding_amount: Mapped[Decimal | None]
+    funders: Mapped[str] = mapped_column(Text, default="")
+    story: Mapped[str] = mapped_column(Text, default="")
+    # The respondent's consent to show the story on the public impact page.
+    story_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReportImpact(ImpactColumns, Base):
+    """The impact indicators given with the final report (one per convention, replaced with it)."""
+
+    __tablename__ = "convention_report_impacts"
+    __table_args__ = impact_checks()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id", ondelete="CASCADE"), unique=True)
+    recorded_at: Mapped[datetime]
+
+    convention: Mapped[Convention] = relationship(back_populates="report_impact")

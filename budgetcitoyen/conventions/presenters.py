@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.conventions import forms, rules, services
-from budgetcitoyen.conventions.models import Convention
+from budgetcitoyen.conventions.models import Convention, ImpactColumns
+
+
+def fill_indicators(form: forms.ImpactFields, stored: ImpactColumns) -> None:
+    """Show the indicators given before (a corrected report starts from them)."""
+    for name in services.INDICATOR_FIELDS:
+        value = getattr(stored, name)
+        if name in ("still_active", "other_funding"):
+            value = "oui" if value else "non"
+        getattr(form, name).data = value
 
 
 def holder_report_prefix(convention: Convention) -> str:
@@ -22,5 +31,4 @@ def holder_cards(session: Session, user: User, now: datetime) -> dict[str, Any]:
     (see templates/conventions/_holder_card.html)."""
     conventions = services.conventions_for_holder(session, user)
     return {"conventions": conventions, "convention_labels": rules.STATUS_LABELS,
-            "report_forms": {c.id: forms.ReportForm(prefix=holder_report_prefix(c)) for c in conventions},
             "convention_today": services.local_today(now), "is_report_late": rules.is_report_late}

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, selectinload
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import to_local
-from budgetcitoyen.conventions import notifications, permissions, rules
-from budgetcitoyen.conventions.models import Convention
+from budgetcitoyen.conventions import indicators, notifications, permissions, rules
+from budgetcitoyen.conventions.indicators import Indicators
+from budgetcitoyen.conventions.models import Convention, ReportImpact
 from budgetcitoyen.conventions.rules import ConventionStatus
-from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
+from budgetcitoyen.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from budgetcitoyen.initiatives import uploads
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
@@ -217,10 +218,42 @@ def check_can_send_report(convention: Convention, user: User, *, as_staff: bool)
                        "bilan.", field="file")
 
 
+def checked_indicators(answers: Indicators | None, *, as_staff: bool) -> Indicators | None:
+    """The report's impact indicators, cleaned, or InvalidInput with every problem on its field. A holder
+    gives them all; the Mission ESS, recording a report received by post, may leave them all blank
+    (None: nothing is recorded) but not half-filled."""
+    if as_staff and (answers is None or answers.is_blank()):
+        return None
+    answers = answers or Indicators()
+    if found := indicators.problems(answers):
+        raise InvalidInput(found)
+    return answers.cleaned()
+
+
+def _record_impact(session: Session, convention: Convention, answers: Indicators, now: datetime) -> None:
+    """Keep the indicators given with the report (a corrected report replaces them)."""
+    impact = convention.report_impact or ReportImpact(convention=convention)
+    for name in INDICATOR_FIELDS:
+        setattr(impact, name, getattr(answers, name))
+    impact.recorded_at = now
+    session.add(impact)
+
+
+INDICATOR_FIELDS = ("still_active", "volunteers_before", "volunteers_after", "employees_before",
+                    "employees_after", "other_funding", "other_funding_amount", "funders", "story",
+                    "story_public")
+
+
+def report_expected(convention: Convention) -> bool:
+    """The convention waits for its final report (or a corrected one)."""
+    return convention.status_enum in (ConventionStatus.PAID, ConventionStatus.REPORT_RECEIVED)
+
+
 def record_report(session: Session, actor: User, convention: Convention, stored: uploads.StoredFile,
-                  original_name: str, now: datetime, *, as_staff: bool) -> str | None:
-    """Attach the final report (already stored on disk); returns the replaced file's name, for the caller
-    to delete once committed."""
+                  original_name: str, now: datetime, *, as_staff: bool,
+                  answers: Indicators | None = None) -> str | None:
+    """Attach the final report (already stored on disk) and its impact indicators (already checked by
+    checked_indicators); returns the replaced file's name, for the caller to delete once committed."""
     _lock(session, convention)
     check_can_send_report(convention, actor, as_staff=as_staff)
     before = _snapshot(convention)
@@ -232,6 +265,8 @@ def record_report(session: Session, actor: User, convention: Convention, stored:
     convention.report_content_type, convention.report_size = stored.content_type, stored.size
     convention.report_sha256, convention.report_received_at = stored.sha256, now
     convention.updated_at = now
+    if answers is not None:
+        _record_impact(session, convention, answers, now)
     _audit(session, actor, convention, "convention.report", before, now)
     session.flush()
     notifications.step_recorded(session, convention, "report")
@@ -239,15 +274,25 @@ def record_report(session: Session, actor: User, convention: Convention, stored:
 
 
 def send_report(session: Session, actor: User, convention: Convention, stream: BinaryIO | None,
-                original_name: str, files: Storage, now: datetime, *, as_staff: bool) -> None:
-    """The final report sent by its holder (or recorded by an administrator): checked, stored, recorded.
-    The stored file is removed again if the transaction is rolled back, even at its commit; the report it
-    replaces is removed once the new one is committed."""
-    if stream is None or not original_name:
-        raise DomainError("Choisissez le fichier du bilan final.", field="file")
+                original_name: str, files: Storage, now: datetime, *, as_staff: bool,
+                answers: Indicators | None = None) -> None:
+    """The final report sent by its holder (or recorded by an administrator) with its impact indicators:
+    checked, stored, recorded, all or nothing. Every problem (a missing file, a missing indicator) is
+    found before any file is written; the stored file is removed again if the transaction is rolled back,
+    even at its commit; the report it replaces is removed once the new one is committed."""
     check_can_send_report(convention, actor, as_staff=as_staff)
+    found: list[tuple[str | None, str]] = []
+    if stream is None or not original_name:
+        found.append(("file", "Choisissez le fichier du bilan final."))
+    try:
+        cleaned = checked_indicators(answers, as_staff=as_staff)
+    except InvalidInput as error:
+        found.extend(error.problems)
+    if found or stream is None:
+        raise InvalidInput(found)
     stored = uploads.store(session, files, stream)
-    replaced = record_report(session, actor, convention, stored, original_name, now, as_staff=as_staff)
+    replaced = record_report(session, actor, convention, stored, original_name, now, as_staff=as_staff,
+                             answers=cleaned)
     if replaced:
         uploads.remove(session, files, replaced)
 

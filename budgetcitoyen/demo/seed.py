@@ -12,14 +12,10 @@ from sqlalchemy.orm import Session
 from budgetcitoyen.accounts import services as accounts
 from budgetcitoyen.accounts.models import College, CommitteeMembership, Role, User, UserRole
 from budgetcitoyen.clock import to_local
-<<<<<<< HEAD
 from budgetcitoyen.config import DEFAULT_PROFILE, read_profile
-from budgetcitoyen.demo.conventions import plans_since, seed_conventions
-=======
-from budgetcitoyen.config import DEFAULT_PROFILE
 from budgetcitoyen.demo.ambassadors import seed_ambassadors
-from budgetcitoyen.demo.conventions import seed_conventions
->>>>>>> ambassadors
+from budgetcitoyen.demo.conventions import plans_since, seed_conventions
+from budgetcitoyen.demo.impact import seed_impact
 from budgetcitoyen.demo.initiatives import seed_initiatives, seed_labelling
 from budgetcitoyen.demo.photos import seed_photos
 from budgetcitoyen.demo.votes import seed_votes
@@ -154,6 +150,7 @@ def seed_demo(session: Session, now: datetime, year: int, open_phase: Phase | No
             seed_conventions(session, edition, now, files=files,
                              not_before=to_local(now).date())
         session.flush()
+    seed_impact(session, year, secret, now)  # the survey of whatever past winners the demo has
     seed_ambassadors(session, now)  # last: over every edition seeded above
     return edition
 

@@ -17,12 +17,8 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, to_local
-<<<<<<< HEAD
-from budgetcitoyen.db import random_id
-=======
 from budgetcitoyen.config import naming
-from budgetcitoyen.db import random_id, upsert_insert
->>>>>>> archives-naming
+from budgetcitoyen.db import random_id
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase

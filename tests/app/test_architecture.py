@@ -31,6 +31,7 @@ ORDER = [
     "voting",
     "conventions",
     "results",
+    "impact",
     "public",
     "structures",
     "dashboards",

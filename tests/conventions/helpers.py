@@ -11,10 +11,22 @@ from flask import Flask
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.clock import local_midnight, now_utc
 from budgetcitoyen.conventions import services
+from budgetcitoyen.conventions.indicators import Indicators
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
+
+# Impact indicators as a holder gives them with the final report.
+IMPACT = Indicators(still_active=True, volunteers_before=3, volunteers_after=8, employees_before=0,
+                    employees_after=1, other_funding=True, other_funding_amount=Decimal("2500"),
+                    funders="Fondation locale", story="Le local est ouvert trois jours par semaine.",
+                    story_public=True)
+# The same, as the form's fields.
+IMPACT_FORM = {"still_active": "oui", "volunteers_before": "3", "volunteers_after": "8",
+               "employees_before": "0", "employees_after": "1", "other_funding": "oui",
+               "other_funding_amount": "2 500", "funders": "Fondation locale",
+               "story": "Le local est ouvert trois jours par semaine.", "story_public": "y"}
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

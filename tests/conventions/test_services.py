@@ -25,7 +25,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.web import run_use_case
 from tests.conftest import SmtpServer
-from tests.conventions.helpers import PDF, PNG, at_noon, load, make_convention
+from tests.conventions.helpers import IMPACT, PDF, PNG, at_noon, load, make_convention
 
 
 @pytest.fixture
@@ -236,7 +236,7 @@ def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one
     with app.test_request_context(), app.extensions["db_sessionmaker"]() as session:
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
         run_use_case(session, services.send_report, user, convention, io.BytesIO(PDF), "bilan.pdf",
-                     app.extensions["storage"], now_utc(), as_staff=False)
+                     app.extensions["storage"], now_utc(), as_staff=False, answers=IMPACT)
         first = convention.report_stored_name
     assert sorted(p.name for p in folder.iterdir()) == [first]
     assert "bilan final reçu" in str(smtp.last_to("porteuse@example.org")["Subject"])
@@ -250,7 +250,7 @@ def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one
         user, convention = session.get(User, holder.id), session.get(Convention, convention_id)
         with pytest.raises(Conflict):
             run_use_case(session, services.send_report, user, convention, io.BytesIO(PNG), "bilan.png",
-                         app.extensions["storage"], now_utc(), as_staff=False)
+                         app.extensions["storage"], now_utc(), as_staff=False, answers=IMPACT)
     assert sorted(p.name for p in folder.iterdir()) == [first]
 
     # The commit itself fails: the same.
@@ -263,7 +263,7 @@ def test_a_report_whose_use_case_fails_leaves_no_file_and_keeps_the_previous_one
         monkeypatch.setattr(session, "commit", broken_commit)
         with pytest.raises(OSError, match="disque plein"):
             run_use_case(session, services.send_report, user, convention, io.BytesIO(PNG), "bilan.png",
-                         app.extensions["storage"], now_utc(), as_staff=False)
+                         app.extensions["storage"], now_utc(), as_staff=False, answers=IMPACT)
     assert sorted(p.name for p in folder.iterdir()) == [first]
     assert load(app, convention_id).report_stored_name == first
 

@@ -9,35 +9,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc, to_local
 from budgetcitoyen.conventions.models import Convention
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.rules import Status
 from tests.conftest import SmtpServer, body_of
-from tests.conventions.helpers import PDF, load, make_convention
+from tests.conventions.helpers import IMPACT_FORM, PDF, load, make_convention
 from tests.helpers import csrf_token, text_of
 
 
 def today() -> date:
     return to_local(now_utc()).date()
-
-
-@pytest.fixture
-def people(make_user: Callable[..., User], make_edition: Callable[..., Edition]) -> dict[str, Any]:
-    edition = make_edition(year=today().year)
-    return {
-        "edition": edition,
-        "admin": make_user(email="admin@example.org", roles=(Role.ADMIN,)),
-        "agent": make_user(email="agent@example.org", roles=(Role.AGENT,)),
-        "holder": make_user(email="porteuse@example.org"),
-        "other": make_user(email="autre@example.org"),
-    }
 
 
 def post_step(client: FlaskClient, url: str, prefix: str, data: dict[str, Any], **kwargs: Any) -> Any:
@@ -292,13 +278,16 @@ def _paid_for_holder(app: Flask, people: dict[str, Any], add_winner: Callable[..
     return initiative_id, make_convention(app, initiative_id, people["admin"], signed_on=today(), paid=True)
 
 
-def upload(client: FlaskClient, initiative_id: int, convention_id: int, content: bytes, name: str) -> Any:
+def upload(client: FlaskClient, initiative_id: int, convention_id: int, content: bytes, name: str,
+           **impact: str) -> Any:
     prefix = f"bilan-{convention_id}"
+    answers = {**IMPACT_FORM, **impact}
     return client.post(
         f"/dossiers/{initiative_id}/convention/bilan",
         data={
             f"{prefix}-csrf_token": csrf_token(client, "/compte"),
             f"{prefix}-file": (io.BytesIO(content), name),
+            **{f"{prefix}-{key}": value for key, value in answers.items() if value != ""},
         },
         content_type="multipart/form-data",
     )
@@ -318,9 +307,11 @@ def test_holder_card_and_final_report(
     assert "Bilan final à envoyer" in dashboard and "inclus (18 mois)" in dashboard
 
     folder = Path(app.config["UPLOAD_FOLDER"])
+    form = text_of(holder.get(f"/dossiers/{initiative_id}/convention/bilan/envoyer"))
+    assert "Bilan final : Recyclerie solidaire" in form and "Bénévoles au début du projet" in form
     refused = upload(holder, initiative_id, convention_id, b"<html>pas un pdf</html>", "bilan.pdf")
-    assert refused.status_code == 302
-    assert "Seuls les fichiers PDF, PNG et JPEG sont acceptés" in text_of(holder.get("/mon-espace"))
+    assert refused.status_code == 422
+    assert "Seuls les fichiers PDF, PNG et JPEG sont acceptés" in text_of(refused)
     assert not folder.exists() or list(folder.iterdir()) == []
     assert load(app, convention_id).status == "paid"
 
@@ -357,8 +348,9 @@ def test_no_report_before_payment_and_no_convention_no_form(
     holder = login_as(people["holder"])
     dashboard = text_of(holder.get("/mon-espace"))
     assert "À signer" in dashboard and "Envoyer le bilan final" not in dashboard
-    assert upload(holder, initiative_id, convention_id, PDF, "bilan.pdf").status_code == 302
-    assert "Le bilan final s'envoie une fois la subvention versée." in text_of(holder.get("/mon-espace"))
+    refused = upload(holder, initiative_id, convention_id, PDF, "bilan.pdf")
+    assert refused.status_code == 422
+    assert "Le bilan final s'envoie une fois la subvention versée." in text_of(refused)
     folder = Path(app.config["UPLOAD_FOLDER"])
     assert not folder.exists() or list(folder.iterdir()) == []
     lone = add_winner(people["edition"], people["holder"], title="Sans convention")

@@ -75,6 +75,7 @@ NOT_PAGES = {
     "results.archives_csv",
     "results.editions_chart",  # an image, on the archives page (checked there)
     "results.editions_money_chart",  # likewise
+    "impact.chart",  # an image, on the impact page (tests/e2e/test_impact.py)
     "results_admin.commission_report_csv",
     "structures.directory_map",  # an image, on the directory (tests/e2e/test_ambassadors.py)
     "structures.open_data",
@@ -1024,16 +1025,23 @@ def test_convention_pages(
     expect(page.get_by_role("alert")).to_contain_text("ne peut pas dépasser le montant versé")
     checker.check("Convention : Recyclerie solidaire")
 
-    # The holder's dashboard: the card and its upload form, then the report sent.
+    # The holder's dashboard: the card, its link to the final report's form (file and impact
+    # indicators, tests/e2e/test_impact.py checks its errors), then the report sent.
     page.get_by_role("button", name="Se déconnecter").click()
     log_in(page, holder.email)
     checker.visit("/mon-espace", "Mon espace porteur")
     card = page.locator(f"#convention-{paid}")
     expect(card).to_contain_text("Bilan final à envoyer")
-    card.get_by_label(re.compile("Bilan final d'exécution")).set_input_files(
+    card.get_by_role("link", name=re.compile("Envoyer le bilan final")).click()
+    page.get_by_label(re.compile("Bilan final d'exécution")).set_input_files(
         files=[{"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
-    card.get_by_role("button", name="Envoyer le bilan final").click()
+    page.get_by_role("group", name="L'initiative est-elle toujours active ?").get_by_label("Oui").check()
+    for label in ("Bénévoles au début du projet", "Bénévoles aujourd'hui", "Salariés au début du projet",
+                  "Salariés aujourd'hui"):
+        page.get_by_label(label).fill("1")
+    page.get_by_role("group", name="D'autres financements ont-ils été obtenus").get_by_label("Non").check()
+    page.get_by_role("button", name="Envoyer le bilan final").click()
     expect(page.get_by_text("Votre bilan final est envoyé.")).to_be_visible()
     checker.check("Mon espace porteur")
 
@@ -1190,6 +1198,12 @@ def test_every_get_page_is_covered(app: Flask) -> None:
         "voting.participation",
         "conventions_admin.conventions",
         "conventions_admin.convention",
+        # The impact follow-up and the final report's form: tests/e2e/test_impact.py.
+        "conventions.report_form",
+        "impact.page",
+        "impact.survey",
+        "impact.thanks",
+        "impact_admin.overview",
         "results.show",
         "results.archives",
         "results_admin.allocation",
