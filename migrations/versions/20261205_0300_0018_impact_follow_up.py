@@ -1,7 +1,7 @@
 """impact follow-up: the final report's indicators, the yearly survey of past winners and its answers
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 03:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import budgetcitoyen.db
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
