@@ -65,7 +65,7 @@ def _yes_no(value: str | None) -> bool | None:
 
 def _people(label: str, hint: str) -> IntegerField:
     # Required-ness is the use case's (conventions.indicators.problems): a paper report recorded by the
-    # Mission ESS may come without its figures, a holder's may not.
+    # ESS service may come without its figures, a holder's may not.
     return IntegerField(label, description=hint, validators=[Optional(), _PEOPLE_RANGE],
                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
 

@@ -220,7 +220,7 @@ def check_can_send_report(convention: Convention, user: User, *, as_staff: bool)
 
 def checked_indicators(answers: Indicators | None, *, as_staff: bool) -> Indicators | None:
     """The report's impact indicators, cleaned, or InvalidInput with every problem on its field. A holder
-    gives them all; the Mission ESS, recording a report received by post, may leave them all blank
+    gives them all; the ESS service, recording a report received by post, may leave them all blank
     (None: nothing is recorded) but not half-filled."""
     if as_staff and (answers is None or answers.is_blank()):
         return None

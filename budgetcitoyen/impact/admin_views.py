@@ -1,4 +1,4 @@
-"""The Mission ESS's impact page (/gestion/impact): the figures, who was asked and who answered, and
+"""The ESS service's impact page (/gestion/impact): the figures, who was asked and who answered, and
 sending a year's survey (administrators)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The impact survey's pure rules: who is surveyed in a campaign, how long a link lives, and the figures
 of the impact page, with the small groups kept back (no Flask, no database).
 
-The figures follow the Mission ESS's own 2018–2021 evaluation: of the winners surveyed, how many answered,
+The figures follow the ESS service's own 2018–2021 evaluation: of the winners surveyed, how many answered,
 and among the answers the share still active, with more volunteers, with more employees (headcount) and
 with other funding. A group with fewer than MIN_ANSWERS answers is shown as « moins de 3 réponses »
 rather than as percentages: with one or two answers a percentage would tell what one structure said.

@@ -20,6 +20,7 @@ from budgetcitoyen.accounts import tokens
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import to_local
+from budgetcitoyen.config import naming
 from budgetcitoyen.conventions import indicators
 from budgetcitoyen.conventions.indicators import Indicators
 from budgetcitoyen.conventions.models import Convention
@@ -39,7 +40,7 @@ class AlreadyAnswered(Conflict):
 
     def __init__(self) -> None:
         super().__init__("Ce questionnaire a déjà reçu une réponse : merci ! Le lien ne sert qu'une fois. "
-                         "Pour corriger une réponse, écrivez à la mission ESS.")
+                         f"Pour corriger une réponse, écrivez {naming().service.au}.")
 
 
 class SurveyLinkInvalid(DomainError):
@@ -47,7 +48,7 @@ class SurveyLinkInvalid(DomainError):
 
     def __init__(self) -> None:
         super().__init__("Ce lien de questionnaire n'est pas valide : il a peut-être été coupé ou modifié. "
-                         "Copiez-le en entier depuis le courriel reçu, ou écrivez à la mission ESS.")
+                         f"Copiez-le en entier depuis le courriel reçu, ou écrivez {naming().service.au}.")
 
 
 class SurveyLinkExpired(DomainError):
@@ -55,7 +56,7 @@ class SurveyLinkExpired(DomainError):
 
     def __init__(self) -> None:
         super().__init__(f"Ce lien de questionnaire a expiré : il était valable {rules.LINK_DAYS} jours. "
-                         "Écrivez à la mission ESS pour en recevoir un nouveau.")
+                         f"Écrivez {naming().service.au} pour en recevoir un nouveau.")
 
 
 # --- Sending ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Mission ESS's side of the directory: every labelled structure with the contacts of its latest
+"""The ESS service's side of the directory: every labelled structure with the contacts of its latest
 dossier, filtered, exported as CSV, and the switch that marks the members of the ambassadors' collective
 (journaled)."""
 

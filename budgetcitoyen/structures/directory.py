@@ -1,6 +1,6 @@
 """What the ambassadors' directory shows, read from the database: the listed structures (profile published
 by its holder AND an initiative labelled in a published catalogue), one profile with its labels by year,
-their communes for the map, the open data; and the Mission ESS's full list with the dossiers' contacts.
+their communes for the map, the open data; and the ESS service's full list with the dossiers' contacts.
 Read only: nothing here writes."""
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def open_data(session: Session) -> dict[str, Any]:
             "ambassadeurs": [_as_open_data(s, labels[s.id]) for s in structures]}
 
 
-# --- The Mission ESS's list ---------------------------------------------------------------------------
+# --- The ESS service's list ---------------------------------------------------------------------------
 
 
 def admin_filters(args: Mapping[str, str]) -> dict[str, str]:
@@ -239,7 +239,7 @@ def admin_filters(args: Mapping[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class AdminRow:
-    """A structure as the Mission ESS lists it, with the contact of its latest dossier."""
+    """A structure as the ESS service lists it, with the contact of its latest dossier."""
 
     structure: Structure
     years: list[int]

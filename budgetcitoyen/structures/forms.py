@@ -1,4 +1,4 @@
-"""The holder's profile form and the Mission ESS's membership switch."""
+"""The holder's profile form and the ESS service's membership switch."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every filed dossier is linked to its structure, whichever edition it belongs to and whichever code path
-filed it (the holder's form, the Mission ESS, an import, the demo): a `before_flush` listener on the ORM
+filed it (the holder's form, the ESS service, an import, the demo): a `before_flush` listener on the ORM
 session does it, because the use cases that file dossiers sit below this package and must not know of it.
 
 Matching: the SIRET first; else the folded name within the same holder (a name alone is too common across

@@ -1,5 +1,5 @@
 """A structure is one record across editions: its initiatives of every year are linked to it. Its public
-profile (the ambassadors' directory) is written and published by its holder; the Mission ESS marks the
+profile (the ambassadors' directory) is written and published by its holder; the ESS service marks the
 members of the ambassadors' collective."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Structure(Base):
     profile_commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.insee_code"))
     profile_description: Mapped[str] = mapped_column(Text, default="")
     profile_website: Mapped[str] = mapped_column(String(300), default="")
-    # « Membre du collectif des ambassadeurs », set by the Mission ESS (journaled).
+    # « Membre du collectif des ambassadeurs », set by the ESS service (journaled).
     collective_member: Mapped[bool] = mapped_column(default=False)
 
     holder: Mapped[User | None] = relationship()

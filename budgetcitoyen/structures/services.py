@@ -1,4 +1,4 @@
-"""Use cases of a structure: its holder publishes, edits or withdraws its public profile; the Mission ESS
+"""Use cases of a structure: its holder publishes, edits or withdraws its public profile; the ESS service
 marks the members of the ambassadors' collective. Flush, never commit; French errors."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.accounts.permissions import is_admin
 from budgetcitoyen.audit import services as journal
+from budgetcitoyen.config import naming
 from budgetcitoyen.errors import DomainError, InvalidInput, NotAllowed
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Territory
@@ -94,7 +95,7 @@ def set_collective_member(session: Session, actor: User, structure: Structure, m
                           now: datetime) -> Structure:
     """Mark (or unmark) the structure as a member of the ambassadors' collective; journaled."""
     if not is_admin(actor.role_set):
-        raise NotAllowed("Seule l'administration de la Mission ESS marque les membres du collectif.")
+        raise NotAllowed(f"Seule l'administration {naming().service.du} marque les membres du collectif.")
     if member and not directory.is_ambassador(session, structure):
         raise DomainError("Seule une structure labellisée peut être membre du collectif des ambassadeurs.")
     if structure.collective_member == member:
