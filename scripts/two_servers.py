@@ -448,6 +448,10 @@ def run(database_url: str, workdir: Path | None = None) -> dict[str, Any]:
         reset_database(database_url)
         servers.cli("db", "upgrade")
         accounts = passwords(servers.cli("seed-demo", "--phase", "vote"))
+        # The demo stores files of its own (its past editions' published files and charts, conventions'
+        # documents): counted now, so that what the scenario adds is told apart.
+        [(seeded_files,)] = sql(database_url,
+                                "SELECT count(*) FROM storage_files WHERE key NOT LIKE 'uploads/photo-%'")
         servers.start()
         base = f"http://127.0.0.1:{servers.balancer}"
         played = campaign(servers, base, accounts, log)
@@ -486,6 +490,7 @@ def run(database_url: str, workdir: Path | None = None) -> dict[str, Any]:
             "requests_per_server": dict(before),
             "requests_after_stop": sum(after.values()) - after["retried on the other server"] - stopped_at,
             "files_in_the_database": stored,
+            "files_added_by_the_scenario": stored - photo_files - seeded_files,
             "photo_files_in_the_database": photo_files,
             "photos": photos,
             "answered_after_stop_by": {k: after[k] - before.get(k, 0) for k in after},
