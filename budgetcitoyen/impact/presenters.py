@@ -43,7 +43,7 @@ def chart_spec(figures: CampaignFigures) -> charts.ChartSpec | None:
         kind="bars", title=f"Ce que sont devenues les initiatives (enquête {figures.campaign.year})",
         description=description, labels=tuple(label for _, label in INDICATORS),
         values=tuple(str(int((share * 100).to_integral_value())) for share in shares),
-        axis_label="Part des réponses (%)")
+        axis_label="Part des réponses (%)", value_suffix="\u202f%")
 
 
 def chosen(session: Session, raw_year: str | None) -> tuple[CampaignFigures | None, list[Any]] | None:

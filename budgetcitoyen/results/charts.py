@@ -70,6 +70,7 @@ class ChartSpec:
     other_label: str = ""
     axis_label: str = ""
     compared: tuple[str, ...] = field(default=())
+    value_suffix: str = ""  # after each bar's value: « 84 % » on a chart of shares
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -102,7 +103,8 @@ def _bars(fig: Figure, spec: ChartSpec) -> None:
     top = max(values, default=0) or 1
     ax.set_xlim(0, top * 1.15)
     for position, value in zip(positions, values, strict=True):
-        ax.text(value + top * 0.01, position, number(value), va="center", fontsize=8.5, color=TEXT_COLOUR)
+        ax.text(value + top * 0.01, position, number(value) + spec.value_suffix, va="center", fontsize=8.5,
+                color=TEXT_COLOUR)
     # Whole numbers only: with a handful of votes, matplotlib would tick every half vote.
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: number(int(x))))

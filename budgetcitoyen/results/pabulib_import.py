@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.allocation.pabulib import PbElection
+from budgetcitoyen.config import collectivite_in
 from budgetcitoyen.editions import services as editions
 from budgetcitoyen.editions.models import AllocationRule, BallotScope, Category, Edition
 from budgetcitoyen.editions.rules import Phase, calendar_around
@@ -168,7 +169,7 @@ def import_election(session: Session, election: PbElection, year: int, secret: s
         editions.update_calendar(session, None, edition, calendar_around(now.date(), Phase.RESULTS), now)
     warnings = []
     if unmatched:
-        warnings.append(f"{unmatched} projet(s) sans territoire reconnu du département : rattachés à "
+        warnings.append(f"{unmatched} projet(s) sans territoire reconnu {collectivite_in()} : rattachés à "
                         f"« {fallback.name} ».")
     if ballots.num_voters:
         warnings.append(f"Les territoires et âges des votants ne sont pas repris : bulletins rattachés à "

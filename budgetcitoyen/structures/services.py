@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from budgetcitoyen.accounts.models import User
 from budgetcitoyen.accounts.permissions import is_admin
 from budgetcitoyen.audit import services as journal
-from budgetcitoyen.config import naming
+from budgetcitoyen.config import collectivite_in, naming
 from budgetcitoyen.errors import DomainError, InvalidInput, NotAllowed
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Territory
@@ -58,7 +58,7 @@ def save_profile(session: Session, actor: User, structure: Structure, data: Prof
         if commune_code is None:
             shared = index.shared_postal_code(data.commune)
             problems.append(("commune", f"{shared}." if shared else
-                             "Commune inconnue du département : vérifiez l'orthographe."))
+                             f"Commune inconnue {collectivite_in()} : vérifiez l'orthographe."))
     description = data.description.strip()
     if len(description) > rules.DESCRIPTION_MAX:
         problems.append(("description",

@@ -77,7 +77,8 @@ def check_eligibility(facts: VoterFacts, min_age: int, last_vote_day: date, toda
         )
     if not facts.commune_in_department:
         raise NotEligible(
-            "Le vote est réservé aux habitants du département : choisissez votre commune de résidence."
+            "Le vote est réservé aux habitants des communes de la collectivité : choisissez votre commune de "
+            "résidence."
         )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from budgetcitoyen.config import collectivite_in
+from budgetcitoyen.config import collectivite_in, collectivite_setting
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune
@@ -93,7 +93,8 @@ def resolve_commune(session: Session, form: IdentityForm | CommuneForm) -> str |
                        + ", ".join(names[:12]) + ").")
     else:
         form.add_error("commune", f"Commune inconnue {collectivite_in()} : le vote est réservé aux "
-                       "habitants du département. Vérifiez l'orthographe ou indiquez le code postal.")
+                       f"habitants {collectivite_setting('COLLECTIVITE_OF')}. Vérifiez l'orthographe ou "
+                       "indiquez le code postal.")
     return None
 
 

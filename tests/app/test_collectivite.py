@@ -24,7 +24,9 @@ NAMES = re.compile(r"Pas-de-Calais|Pas de Calais|Arrageois|Calaisis|Montreuilloi
                    # The service's name and the body as fixed text: they come from the profile
                    # (config.naming, `org` in templates), so that « la Région » reads right too; an
                    # example between guillemets in a comment is not fixed text.
-                   r"|(?i:mission ESS)|(?<!« )\b(?:[Ll]e|[Aa]u|[Dd]u) Département\b|Conseil départemental")
+                   r"|(?i:mission ESS)|(?<!« )\b(?:[Ll]e|[Aa]u|[Dd]u) Département\b|Conseil départemental"
+                   # Where the residents live: « du département » is wrong for a région or a commune.
+                   r"|(?:habitants|inconnue|reconnu) du département")
 
 
 def test_no_collectivite_is_named_in_code_or_templates() -> None:

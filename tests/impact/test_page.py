@@ -64,6 +64,8 @@ def test_the_chart_and_other_campaigns(app: Flask, answered: PastWinners, client
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
     svg = chart.get_data(as_text=True)
     assert "<title" in svg and "5 réponses sur 6 lauréats interrogés" in svg
+    # Each bar's value says it is a share (matplotlib keeps each text as a comment beside its glyphs).
+    assert "<!-- 80\u202f% -->" in svg and "<!-- 40\u202f% -->" in svg
     assert client.get("/impact?enquete=1999").status_code == 404
     assert client.get("/impact?enquete=abc").status_code == 404
     assert client.get("/impact/1999/graphique.svg").status_code == 404

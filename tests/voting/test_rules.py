@@ -59,7 +59,7 @@ def test_born_on_29_february_completes_a_year_on_1_march_of_common_years() -> No
 def test_other_refusals_say_why() -> None:
     with pytest.raises(NotEligible, match="Confirmez"):
         check_eligibility(facts(date(1990, 1, 1), confirmed=False), 11, LAST_DAY, TODAY)
-    with pytest.raises(NotEligible, match="habitants du département"):
+    with pytest.raises(NotEligible, match="habitants des communes de la collectivité"):
         check_eligibility(facts(date(1990, 1, 1), in_department=False), 11, LAST_DAY, TODAY)
     with pytest.raises(NotEligible, match="futur"):
         check_eligibility(facts(date(2027, 1, 1)), 11, LAST_DAY, TODAY)
