@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -19,6 +21,22 @@ from budgetcitoyen.mail import outbox
 from budgetcitoyen.mail.delivery import PermanentFailure, Transport, render_stored
 
 log = logging.getLogger("budgetcitoyen.mail")
+
+# Chores the packages above mail give the worker (mail cannot import them): each takes the app, does
+# what is left to do and returns quickly when there is nothing. Results registers the drawing of published
+# charts that the publishing process did not live to draw. Run at the worker's start, then every
+# CHORE_SECONDS between passes over the queue, and by `worker --once`.
+CHORES: list[Callable[[Flask], None]] = []
+CHORE_SECONDS = 60.0
+
+
+def run_chores(app: Flask) -> None:
+    """Each chore once; one that fails is logged and the others still run (the next round retries it)."""
+    for chore in CHORES:
+        try:
+            chore(app)
+        except Exception:
+            log.exception("worker chore %s failed", chore.__name__)
 
 
 @dataclass
@@ -92,6 +110,7 @@ def _send(transport: Transport, mail: outbox.ClaimedMail) -> tuple[str | None, b
 
 def deliver_all(app: Flask, limit: int = 200) -> int:
     """Send everything due now (tests, `worker --once`); returns how many mails were sent."""
+    run_chores(app)
     sent = 0
     while True:
         report = deliver_batch(app, limit)
@@ -107,7 +126,11 @@ def run(
     looked at again after `poll_seconds`."""
     stop = stop or threading.Event()
     log.info("mail worker started (batch %s, poll %.1f s)", batch, poll_seconds)
+    chores_due = time.monotonic()
     while not stop.is_set():
+        if time.monotonic() >= chores_due:
+            run_chores(app)
+            chores_due = time.monotonic() + CHORE_SECONDS
         try:
             report = deliver_batch(app, batch)
         except Exception:  # the database went away for a moment: wait and carry on

@@ -19,8 +19,9 @@ from budgetcitoyen.csv_export import csv_response
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.french import euros
+from budgetcitoyen.mail import worker
 from budgetcitoyen.results import admin_presenters as presenters
-from budgetcitoyen.results import services
+from budgetcitoyen.results import figures, services
 from budgetcitoyen.results.forms import CloseVoteForm, ComputeForm, PublishForm
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.web import (
@@ -137,6 +138,19 @@ def _draw_charts(app: Flask, edition_id: int) -> None:
                 run_use_case(session, services.draw_charts, edition, app.extensions["storage"])
     except Exception:  # nothing to answer any more: logged; the chart pages keep drawing them
         app.logger.exception("results charts not drawn after the publication")
+
+
+def draw_missing_charts(app: Flask) -> None:
+    """The worker's safety net for `_draw_charts`: a process stopped (deploy, kill) between the
+    publication's commit and its drawing leaves the charts to every chart request; the worker draws them."""
+    with app.app_context(), app.extensions["db_sessionmaker"]() as session:
+        missing = figures.editions_missing_charts(session)
+    for edition_id in missing:
+        _draw_charts(app, edition_id)
+
+
+if draw_missing_charts not in worker.CHORES:
+    worker.CHORES.append(draw_missing_charts)
 
 
 # --- the Commission permanente report ------------------------------------------------------------

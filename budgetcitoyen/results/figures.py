@@ -200,6 +200,17 @@ def draw_charts(session: Session, edition: Edition, result: AllocationResult,
     return _draw(session, edition.year, result, row, files)
 
 
+def editions_missing_charts(session: Session) -> list[int]:
+    """The editions whose published figures are stored without all their charts (the publishing process
+    stopped between its commit and the drawing): the worker draws them (`draw_charts`)."""
+    rows = session.execute(
+        select(AllocationResult.edition_id, PublishedFigures.figures)
+        .join(PublishedFigures, PublishedFigures.result_id == AllocationResult.id)
+        .where(AllocationResult.published_at.is_not(None))).all()
+    return [edition_id for edition_id, stored in rows if stored.get("version") == FIGURES_VERSION
+            and not set(stored.get("charts", {})) >= set(CHART_NAMES)]
+
+
 def frozen_figures(session: Session, result: AllocationResult) -> Figures | None:
     """The figures stored at publication, or None (published before they were stored)."""
     stored = session.scalar(select(PublishedFigures.figures).where(PublishedFigures.result_id == result.id))

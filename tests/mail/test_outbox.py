@@ -165,3 +165,45 @@ def test_counts_by_state(app: Flask) -> None:
     with app.extensions["db_sessionmaker"]() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMail)) == 2
     assert statuses(app) == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+
+
+
+def test_the_worker_runs_its_chores_and_one_failing_stops_neither_the_others_nor_the_mail(
+    app: Flask, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chores registered by the packages above mail run with `worker --once` and in the loop; a chore that
+    raises is logged, the next chore still runs, and the queued mail is still sent."""
+    import threading
+
+    from budgetcitoyen.mail import worker
+
+    done: list[str] = []
+
+    def failing(_app: Flask) -> None:
+        done.append("failing")
+        raise RuntimeError("the database went away")
+
+    def drawing(_app: Flask) -> None:
+        done.append("drawing")
+
+    def received() -> int:  # (smtp.messages would run a delivery, and the chores, itself)
+        with smtp.handler.lock:
+            return len(smtp.handler.messages)
+
+    monkeypatch.setattr(worker, "CHORES", [failing, drawing])
+    queue_mails(app, 2)
+    assert deliver_all(app) == 2 and done == ["failing", "drawing"] and received() == 2
+    # The loop: the chores at its start, then the queue (a mail queued meanwhile is sent).
+    queue_mails(app, 1)
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run, args=(app,), kwargs={"poll_seconds": 0.05, "stop": stop})
+    loop.start()
+    try:
+        for _ in range(200):
+            if received() == 3:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        loop.join(10)
+    assert done == ["failing", "drawing"] * 2 and received() == 3

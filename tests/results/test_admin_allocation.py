@@ -20,6 +20,7 @@ from budgetcitoyen.editions.models import Edition, EditionPhase
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
+from budgetcitoyen.mail import worker
 from budgetcitoyen.results import figures
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import CSV_NAME, PB_NAME, results_folder
@@ -309,5 +310,32 @@ def test_the_charts_are_drawn_after_the_publication_answers(
         after = client.get(f"/resultats/{YEAR}/graphiques/{name}.svg")
         assert after.data == chart.data and after.headers["ETag"] == chart.headers["ETag"]
     response.close()  # drawn once: a second call finds them
+    with app.extensions["db_sessionmaker"]() as session:
+        assert figures.frozen_figures(session, session.scalar(select(AllocationResult))).charts == stored
+
+
+def test_the_worker_draws_the_charts_a_stopped_publication_left(
+    login_as: Callable[..., FlaskClient], app: Flask, scenario: Scenario, client: FlaskClient
+) -> None:
+    """The publishing process stopped (a deploy, a kill) between its commit and the drawing: the answer is
+    never closed. The mail worker's chore draws the charts, the same bytes the chart pages were drawing,
+    once; a worker with nothing to draw changes nothing."""
+    admin = login_as(Role.ADMIN)
+    set_vote_window(app, scenario.edition.id, open_=False)
+    compute(admin)
+    response = post_form(admin, f"{PAGE}/publier", {"confirm": "y"}, token_from=PAGE)
+    assert response.status_code == 302  # and never closed: its process is gone
+    live = {name: client.get(f"/resultats/{YEAR}/graphiques/{name}.svg").data for name in figures.CHART_NAMES}
+    with app.extensions["db_sessionmaker"]() as session:
+        assert figures.editions_missing_charts(session) == [scenario.edition.id]
+    worker.run_chores(app)  # what `budgetcitoyen worker` does at its start and every minute
+    with app.extensions["db_sessionmaker"]() as session:
+        assert figures.editions_missing_charts(session) == []
+        stored = figures.frozen_figures(session, session.scalar(select(AllocationResult))).charts
+    files = app.extensions["storage"]
+    for name, data in live.items():
+        assert files.read(figures.chart_key(YEAR, name)) == data
+        assert hashlib.sha256(data).hexdigest() == stored[name]
+    worker.run_chores(app)  # nothing left: nothing redrawn
     with app.extensions["db_sessionmaker"]() as session:
         assert figures.frozen_figures(session, session.scalar(select(AllocationResult))).charts == stored
