@@ -200,7 +200,7 @@ def directory_svg(session: Session) -> str | None:
         boundaries, map_data.territory_areas(session), {r.insee_code: (r.name, r.count) for r in found.rows},
         "Ambassadeurs de l'ESS par commune",
         "Cercles proportionnels au nombre d'ambassadeurs de chaque commune ; les nombres sont dans le "
-        "tableau « Ambassadeurs par ville ou village » de la page.", "structure(s)")
+        "tableau « Ambassadeurs par ville ou village » de la page.", "structure")
 
 
 def _as_open_data(structure: Structure, labels: list[Label]) -> dict[str, Any]:

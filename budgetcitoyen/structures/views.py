@@ -38,7 +38,7 @@ def directory_page() -> str:
     listing = directory.directory_page(session, filters, page_number())
     block = {"table": directory.by_commune(session),
              "svg_url": url_for(".directory_map") if map_data.has_geometry(session) else None,
-             "size": map_data.map_size(maps.COMMUNE_LEGEND_ROWS)}
+             "size": map_data.map_size(maps.COMMUNE_LEGEND_ROWS), "credit": map_data.attribution()}
     return render_template("structures/directory.html", listing=listing, filters=filters,
                            page=min(page_number(), listing.pages), pages=listing.pages, map_block=block,
                            pager_args={k: v for k, v in filters.items() if v})

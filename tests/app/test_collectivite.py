@@ -26,7 +26,7 @@ NAMES = re.compile(r"Pas-de-Calais|Pas de Calais|Arrageois|Calaisis|Montreuilloi
                    # example between guillemets in a comment is not fixed text.
                    r"|(?i:mission ESS)|(?<!« )\b(?:[Ll]e|[Aa]u|[Dd]u) Département\b|Conseil départemental"
                    # Where the residents live: « du département » is wrong for a région or a commune.
-                   r"|(?:habitants|inconnue|reconnu) du département")
+                   r"|(?:habitants|inconnue|reconnu|[Cc]arte) du département")
 
 
 def test_no_collectivite_is_named_in_code_or_templates() -> None:

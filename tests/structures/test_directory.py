@@ -84,7 +84,11 @@ def test_the_map_and_its_table_count_the_listed_ambassadors(client: FlaskClient,
         svg = client.get("/ambassadeurs/carte.svg")
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
         body = svg.get_data(as_text=True)
-        assert "Arras : 1 structure(s)" in body and "Saint-Omer" not in body.split("<g fill=\"#1c5d99\"")[1]
+        assert "Arras : 1 structure<" in body and "Saint-Omer" not in body.split("<g fill=\"#1c5d99\"")[1]
+        assert "structure(s)" not in body
+        # The outlines' credit, as their licence asks, under this map too; the map's alternative names
+        # the collectivité from its profile.
+        assert maps.load_boundaries().attribution in page and "Carte du Pas-de-Calais : ambassadeurs" in page
 
 
 def test_open_data_says_what_the_profiles_say_and_no_more(client: FlaskClient, world: World) -> None:
