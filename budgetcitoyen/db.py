@@ -170,7 +170,12 @@ def own_transaction(session: Session) -> Iterator[Session]:
 
 def upsert_insert(session: Session, table: Any) -> Any:
     """`INSERT` with `ON CONFLICT` for the session's engine (PostgreSQL and SQLite spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return upsert_insert_for(session.get_bind().dialect.name, table)
+
+
+def upsert_insert_for(dialect: str, table: Any) -> Any:
+    """`upsert_insert` for an engine's dialect name, for statements built once per process."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

@@ -18,7 +18,7 @@ from budgetcitoyen.accounts.models import User
 from budgetcitoyen.audit import services as audit
 from budgetcitoyen.clock import local_midnight, to_local
 from budgetcitoyen.config import naming
-from budgetcitoyen.db import random_id
+from budgetcitoyen.db import random_id, upsert_insert_for
 from budgetcitoyen.editions.models import BallotScope, Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
@@ -244,15 +244,11 @@ _CHOICES_INSERT = insert(_CHOICES)
 @functools.cache
 def _store_query(dialect: str) -> Any:
     # Built once per process and engine, every value a parameter (see _profile_with_twins_query).
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     table = Ballot.__table__
     names = ("id", "edition_id", "public_id", "receipt_id", "voter_key", "channel", "territory_id",
              "age_band", "cast_at")
     values = {name: bindparam(name, type_=table.c[name].type) for name in names}
-    return upsert(Ballot).values(**values, version=1).on_conflict_do_update(
+    return upsert_insert_for(dialect, Ballot).values(**values, version=1).on_conflict_do_update(
         index_elements=["edition_id", "voter_key"],
         set_={"version": table.c.version + 1, "cast_at": values["cast_at"]},
         where=table.c.voided_at.is_(None),

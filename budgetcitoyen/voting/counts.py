@@ -7,24 +7,34 @@ Counts only, by edition, territory, channel and age band: nothing per ballot, no
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, insert, select, update
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from budgetcitoyen.db import upsert_insert
+from budgetcitoyen.db import upsert_insert_for
 from budgetcitoyen.voting.models import Ballot, VoteCount
 
 
 def ballot_added(session: Session, ballot: Ballot) -> None:
     """A new ballot counts in its cell."""
+    session.execute(_added_statement(session.get_bind().dialect.name), {
+        "edition_id": ballot.edition_id, "territory_id": ballot.territory_id, "channel": ballot.channel,
+        "age_band": ballot.age_band})
+
+
+@functools.cache
+def _added_statement(dialect: str) -> Any:
+    # Built once per process and engine, every value a parameter: every first ballot runs it (issue #14),
+    # and building and keying a statement costs more in Python than PostgreSQL takes to run it.
     table = VoteCount.__table__
-    statement = upsert_insert(session, table).values(
-        edition_id=ballot.edition_id, territory_id=ballot.territory_id, channel=ballot.channel,
-        age_band=ballot.age_band, counted=1, voided=0,
-    )
-    session.execute(statement.on_conflict_do_update(
+    values = {name: bindparam(name, type_=table.c[name].type)
+              for name in ("edition_id", "territory_id", "channel", "age_band")}
+    return upsert_insert_for(dialect, table).values(**values, counted=1, voided=0).on_conflict_do_update(
         index_elements=["edition_id", "territory_id", "channel", "age_band"],
         set_={"counted": table.c.counted + 1},
-    ))
+    )
 
 
 def ballot_voided(session: Session, ballot: Ballot) -> None:
