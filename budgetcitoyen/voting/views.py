@@ -127,9 +127,9 @@ def cast() -> Any:
                       secret_key(), now_utc(), IdentityPolicy(edition.identity_policy), form=form)
     if not outcome.ok:
         return _render_ballot(edition, form, chosen=_kept_choices(raw), status=outcome.error.status_code)
-    flash("Votre vote est enregistré." if outcome.value.version == 1
-          else "Votre vote est modifié : c'est ce dernier qui compte.", "success")
-    return redirect(url_for("voting.thanks"))
+    # Said by the receipt page from the ballot's version, not flashed: a flash rewrites the session cookie
+    # in the ballot's answer and again when shown (issue #14: the ballot's answer does nothing else).
+    return redirect(url_for("voting.thanks", confirme=1))
 
 
 @bp.route("/vote/merci")
@@ -141,10 +141,15 @@ def thanks() -> Any:
     ballot = find_online_ballot(session, edition, current_actor(), secret_key()) if edition else None
     if ballot is None:
         return render_template("voting/thanks.html", edition=edition, ballot=None)
+    confirmed = None
+    if request.args.get("confirme") == "1":  # just cast or changed (see `cast`)
+        confirmed = ("Votre vote est enregistré." if ballot.version == 1
+                     else "Votre vote est modifié : c'est ce dernier qui compte.")
     return render_template(
         "voting/thanks.html",
         edition=edition,
         ballot=ballot,
+        confirmed=confirmed,
         code=receipts.receipt_code(secret_key(), ballot),
         choices=ballots.chosen_initiatives(session, ballot),
         vote_open=vote_window_status(edition, now_utc()) is PhaseStatus.OPEN,

@@ -53,7 +53,7 @@ def test_nothing_is_recorded_before_confirmation(login_as, vote_edition, on_ball
 
     done = client.post("/vote/bulletin", data={
         "csrf_token": token, "choix": [str(c) for c in chosen], "relu": relu, "confirmer": "1"})
-    assert done.status_code == 302 and done.headers["Location"].endswith("/vote/merci")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/vote/merci?confirme=1")
     ballots, choices, _ = counts(db_session)
     assert (ballots, choices) == (1, 3)
 

@@ -65,8 +65,12 @@ def test_full_vote_through_the_pages(app: Flask, login_as, vote_edition, on_ball
     assert re.search(rf'value="{on_ballot[0].id}"[^>]*checked', wrong.get_data(as_text=True))
 
     done = vote(client, [i.id for i in on_ballot[:3]])
-    assert done.status_code == 302 and done.headers["Location"].endswith("/vote/merci")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/vote/merci?confirme=1")
+    # The ballot's answer leaves the session cookie alone (no flash): the receipt page says it.
+    assert "Set-Cookie" not in done.headers
+    assert "Votre vote est enregistré." in text_of(client.get(done.headers["Location"]))
     thanks = text_of(client.get("/vote/merci"))
+    assert "Votre vote est enregistré." not in thanks  # the receipt page visited later says nothing more
     code = re.search(r"<code>([^<]+)</code>", thanks).group(1)
     mail = receipt_mail(smtp, "votant@example.org", code)
     assert "/vote/recu?code=" in mail
@@ -74,6 +78,8 @@ def test_full_vote_through_the_pages(app: Flask, login_as, vote_edition, on_ball
 
     changed = vote(client, [i.id for i in on_ballot[2:5]])
     assert changed.status_code == 302
+    assert "Votre vote est modifié : c'est ce dernier qui compte." in text_of(
+        client.get(changed.headers["Location"]))
     assert "version antérieure" in text_of(client.get("/vote/recu", query_string={"code": code}))
     assert db_session.scalar(select(func.count()).select_from(Ballot)) == 1
     new_code = re.search(r"<code>([^<]+)</code>", text_of(client.get("/vote/merci"))).group(1)
