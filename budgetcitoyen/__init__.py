@@ -79,6 +79,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from budgetcitoyen.mail.delivery import install_commit_hook
     from budgetcitoyen.metrics import collectors as metrics
 
+    # Every domain's models, and with them the listener that links each filed dossier to its structure
+    # (structures/linking.py): no view imports it, and without it the web server, the worker and
+    # seed-demo would file dossiers that no structure, hence no ambassador, ever knows of.
+    importlib.import_module("budgetcitoyen.models")
+
     security.init_url_converters(app)
     request_log.init_app(app)  # first: its clock starts before the other hooks run
     metrics.init_app(app)

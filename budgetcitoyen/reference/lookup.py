@@ -53,12 +53,15 @@ class CommuneIndex:
             for pc in postal_codes.split():
                 postal.setdefault(pc, set()).add(code)
         # INSEE and postal codes share the same 62xxx range; people type postal codes, so a postal
-        # code that designates one commune wins, and INSEE codes fill the rest.
+        # code that designates one commune wins, and INSEE codes fill the rest, except a postal code
+        # shared by several communes: Lens's « 62300 » is also Équihen-Plage's INSEE code, and a
+        # resident of Lens typing it is asked for the name rather than placed on the coast.
         for pc, codes in postal.items():
             if len(codes) == 1:
                 by_key[pc] = next(iter(codes))
         for code in insee:
-            by_key.setdefault(code, code)
+            if len(postal.get(code, ())) < 2:
+                by_key.setdefault(code, code)
         # A name's first word(s) alone, when only one commune starts so (« Boulogne » is Boulogne-sur-Mer,
         # « Saint » is nobody): every shorter form of each name, kept when it is not ambiguous.
         starts: dict[str, set[str]] = {}

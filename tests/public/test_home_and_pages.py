@@ -60,6 +60,21 @@ def test_home_has_one_call_to_action_for_the_open_phase(
     assert "en septembre" not in home and "en novembre" not in home and "1er au 30" not in home
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def test_no_template_writes_a_month_the_calendar_should_give() -> None:
+    # « voter en septembre » on the sign-up page sat beside a vote open in December.
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "templates"
+    words = {f" {month}" for month in MONTHS} | {f" {month}." for month in MONTHS}
+    found = [f"{path.relative_to(root)}: {line.strip()}"
+             for path in root.rglob("*.html") for line in path.read_text(encoding="utf-8").splitlines()
+             if any(f"{word} " in f" {line.lower()} " or f"{word}<" in line.lower() for word in words)]
+    assert found == []
+
+
 def test_home_after_an_early_close_and_publication(
     app: Flask, client: FlaskClient, db_session, make_edition: Callable[..., Edition]
 ) -> None:

@@ -34,6 +34,15 @@ def test_ambiguous_or_foreign_forms_do_not(index: CommuneIndex, typed: str) -> N
     assert index.resolve(typed) is None
 
 
+def test_a_shared_postal_code_is_not_taken_for_the_same_insee_code(index: CommuneIndex) -> None:
+    # 62300 is Lens's postal code (shared with Éleu-dit-Leauwette) and Équihen-Plage's INSEE code.
+    assert index.resolve("62300") is None
+    message = index.shared_postal_code("62300")
+    assert message is not None and "Lens" in message and "Éleu-dit-Leauwette" in message
+    assert index.resolve("62300 Lens") == "62498" and index.resolve("Équihen-Plage (62300)") == "62300"
+    assert index.candidates("62300") == {"62498", "62291"}
+
+
 def test_a_shared_postal_code_is_explained(index: CommuneIndex) -> None:
     message = index.shared_postal_code("62000")
     assert message is not None and "Arras" in message and "Dainville" in message

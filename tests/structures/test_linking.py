@@ -65,3 +65,19 @@ def test_a_dossier_filed_later_is_linked_when_filed(
         row.status, row.filed_at = Status.FILED.value, row.updated_at
         session.commit()
     assert _structure_ids(app, [draft]) != [None]
+
+
+def test_the_application_alone_registers_the_linking_listener(tmp_path) -> None:
+    """The web server, the worker and seed-demo build the application in a process that never imports
+    budgetcitoyen.models for Alembic (the tests do): the listener must come with the application."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom budgetcitoyen import create_app\ncreate_app()\n"
+            "print('budgetcitoyen.structures.linking' in sys.modules)")
+    env = {**os.environ, "BUDGETCITOYEN_INSTANCE_PATH": str(tmp_path),
+           "BUDGETCITOYEN_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
