@@ -203,7 +203,8 @@ def _outcome(reply: Reply, expected: int, location: str | None = None) -> str | 
         return reply.error
     if reply.status != expected:
         return f"HTTP {reply.status}"
-    if location is not None and not reply.location.endswith(location):
+    # The path only: the confirmation's redirect carries a query (`?confirme=1`, no flash cookie).
+    if location is not None and not urlsplit(reply.location).path.endswith(location):
         return f"redirect to {reply.location or '?'}"
     return None
 
@@ -866,7 +867,8 @@ PROFILE_PARTS = (
 
 
 def profile_ballot(
-    url: str, secret: str, instance: Path, voters: list[dict[str, Any]], address_limits: str
+    url: str, secret: str, instance: Path, voters: list[dict[str, Any]], address_limits: str,
+    dump: str | None = None,
 ) -> None:
     """In process: SQL statements and time per request type, and where a ballot POST spends its time."""
     import cProfile
@@ -970,6 +972,8 @@ def profile_ballot(
     for (client, _), form in zip(clients, forms, strict=True):
         confirm_ballot(client, form)
     profiler.disable()
+    if dump:
+        profiler.dump_stats(dump)  # for `python -m pstats`: every function, not only the lines below
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     _, whole_file, whole_name = PROFILE_PARTS[0]
     whole = next((v[3] for k, v in stats.items() if k[0].endswith(whole_file) and k[2] == whole_name), 0.0)
@@ -1017,6 +1021,8 @@ def main() -> int:
         action="store_true",
         help="then count SQL statements and profile ballot POSTs in process (changes ballots)",
     )
+    parser.add_argument("--profile-dump", metavar="FILE", help="with --profile: write the confirm POSTs' cProfile "
+                        "statistics to FILE")
     args = parser.parse_args()
     if args.voters < 1 or args.concurrency < 1 or not 0 <= args.change_share <= 1:
         parser.error("--voters and --concurrency must be at least 1, --change-share within 0..1")
@@ -1207,7 +1213,7 @@ def main() -> int:
         )
 
         if args.profile:
-            profile_ballot(url, secret, instance, voters, args.address_limits)
+            profile_ballot(url, secret, instance, voters, args.address_limits, args.profile_dump)
         return 0 if met else 1
     finally:
         if pool is not None:

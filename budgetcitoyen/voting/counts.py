@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.db import upsert_insert_for
@@ -35,6 +36,17 @@ def _added_statement(dialect: str) -> Any:
         index_elements=["edition_id", "territory_id", "channel", "age_band"],
         set_={"counted": table.c.counted + 1},
     )
+
+
+def added_from(ballots: Any, condition: Any) -> Any:
+    """PostgreSQL: `ballot_added` for the ballot rows of a CTE (those meeting `condition`), as an INSERT to
+    run in that CTE's statement (voting.ballots writes a first ballot in one statement)."""
+    table = VoteCount.__table__
+    cell = ("edition_id", "territory_id", "channel", "age_band")
+    return pg_insert(table).from_select(
+        [*cell, "counted", "voided"],
+        select(*(ballots.c[name] for name in cell), literal(1), literal(0)).where(condition),
+    ).on_conflict_do_update(index_elements=list(cell), set_={"counted": table.c.counted + 1})
 
 
 def ballot_voided(session: Session, ballot: Ballot) -> None:
