@@ -1021,8 +1021,8 @@ def main() -> int:
         action="store_true",
         help="then count SQL statements and profile ballot POSTs in process (changes ballots)",
     )
-    parser.add_argument("--profile-dump", metavar="FILE", help="with --profile: write the confirm POSTs' cProfile "
-                        "statistics to FILE")
+    parser.add_argument("--profile-dump", metavar="FILE",
+                        help="with --profile: write the confirm POSTs' cProfile statistics to FILE")
     args = parser.parse_args()
     if args.voters < 1 or args.concurrency < 1 or not 0 <= args.change_share <= 1:
         parser.error("--voters and --concurrency must be at least 1, --change-share within 0..1")
