@@ -42,12 +42,15 @@ def percent(value: Decimal | float, digits: int = 1) -> str:
 
 
 def long_date(value: date | datetime | None) -> str:
-    """« 1 septembre 2026 », in Paris time for instants."""
+    """« 1er septembre 2026 », « 15 septembre 2026 », in Paris time for instants."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         value = to_local(value).date()
-    return format_date(value, format="long", locale=LOCALE)
+    text = format_date(value, format="long", locale=LOCALE)
+    # French writes the first of a month as an ordinal (« le 1er septembre »); Babel's pattern has no
+    # ordinal, so it gives « 1 septembre ».
+    return "1er" + text[1:] if value.day == 1 and text.startswith("1 ") else text
 
 
 def short_date(value: date | datetime | None) -> str:
