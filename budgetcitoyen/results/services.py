@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen import allocation
@@ -26,7 +26,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives import notifications
-from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
 from budgetcitoyen.results import figures
@@ -173,9 +173,13 @@ def published_editions(session: Session) -> list[PublishedEdition]:
     funded = dict(session.execute(
         select(AllocationDecision.result_id, func.count()).where(AllocationDecision.funded.is_(True))
         .group_by(AllocationDecision.result_id)).all())
+    # Labelled once, whatever came after: a winner that gave up (abandoned) was labelled all the same.
+    # The history says so; the current status covers initiatives written without one (imports).
+    labelled_once = select(StatusChange.id).where(StatusChange.initiative_id == Initiative.id,
+                                                  StatusChange.to_status == Status.LABELLED.value).exists()
     dossiers = {edition_id: (filed, labelled) for edition_id, filed, labelled in session.execute(
         select(Initiative.edition_id, func.count(Initiative.filed_at),
-               func.count(case((Initiative.status.in_(LABELLED_SINCE), 1))))
+               func.count(case((or_(Initiative.status.in_(LABELLED_SINCE), labelled_once), 1))))
         .where(Initiative.edition_id.in_([edition.id for edition, _ in results]))
         .group_by(Initiative.edition_id))}
     return [PublishedEdition(edition.year, edition.title, result.envelope, result.voters,

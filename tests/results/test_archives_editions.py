@@ -12,13 +12,15 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
 from budgetcitoyen.accounts.models import Role, User
 from budgetcitoyen.clock import now_utc
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.french import euros
-from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.initiatives.models import Initiative, StatusChange
+from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.results import services
 from tests.helpers import text_of
 from tests.results.helpers import seed
@@ -115,3 +117,29 @@ def test_the_archives_list_both_editions_with_the_same_figures_everywhere(
     again = client.get("/resultats/graphiques/editions-montants.svg",
                        headers={"If-None-Match": chart.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_winner_that_gave_up_still_counts_as_labelled(
+    app: Flask, two_editions: dict[int, list[Initiative]]
+) -> None:
+    """The archives count the initiatives labelled that year from their history: one abandoned after winning
+    was labelled all the same; one abandoned without ever being labelled is not counted."""
+    winner, other = two_editions[2025][0], two_editions[2025][1]
+
+    def labelled_2025() -> int:
+        with app.extensions["db_sessionmaker"]() as session:
+            return next(e.labelled for e in services.published_editions(session) if e.year == 2025)
+
+    before = labelled_2025()
+    with app.extensions["db_sessionmaker"]() as session:
+        for initiative, history in ((winner, [Status.LABELLED, Status.ON_BALLOT, Status.WINNER]),
+                                    (other, [])):
+            row = session.get(Initiative, initiative.id)
+            row.status = Status.ABANDONED.value
+            session.execute(delete(StatusChange).where(StatusChange.initiative_id == row.id))
+            for source, target in zip([Status.FILED, *history], history, strict=False):
+                session.add(StatusChange(initiative_id=row.id, from_status=source.value,
+                                         to_status=target.value, reason="", at=now_utc()))
+        session.commit()
+    # The winner keeps its place; the other one, abandoned with no labelling in its history, leaves.
+    assert labelled_2025() == before - 1
