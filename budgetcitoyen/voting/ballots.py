@@ -266,7 +266,7 @@ def _store_checked(session: Session, edition: Edition, key: str, territory_id: i
     row = session.execute(_checked_ballot_query(per_territory), values).one()
     if row.id is None:
         return None
-    return _written(session, {name: row._mapping[name] for name in _BALLOT_COLUMNS}, choices)
+    return _written(session, row._mapping, choices)
 
 
 class _AnyInitiative(frozenset[int]):
@@ -278,7 +278,6 @@ class _AnyInitiative(frozenset[int]):
 
 
 _ANY_INITIATIVE = _AnyInitiative()
-_BALLOT_COLUMNS = tuple(Ballot.__table__.c.keys())
 
 
 @functools.cache
@@ -311,8 +310,9 @@ def _checked_ballot_query(per_territory: bool) -> Any:
         where=table.c.voided_at.is_(None),
     ).returning(*table.c)
     stored = upsert.cte("stored")
-    return (select(checks.c.on_ballot, checks.c.no_paper, *stored.c)
-            .select_from(checks.outerjoin(stored, true())).add_cte(*_first_ballot_writes(stored)))
+    # One row whatever happened: the ballot, or nulls when a check refused or the ballot is voided.
+    return (select(*stored.c).select_from(checks.outerjoin(stored, true()))
+            .add_cte(*_first_ballot_writes(stored)))
 
 
 def _voided_refusal() -> NotAllowed:
