@@ -116,6 +116,14 @@ def render_stored(app: Flask, recipient: str, subject: str, template: str, conte
         return bytes(build_message(recipient, subject, template, **values))
 
 
+def write_queued(session: Session) -> None:
+    """Write the mails queued so far into the mail queue now, in the session's transaction, rather than
+    when it commits (nothing is left for the commit to write). For a use case that takes a busy row lock
+    just before committing (the ballot's per-address count, which every voter of one town hall's address
+    waits for): the mail's row is written before it, so the lock is held for the commit alone."""
+    _store_pending_mail(session)
+
+
 def _store_pending_mail(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released inside the work (before_commit fires for it too): wait for the end

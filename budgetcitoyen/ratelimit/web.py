@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from budgetcitoyen import clock
 from budgetcitoyen.db import own_transaction
+from budgetcitoyen.mail.delivery import write_queued
 from budgetcitoyen.ratelimit import services, stamp
 from budgetcitoyen.ratelimit.services import Limit, RateLimited
 from budgetcitoyen.ratelimit.stamp import FormRefused
@@ -133,6 +134,9 @@ def counted(action: str, use_case: Callable[..., T], *, account: str | None = No
 
     def run(session: Session, *args: Any, **kwargs: Any) -> T:
         value = use_case(session, *args, **kwargs)
+        # The use case's mails go to the queue first: the count's rows stay locked from it to the commit
+        # only (issue #14: with every voter behind one address, that lock is what they queue for).
+        write_queued(session)
         services.hit(session, action, keys, limits, clock.now_utc(), own_transaction=False)
         return value
 

@@ -75,6 +75,11 @@ def test_a_ballot_takes_few_statements_and_none_for_templates(
         assert len(seen) <= ceiling[kind], "\n".join(seen)
         # A redirect renders nothing: no committee seat or template context is looked up.
         assert not any("committee" in s for s in seen), "\n".join(seen)
+        # The receipt is queued before the count: the count's rows (one per address, shared by every
+        # voter of a town hall) stay locked from it to the commit only.
+        outbox = next(n for n, s in enumerate(seen) if "INTO mail_outbox" in s)
+        counter = max(n for n, s in enumerate(seen) if "rate_counters" in s)
+        assert outbox < counter, "\n".join(seen)
 
 
 def test_the_receipt_is_queued_unrendered_and_names_no_choice(
