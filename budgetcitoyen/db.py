@@ -26,6 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from budgetcitoyen.textsearch import fold
+
 # A fixed naming convention makes constraint names identical on SQLite and PostgreSQL,
 # which Alembic's batch mode on SQLite needs in order to drop or alter them.
 NAMING_CONVENTION = {
@@ -108,6 +110,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # The folding searches compare (textsearch.py; PostgreSQL has it as a SQL function).
+        dbapi_connection.create_function("bc_fold", 1, fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

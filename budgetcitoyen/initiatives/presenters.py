@@ -19,6 +19,7 @@ from budgetcitoyen.french import date_time, euros
 from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegistration
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status, budget_of, budget_totals
 from budgetcitoyen.reference.models import StructureType, Territory
+from budgetcitoyen.textsearch import folded_contains
 from budgetcitoyen.web import id_param
 
 PAGE_SIZE = 50
@@ -115,8 +116,8 @@ def filtered_dossiers(filters: Mapping[str, str]) -> Select[tuple[Initiative]]:
     if (category_id := id_param(filters["categorie"])) is not None:
         stmt = stmt.where(Initiative.category_id == category_id)
     if filters["q"]:
-        stmt = stmt.where(or_(Initiative.title.icontains(filters["q"], autoescape=True),
-                              Initiative.structure_name.icontains(filters["q"], autoescape=True)))
+        stmt = stmt.where(or_(folded_contains(Initiative.title, filters["q"]),
+                              folded_contains(Initiative.structure_name, filters["q"])))
     return stmt.order_by(SORTS.get(filters["tri"], SORTS["recent"]), Initiative.id)
 
 

@@ -18,6 +18,7 @@ from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status, is_public, public_structure_name
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune, Territory
+from budgetcitoyen.textsearch import folded_contains
 from budgetcitoyen.web import external_url, id_param
 
 PUBLIC_STATUSES = [s.value for s in Status if is_public(s)]
@@ -99,8 +100,8 @@ def catalogue_page(session: Session, edition: Edition | None, filters: Mapping[s
                           | Initiative.commune_code.in_(codes))
     if filters["q"]:
         # Not the structure name: for individuals and informal collectives it is a person's name.
-        stmt = stmt.where(or_(Initiative.title.icontains(filters["q"], autoescape=True),
-                              Initiative.summary.icontains(filters["q"], autoescape=True)))
+        stmt = stmt.where(or_(folded_contains(Initiative.title, filters["q"]),
+                              folded_contains(Initiative.summary, filters["q"])))
     result.total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     result.initiatives = list(session.scalars(
         stmt.options(selectinload(Initiative.territory), selectinload(Initiative.category),

@@ -20,6 +20,7 @@ from budgetcitoyen.public.catalogue import LICENCE, PUBLIC_STATUSES
 from budgetcitoyen.reference import maps
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.structures.models import Structure, StructureInitiative
+from budgetcitoyen.textsearch import folded_contains
 from budgetcitoyen.web import external_url, id_param
 
 PAGE_SIZE = 24
@@ -133,7 +134,7 @@ def directory_filters(args: Mapping[str, str]) -> dict[str, str]:
 
 
 def _search(stmt: Select[Any], text: str, *columns: Any) -> Select[Any]:
-    return stmt.where(or_(*(column.icontains(text, autoescape=True) for column in columns)))
+    return stmt.where(or_(*(folded_contains(column, text) for column in columns)))
 
 
 @dataclass

@@ -179,6 +179,25 @@ def test_filters(client: FlaskClient, published: Edition, add: Callable) -> None
     assert titles("commune=Atlantis") == set()
 
 
+
+def test_search_ignores_case_accents_and_apostrophes(client: FlaskClient, published: Edition,
+                                                     add: Callable) -> None:
+    # As residents type on a phone: no accents, any case, a straight apostrophe for the typographic one.
+    add(published, "École de musique", summary="Des cours pour tous")
+    add(published, "L’Épicerie solidaire", summary="Produits locaux à petit prix")
+    add(published, "Œuvres partagées", summary="Une artothèque de quartier")
+
+    def titles(query: str) -> set[str]:
+        page = text_of(client.get("/initiatives", query_string={"q": query}))
+        return {t for t in ("École de musique", "L’Épicerie solidaire", "Œuvres partagées") if t in page}
+
+    assert titles("ecole") == titles("ÉCOLE") == titles("école") == {"École de musique"}
+    assert titles("l'epicerie") == titles("EPICERIE") == {"L’Épicerie solidaire"}
+    assert titles("oeuvres") == titles("œuvres") == {"Œuvres partagées"}
+    assert titles("artotheque") == {"Œuvres partagées"}  # the summary is searched too
+    assert titles("a petit prix") == {"L’Épicerie solidaire"}
+    assert titles("ecoles") == set()
+
 def test_initiative_page_renders_markdown_safely_with_open_graph(
     client: FlaskClient, published: Edition, add: Callable
 ) -> None:

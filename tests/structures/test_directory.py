@@ -45,7 +45,9 @@ def test_the_listed_ambassador_is_found_with_its_labels_by_year(client: FlaskCli
     assert "1 ambassadeur." in page and "Re-Faire" in page
     assert "Membre du collectif des ambassadeurs" in page
     assert "Labellisée en 2026, 2025" in page
+    # « reparation » and « RÉPARATION » find « réparation »: searches fold case and accents.
     for query, found in (("q=ressourcerie", True), ("q=Arras", True), ("q=vélo", False),
+                         ("q=reparation", True), ("q=R%C3%89PARATION", True), ("q=arras%25", False),
                          ("categorie=cooperation", True), ("categorie=pratique-ess", False),
                          ("categorie=inconnue", False), ("territoire=abc", True)):
         body = text_of(client.get(f"/ambassadeurs?{query}"))

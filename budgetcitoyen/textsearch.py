@@ -1,0 +1,51 @@
+"""Searching French text as residents type it: no case, no accents, either apostrophe (« ecole » finds
+« École », « oeuvre » finds « Œuvre », « l'epicerie » finds « L’Épicerie »).
+
+The same folding runs on what was typed (`fold`, in Python) and on the stored text (`bc_fold`, in the
+database): SQLite gets this very function on each connection (`db.make_engine`); PostgreSQL gets a SQL
+function of the same table (migration 0021, built on replace() and translate(): no extension to install).
+Only the letters of the table change, so both sides agree on any text, whatever the database's locale:
+a letter outside it (« Ł ») is compared as it is, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, func
+from sqlalchemy.sql.elements import ColumnElement
+
+# Ligatures first (one letter becomes two), then one letter for one: ASCII capitals and the accented
+# letters of French (and the neighbouring ones residents' names carry) to plain lower case.
+LIGATURES = (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"))
+ACCENTED = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
+            "ÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝŸ’‘")
+PLAIN = ("abcdefghijklmnopqrstuvwxyz"
+         "aaaaaaceeeeiiiinooooouuuuyy"
+         "aaaaaaceeeeiiiinooooouuuuyy''")
+_TABLE = str.maketrans(ACCENTED, PLAIN)
+
+
+def fold(text: str | None) -> str | None:
+    """The text as searches compare it (None stays None, as in SQL)."""
+    if text is None:
+        return None
+    for ligature, letters in LIGATURES:
+        text = text.replace(ligature, letters)
+    return text.translate(_TABLE)
+
+
+def folded_contains(column: Any, typed: str) -> ColumnElement[bool]:
+    """`column` contains what was typed, compared folded (the typed text's % and _ are literal)."""
+    return func.bc_fold(column, type_=String).contains(fold(typed) or "", autoescape=True)
+
+
+def postgresql_function_sql() -> str:
+    """The PostgreSQL definition of bc_fold for this table (the migration holds its own copy)."""
+    inner = "$1"
+    for ligature, letters in LIGATURES:
+        inner = f"replace({inner}, '{ligature}', '{letters}')"
+    accented, plain = ACCENTED.replace("'", "''"), PLAIN.replace("'", "''")
+    return (f"CREATE OR REPLACE FUNCTION bc_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+            f"AS $$ SELECT translate({inner}, '{accented}', '{plain}') $$")

@@ -1,0 +1,38 @@
+"""Searches compare text folded (no case, no accents, either apostrophe), the same way in Python and in the
+database: SQLite runs the Python function, PostgreSQL the SQL one of migration 0021."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from budgetcitoyen.textsearch import ACCENTED, LIGATURES, fold, postgresql_function_sql
+from budgetcitoyen.web import db
+
+SAMPLE = ("L’Œuvre d‘Ægidius à l'École Saint-Éloi : « ÇA VA ? » ñ Ł ß 42 % _x_ "
+          + ACCENTED + "".join(ligature for ligature, _ in LIGATURES))
+
+
+def test_fold() -> None:
+    assert fold("L’Épicerie du Cœur") == "l'epicerie du coeur"
+    assert fold("ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ") == "aaaceeeeiioouuuy"
+    assert fold("Łódź") == "Łodź"  # letters outside the table (Ł, ź) stay as they are, on both sides
+    assert fold(None) is None
+
+
+def test_the_database_folds_as_python_does(app: Flask) -> None:
+    with app.test_request_context():
+        folded = db().scalar(select(func.bc_fold(SAMPLE)))
+    assert folded == fold(SAMPLE)
+
+
+def test_the_migration_holds_the_code_s_definition() -> None:
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "20261205_1800_0021_folded_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0021", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert postgresql_function_sql() == migration.FUNCTION
