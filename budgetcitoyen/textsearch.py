@@ -1,5 +1,7 @@
-"""Searching French text as residents type it: no case, no accents, either apostrophe (« ecole » finds
-« École », « oeuvre » finds « Œuvre », « l'epicerie » finds « L’Épicerie »).
+"""Comparing French text as residents type and read it: searches without case, accents or the apostrophe's
+form (« ecole » finds « École », « oeuvre » finds « Œuvre », « l'epicerie » finds « L’Épicerie »), and
+alphabetical order with « Étaples » among the E, not after « Zutkerque » (SQLite and PostgreSQL's C
+collation order bytes, and so does Python's sort).
 
 The same folding runs on what was typed (`fold`, in Python) and on the stored text (`bc_fold`, in the
 database): SQLite gets this very function on each connection (`db.make_engine`); PostgreSQL gets a SQL
@@ -39,6 +41,17 @@ def fold(text: str | None) -> str | None:
 def folded_contains(column: Any, typed: str) -> ColumnElement[bool]:
     """`column` contains what was typed, compared folded (the typed text's % and _ are literal)."""
     return func.bc_fold(column, type_=String).contains(fold(typed) or "", autoescape=True)
+
+
+def alphabetically(column: Any) -> tuple[ColumnElement[str], Any]:
+    """Alphabetical order of `column` as readers expect it: `order_by(*alphabetically(c))` (the column
+    itself second, so that « Eu » and « Éu » keep a fixed order)."""
+    return func.bc_fold(column, type_=String), column
+
+
+def alphabetical(text: str) -> tuple[str, str]:
+    """The same order for a Python sort: `sorted(names, key=alphabetical)`."""
+    return fold(text) or "", text
 
 
 def postgresql_function_sql() -> str:

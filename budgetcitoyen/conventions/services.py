@@ -30,6 +30,7 @@ from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
 from budgetcitoyen.money import euros_amount
 from budgetcitoyen.storage import Storage
+from budgetcitoyen.textsearch import alphabetically
 
 
 def local_today(now: datetime) -> date:
@@ -149,7 +150,7 @@ def winners_without_convention(session: Session, edition_id: int) -> list[Initia
         select(Initiative)
         .where(Initiative.edition_id == edition_id, Initiative.status == Status.WINNER.value,
                ~exists().where(Convention.initiative_id == Initiative.id))
-        .order_by(Initiative.title)))
+        .order_by(*alphabetically(Initiative.title))))
 
 
 # --- Steps -----------------------------------------------------------------------------------
@@ -365,7 +366,8 @@ def listing(edition_id: int | None, status: ConventionStatus | None) -> Select[t
     if status is not None:
         stmt = stmt.where(Convention.status == status.value)
     return stmt.options(selectinload(Convention.initiative).selectinload(Initiative.holder),
-                        selectinload(Convention.edition)).order_by(Initiative.title, Convention.id)
+                        selectinload(Convention.edition)) \
+        .order_by(*alphabetically(Initiative.title), Convention.id)
 
 
 def late_reports(session: Session, edition_id: int | None, today: date) -> list[Convention]:

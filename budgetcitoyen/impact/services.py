@@ -31,6 +31,7 @@ from budgetcitoyen.errors import Conflict, DomainError, InvalidInput
 from budgetcitoyen.impact import notifications, rules
 from budgetcitoyen.impact.models import SurveyAnswer, SurveyCampaign, SurveyInvitation
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.textsearch import alphabetical
 
 PURPOSE = "impact-survey"
 
@@ -246,4 +247,4 @@ def campaign_figures(session: Session, campaign: SurveyCampaign) -> CampaignFigu
         campaign=campaign,
         overall=rules.figures(f"Ensemble des lauréats interrogés en {campaign.year}", per_edition),
         by_edition=rules.by_group(per_edition), by_territory=rules.by_group(per_territory),
-        stories=sorted(stories, key=lambda s: (s.edition_year, s.title)))
+        stories=sorted(stories, key=lambda s: (s.edition_year, alphabetical(s.title))))

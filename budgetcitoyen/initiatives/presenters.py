@@ -19,7 +19,7 @@ from budgetcitoyen.french import date_time, euros
 from budgetcitoyen.initiatives.models import Initiative, Workshop, WorkshopRegistration
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status, budget_of, budget_totals
 from budgetcitoyen.reference.models import StructureType, Territory
-from budgetcitoyen.textsearch import folded_contains
+from budgetcitoyen.textsearch import alphabetically, folded_contains
 from budgetcitoyen.web import id_param
 
 PAGE_SIZE = 50
@@ -37,7 +37,8 @@ FILTERS = ("edition", "statut", "territoire", "categorie", "q", "tri")
 
 def territory_choices(session: Session) -> list[SelectChoice]:
     """The territories, by name."""
-    return select_choices(session.execute(select(Territory.id, Territory.name).order_by(Territory.name)))
+    return select_choices(session.execute(
+        select(Territory.id, Territory.name).order_by(*alphabetically(Territory.name))))
 
 
 def structure_type_choices(session: Session) -> list[SelectChoice]:
@@ -146,7 +147,7 @@ def dossier_list(session: Session, filters: Mapping[str, str], page: int) -> Dos
         editions=list(session.scalars(select(Edition).order_by(Edition.year.desc()))),
         categories=list(session.scalars(select(Category).order_by(Category.edition_id.desc(),
                                                                   Category.position))),
-        territories=list(session.scalars(select(Territory).order_by(Territory.name))),
+        territories=list(session.scalars(select(Territory).order_by(*alphabetically(Territory.name)))),
     )
 
 

@@ -18,7 +18,7 @@ from budgetcitoyen.initiatives.models import Initiative, InitiativeCommune
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status, is_public, public_structure_name
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune, Territory
-from budgetcitoyen.textsearch import folded_contains
+from budgetcitoyen.textsearch import alphabetically, folded_contains
 from budgetcitoyen.web import external_url, id_param
 
 PUBLIC_STATUSES = [s.value for s in Status if is_public(s)]
@@ -79,7 +79,8 @@ class CataloguePage:
 def catalogue_page(session: Session, edition: Edition | None, filters: Mapping[str, str],
                    page: int) -> CataloguePage:
     """The page `page` of the edition's catalogue as filtered (empty until the catalogue is published)."""
-    result = CataloguePage(territories=list(session.scalars(select(Territory).order_by(Territory.name))))
+    result = CataloguePage(territories=list(session.scalars(
+        select(Territory).order_by(*alphabetically(Territory.name)))))
     if edition is None:
         return result
     result.categories = list(session.scalars(select(Category).where(Category.edition_id == edition.id)
@@ -106,7 +107,8 @@ def catalogue_page(session: Session, edition: Edition | None, filters: Mapping[s
     result.initiatives = list(session.scalars(
         stmt.options(selectinload(Initiative.territory), selectinload(Initiative.category),
                      selectinload(Initiative.photo))
-        .order_by(Initiative.title, Initiative.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        .order_by(*alphabetically(Initiative.title), Initiative.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return result
 
 

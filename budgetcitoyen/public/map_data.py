@@ -16,6 +16,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.public.catalogue import PUBLIC_STATUSES
 from budgetcitoyen.reference import maps
 from budgetcitoyen.reference.models import Commune, Territory
+from budgetcitoyen.textsearch import alphabetically
 from budgetcitoyen.voting.models import VoteCount
 
 
@@ -72,7 +73,7 @@ def voters_by_territory(session: Session, edition: Edition) -> list[tuple[Territ
         .where(VoteCount.edition_id == edition.id)
         .group_by(VoteCount.territory_id)
     ).all())
-    territories = session.scalars(select(Territory).order_by(Territory.name, Territory.id))
+    territories = session.scalars(select(Territory).order_by(*alphabetically(Territory.name), Territory.id))
     return [(t, int(sums.get(t.id) or 0)) for t in territories]
 
 
@@ -81,7 +82,7 @@ def territory_areas(session: Session, counts: dict[int, int] | None = None) -> l
     codes: dict[int, list[str]] = {}
     for territory_id, code in session.execute(select(Commune.territory_id, Commune.insee_code)):
         codes.setdefault(territory_id, []).append(code)
-    territories = session.scalars(select(Territory).order_by(Territory.name, Territory.id))
+    territories = session.scalars(select(Territory).order_by(*alphabetically(Territory.name), Territory.id))
     return [maps.Area(t.name, (counts or {}).get(t.id, 0), codes.get(t.id, [])) for t in territories]
 
 

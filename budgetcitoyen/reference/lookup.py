@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from budgetcitoyen.reference.models import Commune
+from budgetcitoyen.textsearch import alphabetical, alphabetically
 
 
 def fold(text: str) -> str:
@@ -94,7 +95,7 @@ class CommuneIndex:
         shared = self.by_postal_code.get(typed.strip(), frozenset())
         if len(shared) < 2:
             return None
-        names = sorted(self.names[code] for code in shared)
+        names = sorted((self.names[code] for code in shared), key=alphabetical)
         return (f"Le code postal {typed.strip()} couvre plusieurs communes ({', '.join(names[:12])}) : "
                 f"indiquez le nom de la commune, par exemple « {typed.strip()} {names[0]} »")
 
@@ -129,4 +130,4 @@ def resolve_all(index: CommuneIndex, entries: Iterable[str]) -> tuple[list[str],
 def commune_datalist(session: Session) -> list[tuple[str, str]]:
     """Every commune as (name, INSEE code) in name order: the suggestions of a commune field's datalist."""
     return [(name, code) for name, code in session.execute(select(Commune.name, Commune.insee_code)
-                                                           .order_by(Commune.name))]
+                                                           .order_by(*alphabetically(Commune.name)))]

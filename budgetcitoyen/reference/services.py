@@ -17,6 +17,7 @@ from budgetcitoyen.audit import services as audit
 from budgetcitoyen.config import DEFAULT_PROFILE, profile_names
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.reference.models import Commune, StructureType, Territory
+from budgetcitoyen.textsearch import alphabetically
 
 if TYPE_CHECKING:  # the actor is an account; accounts sit above reference data in the package order
     from budgetcitoyen.accounts.models import User
@@ -167,17 +168,18 @@ def territories_with_counts(session: Session) -> list[tuple[Territory, int]]:
     """Every territory with its number of communes, by name."""
     rows = session.execute(
         select(Territory, func.count(Commune.insee_code))
-        .outerjoin(Commune).group_by(Territory.id).order_by(Territory.name)
+        .outerjoin(Commune).group_by(Territory.id).order_by(*alphabetically(Territory.name))
     )
     return [(territory, count) for territory, count in rows]
 
 
 def territory_names(session: Session) -> list[tuple[int, str]]:
     """(id, name) of every territory, by name: the choices of a territory field."""
-    return [(i, n) for i, n in session.execute(select(Territory.id, Territory.name).order_by(Territory.name))]
+    return [(i, n) for i, n in session.execute(
+        select(Territory.id, Territory.name).order_by(*alphabetically(Territory.name)))]
 
 
 def commune_names(session: Session) -> list[tuple[str, str]]:
     """(name, INSEE code) of every commune, by name: the list a commune field suggests."""
-    rows = session.execute(select(Commune.name, Commune.insee_code).order_by(Commune.name))
+    rows = session.execute(select(Commune.name, Commune.insee_code).order_by(*alphabetically(Commune.name)))
     return [(name, code) for name, code in rows]

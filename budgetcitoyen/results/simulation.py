@@ -24,6 +24,7 @@ from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.errors import Conflict, InvalidInput
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.results.services import load_instance, vote_is_over
+from budgetcitoyen.textsearch import alphabetical
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,11 @@ class Simulation:
 
     @property
     def territories(self) -> list[str]:
-        return sorted({name for c in self.comparisons for name in c.by_territory})
+        return sorted({name for c in self.comparisons for name in c.by_territory}, key=alphabetical)
 
     @property
     def categories(self) -> list[str]:
-        return sorted({name for c in self.comparisons for name in c.by_category})
+        return sorted({name for c in self.comparisons for name in c.by_category}, key=alphabetical)
 
 
 def sources(session: Session, now: datetime) -> list[Edition]:

@@ -20,7 +20,7 @@ from budgetcitoyen.public.catalogue import LICENCE, PUBLIC_STATUSES
 from budgetcitoyen.reference import maps
 from budgetcitoyen.reference.models import Commune, Territory
 from budgetcitoyen.structures.models import Structure, StructureInitiative
-from budgetcitoyen.textsearch import folded_contains
+from budgetcitoyen.textsearch import alphabetical, alphabetically, folded_contains
 from budgetcitoyen.web import external_url, id_param
 
 PAGE_SIZE = 24
@@ -73,7 +73,7 @@ def structures_of_holder(session: Session, user_id: int) -> list[Structure]:
             select(StructureInitiative.structure_id).join(
                 Initiative, Initiative.id == StructureInitiative.initiative_id)
             .where(Initiative.holder_id == user_id)))
-        .order_by(Structure.name, Structure.id)))
+        .order_by(*alphabetically(Structure.name), Structure.id)))
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def public_labels(session: Session, structure_ids: Iterable[int]) -> dict[int, l
         .join(Edition, Edition.id == Initiative.edition_id)
         .outerjoin(Category, Category.id == Initiative.category_id)
         .where(StructureInitiative.structure_id.in_(ids), _public())
-        .order_by(Edition.year.desc(), Initiative.title, Initiative.id))
+        .order_by(Edition.year.desc(), *alphabetically(Initiative.title), Initiative.id))
     for structure_id, year, initiative_id, title, category, code, status in rows:
         found[structure_id].append(Label(year, initiative_id, title, category, code,
                                          STATUS_LABELS[Status(status)]))
@@ -123,7 +123,7 @@ def category_choices(session: Session) -> list[tuple[str, str]]:
                                       .where(Edition.is_published.is_(True))
                                       .order_by(Edition.year.desc(), Category.position)):
         names.setdefault(code, name)
-    return sorted(names.items(), key=lambda item: item[1])
+    return sorted(names.items(), key=lambda item: alphabetical(item[1]))
 
 
 # --- The public directory -----------------------------------------------------------------------------
@@ -152,7 +152,8 @@ class DirectoryPage:
 
 def directory_page(session: Session, filters: Mapping[str, str], page: int) -> DirectoryPage:
     """One page of the listed ambassadors, filtered by text, territory and category."""
-    result = DirectoryPage(territories=list(session.scalars(select(Territory).order_by(Territory.name))),
+    result = DirectoryPage(territories=list(session.scalars(
+                               select(Territory).order_by(*alphabetically(Territory.name)))),
                            categories=category_choices(session))
     stmt = select(Structure).where(listed())
     if (territory_id := id_param(filters["territoire"])) is not None:
@@ -166,7 +167,8 @@ def directory_page(session: Session, filters: Mapping[str, str], page: int) -> D
     result.total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     result.structures = list(session.scalars(
         stmt.options(selectinload(Structure.profile_territory), selectinload(Structure.profile_commune))
-        .order_by(Structure.profile_name, Structure.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        .order_by(*alphabetically(Structure.profile_name), Structure.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     result.labels = public_labels(session, (s.id for s in result.structures))
     return result
 
@@ -187,7 +189,7 @@ def by_commune(session: Session) -> map_data.InitiativesByCommune:
         .group_by(Structure.profile_commune_code, Commune.name, Territory.name)).all()
     found = [map_data.CommuneRow(code, name, territory, count)
              for code, name, territory, count in rows if code]
-    found.sort(key=lambda r: (-r.count, r.name))
+    found.sort(key=lambda r: (-r.count, alphabetical(r.name)))
     return map_data.InitiativesByCommune(found, sum(count for code, _, _, count in rows if not code))
 
 
@@ -271,7 +273,7 @@ def _admin_statement(filters: Mapping[str, str]) -> Select[tuple[Structure]]:
         stmt = stmt.where(Structure.collective_member.is_(filters["collectif"] == "oui"))
     if filters["q"]:
         stmt = _search(stmt, filters["q"], Structure.name, Structure.profile_name, Structure.siret)
-    return stmt.order_by(Structure.name, Structure.id)
+    return stmt.order_by(*alphabetically(Structure.name), Structure.id)
 
 
 def _admin_rows(session: Session, structures: list[Structure]) -> list[AdminRow]:
@@ -295,7 +297,7 @@ def _admin_rows(session: Session, structures: list[Structure]) -> list[AdminRow]
         latest = initiatives[0] if initiatives else None
         result.append(AdminRow(
             structure, sorted({i.edition.year for i in labelled}),
-            sorted({i.category.name for i in labelled if i.category}), len(labelled),
+            sorted({i.category.name for i in labelled if i.category}, key=alphabetical), len(labelled),
             latest.territory.name if latest else "",
             latest.contact_name if latest else "", latest.contact_email if latest else "",
             latest.contact_phone if latest else ""))
@@ -321,7 +323,7 @@ def admin_page(session: Session, filters: Mapping[str, str], page: int) -> Admin
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     structures = list(session.scalars(stmt.offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)))
     return AdminPage(_admin_rows(session, structures), total,
-                     list(session.scalars(select(Territory).order_by(Territory.name))),
+                     list(session.scalars(select(Territory).order_by(*alphabetically(Territory.name)))),
                      category_choices(session),
                      list(session.scalars(select(Edition.year).order_by(Edition.year.desc()))))
 

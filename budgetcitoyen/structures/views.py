@@ -20,6 +20,7 @@ from budgetcitoyen.reference.models import Territory
 from budgetcitoyen.structures import directory, permissions, services
 from budgetcitoyen.structures.forms import ProfileForm
 from budgetcitoyen.structures.models import Structure
+from budgetcitoyen.textsearch import alphabetically
 from budgetcitoyen.web import Access, access, current_actor, db, or_404, page_number, perform
 
 bp = Blueprint("structures", __name__)
@@ -88,7 +89,7 @@ def edit_profile(structure: Structure) -> Any:
     eligible = directory.is_ambassador(session, structure)
     form = ProfileForm(obj=None if request.method == "POST" else _defaults(structure))
     form.territory_id.choices = select_choices(
-        (t.id, t.name) for t in session.scalars(select(Territory).order_by(Territory.name)))
+        (t.id, t.name) for t in session.scalars(select(Territory).order_by(*alphabetically(Territory.name))))
     if form.validate_on_submit() and perform(services.save_profile, current_actor(), structure,
                                              form.to_input(), now_utc(), form=form).ok:
         flash("Profil publié dans l'annuaire des ambassadeurs." if structure.profile_published

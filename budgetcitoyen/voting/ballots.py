@@ -37,6 +37,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import BALLOT_CHECKS, require_phase
 from budgetcitoyen.errors import Conflict, DomainError, NotAllowed
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.textsearch import alphabetically
 from budgetcitoyen.voting import counts, notifications
 from budgetcitoyen.voting.eligibility import age_band, age_on, voter_key
 from budgetcitoyen.voting.identity import (
@@ -188,7 +189,8 @@ def ballot_of_voter(session: Session, edition: Edition, user: User, secret: str)
 def chosen_initiatives(session: Session, ballot: Ballot) -> list[Initiative]:
     """The initiatives a ballot names, by title."""
     ids = [c.initiative_id for c in ballot.choices]
-    return list(session.scalars(select(Initiative).where(Initiative.id.in_(ids)).order_by(Initiative.title)))
+    return list(session.scalars(
+        select(Initiative).where(Initiative.id.in_(ids)).order_by(*alphabetically(Initiative.title))))
 
 
 # --- casting ---------------------------------------------------------------------------------

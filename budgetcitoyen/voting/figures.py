@@ -16,6 +16,7 @@ from budgetcitoyen.audit import services as audit
 from budgetcitoyen.editions.models import Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.textsearch import alphabetical, alphabetically
 from budgetcitoyen.voting.ballots import CHANNEL_NAMES, ballot_initiatives
 from budgetcitoyen.voting.models import Ballot, BallotChoice, VoteCount
 from budgetcitoyen.voting.rules import BALLOT_STATUSES
@@ -41,7 +42,7 @@ def participation(session: Session, edition: Edition) -> Participation:
         .select_from(Territory)
         .outerjoin(VoteCount,
                    and_(VoteCount.territory_id == Territory.id, VoteCount.edition_id == edition.id))
-        .order_by(Territory.name, Territory.id)
+        .order_by(*alphabetically(Territory.name), Territory.id)
     ).all()
     by_territory: dict[int, tuple[str, int]] = {}
     by_channel: dict[str, int] = {}
@@ -72,7 +73,8 @@ def tally(session: Session, edition: Edition) -> dict[int, int]:
 
 
 def _ranked(counts: dict[int, int], initiatives: Iterable[Initiative]) -> list[tuple[Initiative, int]]:
-    return sorted(((i, counts.get(i.id, 0)) for i in initiatives), key=lambda row: (-row[1], row[0].title))
+    return sorted(((i, counts.get(i.id, 0)) for i in initiatives),
+                  key=lambda row: (-row[1], alphabetical(row[0].title)))
 
 
 def public_tally(session: Session, edition: Edition) -> list[tuple[Initiative, int]]:

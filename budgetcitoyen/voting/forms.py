@@ -11,6 +11,7 @@ from budgetcitoyen.config import collectivite_in, collectivite_setting
 from budgetcitoyen.forms import BaseForm
 from budgetcitoyen.reference.lookup import CommuneIndex
 from budgetcitoyen.reference.models import Commune
+from budgetcitoyen.textsearch import alphabetical, alphabetically
 from budgetcitoyen.voting.identity import Identity
 from budgetcitoyen.voting.models import VoterProfile
 
@@ -77,7 +78,7 @@ def declared_identity(session: Session, form: IdentityForm) -> Identity | None:
 def commune_options(session: Session) -> list[tuple[str, str]]:
     """(name, INSEE code) of every commune, for the identity forms' list of suggestions."""
     return [(name, code) for name, code in session.execute(
-        select(Commune.name, Commune.insee_code).order_by(Commune.name))]
+        select(Commune.name, Commune.insee_code).order_by(*alphabetically(Commune.name)))]
 
 
 def resolve_commune(session: Session, form: IdentityForm | CommuneForm) -> str | None:
@@ -88,7 +89,8 @@ def resolve_commune(session: Session, form: IdentityForm | CommuneForm) -> str |
         return code
     candidates = index.candidates(form.commune.data)
     if len(candidates) > 1:
-        names = sorted(session.scalars(select(Commune.name).where(Commune.insee_code.in_(candidates))))
+        names = sorted(session.scalars(select(Commune.name).where(Commune.insee_code.in_(candidates))),
+                       key=alphabetical)
         form.add_error("commune", "Ce code postal couvre plusieurs communes : indiquez le nom de la commune ("
                        + ", ".join(names[:12]) + ").")
     else:

@@ -23,6 +23,7 @@ from budgetcitoyen.editions.rules import Phase
 from budgetcitoyen.editions.services import require_phase
 from budgetcitoyen.errors import DomainError
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.textsearch import alphabetically
 from budgetcitoyen.voting.ballots import checked_choices
 from budgetcitoyen.voting.identity import profile_of, territory_of
 
@@ -46,7 +47,7 @@ def review_choices(
     return list(session.scalars(
         select(Initiative).where(Initiative.id.in_(ids))
         .options(joinedload(Initiative.territory), joinedload(Initiative.category))
-        .order_by(Initiative.title)
+        .order_by(*alphabetically(Initiative.title))
     ))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from budgetcitoyen.textsearch import ACCENTED, LIGATURES, fold, postgresql_function_sql
+from budgetcitoyen.textsearch import ACCENTED, LIGATURES, alphabetical, fold, postgresql_function_sql
 from budgetcitoyen.web import db
 
 SAMPLE = ("L’Œuvre d‘Ægidius à l'École Saint-Éloi : « ÇA VA ? » ñ Ł ß 42 % _x_ "
@@ -21,6 +21,12 @@ def test_fold() -> None:
     assert fold("ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ") == "aaaceeeeiioouuuy"
     assert fold("Łódź") == "Łodź"  # letters outside the table (Ł, ź) stay as they are, on both sides
     assert fold(None) is None
+
+
+def test_alphabetical_order() -> None:
+    names = ["Zutkerque", "Étaples", "eu", "Eu", "Arras", "Écques", "Œuf-en-Ternois", "Oye-Plage"]
+    assert sorted(names, key=alphabetical) == [
+        "Arras", "Écques", "Étaples", "Eu", "eu", "Œuf-en-Ternois", "Oye-Plage", "Zutkerque"]
 
 
 def test_the_database_folds_as_python_does(app: Flask) -> None:

@@ -197,6 +197,11 @@ def test_search_ignores_case_accents_and_apostrophes(client: FlaskClient, publis
     assert titles("artotheque") == {"Œuvres partagées"}  # the summary is searched too
     assert titles("a petit prix") == {"L’Épicerie solidaire"}
     assert titles("ecoles") == set()
+    # Listed in the order a reader expects: « École » among the E, not after « L… » as bytes sort it.
+    page = text_of(client.get("/initiatives"))
+    titles_in_order = ("École de musique", "L’Épicerie solidaire", "Œuvres partagées")
+    positions = [page.index(title) for title in titles_in_order]
+    assert positions == sorted(positions)
 
 def test_initiative_page_renders_markdown_safely_with_open_graph(
     client: FlaskClient, published: Edition, add: Callable

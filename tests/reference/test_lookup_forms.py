@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from budgetcitoyen.reference.lookup import CommuneIndex
+from budgetcitoyen.reference.lookup import CommuneIndex, commune_datalist
+from budgetcitoyen.reference.services import commune_names
+from budgetcitoyen.textsearch import alphabetical
+from budgetcitoyen.voting.forms import commune_options
 
 
 @pytest.fixture
@@ -62,3 +65,13 @@ def test_voters_may_type_the_short_forms(
     data = {"first_name": "Camille", "last_name": "Martin", "birth_date": "1990-05-04", "commune": typed}
     assert post_form(client, "/vote/identite", data).status_code == 302
     assert db_session.query(VoterProfile).one().commune_code == insee
+
+
+def test_communes_are_listed_in_the_order_a_reader_expects(db_session) -> None:
+    # Bytes put « Étaples » after « Zutkerque » (SQLite, PostgreSQL's C collation, Python's sort): every
+    # list of communes a voter or a holder picks from has it among the E, before « Fampoux ».
+    for listing in (commune_names(db_session), commune_options(db_session), commune_datalist(db_session)):
+        names = [name for name, _ in listing]
+        positions = [names.index(name) for name in ("Arras", "Étaples", "Fampoux", "Zutkerque")]
+        assert positions == sorted(positions)
+        assert names == sorted(names, key=alphabetical)
