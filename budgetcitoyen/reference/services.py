@@ -178,8 +178,3 @@ def territory_names(session: Session) -> list[tuple[int, str]]:
     return [(i, n) for i, n in session.execute(
         select(Territory.id, Territory.name).order_by(*alphabetically(Territory.name)))]
 
-
-def commune_names(session: Session) -> list[tuple[str, str]]:
-    """(name, INSEE code) of every commune, by name: the list a commune field suggests."""
-    rows = session.execute(select(Commune.name, Commune.insee_code).order_by(*alphabetically(Commune.name)))
-    return [(name, code) for name, code in rows]

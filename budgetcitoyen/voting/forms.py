@@ -9,9 +9,9 @@ from wtforms.validators import DataRequired, Length
 
 from budgetcitoyen.config import collectivite_in, collectivite_setting
 from budgetcitoyen.forms import BaseForm
-from budgetcitoyen.reference.lookup import CommuneIndex
+from budgetcitoyen.reference.lookup import CommuneIndex, commune_datalist
 from budgetcitoyen.reference.models import Commune
-from budgetcitoyen.textsearch import alphabetical, alphabetically
+from budgetcitoyen.textsearch import alphabetical
 from budgetcitoyen.voting.identity import Identity
 from budgetcitoyen.voting.models import VoterProfile
 
@@ -77,8 +77,7 @@ def declared_identity(session: Session, form: IdentityForm) -> Identity | None:
 
 def commune_options(session: Session) -> list[tuple[str, str]]:
     """(name, INSEE code) of every commune, for the identity forms' list of suggestions."""
-    return [(name, code) for name, code in session.execute(
-        select(Commune.name, Commune.insee_code).order_by(*alphabetically(Commune.name)))]
+    return commune_datalist(session)
 
 
 def resolve_commune(session: Session, form: IdentityForm | CommuneForm) -> str | None:

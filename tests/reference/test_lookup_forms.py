@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from budgetcitoyen.reference.lookup import CommuneIndex, commune_datalist
-from budgetcitoyen.reference.services import commune_names
 from budgetcitoyen.textsearch import alphabetical
 from budgetcitoyen.voting.forms import commune_options
 
@@ -70,7 +69,7 @@ def test_voters_may_type_the_short_forms(
 def test_communes_are_listed_in_the_order_a_reader_expects(db_session) -> None:
     # Bytes put « Étaples » after « Zutkerque » (SQLite, PostgreSQL's C collation, Python's sort): every
     # list of communes a voter or a holder picks from has it among the E, before « Fampoux ».
-    for listing in (commune_names(db_session), commune_options(db_session), commune_datalist(db_session)):
+    for listing in (commune_options(db_session), commune_datalist(db_session)):
         names = [name for name, _ in listing]
         positions = [names.index(name) for name in ("Arras", "Étaples", "Fampoux", "Zutkerque")]
         assert positions == sorted(positions)
