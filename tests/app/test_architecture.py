@@ -39,7 +39,7 @@ ORDER = [
     "app",
 ]
 CORE = {"clock", "config", "db", "errors", "french", "money", "markdown", "csv_export", "forms", "mail",
-        "migrate", "storage", "request_log", "metrics", "colours"}
+        "migrate", "storage", "request_log", "metrics", "colours", "textsearch"}
 WEB = {"web"}
 APP = {"__init__", "models", "cli", "extensions", "templating", "security", "error_pages", "backup"}
 PURE_NAMES = {"rules", "permissions", "eligibility", "assignment", "dates"}
