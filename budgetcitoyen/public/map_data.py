@@ -16,7 +16,7 @@ from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.public.catalogue import PUBLIC_STATUSES
 from budgetcitoyen.reference import maps
 from budgetcitoyen.reference.models import Commune, Territory
-from budgetcitoyen.textsearch import alphabetically
+from budgetcitoyen.textsearch import alphabetical, alphabetically
 from budgetcitoyen.voting.models import VoteCount
 
 
@@ -62,7 +62,7 @@ def initiatives_by_commune(session: Session, edition: Edition) -> InitiativesByC
         .group_by(Initiative.commune_code, Commune.name, Territory.name)
     ).all()
     found = [CommuneRow(code, name, territory, count) for code, name, territory, count in rows if code]
-    found.sort(key=lambda r: (-r.count, r.name))
+    found.sort(key=lambda r: (-r.count, alphabetical(r.name)))
     return InitiativesByCommune(found, sum(count for code, _, _, count in rows if not code))
 
 

@@ -19,6 +19,7 @@ from budgetcitoyen.editions.models import BALLOT_SCOPE_LABELS, BallotScope, Edit
 from budgetcitoyen.editions.rules import PhaseStatus
 from budgetcitoyen.editions.services import current_edition
 from budgetcitoyen.initiatives.models import Initiative
+from budgetcitoyen.textsearch import alphabetical
 from budgetcitoyen.voting import ballots, figures, permissions
 from budgetcitoyen.voting.duplicates import group_of, likely_duplicates, void_duplicate_ballot
 from budgetcitoyen.voting.eligibility import AGE_BAND_LABELS, AGE_BANDS
@@ -114,7 +115,7 @@ def live_results(edition: Edition) -> Any:
 def _render_paper(edition: Edition, form: PaperIdentityForm, chosen: set[int], status: int = 200) -> Any:
     session = db()
     initiatives = sorted(ballots.ballot_initiatives(session, edition),
-                         key=lambda i: (i.territory.name, i.title))
+                         key=lambda i: (alphabetical(i.territory.name), alphabetical(i.title)))
     territory_scope = edition.ballot_scope == BallotScope.TERRITORY.value
     groups: list[tuple[str | None, list[Initiative]]] = []
     for initiative in initiatives:
