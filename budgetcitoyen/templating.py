@@ -19,6 +19,7 @@ from budgetcitoyen.config import naming
 from budgetcitoyen.editions.dates import INSTANT
 from budgetcitoyen.french import date_time, euros, file_size, long_date, number, percent, short_date
 from budgetcitoyen.markdown import render as render_markdown
+from budgetcitoyen.textsearch import alphabetical
 from budgetcitoyen.web import Access, access
 
 URL = re.compile(r"https?://[^\s<>\"]+")
@@ -104,6 +105,8 @@ def init_app(app: Flask) -> None:
         linkify=linkify,
         markdown=render_markdown,
         last_day=last_day,
+        # Names in the order readers expect (« Économie » among the E): Jinja's `sort` orders bytes.
+        alphabetical=lambda names: sorted(names, key=alphabetical),
     )
 
     _register_theme(app)

@@ -42,3 +42,10 @@ def test_the_migration_holds_the_code_s_definition() -> None:
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert postgresql_function_sql() == migration.FUNCTION
+
+
+def test_templates_sort_names_as_readers_expect(app: Flask) -> None:
+    # The ballot's filters list territories and categories with it (Jinja's `sort` puts « Économie » last).
+    template = app.jinja_env.from_string("{{ names|alphabetical|join(', ') }}")
+    assert template.render(names={"Zéro déchet", "Économie circulaire", "Alimentation"}) == \
+        "Alimentation, Économie circulaire, Zéro déchet"
