@@ -38,15 +38,19 @@ def fold(text: str | None) -> str | None:
     return text.translate(_TABLE)
 
 
+def _folded(column: Any) -> ColumnElement[str]:
+    return func.bc_fold(column, type_=String)
+
+
 def folded_contains(column: Any, typed: str) -> ColumnElement[bool]:
     """`column` contains what was typed, compared folded (the typed text's % and _ are literal)."""
-    return func.bc_fold(column, type_=String).contains(fold(typed) or "", autoescape=True)
+    return _folded(column).contains(fold(typed) or "", autoescape=True)
 
 
 def alphabetically(column: Any) -> tuple[ColumnElement[str], Any]:
     """Alphabetical order of `column` as readers expect it: `order_by(*alphabetically(c))` (the column
     itself second, so that « Eu » and « Éu » keep a fixed order)."""
-    return func.bc_fold(column, type_=String), column
+    return _folded(column), column
 
 
 def alphabetical(text: str) -> tuple[str, str]:
