@@ -1,14 +1,21 @@
 """The rules of the Method of Equal Shares on an allocation in progress: raw (`mes-raw`) and completed
-(`mes`: the per-voter share raised "+1", then the greedy fill)."""
+(`mes`: the per-voter share raised "+1", then the greedy fill).
+
+Two engines compute equal shares and its Add1 scan, with the same outcomes (tests check both against
+the unit-by-unit definition): `smallshares`, plain Python, for elections with few kinds of ballots
+(Assen 2024: 84 voters, 67 distinct ballots), and the numpy engine (`equalshares`, `add1`, `lockstep`)
+for the others. On a small election, importing numpy costs more than the whole computation in plain
+Python, and `budgetcitoyen allocate` is a process started for one file; the numpy modules are therefore
+imported only when they run.
+"""
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING, Protocol
 
-from budgetcitoyen.allocation import french
-from budgetcitoyen.allocation.add1 import keep_raising, run_at
+from budgetcitoyen.allocation import french, smallshares
 from budgetcitoyen.allocation.context import Context, Fate
-from budgetcitoyen.allocation.equalshares import EqualSharesResult, SupportIndex
 from budgetcitoyen.allocation.values import (
     FUNDED_COMPLETION,
     FUNDED_EQUAL_SHARES,
@@ -18,26 +25,44 @@ from budgetcitoyen.allocation.values import (
     Ballots,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def _record(context: Context, index: SupportIndex, cardinal: bool, bought: EqualSharesResult | None
-            ) -> None:
+# The plain engine takes an election when its distinct ballots × projects it may buy stay below this
+# (Assen 2024: 67 × 14 = 938; Świecie 2023: 695 × 22 = 15,290, where numpy's side-by-side runs win), and
+# hands over to numpy after PLAIN_MAX_RUNS runs of its scan; voters are grouped only up to PLAIN_VOTERS.
+PLAIN_WORK = 2_000
+PLAIN_MAX_RUNS = 300
+PLAIN_VOTERS = 20_000
+
+
+class Bought(Protocol):
+    """What either engine's run gives `_record`."""
+
+    selected: tuple[int, ...]
+    levels: tuple[float, ...]
+
+    def leftover(self) -> Sequence[float]: ...
+
+
+def _record(context: Context, support: Sequence[int], cardinal: bool, bought: Bought | None) -> None:
     """Fund what equal shares took (zero-cost projects first, when it takes them), and say why each other
     eligible project was not funded."""
     if cardinal:
         # Zero-cost projects are taken for free, as pabutools does: with cardinality utilities any
         # supported one; with cost utilities none (a zero-cost project brings zero utility).
         for j in context.ranking:
-            if context.granted[j] == 0 and index.support(j) > 0 and context.eligible(j):
+            if context.granted[j] == 0 and support[j] > 0 and context.eligible(j):
                 context.fund(j, FUNDED_EQUAL_SHARES, level=0.0)
     if bought is not None:
         for purchase, (j, level) in enumerate(zip(bought.selected, bought.levels, strict=True), start=1):
             context.fund(j, FUNDED_EQUAL_SHARES, level=level, purchase=purchase)
-    leftover = bought.leftover().tolist() if bought is not None else [0.0] * len(context.projects)
+    leftover = [float(x) for x in bought.leftover()] if bought is not None else [0.0] * len(context.projects)
     funded = set(context.selected)
     for j in range(len(context.projects)):
         if j in funded or not context.eligible(j):
             continue
-        if index.support(j) == 0:
+        if support[j] == 0:
             context.fates[j] = Fate(NO_SUPPORT)
         elif context.granted[j] == 0 and not cardinal:
             context.fates[j] = Fate(ZERO_COST_IGNORED)
@@ -45,18 +70,44 @@ def _record(context: Context, index: SupportIndex, cardinal: bool, bought: Equal
             context.fates[j] = Fate(SUPPORTERS_SHORT, leftover=leftover[j])
 
 
+def _plain_election(context: Context, ballots: Ballots, cardinal: bool) -> smallshares.Election | None:
+    """The election for the plain engine, or None when it is one for numpy (see PLAIN_WORK)."""
+    if ballots.num_voters > PLAIN_VOTERS:
+        return None
+    candidates = [j for j in range(len(context.projects)) if context.eligible(j)]
+    election = smallshares.Election(ballots.rows(), ballots.num_voters, context.granted, candidates,
+                                    cardinal=cardinal, tie_rank=context.tie_rank)
+    if len(election.types) * len(election.buyable) > PLAIN_WORK:
+        return None
+    return election
+
+
 def equal_shares_raw(context: Context, ballots: Ballots, cardinal: bool) -> None:
     """`mes-raw`: equal shares at envelope ÷ voters, nothing more."""
-    index = SupportIndex.build(ballots)
-    bought = None
+    bought: Bought | None = None
     if ballots.num_voters:
         share = Fraction(context.envelope, ballots.num_voters)
-        bought = run_at(context, index, share, cardinal)
+        bought = _raw_plain(context, ballots, cardinal, share)
+        if bought is None:
+            from budgetcitoyen.allocation.add1 import run_at
+            from budgetcitoyen.allocation.equalshares import SupportIndex
+
+            bought = run_at(context, SupportIndex.build(ballots), share, cardinal)
         context.notes.append(f"Part de chaque votant : {_share_text(context, share)} "
                              f"(enveloppe ÷ {ballots.num_voters} votants).")
     else:
         context.notes.append("Aucun bulletin : la méthode des parts égales ne finance rien.")
-    _record(context, index, cardinal, bought)
+    _record(context, ballots.approval_counts(), cardinal, bought)
+
+
+def _raw_plain(context: Context, ballots: Ballots, cardinal: bool, share: Fraction) -> Bought | None:
+    election = _plain_election(context, ballots, cardinal)
+    if election is None:
+        return None
+    try:
+        return smallshares.run(election, share)
+    except smallshares.Undecided:
+        return None
 
 
 def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
@@ -80,22 +131,44 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
     initial allocation, as here.
     """
     voters = ballots.num_voters
-    index = SupportIndex.build(ballots)
-    bought = None
+    bought: Bought | None = None
     if voters:
         exact_share = Fraction(context.envelope, voters)
-        bought = run_at(context, index, exact_share, cardinal)
-        available = [j for j in range(len(context.projects))
-                     if context.eligible(j) and index.support(j) > 0 and context.granted[j] > 0]
-        bought, raised = keep_raising(context, index, cardinal, available, bought)
+        scan = _scan_plain(context, ballots, cardinal) or _scan_numpy(context, ballots, cardinal)
+        bought, raised = scan
         text = f"Part de chaque votant : {_share_text(context, exact_share)} (enveloppe ÷ {voters} votants)"
         if raised is not None:
             text += f", portée à {_share_text(context, Fraction(raised))} par le complément « +1 par votant »"
         context.notes.append(text + " ; puis complément glouton dans l'ordre des voix.")
     else:
         context.notes.append("Aucun bulletin : seul le complément glouton s'applique.")
-    _record(context, index, cardinal, bought)
+    _record(context, ballots.approval_counts(), cardinal, bought)
     context.greedy_pass(context.ranking, FUNDED_COMPLETION)
+
+
+def _scan_plain(context: Context, ballots: Ballots, cardinal: bool) -> tuple[Bought, int | None] | None:
+    """The Add1 scan by the plain engine: the outcome kept and its raised share (None: the exact
+    share's); None when the election is one for numpy, or the plain engine hands it over."""
+    election = _plain_election(context, ballots, cardinal)
+    if election is None:
+        return None
+    try:
+        kept, raised, _ = smallshares.keep_raising(election, context.envelope, context.money.unit,
+                                                   max_runs=PLAIN_MAX_RUNS)
+    except smallshares.Undecided:
+        return None
+    return kept, raised
+
+
+def _scan_numpy(context: Context, ballots: Ballots, cardinal: bool) -> tuple[Bought, int | None]:
+    from budgetcitoyen.allocation import add1
+    from budgetcitoyen.allocation.equalshares import SupportIndex
+
+    index = SupportIndex.build(ballots)
+    base = add1.run_at(context, index, Fraction(context.envelope, index.num_voters), cardinal)
+    available = [j for j in range(len(context.projects))
+                 if context.eligible(j) and index.support(j) > 0 and context.granted[j] > 0]
+    return add1.keep_raising(context, index, cardinal, available, base)
 
 
 def _share_text(context: Context, share: Fraction) -> str:

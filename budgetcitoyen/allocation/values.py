@@ -226,6 +226,13 @@ class Ballots:
 
         return np.bincount(self.indices, minlength=self.num_projects).astype(np.int64)
 
+    def rows(self) -> list[list[int]]:
+        """One list of positions per voter, without numpy when the ballots are still Python sequences."""
+        indptr, indices = self._indptr, self._indices
+        if _is_array(indices):
+            indptr, indices = indptr.tolist(), indices.tolist()
+        return [indices[indptr[v]:indptr[v + 1]] for v in range(len(indptr) - 1)]
+
     def approval_counts(self) -> list[int]:
         """`approvals()` as a list of ints, without numpy when the ballots are still Python sequences."""
         if _is_array(self._indices):

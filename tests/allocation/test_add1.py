@@ -1,13 +1,16 @@
-"""The Add1 loop of `mes` without a run at every unit (`add1.keep_raising`) gives exactly what the rule as
-defined gives (`add1.keep_raising_unit_by_unit`: one run of equal shares per unit): the same outcome,
+"""The Add1 loop of `mes` without a run at every unit gives exactly what the rule as defined gives
+(`add1.keep_raising_unit_by_unit`: one run of equal shares per unit, numpy engine): the same outcome,
 explanations, notes and share, on generated instances, on the real elections, and in the corner where
-the definition would take millions of runs. And a certificate (`equalshares.certify`) never vouches
-for a share where equal shares buys something else."""
+the definition would take millions of runs — with either engine: numpy's (`add1.keep_raising`) and the
+plain Python one (`smallshares.keep_raising`, for elections with few kinds of ballots). And a
+certificate (`equalshares.certify`) never vouches for a share where equal shares buys something else."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from budgetcitoyen.allocation import Ballots, Outcome, Project, add1, allocate, mes_rules
+from budgetcitoyen.allocation import Ballots, Outcome, Project, add1, allocate, mes_rules, smallshares
 from budgetcitoyen.allocation.context import build_context
 from budgetcitoyen.allocation.equalshares import SupportIndex, certify
 from budgetcitoyen.allocation.pabulib import read_pb
@@ -25,14 +28,35 @@ DATA = Path(__file__).parent / "data"
 
 
 @contextmanager
-def unit_by_unit() -> Iterator[None]:
-    """`mes` computed by the definition, one run per unit."""
-    original = mes_rules.keep_raising
-    mes_rules.keep_raising = add1.keep_raising_unit_by_unit
+def engine(name: str) -> Iterator[None]:
+    """`mes` computed by one engine: "numpy" (its fast loop), "plain" (the plain Python engine wherever
+    it decides, as `allocate` does), or "definition" (numpy, one run per unit)."""
+    original = mes_rules.PLAIN_WORK, add1.keep_raising
+    if name != "plain":
+        mes_rules.PLAIN_WORK = -1
+    if name == "definition":
+        add1.keep_raising = add1.keep_raising_unit_by_unit
     try:
         yield
     finally:
-        mes_rules.keep_raising = original
+        mes_rules.PLAIN_WORK, add1.keep_raising = original
+
+
+@contextmanager
+def plain_handovers() -> Iterator[list[str]]:
+    """The reasons the plain engine gave the election to numpy, if any."""
+    reasons: list[str] = []
+    original = mes_rules._scan_numpy
+
+    def numpy_scan(*args: object) -> object:
+        reasons.append("numpy")
+        return original(*args)  # type: ignore[arg-type]
+
+    mes_rules._scan_numpy = numpy_scan  # type: ignore[assignment]
+    try:
+        yield reasons
+    finally:
+        mes_rules._scan_numpy = original
 
 
 @st.composite
@@ -56,18 +80,64 @@ def elections(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def both(election: dict[str, object]) -> tuple[Outcome, Outcome]:
-    fast = allocate(rule="mes", **election)  # type: ignore[arg-type]
-    with unit_by_unit():
+AMOUNT = re.compile(r"\d[\d\u202f]*(?:,\d+)?\xa0€")
+
+
+def assert_same(fast: Outcome, defined: Outcome, name: str) -> None:
+    """The same outcome. With the plain engine, an amount an explanation quotes (the most a supporter
+    paid, what the supporters still held) may be one cent off the numpy engine's: the plain engine
+    computes them exactly, numpy in floats, and on a half cent (2.075 € exactly) numpy's 2.07499…
+    rounds down where the exact value rounds up."""
+    if name != "plain":
+        assert fast == defined
+        return
+    assert replace(fast, decisions=()) == replace(defined, decisions=())
+    for mine, theirs in zip(fast.decisions, defined.decisions, strict=True):
+        assert replace(mine, explanation="") == replace(theirs, explanation="")
+        assert AMOUNT.sub("…", mine.explanation) == AMOUNT.sub("…", theirs.explanation)
+        for a, b in zip(AMOUNT.findall(mine.explanation), AMOUNT.findall(theirs.explanation), strict=True):
+            assert abs(_euros(a) - _euros(b)) <= Decimal("0.01"), (mine.explanation, theirs.explanation)
+
+
+def _euros(text: str) -> Decimal:
+    return Decimal(text.removesuffix("\xa0€").replace("\u202f", "").replace(",", "."))
+
+
+def both(election: dict[str, object], name: str = "numpy", handovers: list[str] | None = None
+         ) -> tuple[Outcome, Outcome]:
+    """`mes` by this engine and by the definition; the plain engine's handovers to numpy, if any, are
+    added to `handovers`."""
+    with engine(name), plain_handovers() as handed:
+        fast = allocate(rule="mes", **election)  # type: ignore[arg-type]
+    if handovers is not None:
+        handovers.extend(handed)
+    with engine("definition"):
         defined = allocate(rule="mes", **election)  # type: ignore[arg-type]
     return fast, defined
 
 
+@pytest.mark.parametrize("name", ["numpy", "plain"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(elections())
-def test_the_fast_loop_gives_what_the_definition_gives(election: dict[str, object]) -> None:
-    fast, defined = both(election)
-    assert fast == defined  # funded projects, amounts, every explanation, the notes (share kept)
+def test_the_fast_loop_gives_what_the_definition_gives(name: str, election: dict[str, object]) -> None:
+    handovers: list[str] = []
+    fast, defined = both(election, name, handovers)
+    assert_same(fast, defined, name)  # funded projects, amounts, every explanation, the notes (share kept)
+    if name == "plain":
+        event("handed over to numpy" if handovers else "plain")
+        # These elections are small: the plain engine decides them all itself.
+        assert not handovers
+
+
+@pytest.mark.parametrize("name", ["numpy", "plain"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(elections())
+def test_raw_equal_shares_is_the_same_with_either_engine(name: str, election: dict[str, object]) -> None:
+    with engine(name):
+        fast = allocate(rule="mes-raw", **election)  # type: ignore[arg-type]
+    with engine("definition"):
+        defined = allocate(rule="mes-raw", **election)  # type: ignore[arg-type]
+    assert_same(fast, defined, name)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,19 +169,28 @@ def test_a_certificate_holds_at_every_share_it_covers(election: dict[str, object
     "name",
     ["Poland_Swiecie_2023", "Netherlands_Assen_2024", "Poland_Lodz_2023_Chojny", "Netherlands_Amsterdam_166"],
 )
-def test_the_fast_loop_gives_what_the_definition_gives_on_real_elections(name: str) -> None:
+@pytest.mark.parametrize("engine_name", ["numpy", "plain"])
+def test_the_fast_loop_gives_what_the_definition_gives_on_real_elections(name: str, engine_name: str,
+                                                                         monkeypatch: pytest.MonkeyPatch
+                                                                         ) -> None:
     election = read_pb(DATA / f"{name}.pb")
+    if engine_name == "plain":  # every real election, whatever its size, by the plain engine
+        monkeypatch.setattr(mes_rules, "PLAIN_WORK", 10**9)
+        monkeypatch.setattr(mes_rules, "PLAIN_MAX_RUNS", 10**6)
+    handovers: list[str] = []
     fast, defined = both({
-        "projects": election.allocation_projects(), "envelope": election.budget, "ballots": election.ballots,
-        "tie_break": "id", "currency": election.currency,
-    })
-    assert fast == defined
+        "projects": election.allocation_projects(), "envelope": election.budget,
+        "ballots": election.ballots, "tie_break": "id", "currency": election.currency,
+    }, engine_name, handovers)
+    assert_same(fast, defined, engine_name)
+    assert engine_name == "numpy" or not handovers
 
 
 def test_a_share_raised_millions_of_units_takes_a_few_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # 2 voters, 500 each of 1,000: B (100, v1) is bought. A (10,000,000, both) is within reach only at
     # 5,000,000 each, where it is bought (rho 1/2 beats B's 1) and overspends: the definition would run
     # equal shares 4,999,499 times and keep 4,999,999. The fast loop proves the long stretches instead.
+    monkeypatch.setattr(mes_rules, "PLAIN_WORK", -1)  # numpy's loop here; the plain one's below
     runs: list[object] = []
     original_run, original_certify = add1.run_at, add1.certify
     monkeypatch.setattr(add1, "run_at", lambda *args: runs.append(args) or original_run(*args))
@@ -122,6 +201,31 @@ def test_a_share_raised_millions_of_units_takes_a_few_runs(monkeypatch: pytest.M
     assert outcome.selected == ("B",)
     assert any("portée à 4\u202f999\u202f999" in note for note in outcome.notes)
     assert len(runs) < 150
+
+
+def test_the_plain_loop_also_skips_the_millions_of_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs: list[object] = []
+    original_run = smallshares.run
+    monkeypatch.setattr(smallshares, "run",
+                        lambda *args, **kw: runs.append(args) or original_run(*args, **kw))
+    with plain_handovers() as handovers:
+        outcome = allocate([Project("A", 10_000_000, 2), Project("B", 100, 1)], 1000, rule="mes",
+                           ballots=Ballots.from_lists([[0, 1], [0]], 2))
+    assert not handovers
+    assert outcome.selected == ("B",)
+    assert any("portée à 4\u202f999\u202f999" in note for note in outcome.notes)
+    assert len(runs) < 10
+
+
+def test_the_plain_engine_hands_a_busy_scan_over_to_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    election = read_pb(DATA / "Netherlands_Assen_2024.pb")
+    settings = {"projects": election.allocation_projects(), "envelope": election.budget,
+                "ballots": election.ballots, "tie_break": "id", "currency": election.currency}
+    monkeypatch.setattr(mes_rules, "PLAIN_MAX_RUNS", 3)  # Assen's scan takes more runs than that
+    handovers: list[str] = []
+    fast, defined = both(settings, "plain", handovers)
+    assert handovers
+    assert fast == defined  # numpy computed it, from the start
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

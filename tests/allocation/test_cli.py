@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from budgetcitoyen.allocation import mes_rules
 from budgetcitoyen.allocation.commands import allocate_command
-from budgetcitoyen.allocation.run_command import quick_main, quick_options
+from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES
+from budgetcitoyen.allocation.run_command import quick_main, quick_options, run
 from budgetcitoyen.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -228,6 +230,21 @@ def test_a_greedy_allocate_imports_neither_numpy_nor_click(tmp_path: Path) -> No
     )
     assert usage.stdout.startswith("Usage: budgetcitoyen allocate [OPTIONS]")
     assert usage.stderr.split() == ["click", "0"]
+
+
+def test_equal_shares_on_a_small_real_election_does_not_import_numpy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Assen 2024 (84 voters): the plain engine computes the whole Add1 scan faster than numpy imports.
+    path = DATA / "Netherlands_Assen_2024.pb"
+    completed = subprocess.run(
+        [sys.executable, "-c", QUICK, "allocate", "--pb", str(path), "--rule", "mes", "--json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert completed.stderr.split() == ["-", "0"]  # neither numpy nor click imported; exit code 0
+    monkeypatch.setattr(mes_rules, "PLAIN_WORK", -1)  # what the numpy engine answers
+    assert completed.stdout.splitlines() == run(path, "mes", None, None, None, True, DEFAULT_MAX_BYTES)
+    assert completed.stderr.split() == ["-", "0"]
 
 
 QUICK_LINES = [
