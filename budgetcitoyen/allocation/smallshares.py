@@ -50,7 +50,7 @@ Event 1 is what limits this engine: a partition change ends a stretch even when 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
 NEAR = 1e-9  # relative margin of every float decision (float error is below 1e-12 here)
@@ -66,17 +66,18 @@ class Undecided(Exception):  # a signal to the caller, not an error to report
 class Election:
     """The projects equal shares may buy, their costs and utilities, and the voters grouped by ballot."""
 
-    def __init__(self, rows: Sequence[Sequence[int]], num_voters: int, costs: Sequence[int],
+    def __init__(self, ballots: Mapping[tuple[int, ...], int], num_voters: int, costs: Sequence[int],
                  candidates: Sequence[int], *, cardinal: bool, tie_rank: Sequence[int]) -> None:
+        """`ballots`: each distinct ballot (positions, in any order) and how many voters cast it."""
         self.num_voters = num_voters
         self.costs = costs
         self.tie_rank = tie_rank
         allowed = {j for j in candidates if costs[j] > 0}
         counts: dict[tuple[int, ...], int] = {}
-        for row in rows:
+        for row, voters in ballots.items():
             key = tuple(sorted(j for j in row if j in allowed))
             if key:
-                counts[key] = counts.get(key, 0) + 1
+                counts[key] = counts.get(key, 0) + voters
         self.types = list(counts)
         self.multiplicity = list(counts.values())
         self.supporters: dict[int, list[int]] = {}
