@@ -1,11 +1,12 @@
-"""Comparing French text as residents type and read it: searches without case, accents or the apostrophe's
-form (« ecole » finds « École », « oeuvre » finds « Œuvre », « l'epicerie » finds « L’Épicerie »), and
-alphabetical order with « Étaples » among the E, not after « Zutkerque » (SQLite and PostgreSQL's C
-collation order bytes, and so does Python's sort).
+"""Comparing French text as residents type and read it: searches without case, accents, hyphens or the
+apostrophe's form (« ecole » finds « École », « oeuvre » finds « Œuvre », « l'epicerie » finds
+« L’Épicerie », « saint omer » finds « Saint-Omer »), and alphabetical order with « Étaples » among the E,
+not after « Zutkerque » (SQLite and PostgreSQL's C collation order bytes, and so does Python's sort).
 
 The same folding runs on what was typed (`fold`, in Python) and on the stored text (`bc_fold`, in the
 database): SQLite gets this very function on each connection (`db.make_engine`); PostgreSQL gets a SQL
-function of the same table (migration 0021, built on replace() and translate(): no extension to install).
+function of the same table (migrations 0021, then 0022 for the hyphens, built on replace() and
+translate(): no extension to install).
 Only the letters of the table change, so both sides agree on any text, whatever the database's locale:
 a letter outside it (« Ł ») is compared as it is, as before.
 """
@@ -17,15 +18,19 @@ from typing import Any
 from sqlalchemy import String, func
 from sqlalchemy.sql.elements import ColumnElement
 
-# Ligatures first (one letter becomes two), then one letter for one: ASCII capitals and the accented
-# letters of French (and the neighbouring ones residents' names carry) to plain lower case.
+# Ligatures first (one letter becomes two), then one character for one: ASCII capitals and the accented
+# letters of French (and the neighbouring ones residents' names carry) to plain lower case, typographic
+# apostrophes to the straight one, and hyphens (ASCII, Unicode, non-breaking) to a space: place names
+# are written « Nielles-lès-Ardres » and typed « nielles les ardres ».
 LIGATURES = (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"))
 ACCENTED = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
             "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
-            "ÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝŸ’‘")
+            "ÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝŸ’‘"
+            "-\u2010\u2011")
 PLAIN = ("abcdefghijklmnopqrstuvwxyz"
          "aaaaaaceeeeiiiinooooouuuuyy"
-         "aaaaaaceeeeiiiinooooouuuuyy''")
+         "aaaaaaceeeeiiiinooooouuuuyy''"
+         "   ")
 _TABLE = str.maketrans(ACCENTED, PLAIN)
 
 

@@ -1,5 +1,6 @@
-"""Searches compare text folded (no case, no accents, either apostrophe), the same way in Python and in the
-database: SQLite runs the Python function, PostgreSQL the SQL one of migration 0021."""
+"""Searches compare text folded (no case, no accents, either apostrophe, hyphens as spaces), the same way in
+Python and in the database: SQLite runs the Python function, PostgreSQL the SQL one of the latest
+migration that defines it (0022)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from sqlalchemy import func, select
 from budgetcitoyen.textsearch import ACCENTED, LIGATURES, alphabetical, fold, postgresql_function_sql
 from budgetcitoyen.web import db
 
-SAMPLE = ("L’Œuvre d‘Ægidius à l'École Saint-Éloi : « ÇA VA ? » ñ Ł ß 42 % _x_ "
+SAMPLE = ("L’Œuvre d‘Ægidius à l'École Saint-Éloi : « ÇA VA ? » ñ Ł ß 42 % _x_ Aire\u2011sur\u2010la-Lys "
           + ACCENTED + "".join(ligature for ligature, _ in LIGATURES))
 
 
 def test_fold() -> None:
     assert fold("L’Épicerie du Cœur") == "l'epicerie du coeur"
     assert fold("ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ") == "aaaceeeeiioouuuy"
+    assert fold("Nielles-lès-Ardres") == fold("nielles les ardres") == "nielles les ardres"
+    assert fold("Aire\u2011sur\u2010la-Lys") == "aire sur la lys"  # non-breaking and Unicode hyphens too
     assert fold("Łódź") == "Łodź"  # letters outside the table (Ł, ź) stay as they are, on both sides
     assert fold(None) is None
 
@@ -35,13 +38,20 @@ def test_the_database_folds_as_python_does(app: Flask) -> None:
     assert folded == fold(SAMPLE)
 
 
-def test_the_migration_holds_the_code_s_definition() -> None:
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "20261205_1800_0021_folded_search.py"
-    spec = importlib.util.spec_from_file_location("migration_0021", path)
+def _migration(name: str) -> object:
+    path = Path(__file__).parents[2] / "migrations" / "versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert postgresql_function_sql() == migration.FUNCTION
+    return migration
+
+
+def test_the_migration_holds_the_code_s_definition() -> None:
+    latest = _migration("20261205_2030_0022_fold_hyphens.py")
+    assert postgresql_function_sql() == latest.FUNCTION  # type: ignore[attr-defined]
+    # Its way back restores 0021's definition, byte for byte.
+    assert latest.PREVIOUS == _migration("20261205_1800_0021_folded_search.py").FUNCTION  # type: ignore[attr-defined]
 
 
 def test_templates_sort_names_as_readers_expect(app: Flask) -> None:
