@@ -30,11 +30,12 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # The plain engine takes an election when its distinct ballots (as cast) × eligible projects with a cost
-# stay below PLAIN_WORK (Assen 2024: 67 × 14 = 938, its scan in 55 runs of ~0.6 ms; Świecie 2023:
-# 695 × 22 = 15,290, where numpy's side-by-side runs win), and hands over to numpy after PLAIN_MAX_RUNS
-# runs of its scan (then under ~0.1 s lost); ballots are counted only up to PLAIN_VOTERS voters.
+# (its "work": a run's cost grows with it) stay below PLAIN_WORK (Assen 2024: 67 × 14 = 938, its scan in
+# 55 runs of ~0.6 ms; Świecie 2023: 695 × 22 = 15,290, where numpy's side-by-side runs win), and hands
+# over to numpy after PLAIN_RUN_BUDGET ÷ work runs of its scan (Assen: 106), so that a busy scan loses
+# well under 0.1 s before numpy takes it; ballots are counted only up to PLAIN_VOTERS voters.
 PLAIN_WORK = 2_000
-PLAIN_MAX_RUNS = 150
+PLAIN_RUN_BUDGET = 100_000
 PLAIN_VOTERS = 20_000
 
 
@@ -82,9 +83,8 @@ def _plain_election(context: Context, ballots: Ballots, cardinal: bool) -> small
     distinct = Counter(map(tuple, ballots.rows()))
     if len(distinct) * sum(1 for j in candidates if context.granted[j] > 0) > PLAIN_WORK:
         return None
-    election = smallshares.Election(distinct, ballots.num_voters, context.granted, candidates,
-                                    cardinal=cardinal, tie_rank=context.tie_rank)
-    return election
+    return smallshares.Election(distinct, ballots.num_voters, context.granted, candidates,
+                                cardinal=cardinal, tie_rank=context.tie_rank)
 
 
 def equal_shares_raw(context: Context, ballots: Ballots, cardinal: bool) -> None:
@@ -159,7 +159,7 @@ def _scan_plain(context: Context, ballots: Ballots, cardinal: bool) -> tuple[Bou
         return None
     try:
         kept, raised, _ = smallshares.keep_raising(election, context.envelope, context.money.unit,
-                                                   max_runs=PLAIN_MAX_RUNS)
+                                                   max_runs=PLAIN_RUN_BUDGET // max(1, election.work))
     except smallshares.Undecided:
         return None
     return kept, raised

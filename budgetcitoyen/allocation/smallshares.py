@@ -89,6 +89,11 @@ class Election:
         self.buyable = sorted(self.supporters)
         self.utility = {j: 1 if cardinal else costs[j] for j in self.buyable}
 
+    @property
+    def work(self) -> int:
+        """Kinds of ballots × projects it may buy: what the cost of a run grows with."""
+        return len(self.types) * len(self.buyable)
+
 
 class Result:
     """What a run bought, in order, with each purchase's exact level; and what the analysis of the

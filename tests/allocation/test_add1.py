@@ -176,7 +176,7 @@ def test_the_fast_loop_gives_what_the_definition_gives_on_real_elections(name: s
     election = read_pb(DATA / f"{name}.pb")
     if engine_name == "plain":  # every real election, whatever its size, by the plain engine
         monkeypatch.setattr(mes_rules, "PLAIN_WORK", 10**9)
-        monkeypatch.setattr(mes_rules, "PLAIN_MAX_RUNS", 10**6)
+        monkeypatch.setattr(mes_rules, "PLAIN_RUN_BUDGET", 10**12)
     handovers: list[str] = []
     fast, defined = both({
         "projects": election.allocation_projects(), "envelope": election.budget,
@@ -221,7 +221,7 @@ def test_the_plain_engine_hands_a_busy_scan_over_to_numpy(monkeypatch: pytest.Mo
     election = read_pb(DATA / "Netherlands_Assen_2024.pb")
     settings = {"projects": election.allocation_projects(), "envelope": election.budget,
                 "ballots": election.ballots, "tie_break": "id", "currency": election.currency}
-    monkeypatch.setattr(mes_rules, "PLAIN_MAX_RUNS", 3)  # Assen's scan takes more runs than that
+    monkeypatch.setattr(mes_rules, "PLAIN_RUN_BUDGET", 3 * 938)  # 3 runs: Assen's scan takes more
     handovers: list[str] = []
     fast, defined = both(settings, "plain", handovers)
     assert handovers
