@@ -2,11 +2,11 @@
 (`mes`: the per-voter share raised "+1", then the greedy fill).
 
 Two engines compute equal shares and its Add1 scan, with the same outcomes (tests check both against
-the unit-by-unit definition): `smallshares`, plain Python, for elections with few kinds of ballots
-(Assen 2024: 84 voters, 67 distinct ballots), and the numpy engine (`equalshares`, `add1`, `lockstep`)
-for the others. On a small election, importing numpy costs more than the whole computation in plain
-Python, and `budgetcitoyen allocate` is a process started for one file; the numpy modules are therefore
-imported only when they run.
+the unit-by-unit definition): `smallshares`, plain Python, for the Add1 scan of elections with few kinds
+of ballots (Assen 2024: 84 voters, 67 distinct ballots) and for the single run of `mes-raw` on most real
+elections, and the numpy engine (`equalshares`, `add1`, `lockstep`) for the others. There, importing
+numpy costs more than the whole computation in plain Python, and `budgetcitoyen allocate` is a process
+started for one file; the numpy modules are therefore imported only when they run.
 """
 
 from __future__ import annotations
@@ -73,15 +73,17 @@ def _record(context: Context, support: Sequence[int], cardinal: bool, bought: Bo
             context.fates[j] = Fate(SUPPORTERS_SHORT, leftover=leftover[j])
 
 
-def _plain_election(context: Context, ballots: Ballots, cardinal: bool) -> smallshares.Election | None:
-    """The election for the plain engine, or None when it is one for numpy (see PLAIN_WORK)."""
+def _plain_election(context: Context, ballots: Ballots, cardinal: bool, most_work: int
+                    ) -> smallshares.Election | None:
+    """The election for the plain engine, or None when its work is above `most_work` (PLAIN_WORK for
+    the Add1 scan, PLAIN_RUN_BUDGET for a single run) and numpy should take it."""
     if ballots.num_voters > PLAIN_VOTERS:
         return None
     candidates = [j for j in range(len(context.projects)) if context.eligible(j)]
     # Distinct ballots as cast (at least as many as the engine's kinds of ballots): counted at C speed,
     # so that an election for numpy is recognised before any grouping work.
     distinct = Counter(map(tuple, ballots.rows()))
-    if len(distinct) * sum(1 for j in candidates if context.granted[j] > 0) > PLAIN_WORK:
+    if len(distinct) * sum(1 for j in candidates if context.granted[j] > 0) > most_work:
         return None
     return smallshares.Election(distinct, ballots.num_voters, context.granted, candidates,
                                 cardinal=cardinal, tie_rank=context.tie_rank)
@@ -106,7 +108,9 @@ def equal_shares_raw(context: Context, ballots: Ballots, cardinal: bool) -> None
 
 
 def _raw_plain(context: Context, ballots: Ballots, cardinal: bool, share: Fraction) -> Bought | None:
-    election = _plain_election(context, ballots, cardinal)
+    # One run: within the same budget as a scan's runs (Świecie 2023, 15,290: ~10 ms, against ~65 ms
+    # for importing numpy).
+    election = _plain_election(context, ballots, cardinal, PLAIN_RUN_BUDGET)
     if election is None:
         return None
     try:
@@ -154,7 +158,7 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
 def _scan_plain(context: Context, ballots: Ballots, cardinal: bool) -> tuple[Bought, int | None] | None:
     """The Add1 scan by the plain engine: the outcome kept and its raised share (None: the exact
     share's); None when the election is one for numpy, or the plain engine hands it over."""
-    election = _plain_election(context, ballots, cardinal)
+    election = _plain_election(context, ballots, cardinal, PLAIN_WORK)
     if election is None:
         return None
     try:
