@@ -31,15 +31,15 @@ DATA = Path(__file__).parent / "data"
 def engine(name: str) -> Iterator[None]:
     """`mes` computed by one engine: "numpy" (its fast loop), "plain" (the plain Python engine wherever
     it decides, as `allocate` does), or "definition" (numpy, one run per unit)."""
-    original = mes_rules.PLAIN_WORK, add1.keep_raising
+    original = mes_rules.PLAIN_WORK, mes_rules.PLAIN_RUN_BUDGET, add1.keep_raising
     if name != "plain":
-        mes_rules.PLAIN_WORK = -1
+        mes_rules.PLAIN_WORK = mes_rules.PLAIN_RUN_BUDGET = -1
     if name == "definition":
         add1.keep_raising = add1.keep_raising_unit_by_unit
     try:
         yield
     finally:
-        mes_rules.PLAIN_WORK, add1.keep_raising = original
+        mes_rules.PLAIN_WORK, mes_rules.PLAIN_RUN_BUDGET, add1.keep_raising = original
 
 
 @contextmanager
@@ -103,6 +103,24 @@ def _euros(text: str) -> Decimal:
     return Decimal(text.removesuffix("\xa0€").replace("\u202f", "").replace(",", "."))
 
 
+@st.composite
+def wider_elections(draw: st.DrawFn) -> dict[str, object]:
+    """More voters, projects and costs than `elections`: longer scans, purchases where some supporters
+    pay their whole budget, competitors overtaking mid-stretch (the plain engine's stretch analysis)."""
+    count = draw(st.integers(2, 10))
+    costs = [Decimal(draw(st.integers(1, 60)) * 10) for _ in range(count)]
+    ballots = [draw(st.lists(st.integers(0, count - 1), unique=True, min_size=1, max_size=4))
+               for _ in range(draw(st.integers(5, 60)))]
+    approvals = Ballots.from_lists(ballots, count).approvals().tolist()
+    return {
+        "projects": [Project(f"p{j}", costs[j], approvals[j], filed_order=j) for j in range(count)],
+        "envelope": Decimal(draw(st.integers(1, int(sum(costs))))),
+        "ballots": Ballots.from_lists(ballots, count),
+        "utility": draw(st.sampled_from(["cost", "card"])),
+        "tie_break": draw(st.sampled_from(["id", "edition"])),
+    }
+
+
 def both(election: dict[str, object], name: str = "numpy", handovers: list[str] | None = None
          ) -> tuple[Outcome, Outcome]:
     """`mes` by this engine and by the definition; the plain engine's handovers to numpy, if any, are
@@ -127,6 +145,16 @@ def test_the_fast_loop_gives_what_the_definition_gives(name: str, election: dict
         event("handed over to numpy" if handovers else "plain")
         # These elections are small: the plain engine decides them all itself.
         assert not handovers
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wider_elections())
+def test_the_plain_loop_gives_what_the_definition_gives_on_wider_elections(election: dict[str, object]
+                                                                          ) -> None:
+    handovers: list[str] = []
+    fast, defined = both(election, "plain", handovers)
+    assert_same(fast, defined, "plain")
+    assert not handovers
 
 
 @pytest.mark.parametrize("name", ["numpy", "plain"])
@@ -184,6 +212,35 @@ def test_the_fast_loop_gives_what_the_definition_gives_on_real_elections(name: s
     }, engine_name, handovers)
     assert_same(fast, defined, engine_name)
     assert engine_name == "numpy" or not handovers
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Poland_Swiecie_2023", "Netherlands_Assen_2024", "Poland_Lodz_2023_Chojny", "Netherlands_Amsterdam_166"],
+)
+def test_raw_equal_shares_on_real_elections_is_the_same_with_either_engine(name: str) -> None:
+    # One run: the plain engine takes every one of these (a single run stays within its budget).
+    election = read_pb(DATA / f"{name}.pb")
+    settings = {"projects": election.allocation_projects(), "envelope": election.budget,
+                "ballots": election.ballots, "tie_break": "id", "currency": election.currency}
+    handed: list[str] = []
+    original = mes_rules._raw_plain
+
+    def raw_plain(*args: object) -> object:
+        bought = original(*args)  # type: ignore[arg-type]
+        handed.append("plain" if bought is not None else "numpy")
+        return bought
+
+    mes_rules._raw_plain = raw_plain  # type: ignore[assignment]
+    try:
+        with engine("plain"):
+            plain = allocate(rule="mes-raw", **settings)  # type: ignore[arg-type]
+    finally:
+        mes_rules._raw_plain = original
+    with engine("numpy"):
+        numpy_made = allocate(rule="mes-raw", **settings)  # type: ignore[arg-type]
+    assert handed == ["plain"]
+    assert_same(plain, numpy_made, "plain")
 
 
 def test_a_share_raised_millions_of_units_takes_a_few_runs(monkeypatch: pytest.MonkeyPatch) -> None:
