@@ -113,7 +113,8 @@ class Result:
         self.next_share: float = math.inf  # with a trace: every share in [share, next_share) buys the same
 
     def leftover(self) -> list[float]:
-        """For every project position, the money its supporters still hold at the end."""
+        """For every project position it may buy, the money its supporters still hold at the end (0 for
+        the others, ineligible or free: no explanation quotes theirs)."""
         return self._leftovers()
 
 
