@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from budgetcitoyen.allocation import french, smallshares
 from budgetcitoyen.allocation.context import Context, Fate
@@ -28,6 +28,15 @@ from budgetcitoyen.allocation.values import (
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Protocol
+
+    class Bought(Protocol):
+        """What either engine's run gives `_record`."""
+
+        selected: tuple[int, ...]
+        levels: tuple[float, ...]
+
+        def leftover(self) -> Sequence[float]: ...
 
 # The plain engine takes an election when its distinct ballots (as cast) × eligible projects with a cost
 # (its "work": a run's cost grows with it) stay below PLAIN_WORK (Assen 2024: 67 × 14 = 938, its scan in
@@ -37,15 +46,6 @@ if TYPE_CHECKING:
 PLAIN_WORK = 2_000
 PLAIN_RUN_BUDGET = 100_000
 PLAIN_VOTERS = 20_000
-
-
-class Bought(Protocol):
-    """What either engine's run gives `_record`."""
-
-    selected: tuple[int, ...]
-    levels: tuple[float, ...]
-
-    def leftover(self) -> Sequence[float]: ...
 
 
 def _record(context: Context, support: Sequence[int], cardinal: bool, bought: Bought | None) -> None:
@@ -82,7 +82,7 @@ def _plain_election(context: Context, ballots: Ballots, cardinal: bool, most_wor
     candidates = [j for j in range(len(context.projects)) if context.eligible(j)]
     # Distinct ballots as cast (at least as many as the engine's kinds of ballots): counted at C speed,
     # so that an election for numpy is recognised before any grouping work.
-    distinct = Counter(map(tuple, ballots.rows()))
+    distinct = Counter(map(tuple, ballots))
     if len(distinct) * sum(1 for j in candidates if context.granted[j] > 0) > most_work:
         return None
     return smallshares.Election(distinct, ballots.num_voters, context.granted, candidates,
@@ -143,8 +143,7 @@ def completed(context: Context, ballots: Ballots, cardinal: bool) -> None:
     bought: Bought | None = None
     if voters:
         exact_share = Fraction(context.envelope, voters)
-        scan = _scan_plain(context, ballots, cardinal) or _scan_numpy(context, ballots, cardinal)
-        bought, raised = scan
+        bought, raised = _scan_plain(context, ballots, cardinal) or _scan_numpy(context, ballots, cardinal)
         text = f"Part de chaque votant : {_share_text(context, exact_share)} (enveloppe ÷ {voters} votants)"
         if raised is not None:
             text += f", portée à {_share_text(context, Fraction(raised))} par le complément « +1 par votant »"
@@ -162,7 +161,7 @@ def _scan_plain(context: Context, ballots: Ballots, cardinal: bool) -> tuple[Bou
     if election is None:
         return None
     try:
-        kept, raised, _ = smallshares.keep_raising(election, context.envelope, context.money.unit,
+        kept, raised = smallshares.keep_raising(election, context.envelope, context.money.unit,
                                                    max_runs=PLAIN_RUN_BUDGET // max(1, election.work))
     except smallshares.Undecided:
         return None

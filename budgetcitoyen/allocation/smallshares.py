@@ -433,11 +433,11 @@ def run(election: Election, share: Fraction, *, trace: bool = False) -> Result:
 
 
 def keep_raising(election: Election, envelope: int, unit: int, *, max_runs: int = 1_000
-                 ) -> tuple[Result, int | None, Result]:
+                 ) -> tuple[Result, int | None]:
     """The Add1 scan (`add1.keep_raising_unit_by_unit`'s rule): equal shares at envelope ÷ voters, then
     from floor(envelope ÷ voters) + 1 unit, the share raised one unit at a time while the outcome fits
     the envelope, until one does not or every buyable project is bought. Returns the run at the share
-    kept, that share (None: the exact share's run is kept) and the exact share's run.
+    kept and that share (None: the exact share's run is kept).
 
     Raises `Undecided` after `max_runs` runs: an election whose outcome changes that often is one where
     the numpy engine's side-by-side batches pay off."""
@@ -445,10 +445,12 @@ def keep_raising(election: Election, envelope: int, unit: int, *, max_runs: int 
     base = run(election, Fraction(envelope, voters))
     everything = len(election.buyable)
     if len(base.selected) >= everything:
-        return base, None, base
+        return base, None
     share = (envelope // (voters * unit)) * unit + unit
     kept: int | None = None
     kept_run = base
+    # The margin taken off a stretch's end scales with the amounts it was computed from.
+    dearest = max(election.costs[j] for j in election.buyable)
     runs = 0
     while True:
         runs += 1
@@ -463,7 +465,7 @@ def keep_raising(election: Election, envelope: int, unit: int, *, max_runs: int 
         end = attempt.next_share
         if not math.isfinite(end):
             raise Undecided("no event ahead, yet projects are left")
-        end -= SKIP_MARGIN * (1 + abs(end) + max(election.costs[j] for j in election.buyable))
+        end -= SKIP_MARGIN * (1 + abs(end) + dearest)
         # Every share in [share, end) buys the same: the last unit before `end` is kept as well.
         last = share + max(0, math.ceil((end - share) / unit) - 1) * unit
         if last > share:
@@ -471,4 +473,4 @@ def keep_raising(election: Election, envelope: int, unit: int, *, max_runs: int 
         share = last + unit
     if kept is not None and kept_run.share != kept:
         kept_run = run(election, Fraction(kept))  # the same purchases: levels and leftovers at `kept`
-    return kept_run, kept, base
+    return kept_run, kept

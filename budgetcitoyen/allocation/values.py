@@ -217,21 +217,19 @@ class Ballots:
         return self.indices[self.indptr[voter]:self.indptr[voter + 1]]
 
     def __iter__(self) -> Iterator[list[int]]:
-        for voter in range(self.num_voters):
-            yield self.ballot(voter).tolist()
+        """Each voter's positions, in ballot order; without numpy when the ballots are still Python
+        sequences (the plain equal-shares engine counts distinct ballots this way)."""
+        indptr, indices = self._indptr, self._indices
+        if _is_array(indices):
+            indptr, indices = indptr.tolist(), indices.tolist()
+        for voter in range(len(indptr) - 1):
+            yield indices[indptr[voter]:indptr[voter + 1]]
 
     def approvals(self) -> np.ndarray:
         """Number of approvals of each project (its votes)."""
         import numpy as np
 
         return np.bincount(self.indices, minlength=self.num_projects).astype(np.int64)
-
-    def rows(self) -> list[list[int]]:
-        """One list of positions per voter, without numpy when the ballots are still Python sequences."""
-        indptr, indices = self._indptr, self._indices
-        if _is_array(indices):
-            indptr, indices = indptr.tolist(), indices.tolist()
-        return [indices[indptr[v]:indptr[v + 1]] for v in range(len(indptr) - 1)]
 
     def approval_counts(self) -> list[int]:
         """`approvals()` as a list of ints, without numpy when the ballots are still Python sequences."""

@@ -173,7 +173,7 @@ def test_both_engines_pay_the_same_levels_and_leave_the_same_money(election: dic
     cardinal = election["utility"] == "card"
     share = Fraction(context.envelope, ballots.num_voters) + raised * context.money.unit
     candidates = [j for j in range(len(projects)) if context.eligible(j)]
-    plain_election = smallshares.Election(Counter(map(tuple, ballots.rows())), ballots.num_voters,
+    plain_election = smallshares.Election(Counter(map(tuple, ballots)), ballots.num_voters,
                                           context.granted, candidates, cardinal=cardinal,
                                           tie_rank=context.tie_rank)
     plain = smallshares.run(plain_election, share)
