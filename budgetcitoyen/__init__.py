@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
+# Not `from typing import TYPE_CHECKING`: `budgetcitoyen allocate` starts here and imports neither typing
+# nor importlib (see allocation/records.py for why its start is kept lean).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from flask import Flask
 
 # Every module that serves pages, one blueprint each (`bp`, or the one named after a colon), domain by domain.
@@ -49,6 +52,8 @@ VIEW_MODULES = (
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Assemble the application (settings, database, log-in, CSRF, blueprints, CLI, errors); nothing else."""
     # Imported here, not at the top: `import budgetcitoyen` stays light for `budgetcitoyen allocate`.
+    import importlib
+
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 

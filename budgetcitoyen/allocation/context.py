@@ -4,10 +4,10 @@ happened to each project (pure: no Flask, no database)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from budgetcitoyen.allocation.records import FrozenRecord, Record
 from budgetcitoyen.allocation.values import (
     NO_ROOM,
     NO_ROOM_SUB_ENVELOPE,
@@ -22,11 +22,15 @@ from budgetcitoyen.allocation.values import (
 
 # -- money in integer units ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Units:
+class Units(FrozenRecord):
     """Decimal amounts as integers of 10**-digits, exactly (no context rounding)."""
 
+    _fields = ("digits",)
+    __slots__ = _fields
     digits: int
+
+    def __init__(self, digits: int) -> None:
+        self._set(digits=digits)
 
     @classmethod
     def for_amounts(cls, amounts: Sequence[Decimal]) -> Units:
@@ -64,40 +68,52 @@ class Units:
 
 # -- what happened to each project, rendered in French at the end --------------------------------
 
-@dataclass
-class Fate:
+class Fate(Record):
     """What happened to a project, with the figures its explanation quotes."""
 
-    reason: str
-    position: int | None = None
-    remaining: int = 0  # global remainder after funding, or when it was found not to fit
-    sub_remaining: int | None = None
-    level: float | None = None  # equal shares: the most one supporter paid
-    purchase: int | None = None  # equal shares: order of purchase
-    leftover: float | None = None  # equal shares: what its supporters still held at the end
+    _fields = ("reason", "position", "remaining", "sub_remaining", "level", "purchase", "leftover")
+    __slots__ = _fields
+
+    def __init__(self, reason: str, position: int | None = None, remaining: int = 0,
+                 sub_remaining: int | None = None, level: float | None = None, purchase: int | None = None,
+                 leftover: float | None = None) -> None:
+        self.reason = reason
+        self.position = position
+        self.remaining = remaining  # global remainder after funding, or when it was found not to fit
+        self.sub_remaining = sub_remaining
+        self.level = level  # equal shares: the most one supporter paid
+        self.purchase = purchase  # equal shares: order of purchase
+        self.leftover = leftover  # equal shares: what its supporters still held at the end
 
 
-@dataclass
-class Context:
+class Context(Record):
     """One allocation in progress: the data in integer units, the ranking, what remains, and the fate of
     each project (by position in `projects`)."""
 
-    projects: Sequence[Project]
-    money: Units
-    envelope: int
-    asked: list[int]
-    granted: list[int]
-    capped: list[bool]
-    threshold: int
-    currency: str
-    ranking: list[int]  # positions, best first
-    rank: list[int]  # 1-based place of each position in the ranking
-    tie_rank: list[int]  # equal-shares tie order (lower wins)
-    remaining: int = 0
-    sub_remaining: dict[str, int] = field(default_factory=dict)
-    selected: list[int] = field(default_factory=list)
-    fates: dict[int, Fate] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    _fields = ("projects", "money", "envelope", "asked", "granted", "capped", "threshold", "currency",
+                 "ranking", "rank", "tie_rank", "remaining", "sub_remaining", "selected", "fates", "notes")
+    __slots__ = _fields
+
+    def __init__(self, projects: Sequence[Project], money: Units, envelope: int, asked: list[int],
+                 granted: list[int], capped: list[bool], threshold: int, currency: str, ranking: list[int],
+                 rank: list[int], tie_rank: list[int], remaining: int = 0,
+                 sub_remaining: dict[str, int] | None = None) -> None:
+        self.projects = projects
+        self.money = money
+        self.envelope = envelope
+        self.asked = asked
+        self.granted = granted
+        self.capped = capped
+        self.threshold = threshold
+        self.currency = currency
+        self.ranking = ranking  # positions, best first
+        self.rank = rank  # 1-based place of each position in the ranking
+        self.tie_rank = tie_rank  # equal-shares tie order (lower wins)
+        self.remaining = remaining
+        self.sub_remaining: dict[str, int] = {} if sub_remaining is None else sub_remaining
+        self.selected: list[int] = []
+        self.fates: dict[int, Fate] = {}
+        self.notes: list[str] = []
 
     def eligible(self, j: int) -> bool:
         return self.projects[j].votes >= self.threshold

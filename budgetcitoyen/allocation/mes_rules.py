@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from budgetcitoyen.allocation import french, smallshares
 from budgetcitoyen.allocation.context import Context, Fate
@@ -26,6 +25,7 @@ from budgetcitoyen.allocation.values import (
     Ballots,
 )
 
+TYPE_CHECKING = False  # typing is not imported on `allocate`'s path (see records.py)
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Protocol

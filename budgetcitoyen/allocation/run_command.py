@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 from budgetcitoyen.allocation import french
 from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES, PbElection, read_pb
@@ -25,11 +23,15 @@ from budgetcitoyen.allocation.values import RULES, AllocationError, AllocationRu
 
 PROGRESS_FROM_BYTES = 20 * 1024 * 1024  # below this a file is read in well under a second
 
-Reader = Callable[[Path, int], PbElection]
+TYPE_CHECKING = False  # typing is not imported: this module is `allocate`'s start (see records.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Reader = Callable[[str | os.PathLike[str], int], PbElection]
 
 
-def run(pb_path: Path, rule: str, utility: str | None, threshold: int | None, tie_break: str | None,
-        as_json: bool, max_bytes: int, read: Reader | None = None) -> list[str]:
+def run(pb_path: str | os.PathLike[str], rule: str, utility: str | None, threshold: int | None,
+        tie_break: str | None, as_json: bool, max_bytes: int, read: Reader | None = None) -> list[str]:
     """The lines `allocate` prints; an AllocationError (French message) when the file or settings are
     refused. `read` reads the file (the click command's draws a progress bar for large files)."""
     election = (read or _read_plain)(pb_path, max_bytes)
@@ -47,7 +49,7 @@ def run(pb_path: Path, rule: str, utility: str | None, threshold: int | None, ti
     return table(election, outcome, rule)
 
 
-def _read_plain(path: Path, max_bytes: int) -> PbElection:
+def _read_plain(path: str | os.PathLike[str], max_bytes: int) -> PbElection:
     return read_pb(path, max_bytes=max_bytes)
 
 
@@ -163,7 +165,7 @@ def quick_main(args: list[str]) -> bool:
             return False  # the progress bar is click's
     threshold = options.get("--threshold")
     try:
-        lines = run(Path(path), str(options.get("--rule", "greedy")),
+        lines = run(path, str(options.get("--rule", "greedy")),
                     options.get("--utility"),  # type: ignore[arg-type]
                     int(threshold) if threshold is not None else None,  # type: ignore[arg-type]
                     options.get("--tie-break"), bool(options.get("--json")),  # type: ignore[arg-type]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from numbers import Integral
-from typing import TYPE_CHECKING, Any
 
+from budgetcitoyen.allocation.records import FrozenRecord
 from budgetcitoyen.errors import DomainError
 
+TYPE_CHECKING = False  # typing itself is not imported: see records.py for why `allocate` stays lean
 if TYPE_CHECKING:
+    from typing import Any
+
     import numpy as np
 
 Amount = Decimal | int
@@ -106,27 +108,30 @@ def as_decimal(value: Amount | str | Fraction, what: str) -> Decimal:
     return amount
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(FrozenRecord):
     """A project (an initiative) competing for the envelope.
 
     `cost` is the amount asked; `votes` the number of ballots approving it (the ranking of the
     greedy rules); `filed_order` the order of filing, used only to break ties in an edition.
     """
 
+    _fields = ("id", "cost", "votes", "category", "territory", "filed_order", "name")
+    __slots__ = _fields
     id: str
     cost: Decimal
-    votes: int = 0
-    category: str | None = None
-    territory: str | None = None
-    filed_order: int | None = None
-    name: str = ""
+    votes: int
+    category: str | None
+    territory: str | None
+    filed_order: int | None
+    name: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "cost", as_decimal(self.cost, f"Projet {self.id}"))
-        if isinstance(self.votes, bool) or not isinstance(self.votes, Integral) or self.votes < 0:
-            raise AllocationError(f"Projet {self.id} : nombre de voix invalide ({self.votes}).")
-        object.__setattr__(self, "votes", int(self.votes))
+    def __init__(self, id: str, cost: Amount, votes: int = 0, category: str | None = None,
+                 territory: str | None = None, filed_order: int | None = None, name: str = "") -> None:
+        amount = as_decimal(cost, f"Projet {id}")
+        if isinstance(votes, bool) or not isinstance(votes, Integral) or votes < 0:
+            raise AllocationError(f"Projet {id} : nombre de voix invalide ({votes}).")
+        self._set(id=id, cost=amount, votes=int(votes), category=category,
+                  territory=territory, filed_order=filed_order, name=name)
 
 
 class Ballots:
@@ -269,14 +274,16 @@ SUPPORTERS_SHORT = "supporters_short"
 ZERO_COST_IGNORED = "zero_cost_ignored"
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(FrozenRecord):
     """The fate of one project, with its French explanation.
 
     `rank` is the place in the vote ranking (1 = most votes, ties broken as the settings say);
     `position` the order in which a funded project was selected (1 = first), None when not funded.
     """
 
+    _fields = ("project_id", "funded", "asked", "granted", "votes", "rank", "position", "reason",
+                 "explanation")
+    __slots__ = _fields
     project_id: str
     funded: bool
     asked: Decimal
@@ -287,19 +294,35 @@ class Decision:
     reason: str
     explanation: str
 
+    def __init__(self, project_id: str, funded: bool, asked: Decimal, granted: Decimal, votes: int, rank: int,
+                 position: int | None, reason: str, explanation: str) -> None:
+        self._set(project_id=project_id, funded=funded, asked=asked, granted=granted, votes=votes, rank=rank,
+                  position=position, reason=reason, explanation=explanation)
 
-@dataclass(frozen=True)
-class Outcome:
+
+class Outcome(FrozenRecord):
     """The allocation of an envelope: who gets what, what is left, and why, for every project."""
 
+    _fields = ("rule", "envelope", "spent", "remaining", "selected", "decisions", "sub_envelopes_remaining",
+                 "notes")
+    __slots__ = _fields
     rule: str
     envelope: Decimal
     spent: Decimal
     remaining: Decimal
     selected: tuple[str, ...]
     decisions: tuple[Decision, ...]
-    sub_envelopes_remaining: Mapping[str, Decimal] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    sub_envelopes_remaining: Mapping[str, Decimal]
+    notes: tuple[str, ...]
+
+    def __init__(self, rule: str, envelope: Decimal, spent: Decimal, remaining: Decimal,
+                 selected: tuple[str, ...], decisions: tuple[Decision, ...],
+                 sub_envelopes_remaining: Mapping[str, Decimal] | None = None, notes: tuple[str, ...] = ()
+                 ) -> None:
+        self._set(rule=rule, envelope=envelope, spent=spent, remaining=remaining, selected=selected,
+                  decisions=decisions,
+                  sub_envelopes_remaining={} if sub_envelopes_remaining is None else sub_envelopes_remaining,
+                  notes=notes)
 
     @property
     def granted(self) -> dict[str, Decimal]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+from budgetcitoyen.allocation.records import FrozenRecord
 from budgetcitoyen.allocation.values import AllocationError, Ballots, Project
 
 DEFAULT_MAX_BYTES = 10**9  # 1 Go: far above any real election (Pabulib's largest are tens of Mo)
@@ -22,21 +22,27 @@ class PabulibError(AllocationError):
         self.line = line
 
 
-@dataclass(frozen=True)
-class PbProject:
+class PbProject(FrozenRecord):
     """A row of the PROJECTS section. `votes` is the file's own column (None when absent); `extra`
     keeps the other columns, in file order, so that writing back loses nothing."""
 
+    _fields = ("id", "cost", "votes", "name", "category", "territory", "extra")
+    __slots__ = _fields
     id: str
     cost: Decimal
-    votes: int | None = None
-    name: str = ""
-    category: str | None = None
-    territory: str | None = None
-    extra: tuple[tuple[str, str], ...] = ()
+    votes: int | None
+    name: str
+    category: str | None
+    territory: str | None
+    extra: tuple[tuple[str, str], ...]
+
+    def __init__(self, id: str, cost: Decimal, votes: int | None = None, name: str = "",
+                 category: str | None = None, territory: str | None = None,
+                 extra: tuple[tuple[str, str], ...] = ()) -> None:
+        self._set(id=id, cost=cost, votes=votes, name=name, category=category, territory=territory,
+                  extra=extra)
 
 
-@dataclass(eq=False)
 class PbElection:
     """A parsed (or to be written) Pabulib approval election.
 
@@ -44,11 +50,17 @@ class PbElection:
     the other VOTES columns (age, sex, voting_method…), one list per column, aligned with the ballots.
     """
 
-    meta: dict[str, str]
-    projects: list[PbProject]
-    ballots: Ballots
-    voter_ids: list[str]
-    voter_extra: dict[str, list[str]] = field(default_factory=dict)
+    def __init__(self, meta: dict[str, str], projects: list[PbProject], ballots: Ballots,
+                 voter_ids: list[str], voter_extra: dict[str, list[str]] | None = None) -> None:
+        self.meta = meta
+        self.projects = projects
+        self.ballots = ballots
+        self.voter_ids = voter_ids
+        self.voter_extra: dict[str, list[str]] = {} if voter_extra is None else voter_extra
+
+    def __repr__(self) -> str:
+        return (f"PbElection({self.meta.get('description', '')!r}: {len(self.projects)} projects, "
+                f"{self.ballots.num_voters} ballots)")
 
     @classmethod
     def new(cls, *, description: str, unit: str, instance: str, budget: Decimal | int,

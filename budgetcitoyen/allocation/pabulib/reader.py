@@ -7,10 +7,9 @@ import csv
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from budgetcitoyen.allocation.pabulib.election import (
     DEFAULT_MAX_BYTES,
@@ -28,7 +27,7 @@ KNOWN_PROJECT_COLUMNS = ("project_id", "cost", "votes", "name", "category", "ter
 _VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;]*$", re.IGNORECASE | re.MULTILINE)
 
 
-def _unreadable(path: Path, error: OSError) -> str:
+def _unreadable(path: str, error: OSError) -> str:
     if isinstance(error, FileNotFoundError):
         return f"Fichier introuvable : {path}."
     if isinstance(error, IsADirectoryError):
@@ -41,20 +40,23 @@ def _unreadable(path: Path, error: OSError) -> str:
 def read_pb(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
             progress: Progress | None = None) -> PbElection:
     """Parse a Pabulib file. A file larger than `max_bytes` is refused before anything is read."""
-    path = Path(path)
+    # os, not pathlib: pathlib (with urllib.parse and ipaddress) is not imported by `allocate` otherwise.
+    path = os.fspath(path)
     try:
-        size = path.stat().st_size
-        if not path.is_file():
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
             raise IsADirectoryError
     except OSError as error:
         raise PabulibError(_unreadable(path, error)) from None
+    size = status.st_size
     if size > max_bytes:
         from budgetcitoyen.french import file_size  # Babel, only for this message: `allocate` starts fast
 
         raise PabulibError(f"Fichier trop volumineux : {file_size(size)}, le maximum accepté est "
                            f"{file_size(max_bytes)}.")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read()
     except OSError as error:
         raise PabulibError(_unreadable(path, error)) from None
     return parse_pb_bytes(data, progress=progress)
@@ -70,26 +72,21 @@ def parse_pb_bytes(data: bytes, *, progress: Progress | None = None) -> PbElecti
     return parse_pb(text, progress=progress)
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    # Hundreds of thousands of small lists would trigger the cyclic GC again and again for nothing
-    # (they hold only strings): pausing it halves the parsing time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_pb(text: str, *, progress: Progress | None = None) -> PbElection:
     """Parse Pabulib content given as text."""
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    with _no_gc():
+    # Hundreds of thousands of small lists would trigger the cyclic GC again and again for nothing
+    # (they hold only strings): pausing it halves the parsing time. (try/finally rather than a
+    # contextlib helper: `allocate` does not import contextlib otherwise.)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
         return _Parser(text, progress).parse()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _section_name(line: str) -> str | None:

@@ -6,10 +6,13 @@ import csv
 import io
 import os
 import re
-from typing import TextIO
 
 from budgetcitoyen.allocation.pabulib.election import PabulibError, PbElection, decimal_text
 from budgetcitoyen.allocation.values import Ballots
+
+TYPE_CHECKING = False  # typing is not imported on `allocate`'s path (see records.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def _check_id(value: str, what: str) -> None:
