@@ -4,7 +4,6 @@ floats with a bound on their rounding error, exact fractions rebuilt on demand (
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -18,14 +17,19 @@ NEAR = 1e-9
 SAFETY = 1e3
 
 
-@dataclass(frozen=True, eq=False)
+# The classes here are plain (no dataclasses): see records.py for what that saves `allocate` at start.
+
 class SupportIndex:
     """Supporters of each project (the transpose of the ballots), built once and shared by all runs."""
 
-    num_voters: int
-    ptr: np.ndarray  # supporters of project j: voters[ptr[j]:ptr[j + 1]]
-    voters: np.ndarray
-    project_of_entry: np.ndarray
+    __slots__ = ("num_voters", "project_of_entry", "ptr", "voters")
+
+    def __init__(self, num_voters: int, ptr: np.ndarray, voters: np.ndarray, project_of_entry: np.ndarray
+                 ) -> None:
+        self.num_voters = num_voters
+        self.ptr = ptr  # supporters of project j: voters[ptr[j]:ptr[j + 1]]
+        self.voters = voters
+        self.project_of_entry = project_of_entry
 
     @classmethod
     def build(cls, ballots: Ballots) -> SupportIndex:
@@ -54,32 +58,38 @@ class SupportIndex:
 
 
 
-@dataclass(eq=False)
 class Evaluation:
-    project: int
-    classes: np.ndarray  # classes present among the supporters
-    counts: np.ndarray  # number of supporters in each of those classes
-    level: float = 0.0
-    level_error: float = 0.0  # estimated rounding error of `level`, propagated to the new budgets
-    low: float = 0.0  # rho certainly >= low
-    high: float = 0.0  # rho certainly <= high
-    exact_level: Fraction | None = None
-    # The floats it was computed from, their order and how many classes (in that order) pay in full.
-    budgets: np.ndarray | None = None
-    errors: np.ndarray | None = None
-    order: np.ndarray | None = None
-    position: int = 0
+    __slots__ = ("budgets", "classes", "counts", "errors", "exact_level", "high", "level", "level_error",
+                 "low", "order", "position", "project")
+
+    def __init__(self, project: int, classes: np.ndarray, counts: np.ndarray) -> None:
+        self.project = project
+        self.classes = classes  # classes present among the supporters
+        self.counts = counts  # number of supporters in each of those classes
+        self.level = 0.0
+        self.level_error = 0.0  # estimated rounding error of `level`, propagated to the new budgets
+        self.low = 0.0  # rho certainly >= low
+        self.high = 0.0  # rho certainly <= high
+        self.exact_level: Fraction | None = None
+        # The floats it was computed from, their order and how many classes (in that order) pay in full.
+        self.budgets: np.ndarray | None = None
+        self.errors: np.ndarray | None = None
+        self.order: np.ndarray | None = None
+        self.position = 0
 
 
-@dataclass(eq=False)
 class Round:
     """What a round did, kept so that exact budgets can be rebuilt if a later near-tie needs them."""
 
-    project: int
-    classes: np.ndarray
-    children: np.ndarray
-    counts: np.ndarray
-    exact_level: Fraction | None
+    __slots__ = ("children", "classes", "counts", "exact_level", "project")
+
+    def __init__(self, project: int, classes: np.ndarray, children: np.ndarray, counts: np.ndarray,
+                 exact_level: Fraction | None) -> None:
+        self.project = project
+        self.classes = classes
+        self.children = children
+        self.counts = counts
+        self.exact_level = exact_level
 
 
 class Run:

@@ -31,7 +31,6 @@ the units of share where the outcome cannot change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -41,16 +40,19 @@ from budgetcitoyen.allocation.budget_classes import NEAR, Evaluation, Run, Suppo
 __all__ = ["EqualSharesResult", "SupportIndex", "certify", "equal_shares"]
 
 
-@dataclass(frozen=True, eq=False)
 class EqualSharesResult:
     """Projects bought, in order, and the level of each purchase (the most one supporter paid, float, for
     explanations); the run's budgets at the end and each purchase as it was evaluated, for `leftover`
-    and for `certify`."""
+    and for `certify`. (A plain class, not a dataclass: see records.py.)"""
 
-    selected: tuple[int, ...]
-    levels: tuple[float, ...]
-    run: Run
-    chosen: tuple[Evaluation, ...]
+    __slots__ = ("chosen", "levels", "run", "selected")
+
+    def __init__(self, selected: tuple[int, ...], levels: tuple[float, ...], run: Run,
+                 chosen: tuple[Evaluation, ...]) -> None:
+        self.selected = selected
+        self.levels = levels
+        self.run = run
+        self.chosen = chosen
 
     def leftover(self) -> np.ndarray:
         """For every project, the money its supporters still hold at the end."""

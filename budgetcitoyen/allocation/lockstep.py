@@ -17,7 +17,6 @@ runs `equalshares.equal_shares` at that share, which decides exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -25,22 +24,28 @@ import numpy as np
 from budgetcitoyen.allocation.budget_classes import EPS, NEAR, SAFETY, SupportIndex
 
 
-@dataclass
 class _Group:
-    """Rows (positions in the caller's list of shares) that bought the same projects so far."""
+    """Rows (positions in the caller's list of shares) that bought the same projects so far. (Plain
+    classes here, not dataclasses: see records.py.)"""
 
-    rows: np.ndarray
-    shares: np.ndarray  # float share of each row
-    voter_class: np.ndarray  # shared by the rows: voters who supported the same purchases
-    class_size: np.ndarray
-    size: int
-    floats: np.ndarray  # rows × classes: budgets
-    errors: np.ndarray  # rows × classes: bound on each budget's rounding error
-    alive: np.ndarray  # rows × projects: may still be affordable
-    lower: np.ndarray  # rows × projects: rho is at least this
-    bought: list[int]
-    spent: int
-    zero: int = -1  # the class of voters who certainly hold nothing in every row (-1: none yet)
+    __slots__ = ("alive", "bought", "class_size", "errors", "floats", "lower", "rows", "shares", "size",
+                 "spent", "voter_class", "zero")
+
+    def __init__(self, rows: np.ndarray, shares: np.ndarray, voter_class: np.ndarray, class_size: np.ndarray,
+                 size: int, floats: np.ndarray, errors: np.ndarray, alive: np.ndarray, lower: np.ndarray,
+                 bought: list[int], spent: int, zero: int = -1) -> None:
+        self.rows = rows
+        self.shares = shares  # float share of each row
+        self.voter_class = voter_class  # shared by the rows: voters who supported the same purchases
+        self.class_size = class_size
+        self.size = size
+        self.floats = floats  # rows × classes: budgets
+        self.errors = errors  # rows × classes: bound on each budget's rounding error
+        self.alive = alive  # rows × projects: may still be affordable
+        self.lower = lower  # rows × projects: rho is at least this
+        self.bought = bought
+        self.spent = spent
+        self.zero = zero  # the class of voters who certainly hold nothing in every row (-1: none yet)
 
     def split(self, keep: np.ndarray) -> _Group:
         return _Group(self.rows[keep], self.shares[keep], self.voter_class.copy(), self.class_size.copy(),
@@ -48,25 +53,31 @@ class _Group:
                       list(self.bought), self.spent, self.zero)
 
 
-@dataclass
 class _Evaluation:
     """One project evaluated for every row of a group."""
 
-    project: int
-    classes: np.ndarray
-    counts: np.ndarray
-    status: np.ndarray  # per row: 0 affordable (interval below), 1 certainly not, 2 too close to call
-    level: np.ndarray
-    level_error: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    # What the level was computed from, for `_Scan.exact_level`: budgets and errors (rows × classes),
-    # their order in each row, the level's position in it and how many supporters pay the level.
-    budgets: np.ndarray
-    errors: np.ndarray
-    order: np.ndarray
-    position: np.ndarray
-    payers: np.ndarray
+    __slots__ = ("budgets", "classes", "counts", "errors", "high", "level", "level_error", "low", "order",
+                 "payers", "position", "project", "status")
+
+    def __init__(self, project: int, classes: np.ndarray, counts: np.ndarray, status: np.ndarray,
+                 level: np.ndarray, level_error: np.ndarray, low: np.ndarray, high: np.ndarray,
+                 budgets: np.ndarray, errors: np.ndarray, order: np.ndarray, position: np.ndarray,
+                 payers: np.ndarray) -> None:
+        self.project = project
+        self.classes = classes
+        self.counts = counts
+        self.status = status  # per row: 0 affordable (interval below), 1 certainly not, 2 too close to call
+        self.level = level
+        self.level_error = level_error
+        self.low = low
+        self.high = high
+        # What the level was computed from, for `_Scan.exact_level`: budgets and errors (rows × classes),
+        # their order in each row, the level's position in it and how many supporters pay the level.
+        self.budgets = budgets
+        self.errors = errors
+        self.order = order
+        self.position = position
+        self.payers = payers
 
 
 class _Scan:
