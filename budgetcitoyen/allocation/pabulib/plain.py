@@ -32,18 +32,24 @@ def plain_rows(rows: str, header: list[str], project_ids: list[str]
     others: list[tuple[int, list[str]]] = [(c, []) for c in range(width) if c not in (id_col, vote_col)]
     indptr = [0]
     indices: list[int] = []
+    # Voters often cast the same ballot (Świecie 2023: 2,553 rows, 695 distinct): each text is read once.
+    known: dict[str, list[int]] = {}
     lines = rows.split("\n") if rows else []
     for line in lines:
         fields = line.split(";")
         if len(fields) != width:
             return None  # a blank or malformed line: the bulk reader skips it or names it
-        try:
-            # Empty tokens ("1,,2", a trailing comma, an empty ballot) name no project, as pabutools.
-            codes = [lookup[token] for token in fields[vote_col].split(",") if token]
-        except KeyError:
-            return None
-        if len(codes) > 1 and len(set(codes)) < len(codes):
-            codes = list(dict.fromkeys(codes))  # a project listed twice counts once, the first
+        vote = fields[vote_col]
+        codes = known.get(vote)
+        if codes is None:
+            try:
+                # Empty tokens ("1,,2", a trailing comma, an empty ballot) name no project, as pabutools.
+                codes = [lookup[token] for token in vote.split(",") if token]
+            except KeyError:
+                return None
+            if len(codes) > 1 and len(set(codes)) < len(codes):
+                codes = list(dict.fromkeys(codes))  # a project listed twice counts once, the first
+            known[vote] = codes
         voter_ids.append(fields[id_col])
         indices.extend(codes)
         indptr.append(len(indices))
