@@ -22,6 +22,7 @@ from budgetcitoyen.allocation.pabulib import (
     write_pb,
 )
 from budgetcitoyen.allocation.pabulib import plain as pb_plain
+from budgetcitoyen.allocation.pabulib import reader as pb_reader
 from budgetcitoyen.allocation.pabulib import votes as pb_votes
 
 DATA = Path(__file__).parent / "data"
@@ -326,11 +327,27 @@ def test_a_2_gb_file_is_refused_by_its_size_before_reading(
     def no_reading(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("the file was read")
 
-    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    monkeypatch.setattr(pb_reader, "open", no_reading, raising=False)  # the reader's only way to read
     with pytest.raises(
         PabulibError, match=r"^Fichier trop volumineux : 2,0 Go, le maximum accepté est 1,0 Go\."
     ):
         read_pb(path)
+
+
+@pytest.mark.parametrize("text", ["x.pb", "x.pb/", "./x.pb", "a//b/./x.pb", "/tmp/../x.pb", "/x.pb", "", ".",
+                                  "./", "../x.pb", "a/b/"])
+def test_a_path_is_written_as_pathlib_writes_it(text: str) -> None:
+    # The reader avoids pathlib (for `allocate`'s start) but names files as before, as click's Path does.
+    assert pb_reader._tidy(text) == str(Path(text))
+
+
+def test_a_file_named_with_a_trailing_slash_or_dot_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    (tmp_path / "small.pb").write_text(pb_text(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert read_pb("small.pb/").ballots.num_voters == read_pb("./small.pb").ballots.num_voters == 3
+    with pytest.raises(PabulibError, match=r"^Fichier introuvable : absent\.pb\.$"):
+        read_pb("./absent.pb")
 
 
 def test_the_maximum_size_is_a_setting(tmp_path: Path) -> None:

@@ -27,6 +27,16 @@ KNOWN_PROJECT_COLUMNS = ("project_id", "cost", "votes", "name", "category", "ter
 _VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;]*$", re.IGNORECASE | re.MULTILINE)
 
 
+def _tidy(path: str) -> str:
+    """The path as pathlib writes it (`x.pb/` and `./x.pb` are `x.pb`, "" is "."; `..` is kept, unlike
+    os.path.normpath, since a symbolic link may stand before it), without importing pathlib."""
+    if os.altsep:
+        path = path.replace(os.altsep, os.sep)
+    parts = [part for part in path.split(os.sep) if part not in ("", ".")]
+    text = os.sep.join(parts)
+    return (os.sep + text if path.startswith(os.sep) else text) or "."
+
+
 def _unreadable(path: str, error: OSError) -> str:
     if isinstance(error, FileNotFoundError):
         return f"Fichier introuvable : {path}."
@@ -41,7 +51,7 @@ def read_pb(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
             progress: Progress | None = None) -> PbElection:
     """Parse a Pabulib file. A file larger than `max_bytes` is refused before anything is read."""
     # os, not pathlib: pathlib (with urllib.parse and ipaddress) is not imported by `allocate` otherwise.
-    path = os.fspath(path)
+    path = _tidy(os.fspath(path))
     try:
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
