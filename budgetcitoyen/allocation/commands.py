@@ -46,7 +46,8 @@ def _read(path: Path, max_bytes: int, show_progress: bool) -> PbElection:
 
 
 @click.command("allocate")
-@click.option("--pb", "pb_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+# Neither a folder nor an unreadable file is refused here: read_pb says so in French (click would in English).
+@click.option("--pb", "pb_path", required=True, type=click.Path(readable=False, path_type=Path),
               help="Fichier Pabulib (.pb) à répartir, votes par approbation.")
 @click.option("--rule", type=click.Choice(RULES), default="greedy", show_default=True,
               help="greedy : par voix décroissantes ; mes-raw : parts égales ; mes : parts égales complétées "

@@ -157,10 +157,8 @@ def quick_main(args: list[str]) -> bool:
     try:
         size = os.stat(path).st_size
     except OSError:
-        size = None  # click's Path (exists=False) lets a missing file through; read_pb then says so
+        pass  # missing, a folder, unreadable…: click's Path lets it through as well; read_pb says why
     else:
-        if os.path.isdir(path) or not os.access(path, os.R_OK):
-            return False  # click's Path refuses it, in its own words
         if size >= PROGRESS_FROM_BYTES and size <= max_bytes and sys.stderr.isatty():
             return False  # the progress bar is click's
     threshold = options.get("--threshold")

@@ -82,6 +82,8 @@ def test_errors_are_french_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     missing = CliRunner().invoke(main, ["allocate", "--pb", str(tmp_path / "absent.pb")])
     assert missing.exit_code == 1 and missing.stderr.startswith("Erreur : Fichier introuvable")
+    folder = CliRunner().invoke(main, ["allocate", "--pb", str(tmp_path)])
+    assert (folder.exit_code, folder.stderr) == (1, f"Erreur : {tmp_path} n'est pas un fichier.\n")
     too_big = CliRunner().invoke(main, ["allocate", "--pb", str(path), "--max-bytes", "10"])
     assert too_big.exit_code == 1 and "Fichier trop volumineux" in too_big.stderr
 
@@ -264,6 +266,8 @@ QUICK_LINES = [
     ["--pb", "{small}", "--threshold", "2"],
     ["--pb", "{small}", "--max-bytes", "10"],
     ["--pb", "{missing}"],
+    ["--pb", "{folder}"],
+    ["--pb", "{small}/", "--json"],
 ]
 
 
@@ -273,7 +277,7 @@ def test_the_quick_start_prints_what_the_click_command_prints(
     small = tmp_path / "small.pb"
     small.write_text(SMALL, encoding="utf-8")
     paths = {"real": str(DATA / "Netherlands_Assen_2024.pb"), "small": str(small),
-             "missing": str(tmp_path / "missing.pb")}
+             "missing": str(tmp_path / "missing.pb"), "folder": str(tmp_path)}
     for line in QUICK_LINES:
         args = [arg.format(**paths) for arg in line]
         assert quick_options(args) is not None
