@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 # The plain engine takes an election when its distinct ballots (as cast) × eligible projects with a cost
 # (its "work": a run's cost grows with it) stay below PLAIN_WORK (Assen 2024: 67 × 14 = 938, its scan in
-# 55 runs of ~0.6 ms; Świecie 2023: 695 × 22 = 15,290, where numpy's side-by-side runs win), and hands
+# 40 runs of ~0.55 ms; Świecie 2023: 695 × 22 = 15,290, where numpy's side-by-side runs win), and hands
 # over to numpy after PLAIN_RUN_BUDGET ÷ work runs of its scan (Assen: 106), so that a busy scan loses
 # well under 0.1 s before numpy takes it; ballots are counted only up to PLAIN_VOTERS voters.
 PLAIN_WORK = 2_000

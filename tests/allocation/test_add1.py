@@ -186,6 +186,32 @@ def test_both_engines_pay_the_same_levels_and_leave_the_same_money(election: dic
                                                                    rel=1e-9, abs=1e-6)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(elections(), wider_elections()), st.lists(st.integers(0, 80), min_size=1, max_size=12))
+def test_runs_sharing_class_structures_give_what_a_fresh_run_gives(election: dict[str, object],
+                                                                    raises: list[int]) -> None:
+    # The plain scan's runs take their class structures from a tree they all fill (`_Structure`): a run
+    # there, after any others, must buy, pay and leave exactly what a run with its own structures does.
+    projects, ballots = election["projects"], election["ballots"]
+    assert isinstance(ballots, Ballots) and isinstance(projects, list)
+    if not ballots.num_voters:
+        return
+    context = build_context(projects, election["envelope"], election.get("threshold", 0), None, None,  # type: ignore[arg-type]
+                            election["tie_break"], "EUR")  # type: ignore[arg-type]
+    candidates = [j for j in range(len(projects)) if context.eligible(j)]
+    plain_election = smallshares.Election(Counter(map(tuple, ballots)), ballots.num_voters, context.granted,
+                                          candidates, cardinal=election["utility"] == "card",
+                                          tie_rank=context.tie_rank)
+    base = Fraction(context.envelope, ballots.num_voters)
+    for raised in [*raises, *reversed(raises)]:
+        share = base + raised * context.money.unit
+        shared = smallshares.run(plain_election, share, trace=True, shared=True)
+        fresh = smallshares.run(plain_election, share, trace=True)
+        assert (shared.selected, shared.exact_levels, shared.spent, shared.next_share) == \
+            (fresh.selected, fresh.exact_levels, fresh.spent, fresh.next_share)
+        assert shared.leftover() == fresh.leftover()
+
+
 @pytest.mark.parametrize("name", ["numpy", "plain"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(elections())
