@@ -44,8 +44,9 @@ UTILITY_TEXTS = {
     "card": "satisfaction d'un votant mesurée en nombre d'initiatives qu'il soutient et qui sont financées",
 }
 FILE_FORMATS = {
-    "pb": ("Bulletins au format Pabulib (.pb)", "text/plain; charset=utf-8"),
-    "csv": ("Bulletins en tableau (.csv)", "text/csv; charset=utf-8"),
+    # Bare types: Werkzeug adds "; charset=utf-8" to any text/ type (given here, it was sent twice).
+    "pb": ("Bulletins au format Pabulib (.pb)", "text/plain"),
+    "csv": ("Bulletins en tableau (.csv)", "text/csv"),
 }
 MES_RULES = (AllocationRule.MES.value, AllocationRule.MES_RAW.value)
 

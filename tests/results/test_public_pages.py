@@ -204,6 +204,7 @@ def test_downloads_give_the_published_files_whose_sha256_is_shown(
         response = client.get(f"/resultats/{YEAR}/{name}")
         assert response.status_code == 200
         assert response.mimetype == mimetype
+        assert response.headers["Content-Type"] == f"{mimetype}; charset=utf-8"  # once
         assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
         digest = hashlib.sha256(response.data).hexdigest()
         shown = re.search(
