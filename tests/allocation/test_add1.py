@@ -8,7 +8,6 @@ certificate (`equalshares.certify`) never vouches for a share where equal shares
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from budgetcitoyen.allocation import Ballots, Outcome, Project, add1, allocate, mes_rules, smallshares
-from budgetcitoyen.allocation.context import build_context
+from budgetcitoyen.allocation.context import Context, build_context
 from budgetcitoyen.allocation.equalshares import SupportIndex, certify
 from budgetcitoyen.allocation.pabulib import read_pb
 
@@ -157,24 +156,32 @@ def test_the_plain_loop_gives_what_the_definition_gives_on_wider_elections(elect
     assert not handovers
 
 
+def plain_setup(election: dict[str, object]) -> tuple[Context, Ballots, smallshares.Election] | None:
+    """The allocation context, the ballots and the plain engine's election, as `mes_rules` builds them
+    (None without ballots)."""
+    projects, ballots = election["projects"], election["ballots"]
+    assert isinstance(ballots, Ballots) and isinstance(projects, list)
+    if not ballots.num_voters:
+        return None
+    context = build_context(projects, election["envelope"], election.get("threshold", 0), None, None,  # type: ignore[arg-type]
+                            election["tie_break"], "EUR")  # type: ignore[arg-type]
+    plain_election = mes_rules._plain_election(context, ballots, election["utility"] == "card", 10**9)
+    assert plain_election is not None
+    return context, ballots, plain_election
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(elections(), wider_elections()), st.integers(0, 40))
 def test_both_engines_pay_the_same_levels_and_leave_the_same_money(election: dict[str, object],
                                                                   raised: int) -> None:
     # What `assert_same`'s one-cent tolerance rests on: the figures behind the explanations agree far
     # below a cent, so only a value on an exact half cent can round apart.
-    projects, ballots = election["projects"], election["ballots"]
-    assert isinstance(ballots, Ballots) and isinstance(projects, list)
-    if not ballots.num_voters:
+    prepared = plain_setup(election)
+    if prepared is None:
         return
-    context = build_context(projects, election["envelope"], election.get("threshold", 0), None, None,  # type: ignore[arg-type]
-                            election["tie_break"], "EUR")  # type: ignore[arg-type]
+    context, ballots, plain_election = prepared
     cardinal = election["utility"] == "card"
     share = Fraction(context.envelope, ballots.num_voters) + raised * context.money.unit
-    candidates = [j for j in range(len(projects)) if context.eligible(j)]
-    plain_election = smallshares.Election(Counter(map(tuple, ballots)), ballots.num_voters,
-                                          context.granted, candidates, cardinal=cardinal,
-                                          tie_rank=context.tie_rank)
     plain = smallshares.run(plain_election, share)
     numpy_made = add1.run_at(context, SupportIndex.build(ballots), share, cardinal)
     assert plain.selected == numpy_made.selected
@@ -192,16 +199,10 @@ def test_runs_sharing_class_structures_give_what_a_fresh_run_gives(election: dic
                                                                     raises: list[int]) -> None:
     # The plain scan's runs take their class structures from a tree they all fill (`_Structure`): a run
     # there, after any others, must buy, pay and leave exactly what a run with its own structures does.
-    projects, ballots = election["projects"], election["ballots"]
-    assert isinstance(ballots, Ballots) and isinstance(projects, list)
-    if not ballots.num_voters:
+    prepared = plain_setup(election)
+    if prepared is None:
         return
-    context = build_context(projects, election["envelope"], election.get("threshold", 0), None, None,  # type: ignore[arg-type]
-                            election["tie_break"], "EUR")  # type: ignore[arg-type]
-    candidates = [j for j in range(len(projects)) if context.eligible(j)]
-    plain_election = smallshares.Election(Counter(map(tuple, ballots)), ballots.num_voters, context.granted,
-                                          candidates, cardinal=election["utility"] == "card",
-                                          tie_rank=context.tie_rank)
+    context, ballots, plain_election = prepared
     base = Fraction(context.envelope, ballots.num_voters)
     for raised in [*raises, *reversed(raises)]:
         share = base + raised * context.money.unit
