@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 
 from budgetcitoyen.allocation.records import FrozenRecord, Record
 from budgetcitoyen.allocation.values import (
@@ -19,6 +18,10 @@ from budgetcitoyen.allocation.values import (
     as_decimal,
     check_unique_ids,
 )
+
+TYPE_CHECKING = False  # see records.py: `allocate` imports neither typing nor (for greedy) fractions
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 # -- money in integer units ---------------------------------------------------------------------
 
@@ -62,6 +65,8 @@ class Units(FrozenRecord):
         return Decimal(f"{units}E-{self.digits}")
 
     def fraction_decimal(self, value: Fraction | float) -> Decimal:
+        from fractions import Fraction  # equal shares only: the greedy rules never import fractions
+
         fraction = Fraction(value) / self.unit
         return Decimal(fraction.numerator) / Decimal(fraction.denominator)
 

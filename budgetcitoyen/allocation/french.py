@@ -4,7 +4,11 @@ the engine must give the same text on every machine)."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from numbers import Integral, Rational
+
+TYPE_CHECKING = False  # neither typing nor fractions on `allocate`'s greedy path (see records.py)
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 NARROW_NBSP = "\u202f"  # thousands separator in French typography
 NBSP = "\u00a0"  # before the currency sign, so "€" never starts a line
@@ -14,7 +18,7 @@ SYMBOLS = {"EUR": "€"}
 
 def amount(value: Decimal | int | Fraction, currency: str = "EUR") -> str:
     """« 12 500 € », « 4 500,50 € »: cents only when there are some, rounded half up."""
-    if isinstance(value, Fraction):
+    if isinstance(value, Rational) and not isinstance(value, Integral):  # a Fraction
         value = Decimal(value.numerator) / Decimal(value.denominator)
     cents = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     text = f"{cents:,f}".replace(",", NARROW_NBSP)

@@ -11,9 +11,9 @@ exactly click's.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+from _json import encode_basestring  # json.dumps' own encoder of strings (ensure_ascii=False)
 from decimal import Decimal
 
 from budgetcitoyen.allocation import french
@@ -25,7 +25,7 @@ PROGRESS_FROM_BYTES = 20 * 1024 * 1024  # below this a file is read in well unde
 
 TYPE_CHECKING = False  # typing is not imported: this module is `allocate`'s start (see records.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     Reader = Callable[[str | os.PathLike[str], int], PbElection]
 
@@ -44,9 +44,17 @@ def run(pb_path: str | os.PathLike[str], rule: str, utility: str | None, thresho
         sub_envelopes=meta_sub_envelopes(meta) if rule in ("greedy", "territorial") else None,
         currency=election.currency)
     if as_json:
-        return [json.dumps({"selected": list(outcome.selected), "spent": _number(outcome.spent),
-                            "budget": _number(outcome.envelope)}, ensure_ascii=False)]
+        return [json_line(outcome.selected, _number(outcome.spent), _number(outcome.envelope))]
     return table(election, outcome, rule)
+
+
+def json_line(selected: Sequence[str], spent: int | float, budget: int | float) -> str:
+    """What ``json.dumps({"selected": [...], "spent": ..., "budget": ...}, ensure_ascii=False)`` writes,
+    through the json package's own string encoder (`_json`, in C): the json package imports re, which
+    `allocate` on a greedy election needs nowhere else (see records.py). Numbers are written as json
+    writes them (repr of a finite int or float)."""
+    ids = ", ".join(map(encode_basestring, selected))
+    return f'{{"selected": [{ids}], "spent": {spent!r}, "budget": {budget!r}}}'
 
 
 def _read_plain(path: str | os.PathLike[str], max_bytes: int) -> PbElection:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
-from numbers import Integral
+from numbers import Integral, Rational
 
 from budgetcitoyen.allocation.records import FrozenRecord
 from budgetcitoyen.errors import DomainError
 
 TYPE_CHECKING = False  # typing itself is not imported: see records.py for why `allocate` stays lean
 if TYPE_CHECKING:
+    from fractions import Fraction
     from typing import Any
 
     import numpy as np
@@ -97,7 +97,8 @@ def as_decimal(value: Amount | str | Fraction, what: str) -> Decimal:
         # Floats would make the outcome depend on binary rounding: refused on purpose.
         raise AllocationError(f"{what} : montant en virgule flottante refusé, utilisez Decimal ou int.")
     try:
-        amount = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
+        amount = Decimal(value.numerator) / Decimal(value.denominator) \
+            if isinstance(value, Rational) and not isinstance(value, Integral) \
             else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         raise AllocationError(f"{what} : « {value} » n'est pas un montant.") from None

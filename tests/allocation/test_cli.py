@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from budgetcitoyen.allocation import mes_rules
 from budgetcitoyen.allocation.commands import allocate_command
 from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES
-from budgetcitoyen.allocation.run_command import quick_main, quick_options, run
+from budgetcitoyen.allocation.run_command import json_line, quick_main, quick_options, run
 from budgetcitoyen.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -217,6 +217,9 @@ print(" ".join(sorted({"numpy", "click"} & set(sys.modules))) or "-", code, file
 # interpreter had already imported before it began.
 slow = {"dataclasses", "inspect", "typing", "pathlib", "contextlib", "importlib.util"}
 print(" ".join(sorted((slow & set(sys.modules)) - at_start)) or "-", file=sys.stderr)
+# And what a greedy rule needs nowhere (equal shares needs fractions, hence re).
+unneeded = {"re", "json", "csv", "fractions", "io"}
+print(" ".join(sorted((unneeded & set(sys.modules)) - at_start)) or "-", file=sys.stderr)
 """
 
 
@@ -229,7 +232,7 @@ def test_a_greedy_allocate_imports_neither_numpy_nor_click(tmp_path: Path) -> No
         capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
     )
     assert json.loads(completed.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
-    assert completed.stderr.split() == ["-", "0", "-"]
+    assert completed.stderr.split() == ["-", "0", "-", "-"]
     # --help (and any error) is click's own.
     usage = subprocess.run(
         [sys.executable, "-c", QUICK, "allocate", "--pb", str(path), "--help"],
@@ -251,8 +254,9 @@ def test_equal_shares_where_plain_python_is_faster_does_not_import_numpy(
         [sys.executable, "-c", QUICK, "allocate", "--pb", str(path), "--rule", rule, "--json"],
         capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
     )
-    # Neither numpy nor click imported, exit code 0, nor any of the slow standard modules.
-    assert completed.stderr.split() == ["-", "0", "-"]
+    # Neither numpy nor click imported, exit code 0, nor any of the slow standard modules (but fractions,
+    # and re with it, for the exact arithmetic of equal shares).
+    assert completed.stderr.split() == ["-", "0", "-", "fractions", "re"]
     monkeypatch.setattr(mes_rules, "PLAIN_WORK", -1)  # what the numpy engine answers
     monkeypatch.setattr(mes_rules, "PLAIN_RUN_BUDGET", -1)
     assert completed.stdout.splitlines() == run(path, rule, None, None, None, True, DEFAULT_MAX_BYTES)
@@ -296,3 +300,30 @@ def test_the_quick_start_prints_what_the_click_command_prints(
 ])
 def test_the_quick_start_leaves_anything_unusual_to_click(args: list[str]) -> None:
     assert quick_options(args) is None
+
+
+def test_the_installed_command_starts_without_the_regular_expressions(tmp_path: Path) -> None:
+    # The `budgetcitoyen` command pip installs from bin/budgetcitoyen, run as a person runs it: a
+    # launcher generated from an entry point would import re before anything else.
+    command = Path(sys.executable).parent / "budgetcitoyen"
+    assert command.exists(), "pip install -e . installs the command beside the interpreter"
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}  # every import, written to stderr
+    completed = subprocess.run([str(command), "allocate", "--pb", str(path), "--json"], capture_output=True,
+                               text=True, cwd=tmp_path, env=env, timeout=120, check=False)
+    assert json.loads(completed.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
+    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
+    assert "budgetcitoyen.allocation.rules" in imported
+    assert not imported & {"re", "json", "csv", "fractions"}
+
+
+@pytest.mark.parametrize("ids", [
+    [], ["G150CH"], ["a\"b", "back\\slash", "tab\there", "ligne\nsuivante", "\x00\x1f\x7f"],
+    ["Été", "mañana", "日本", "emoji 🎉", "\u2028\u2029", "\ud800"],
+])
+@pytest.mark.parametrize("spent, budget", [(0, 0), (828000, 838000), (4500.5, 148500.25), (0.1, 1e22)])
+def test_the_json_line_is_what_json_dumps_writes(ids: list[str], spent: float, budget: float) -> None:
+    expected = json.dumps({"selected": ids, "spent": spent, "budget": budget}, ensure_ascii=False)
+    assert json_line(ids, spent, budget) == expected
+    assert json.loads(json_line(ids, spent, budget)) == {"selected": ids, "spent": spent, "budget": budget}

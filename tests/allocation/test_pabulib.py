@@ -411,3 +411,27 @@ def test_joined_rows_is_one_join_per_ballot(lists: list[list[int]]) -> None:
     ballots = Ballots.from_lists(lists, len(ids))
     assert joined_rows(ballots, ids) == [",".join(ids[j] for j in ballots.ballot(n))
                                          for n in range(ballots.num_voters)]
+
+
+# What the reader looked for with a regular expression before it stopped importing re (the start of
+# `budgetcitoyen allocate`): the line-by-line search must find the same line.
+_VOTES_PATTERN = r"^[ \t]*votes[ \t;]*$"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=" \t;\rvVoOtTeEsSx,1", max_size=9), max_size=8))
+def test_the_votes_line_is_the_one_the_regular_expression_found(lines: list[str]) -> None:
+    import re
+
+    text = "\n".join(lines)
+    match = re.compile(_VOTES_PATTERN, re.IGNORECASE | re.MULTILINE).search(text)
+    assert pb_reader._votes_line(text) == (None if match is None else (match.start(), match.end()))
+
+
+@pytest.mark.parametrize("text", ["VOTES", "META\nkey;value\nVOTES\n", "x\n  Votes ;;\t\nrest", "VOTES\r\n",
+                                  "votes;x\nVOTES;", "", "\n\n", "PROJECTS\nVOTE\nVOTESS\nvotes"])
+def test_the_votes_line_on_chosen_texts(text: str) -> None:
+    import re
+
+    match = re.compile(_VOTES_PATTERN, re.IGNORECASE | re.MULTILINE).search(text)
+    assert pb_reader._votes_line(text) == (None if match is None else (match.start(), match.end()))

@@ -21,7 +21,10 @@ from budgetcitoyen.allocation.pabulib.election import (
     Progress,
 )
 from budgetcitoyen.allocation.pabulib.reader import parse_pb, parse_pb_bytes, read_pb
-from budgetcitoyen.allocation.pabulib.writer import dumps_pb, joined_rows, write_pb
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from budgetcitoyen.allocation.pabulib.writer import dumps_pb, joined_rows, write_pb
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -36,3 +39,14 @@ __all__ = [
     "read_pb",
     "write_pb",
 ]
+
+_WRITER = {"dumps_pb", "joined_rows", "write_pb"}
+
+
+def __getattr__(name: str) -> object:
+    # The writer (csv, re, io) is imported when first asked for: `budgetcitoyen allocate` only reads.
+    if name in _WRITER:
+        from budgetcitoyen.allocation.pabulib import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,11 +3,13 @@ rows handed to `votes` in bulk. Every problem raises `PabulibError` naming the l
 
 from __future__ import annotations
 
-import csv
 import gc
 import os
-import re
 import stat
+
+# The csv module's reader itself, without the module around it: csv.py imports re (for its Sniffer), and
+# `budgetcitoyen allocate` on a greedy election needs re nowhere else (see records.py).
+from _csv import reader as csv_reader
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
@@ -24,7 +26,20 @@ from budgetcitoyen.allocation.values import Ballots
 SECTIONS = ("meta", "projects", "votes")
 KNOWN_PROJECT_COLUMNS = ("project_id", "cost", "votes", "name", "category", "territory")
 # Where the votes start: the first line reading "VOTES" (found in C, the ballots are never scanned in Python).
-_VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;]*$", re.IGNORECASE | re.MULTILINE)
+def _votes_line(text: str) -> tuple[int, int] | None:
+    """Where the first line that reads "votes" (any case, spaces or tabs around, `;` after) starts and
+    ends, or None. The lines are looked at one by one from the top: META and PROJECTS come first and are
+    short (a file without such a line is read line by line anyway)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        line = text[start:end].lstrip(" \t")
+        if line[:5].lower() == "votes" and not line[5:].strip(" \t;"):
+            return start, end
+        start = end + 1
+    return None
 
 
 def _tidy(path: str) -> str:
@@ -108,7 +123,7 @@ class _Parser:
     def __init__(self, text: str, progress: Progress | None) -> None:
         self.text = text
         self.progress = progress
-        marker = _VOTES_LINE.search(text)
+        marker = _votes_line(text)
         self.bulk = marker is not None
         if marker is None:
             # No plain "VOTES" line: read every line (the section may still be there, written oddly).
@@ -116,8 +131,9 @@ class _Parser:
             self.votes_offset = len(text)
         else:
             # The lines up to the VOTES line only (META and PROJECTS are small); the rest is read in bulk.
-            self.lines = [*text[:marker.start()].split("\n")[:-1], marker.group()]
-            self.votes_offset = min(marker.end() + 1, len(text))
+            start, end = marker
+            self.lines = [*text[:start].split("\n")[:-1], text[start:end]]
+            self.votes_offset = min(end + 1, len(text))
         if self.lines and self.lines[-1] == "" and marker is None:
             self.lines.pop()  # the final newline ends the last line, it does not start a new one
 
@@ -171,7 +187,7 @@ class _Parser:
     def _rows(self, start: int, stop: int) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields) of the non-blank lines strictly between a section line and `stop`."""
         numbers = [n for n in range(start + 1, stop) if not is_blank(self.lines[n])]
-        rows = csv.reader([self.lines[n] for n in numbers], delimiter=";")
+        rows = csv_reader([self.lines[n] for n in numbers], delimiter=";")
         for number, row in zip(numbers, rows, strict=False):
             yield number + 1, row
 
@@ -260,7 +276,7 @@ class _Parser:
             position, number = end + 1, number + 1
         if is_blank(line):
             raise PabulibError("la section VOTES n'a pas de ligne d'en-tête.", number + 1)
-        header = [name.strip() for name in next(csv.reader([line], delimiter=";"))]
+        header = [name.strip() for name in next(csv_reader([line], delimiter=";"))]
         for required in ("voter_id", "vote"):
             if required not in header:
                 raise PabulibError(f"la colonne {required} manque dans l'en-tête de VOTES.", number + 1)
