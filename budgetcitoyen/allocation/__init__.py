@@ -8,12 +8,15 @@ from budgetcitoyen.allocation.values import (
     TIE_BREAKS,
     UTILITIES,
     AllocationError,
-    AllocationRule,
     Ballots,
     Decision,
     Outcome,
     Project,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from budgetcitoyen.allocation.rule_names import AllocationRule
 
 __all__ = [
     "RULES",
@@ -31,3 +34,13 @@ __all__ = [
     "mes_raw",
     "territorial",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The enum of the rules is imported when first asked for: `budgetcitoyen allocate` needs only their
+    # codes (values.RULES), and its start stays without enum (see records.py).
+    if name == "AllocationRule":
+        from budgetcitoyen.allocation.rule_names import AllocationRule
+
+        return AllocationRule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from budgetcitoyen.allocation import french
 from budgetcitoyen.allocation.pabulib import DEFAULT_MAX_BYTES, PbElection, read_pb
 from budgetcitoyen.allocation.rules import allocate
-from budgetcitoyen.allocation.values import RULES, AllocationError, AllocationRule, Outcome
+from budgetcitoyen.allocation.values import RULES, AllocationError, Outcome
 
 PROGRESS_FROM_BYTES = 20 * 1024 * 1024  # below this a file is read in well under a second
 
@@ -91,6 +91,8 @@ def meta_sub_envelopes(meta: dict[str, str]) -> dict[str, Decimal] | None:
 
 
 def table(election: PbElection, outcome: Outcome, rule: str) -> list[str]:
+    from budgetcitoyen.allocation.rule_names import AllocationRule  # the words, for a table only
+
     currency = election.currency
     description = election.meta.get("description", "")
     lines = [f"{description} — règle : {AllocationRule(rule).summary}",

@@ -218,7 +218,7 @@ print(" ".join(sorted({"numpy", "click"} & set(sys.modules))) or "-", code, file
 slow = {"dataclasses", "inspect", "typing", "pathlib", "contextlib", "importlib.util"}
 print(" ".join(sorted((slow & set(sys.modules)) - at_start)) or "-", file=sys.stderr)
 # And what a greedy rule needs nowhere (equal shares needs fractions, hence re).
-unneeded = {"re", "json", "csv", "fractions", "io"}
+unneeded = {"re", "json", "csv", "fractions", "enum", "functools"}
 print(" ".join(sorted((unneeded & set(sys.modules)) - at_start)) or "-", file=sys.stderr)
 """
 
@@ -256,7 +256,7 @@ def test_equal_shares_where_plain_python_is_faster_does_not_import_numpy(
     )
     # Neither numpy nor click imported, exit code 0, nor any of the slow standard modules (but fractions,
     # and re with it, for the exact arithmetic of equal shares).
-    assert completed.stderr.split() == ["-", "0", "-", "fractions", "re"]
+    assert completed.stderr.split() == ["-", "0", "-", "enum", "fractions", "functools", "re"]
     monkeypatch.setattr(mes_rules, "PLAIN_WORK", -1)  # what the numpy engine answers
     monkeypatch.setattr(mes_rules, "PLAIN_RUN_BUDGET", -1)
     assert completed.stdout.splitlines() == run(path, rule, None, None, None, True, DEFAULT_MAX_BYTES)
@@ -315,7 +315,7 @@ def test_the_installed_command_starts_without_the_regular_expressions(tmp_path: 
     assert json.loads(completed.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
     imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
     assert "budgetcitoyen.allocation.rules" in imported
-    assert not imported & {"re", "json", "csv", "fractions"}
+    assert not imported & {"re", "json", "csv", "fractions", "enum", "functools"}
 
 
 @pytest.mark.parametrize("ids", [

@@ -379,3 +379,15 @@ def test_mes_with_no_ballot_is_greedy() -> None:
 def test_refusals_are_french(call, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AllocationError, match=message):
         call()
+
+
+def test_the_rules_enum_names_exactly_the_codes_allocate_takes() -> None:
+    # values.RULES (the codes, without enum) and AllocationRule (the enum with the words) are one list.
+    from budgetcitoyen import allocation
+    from budgetcitoyen.allocation import rule_names, values
+
+    assert tuple(rule.value for rule in rule_names.AllocationRule) == values.RULES
+    assert allocation.AllocationRule is values.AllocationRule is rule_names.AllocationRule
+    assert all(rule.label and rule.summary and rule.details for rule in rule_names.AllocationRule)
+    with pytest.raises(AttributeError):
+        values.NoSuchName  # noqa: B018
