@@ -68,4 +68,3 @@ _RULE_WORDS = {
         "soutiens.",
     ),
 }
-
