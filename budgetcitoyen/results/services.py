@@ -29,6 +29,7 @@ from budgetcitoyen.initiatives import notifications
 from budgetcitoyen.initiatives.models import Initiative, StatusChange
 from budgetcitoyen.initiatives.rules import Status
 from budgetcitoyen.initiatives.services import change_status
+from budgetcitoyen.money import euros_amount
 from budgetcitoyen.results import figures
 
 # The counted ballots as the engine's values, and the published files, live in their own modules; the
@@ -225,9 +226,11 @@ def _store(session: Session, edition: Edition, actor: User, instance: EditionIns
         edition_id=edition.id,
         rule=edition.allocation_rule,
         settings=rule_settings(edition, instance),
-        envelope=outcome.envelope,
-        spent=outcome.spent,
-        remaining=outcome.remaining,
+        # In cents, as the columns keep them: figures and open data frozen in this same transaction (the
+        # demo computes and publishes at once) then write "4500.00", as amounts read back do, not "4500".
+        envelope=euros_amount(outcome.envelope),
+        spent=euros_amount(outcome.spent),
+        remaining=euros_amount(outcome.remaining),
         voters=instance.ballots.num_voters,
         computed_at=now,
         computed_by_id=actor.id,
@@ -237,8 +240,8 @@ def _store(session: Session, edition: Edition, actor: User, instance: EditionIns
             initiative_id=int(decision.project_id),
             rank=decision.rank,
             votes=decision.votes,
-            asked=decision.asked,
-            granted=decision.granted,
+            asked=euros_amount(decision.asked),
+            granted=euros_amount(decision.granted),
             funded=decision.funded,
             position=decision.position,
             reason=decision.reason,

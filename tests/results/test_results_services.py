@@ -20,7 +20,7 @@ from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.mail import take_pending
-from budgetcitoyen.results import services
+from budgetcitoyen.results import figures, services
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.storage import LocalStorage
 from budgetcitoyen.voting import ballots as voting
@@ -50,6 +50,28 @@ def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(
         by_id = {d.initiative_id: d for d in result.decisions}
         assert by_id[b.id].rank == 3 and not by_id[b.id].funded  # tie with C broken by the lower cost
         assert "Non financé" in by_id[b.id].explanation and by_id[d.id].votes == 1
+
+
+def test_amounts_computed_and_published_in_one_transaction_are_written_in_cents(
+    app, closed_vote, make_initiative, admin_user, tmp_path
+) -> None:
+    # Whole-euro amounts: the allocation counts in euros and gives back Decimal("6000"); what the
+    # result keeps, and the figures frozen at publication in the same transaction (as the demo does),
+    # read "6000.00" like the amounts read back from the database, in the open data too.
+    seed(app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
+        result = services.compute(session, ed, admin, now_utc())
+        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
+        amounts = [result.envelope, result.spent, result.remaining]
+        amounts += [d.asked for d in result.decisions] + [d.granted for d in result.decisions]
+        assert all(amount.as_tuple().exponent == -2 for amount in amounts), amounts
+        frozen = figures.frozen_figures(session, result)
+        assert frozen is not None
+        rows = frozen.to_json()["rows"]
+        assert len(rows) == 4
+        assert {row["granted"] for row in rows} == {"6000.00", "4000.00", "0.00"}
+        session.commit()
 
 
 def test_compute_is_refused_while_the_vote_is_open(
