@@ -316,6 +316,17 @@ def test_the_installed_command_starts_without_the_regular_expressions(tmp_path: 
     imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
     assert "budgetcitoyen.allocation.rules" in imported
     assert not imported & {"re", "json", "csv", "fractions", "enum", "functools"}
+    # It ends without the interpreter's clean-up (budgetcitoyen.main): what it writes still arrives, and
+    # its exit status is the command's, on every path (the quick one, click's help, a refused file).
+    for args, status, out, err in [
+        (["--pb", str(path), "--rule", "mes"], 0, "Enveloppe : 100\u00a0€ ; 4 bulletins", ""),
+        (["--help"], 0, "Usage: budgetcitoyen allocate [OPTIONS]", ""),
+        (["--pb", str(tmp_path / "absent.pb")], 1, "", "Erreur : Fichier introuvable"),
+        (["--pb", str(path), "--rule", "nope"], 2, "", "Invalid value for '--rule'"),
+    ]:
+        done = subprocess.run([str(command), "allocate", *args], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120, check=False)
+        assert (done.returncode, out in done.stdout, err in done.stderr) == (status, True, True), done
 
 
 @pytest.mark.parametrize("ids", [
