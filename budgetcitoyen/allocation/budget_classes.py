@@ -141,7 +141,7 @@ class Run:
         if self.size == 1:
             return np.zeros(1, dtype=np.intp), np.array([len(supporters)], dtype=np.int64)
         counts = np.bincount(self.voter_class[supporters], minlength=self.size)
-        classes = np.flatnonzero(counts)
+        classes = counts.nonzero()[0]
         return classes, counts[classes]
 
     def _utility(self, project: int) -> int:
@@ -168,13 +168,13 @@ class Run:
             order = np.zeros(1, dtype=np.intp)
             level, rich, poor_paid, position = cost / float(counts[0]), float(counts[0]), 0.0, 0
         else:
-            order = np.argsort(budgets, kind="stable")
+            order = budgets.argsort(kind="stable")
             sorted_budgets, sorted_counts = budgets[order], counts[order]
             sorted_paid = sorted_counts * sorted_budgets
-            poor_paids = np.cumsum(sorted_paid) - sorted_paid  # paid in full by the classes before
-            rich_counts = np.cumsum(sorted_counts[::-1])[::-1]  # supporters from this class on
+            poor_paids = sorted_paid.cumsum() - sorted_paid  # paid in full by the classes before
+            rich_counts = sorted_counts[::-1].cumsum()[::-1]  # supporters from this class on
             levels = (cost - poor_paids) / rich_counts
-            position = int(np.argmax(levels <= sorted_budgets))  # the first class able to pay the level
+            position = int((levels <= sorted_budgets).argmax())  # the first class able to pay the level
             if not levels[position] <= sorted_budgets[position]:
                 position = len(levels) - 1  # rounding at the very edge of affordability
             level, rich, poor_paid = float(levels[position]), float(rich_counts[position]), \
@@ -244,7 +244,7 @@ class Run:
         rounded, so sorting the floats sorts the budgets, except among equal floats)."""
         budgets = [self.exact[k] for k in classes.tolist()]
         floats = self.floats[classes]
-        order = np.argsort(floats, kind="stable")
+        order = floats.argsort(kind="stable")
         if len(order) > 1 and bool((np.diff(floats[order]) == 0).any()):
             # Tuples compare the floats first: Fractions are compared only where floats are equal.
             order = np.array(sorted(range(len(budgets)), key=lambda i: (floats[i], budgets[i])))
@@ -311,7 +311,7 @@ class Run:
         children = np.empty(len(classes), dtype=np.int32)
         if certainly_poor.any():
             children[certainly_poor] = self._empty()
-        others = np.flatnonzero(~certainly_poor)
+        others = (~certainly_poor).nonzero()[0]
         self._grow(len(others))
         new_ids = np.arange(self.size, self.size + len(others), dtype=np.int32)
         children[others] = new_ids

@@ -79,7 +79,7 @@ def _start(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int],
 
 def _by_lower_bound(active: list[int], lower_bound: np.ndarray) -> list[int]:
     in_play = np.array(active, dtype=np.int64)
-    return in_play[np.argsort(lower_bound[in_play], kind="stable")].tolist()
+    return in_play[lower_bound[in_play].argsort(kind="stable")].tolist()
 
 
 def equal_shares(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int], share: Fraction, *,

@@ -104,7 +104,7 @@ class _Scan:
         if group.size == 1:
             return np.zeros(1, dtype=np.intp), np.array([len(supporters)], dtype=np.int64)
         counts = np.bincount(group.voter_class[supporters], minlength=group.size)
-        classes = np.flatnonzero(counts)
+        classes = counts.nonzero()[0]
         return classes, counts[classes]
 
     def evaluate(self, group: _Group, project: int) -> _Evaluation:
@@ -126,16 +126,16 @@ class _Scan:
                 return _Evaluation(project, classes, counts, status, *([self.nothing] * 9))
         # The order among equal budgets does not change the level (the classes of one budget b are
         # either all below the level or all at or above it), so any sort will do.
-        order = np.argsort(budgets, axis=1)
+        order = budgets.argsort(axis=1)
         everywhere = self.everywhere[:rows]
         sorted_budgets = budgets[everywhere[:, None], order]
         sorted_counts = counts[order]
         sorted_paid = sorted_counts * sorted_budgets
-        poor_paids = np.cumsum(sorted_paid, axis=1) - sorted_paid
-        rich_counts = int(counts.sum()) - np.cumsum(sorted_counts, axis=1) + sorted_counts
+        poor_paids = sorted_paid.cumsum(axis=1) - sorted_paid
+        rich_counts = int(counts.sum()) - sorted_counts.cumsum(axis=1) + sorted_counts
         levels = (cost - poor_paids) / rich_counts
         able = levels <= sorted_budgets
-        position = np.argmax(able, axis=1)
+        position = able.argmax(axis=1)
         edge = ~able[everywhere, position]
         if edge.any():
             position[edge] = len(classes) - 1  # rounding at the edge of affordability
@@ -172,9 +172,9 @@ class _Scan:
         best_high = np.full(rows, np.inf)
         evaluated: list[_Evaluation] = []
         undecided = np.zeros(rows, dtype=bool)
-        in_play = np.flatnonzero(group.alive.any(axis=0))
+        in_play = group.alive.any(axis=0).nonzero()[0]
         floor = np.where(group.alive[:, in_play], group.lower[:, in_play], np.inf).min(axis=0)
-        for at in np.argsort(floor, kind="stable").tolist():
+        for at in floor.argsort(kind="stable").tolist():
             project = int(in_play[at])
             if floor[at] > best_high.max():
                 break  # for every row, this project and all after it are dearer than what it found
@@ -197,10 +197,10 @@ class _Scan:
             return choice
         contender = np.array([(e.status == 0) & (e.low <= best_high) for e in evaluated])  # may take it
         many = contender.sum(axis=0)
-        first = np.argmax(contender, axis=0)
+        first = contender.argmax(axis=0)
         single = many == 1
         choice[single] = np.array([e.project for e in evaluated])[first[single]]
-        for row in np.flatnonzero(many > 1).tolist():
+        for row in (many > 1).nonzero()[0].tolist():
             tied = [e for e, c in zip(evaluated, contender[:, row].tolist(), strict=True) if c]
             levels = [self.exact_level(e, row, self.costs[e.project]) for e in tied]
             if any(level is None for level in levels):
@@ -231,7 +231,7 @@ class _Scan:
         to_zero = poor.all(axis=0)
         whole = counts == group.class_size[classes]
         children = classes.copy()
-        parts = np.flatnonzero(~whole & ~to_zero)
+        parts = (~whole & ~to_zero).nonzero()[0]
         needed = group.size + len(parts) + (1 if to_zero.any() and group.zero < 0 else 0)
         if needed > group.floats.shape[1]:
             capacity = max(needed, 2 * group.floats.shape[1])
@@ -302,7 +302,7 @@ def outcomes(index: SupportIndex, costs: Sequence[int], candidates: Sequence[int
             answers[row] = tuple(group.bought)
         buying = sorted(set(choice[choice >= 0].tolist()))
         for project in buying:
-            chosen = np.flatnonzero(choice == project)
+            chosen = (choice == project).nonzero()[0]
             evaluation = scan.evaluations[project]
             child = scan.pay(group, evaluation, chosen)  # a copy unless every row of the group buys it
             if limit is not None and child.spent > limit:
