@@ -236,11 +236,16 @@ class _Run:
         items = sorted((floats[c], exact[c], n) for c, n in self.hist[j].items())
         rich = self.e.support[j]
         poor: Fraction | int = 0
-        for _, budget, n in items:
-            level = Fraction(cost - poor) / rich
-            if level <= budget:
-                return level
+        poor_float = 0.0
+        for budget_float, budget, n in items:
+            # A class whose budget is below the level by far more than the floats' error certainly pays
+            # it all: only the exact sum of what it pays is needed, not the exact level at this step.
+            if budget_float >= (cost - poor_float - NEAR * (cost + poor_float)) / rich:
+                level = Fraction(cost - poor) / rich
+                if level <= budget:
+                    return level
             poor += budget * n
+            poor_float += budget_float * n
             rich -= n
         return None
 
@@ -248,7 +253,8 @@ class _Run:
     def go(self) -> Result:
         e = self.e
         share = self.share
-        alive = [j for j in e.buyable if share * e.support[j] >= e.costs[j]]
+        numerator, denominator = share.numerator, share.denominator  # share × support >= cost, in integers
+        alive = [j for j in e.buyable if numerator * e.support[j] >= e.costs[j] * denominator]
         lower = {j: e.costs[j] / e.support[j] / e.utility[j] * (1 - NEAR) for j in e.buyable}
         selected: list[int] = []
         levels: list[Fraction] = []
