@@ -132,7 +132,7 @@ class _Scan:
         sorted_counts = counts[order]
         sorted_paid = sorted_counts * sorted_budgets
         poor_paids = sorted_paid.cumsum(axis=1) - sorted_paid
-        rich_counts = int(counts.sum()) - sorted_counts.cumsum(axis=1) + sorted_counts
+        rich_counts = sorted_counts[:, ::-1].cumsum(axis=1)[:, ::-1]  # supporters from this class on
         levels = (cost - poor_paids) / rich_counts
         able = levels <= sorted_budgets
         position = able.argmax(axis=1)
