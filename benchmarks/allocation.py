@@ -250,7 +250,7 @@ def real(folder: Path, rules: list[str] | None, repeat: int, timeout: float) -> 
             # spell of the machine then weighs on both sides of the ratio alike.
             before, selected = command_times(path, rule, limit, (repeat + 1) // 2)
             theirs = pabutools(path, rule, timeout, limit, wall=True)
-            after, selected_after = command_times(path, rule, limit, repeat // 2)
+            after, selected_after = command_times(path, rule, limit, repeat // 2) if repeat > 1 else ([], [])
             seconds = before + after
             if after and selected_after != selected:
                 raise SystemExit(f"{name}: two runs of `allocate` selected different projects")

@@ -125,12 +125,15 @@ def main() -> None:
         if done.code is None or isinstance(done.code, int):
             status = done.code or 0
         else:  # as Python itself does with sys.exit("message")
-            sys.stderr.write(f"{done.code}\n")
+            if sys.stderr is not None:
+                sys.stderr.write(f"{done.code}\n")
             status = 1
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with that stream closed (`2>&-`): nothing to flush
+            continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away, a closed stream
+        except (OSError, ValueError):  # a reader that went away, a closed stream: 1, where Python says 120
             status = status or 1
     import os
 

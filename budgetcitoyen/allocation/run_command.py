@@ -182,6 +182,8 @@ def quick_main(args: list[str]) -> bool:
         sys.stderr.write(f"Erreur : {error.message}\n")
         sys.stderr.flush()
         sys.exit(1)
+    if sys.stdout is None:  # started with its output closed (`>&-`): nowhere to answer, as a broken pipe
+        sys.exit(1)
     try:
         sys.stdout.write("".join(line + "\n" for line in lines))
         sys.stdout.flush()

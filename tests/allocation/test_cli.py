@@ -161,7 +161,7 @@ print(" ".join(heavy) or "-", code, file=sys.stderr)
 
 
 def test_the_console_entry_runs_allocate_without_flask_nor_the_database(tmp_path: Path) -> None:
-    # The console script (`budgetcitoyen = "budgetcitoyen:console"`) hands `allocate` to its own click
+    # The command (bin/budgetcitoyen, through main and console) hands `allocate` to its own click
     # command before the Flask command group is imported: nothing of the web application is loaded.
     path = tmp_path / "small.pb"
     path.write_text(SMALL, encoding="utf-8")
@@ -307,15 +307,25 @@ def test_the_installed_command_starts_without_the_regular_expressions(tmp_path: 
     # launcher generated from an entry point would import re before anything else.
     command = Path(sys.executable).parent / "budgetcitoyen"
     assert command.exists(), "pip install -e . installs the command beside the interpreter"
+    ours = (Path(__file__).parents[2] / "bin" / "budgetcitoyen").read_text(encoding="utf-8")
+    assert command.read_text(encoding="utf-8").split("\n", 1)[1] == ours.split("\n", 1)[1], (
+        "the installed command is not bin/budgetcitoyen: run pip install -e . again")
     path = tmp_path / "small.pb"
     path.write_text(SMALL, encoding="utf-8")
     env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}  # every import, written to stderr
-    completed = subprocess.run([str(command), "allocate", "--pb", str(path), "--json"], capture_output=True,
-                               text=True, cwd=tmp_path, env=env, timeout=120, check=False)
-    assert json.loads(completed.stdout) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
-    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
+
+    def imports(args: list[str]) -> tuple[set[str], str]:
+        done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+                              check=False)
+        names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+        return names, done.stdout
+
+    # What the interpreter imports before any of our code runs, in this environment, is left out.
+    at_start, _ = imports([sys.executable, "-c", "pass"])
+    imported, output = imports([str(command), "allocate", "--pb", str(path), "--json"])
+    assert json.loads(output) == {"selected": ["10", "3"], "spent": 90, "budget": 100}
     assert "budgetcitoyen.allocation.rules" in imported
-    assert not imported & {"re", "json", "csv", "fractions", "enum", "functools"}
+    assert not (imported - at_start) & {"re", "json", "csv", "fractions", "enum", "functools"}
     # It ends without the interpreter's clean-up (budgetcitoyen.main): what it writes still arrives, and
     # its exit status is the command's, on every path (the quick one, click's help, a refused file).
     for args, status, out, err in [
@@ -338,3 +348,46 @@ def test_the_json_line_is_what_json_dumps_writes(ids: list[str], spent: float, b
     expected = json.dumps({"selected": ids, "spent": spent, "budget": budget}, ensure_ascii=False)
     assert json_line(ids, spent, budget) == expected
     assert json.loads(json_line(ids, spent, budget)) == {"selected": ids, "spent": spent, "budget": budget}
+
+
+EXIT = """
+import atexit, sys
+atexit.register(lambda: print("interpreter clean-up ran"))
+sys.argv = ["budgetcitoyen", *sys.argv[1:]]
+from budgetcitoyen import main
+main()
+"""
+
+
+def test_allocate_ends_without_the_interpreter_clean_up_and_keeps_its_output(tmp_path: Path) -> None:
+    # budgetcitoyen.main, for allocate: output flushed, status kept, no atexit handler nor teardown run.
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", EXIT, "allocate", "--pb", str(path), "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, '{"selected": ["10", "3"], "spent": 90, "budget": 100}\n')
+    done = subprocess.run([sys.executable, "-c", EXIT, "allocate", "--pb", str(tmp_path / "absent.pb")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("Erreur : Fichier introuvable")
+    # Any other command exits as Python does, clean-up included.
+    done = subprocess.run([sys.executable, "-c", EXIT, "--help"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, check=False,
+                          env={**os.environ, "BUDGETCITOYEN_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert done.returncode == 0 and done.stdout.endswith("interpreter clean-up ran\n")
+
+
+@pytest.mark.parametrize(("closed", "status"), [("1", 1), ("2", 0)])
+def test_allocate_with_a_closed_standard_stream_exits_without_a_traceback(
+    tmp_path: Path, closed: str, status: int
+) -> None:
+    # `>&-` or `2>&-` (cron, daemons): the stream is None in Python. No answer can be given without an
+    # output (1, as for a reader gone away); without stderr, the answer is given (0).
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    script = f'"{sys.executable}" -c \'{EXIT}\' allocate --pb "{path}" --json {closed}>&-'
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (status, ""), done
+    assert "interpreter clean-up ran" not in done.stdout
+    assert ('"selected"' in done.stdout) == (closed == "2")

@@ -388,6 +388,7 @@ def test_the_rules_enum_names_exactly_the_codes_allocate_takes() -> None:
 
     assert tuple(rule.value for rule in rule_names.AllocationRule) == values.RULES
     assert allocation.AllocationRule is values.AllocationRule is rule_names.AllocationRule
+    assert "AllocationRule" in dir(allocation) and "AllocationRule" in dir(values)
     assert all(rule.label and rule.summary and rule.details for rule in rule_names.AllocationRule)
     with pytest.raises(AttributeError):
         values.NoSuchName  # noqa: B018

@@ -50,3 +50,7 @@ def __getattr__(name: str) -> object:
 
         return getattr(writer, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WRITER])
