@@ -9,13 +9,14 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from budgetcitoyen import allocation
 from budgetcitoyen.editions.models import Category, Edition
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.reference.models import Territory
+from budgetcitoyen.results.models import AllocationDecision, AllocationResult
 from budgetcitoyen.voting.models import Ballot, BallotChoice
 from budgetcitoyen.voting.rules import BALLOT_STATUSES
 
@@ -37,8 +38,15 @@ def load_instance(session: Session, edition: Edition, *, for_files: bool = True)
     """The initiatives on the ballot, their votes and the counted ballots (voided ones left out). Without
     `for_files` (computing only), the ballots' public ids and channels, which only the published files
     carry, are not read, and the ballots come in the order of their primary key."""
+    # Once the results are published, the initiatives have left the ballot's statuses (lauréate, non
+    # retenue, then convention…): those of the published result are the ones that were on the ballot
+    # (the rule simulator compares rules on past editions).
+    published = (select(AllocationDecision.initiative_id).join(AllocationResult)
+                 .where(AllocationResult.edition_id == edition.id,
+                        AllocationResult.published_at.is_not(None)))
     initiatives = session.scalars(
-        select(Initiative).where(Initiative.edition_id == edition.id, Initiative.status.in_(BALLOT_STATUSES))
+        select(Initiative).where(Initiative.edition_id == edition.id,
+                                 or_(Initiative.status.in_(BALLOT_STATUSES), Initiative.id.in_(published)))
         .order_by(Initiative.filed_at.is_(None), Initiative.filed_at, Initiative.id)
     ).all()
     position = {initiative.id: n for n, initiative in enumerate(initiatives)}

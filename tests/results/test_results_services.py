@@ -20,7 +20,7 @@ from budgetcitoyen.errors import Conflict, DomainError, PhaseClosed
 from budgetcitoyen.initiatives.models import Initiative
 from budgetcitoyen.initiatives.rules import STATUS_LABELS, Status
 from budgetcitoyen.mail import take_pending
-from budgetcitoyen.results import figures, services
+from budgetcitoyen.results import figures, services, simulation
 from budgetcitoyen.results.models import AllocationResult
 from budgetcitoyen.storage import LocalStorage
 from budgetcitoyen.voting import ballots as voting
@@ -72,6 +72,29 @@ def test_amounts_computed_and_published_in_one_transaction_are_written_in_cents(
         assert len(rows) == 4
         assert {row["granted"] for row in rows} == {"6000.00", "4000.00", "0.00"}
         session.commit()
+
+
+def test_a_published_edition_is_still_simulated_on_the_initiatives_that_were_on_its_ballot(
+    app, closed_vote, make_initiative, admin_user, tmp_path
+) -> None:
+    # Publication moves the initiatives to lauréate / non retenue: the rule simulator (and any later
+    # reading of the edition's ballots) still finds the four that were on the ballot, and its greedy
+    # rule funds what was published.
+    a, b, c, d = seed(
+        app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
+    )
+    with app.extensions["db_sessionmaker"]() as session:
+        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
+        services.compute(session, ed, admin, now_utc())
+        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
+        session.commit()
+    with app.extensions["db_sessionmaker"]() as session:
+        ed = session.get(Edition, closed_vote.id)
+        simulated = simulation.simulate_edition(session, ed, now_utc())
+        assert sorted(int(p.id) for p in simulated.projects) == sorted([a.id, b.id, c.id, d.id])
+        greedy = next(c for c in simulated.comparisons if c.rule == "greedy")
+        assert set(greedy.outcome.selected) == {str(a.id), str(c.id)}
+        assert simulated.voters == 3
 
 
 def test_compute_is_refused_while_the_vote_is_open(
