@@ -12,6 +12,7 @@ from budgetcitoyen.allocation.values import (
     Decision,
     Outcome,
     Project,
+    lazy_rule_enum,
 )
 
 TYPE_CHECKING = False
@@ -37,13 +38,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # The enum of the rules is imported when first asked for: `budgetcitoyen allocate` needs only their
-    # codes (values.RULES), and its start stays without enum (see records.py).
-    if name == "AllocationRule":
-        from budgetcitoyen.allocation.rule_names import AllocationRule
-
-        return AllocationRule
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return lazy_rule_enum(__name__, name)
 
 
 def __dir__() -> list[str]:

@@ -294,13 +294,18 @@ def check_unique_ids(projects: Sequence[Project]) -> None:
         seen.add(project.id)
 
 
-def __getattr__(name: str) -> object:
-    # `from budgetcitoyen.allocation.values import AllocationRule` keeps working, enum imported then.
+def lazy_rule_enum(module: str, name: str) -> object:
+    """The `AllocationRule` this module and the package re-export, imported on first use: `budgetcitoyen
+    allocate` needs only the rules' codes (RULES), and its start stays without enum (see records.py)."""
     if name == "AllocationRule":
         from budgetcitoyen.allocation.rule_names import AllocationRule
 
         return AllocationRule
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def __getattr__(name: str) -> object:
+    return lazy_rule_enum(__name__, name)
 
 
 def __dir__() -> list[str]:

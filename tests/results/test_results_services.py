@@ -52,6 +52,14 @@ def test_compute_ranks_and_funds_by_votes_skipping_what_does_not_fit(
         assert "Non financé" in by_id[b.id].explanation and by_id[d.id].votes == 1
 
 
+def _compute_and_publish(session, edition_id: int, admin_id: int, folder) -> AllocationResult:
+    """Compute then publish the edition in this session's transaction (not committed)."""
+    ed, admin = session.get(Edition, edition_id), session.get(User, admin_id)
+    result = services.compute(session, ed, admin, now_utc())
+    services.publish(session, ed, admin, LocalStorage.for_instance(folder), now_utc())
+    return result
+
+
 def test_amounts_computed_and_published_in_one_transaction_are_written_in_cents(
     app, closed_vote, make_initiative, admin_user, tmp_path
 ) -> None:
@@ -60,9 +68,7 @@ def test_amounts_computed_and_published_in_one_transaction_are_written_in_cents(
     # read "6000.00" like the amounts read back from the database, in the open data too.
     seed(app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000])
     with app.extensions["db_sessionmaker"]() as session:
-        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
-        result = services.compute(session, ed, admin, now_utc())
-        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
+        result = _compute_and_publish(session, closed_vote.id, admin_user.id, tmp_path)
         amounts = [result.envelope, result.spent, result.remaining]
         amounts += [d.asked for d in result.decisions] + [d.granted for d in result.decisions]
         assert all(amount.as_tuple().exponent == -2 for amount in amounts), amounts
@@ -84,9 +90,7 @@ def test_a_published_edition_is_still_simulated_on_the_initiatives_that_were_on_
         app, closed_vote, make_initiative, [[0, 1, 2], [0, 1, 2], [0, 3]], [6000, 5000, 4000, 1000]
     )
     with app.extensions["db_sessionmaker"]() as session:
-        ed, admin = session.get(Edition, closed_vote.id), session.get(User, admin_user.id)
-        services.compute(session, ed, admin, now_utc())
-        services.publish(session, ed, admin, LocalStorage.for_instance(tmp_path), now_utc())
+        _compute_and_publish(session, closed_vote.id, admin_user.id, tmp_path)
         session.commit()
     with app.extensions["db_sessionmaker"]() as session:
         ed = session.get(Edition, closed_vote.id)
